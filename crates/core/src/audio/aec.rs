@@ -1,0 +1,159 @@
+//! Echo cancellation: the pure-Rust port of WebRTC's AEC3 (`aec3` crate), at 16 kHz mono in
+//! 10 ms frames. The far end ("render") is what we played; the near end ("capture") is the
+//! microphone. Render frames must reach the canceller no later than the capture frames that
+//! contain their echo; AEC3 estimates the remaining delay itself (up to ~0.5 s).
+
+use aec3::api::EchoCanceller3Config;
+use aec3::api::control::EchoControl;
+use aec3::audio_processing::aec3::echo_canceller3::EchoCanceller3;
+use aec3::audio_processing::audio_buffer::AudioBuffer;
+use aec3::audio_processing::stream_config::StreamConfig;
+
+/// The rate the echo canceller runs at.
+pub const AEC_RATE_HZ: u32 = 16_000;
+/// Samples per 10 ms frame at [`AEC_RATE_HZ`].
+pub const AEC_FRAME: usize = 160;
+/// AEC3 returns its capture output this many samples late (it works in 64-sample blocks
+/// inside 160-sample frames): 8 ms at 16 kHz.
+pub const AEC_DELAY_SAMPLES: usize = 128;
+
+/// What the canceller reports about itself.
+#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize)]
+pub struct AecMetrics {
+    /// Echo return loss (the acoustic path's attenuation), dB.
+    pub erl_db: f64,
+    /// Echo return loss enhancement (what the canceller removes), dB.
+    pub erle_db: f64,
+    /// Estimated delay between render and its echo in the capture, ms.
+    pub delay_ms: i32,
+}
+
+/// A 16 kHz mono AEC3 instance.
+pub struct EchoCanceller {
+    aec: EchoCanceller3,
+    render: AudioBuffer,
+    capture: AudioBuffer,
+    config: StreamConfig,
+    render_frames: u64,
+    capture_frames: u64,
+}
+
+impl std::fmt::Debug for EchoCanceller {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EchoCanceller")
+            .field("render_frames", &self.render_frames)
+            .field("capture_frames", &self.capture_frames)
+            .finish()
+    }
+}
+
+impl Default for EchoCanceller {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl EchoCanceller {
+    pub fn new() -> EchoCanceller {
+        let rate = AEC_RATE_HZ as usize;
+        let buffer = || AudioBuffer::from_sample_rates(rate, 1, rate, 1, rate);
+        EchoCanceller {
+            aec: EchoCanceller3::new(EchoCanceller3Config::default(), AEC_RATE_HZ as i32, 1, 1),
+            render: buffer(),
+            capture: buffer(),
+            config: StreamConfig::new(rate, 1, false),
+            render_frames: 0,
+            capture_frames: 0,
+        }
+    }
+
+    /// Feeds one 10 ms frame (160 samples) of what was played.
+    pub fn analyze_render(&mut self, far: &[f32]) {
+        debug_assert_eq!(far.len(), AEC_FRAME);
+        self.render.copy_from(&[far], &self.config);
+        self.aec.analyze_render(&mut self.render);
+        self.render_frames += 1;
+    }
+
+    /// Cancels the echo in one 10 ms microphone frame (160 samples) into `out`.
+    pub fn process_capture(&mut self, near: &[f32], out: &mut [f32]) {
+        debug_assert_eq!(near.len(), AEC_FRAME);
+        self.capture.copy_from(&[near], &self.config);
+        self.aec.analyze_capture(&mut self.capture);
+        self.aec.process_capture(&mut self.capture, false);
+        let mut dest = [&mut out[..AEC_FRAME]];
+        self.capture.copy_to_stream(&self.config, &mut dest);
+        self.capture_frames += 1;
+    }
+
+    pub fn metrics(&self) -> AecMetrics {
+        let m = self.aec.metrics();
+        AecMetrics {
+            erl_db: m.echo_return_loss,
+            erle_db: m.echo_return_loss_enhancement,
+            delay_ms: m.delay_ms,
+        }
+    }
+}
+
+/// Runs the canceller over whole 16 kHz signals that share one timeline (sample `i` of `far`
+/// was played when sample `i` of `near` was recorded). The output has `near`'s length and is
+/// aligned with it (AEC3's block delay is removed).
+pub fn cancel(far: &[f32], near: &[f32]) -> (Vec<f32>, AecMetrics) {
+    let mut aec = EchoCanceller::new();
+    let total = near.len() + AEC_DELAY_SAMPLES;
+    let mut out = Vec::with_capacity(total + AEC_FRAME);
+    let mut far_frame = [0.0f32; AEC_FRAME];
+    let mut near_frame = [0.0f32; AEC_FRAME];
+    let mut out_frame = [0.0f32; AEC_FRAME];
+    let mut at = 0;
+    while at < total {
+        fill(&mut far_frame, far, at);
+        fill(&mut near_frame, near, at);
+        aec.analyze_render(&far_frame);
+        aec.process_capture(&near_frame, &mut out_frame);
+        out.extend_from_slice(&out_frame);
+        at += AEC_FRAME;
+    }
+    out.drain(..AEC_DELAY_SAMPLES);
+    out.truncate(near.len());
+    (out, aec.metrics())
+}
+
+/// Copies `src[at..at + frame.len()]` into `frame`, zero-padding past the end.
+fn fill(frame: &mut [f32], src: &[f32], at: usize) {
+    let n = src.len().saturating_sub(at).min(frame.len());
+    if n > 0 {
+        frame[..n].copy_from_slice(&src[at..at + n]);
+    }
+    frame[n..].fill(0.0);
+}
+
+/// Echo return loss enhancement over `range` (in samples): power of the echo in `near` over
+/// the power left in `out`, in dB.
+pub fn erle_db(near: &[f32], out: &[f32]) -> f64 {
+    let p = |x: &[f32]| x.iter().map(|s| f64::from(*s) * f64::from(*s)).sum::<f64>() + 1e-12;
+    10.0 * (p(near) / p(out)).log10()
+}
+
+/// Pearson correlation of two equally long signals.
+pub fn correlation(a: &[f32], b: &[f32]) -> f64 {
+    let n = a.len().min(b.len());
+    if n == 0 {
+        return 0.0;
+    }
+    let mean = |x: &[f32]| x[..n].iter().map(|s| f64::from(*s)).sum::<f64>() / n as f64;
+    let (ma, mb) = (mean(a), mean(b));
+    let (mut sab, mut saa, mut sbb) = (0.0, 0.0, 0.0);
+    for i in 0..n {
+        let (x, y) = (f64::from(a[i]) - ma, f64::from(b[i]) - mb);
+        sab += x * y;
+        saa += x * x;
+        sbb += y * y;
+    }
+    sab / (saa * sbb).sqrt().max(1e-12)
+}
+
+#[cfg(test)]
+#[path = "aec_tests.rs"]
+pub(crate) mod tests;

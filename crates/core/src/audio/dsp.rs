@@ -1,0 +1,381 @@
+//! The DSP chain: microphone at any rate -> 16 kHz mono -> echo cancellation against what was
+//! played -> 20 ms frames with a webrtc-vad flag.
+//!
+//! [`DspChain`] is the synchronous core (used as is by the simulation, step by step on a virtual
+//! clock); [`DspThread`] runs it on a named thread against live sources, supervises devices and
+//! hands frames out on a bounded channel (`try_send`, drops counted).
+//!
+//! Alignment: both streams carry [`Stamp`]s on one timeline. Before a microphone frame is
+//! cancelled, every reference frame stamped no later than that microphone frame is fed to the
+//! canceller, so the reference always leads its echo; AEC3 estimates the remaining acoustic and
+//! device delay itself. If the reference stalls (no playback stream), the microphone is
+//! processed after [`MAX_WAIT_FOR_REFERENCE_MS`] without it.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use webrtc_vad::{SampleRate, Vad, VadMode};
+
+use super::aec::{AEC_DELAY_SAMPLES, AEC_FRAME, AEC_RATE_HZ, AecMetrics, EchoCanceller};
+use super::resample::StreamResampler;
+use super::stream::{AudioError, AudioSource, Stamp};
+
+/// Samples in one output frame: 20 ms at 16 kHz.
+pub const FRAME_SAMPLES: usize = 320;
+/// Output frame length.
+pub const FRAME_MS: u32 = 20;
+/// How long the microphone waits for the reference before it is processed without it.
+pub const MAX_WAIT_FOR_REFERENCE_MS: u64 = 120;
+/// Reference kept ahead of the microphone at most (more is dropped: the canceller could not
+/// use it anyway).
+const MAX_REFERENCE_AHEAD_MS: u64 = 1_000;
+/// RMS above which the reference counts as "we are talking" (-50 dBFS).
+const FAR_ACTIVE_RMS: f32 = 0.003_16;
+
+/// One cleaned 20 ms frame.
+#[derive(Debug, Clone)]
+pub struct CleanFrame {
+    /// Frame number since the chain started.
+    pub index: u64,
+    /// Index of its first sample on the 16 kHz microphone timeline.
+    pub start_sample: u64,
+    /// When its first sample was captured, on the engine timeline (ns), if known.
+    pub t_ns: Option<u64>,
+    /// Echo-cancelled audio, 16 kHz mono.
+    pub samples: Box<[f32; FRAME_SAMPLES]>,
+    /// webrtc-vad's verdict on the cleaned audio.
+    pub vad: bool,
+    /// Whether our own voice was playing (reference above -50 dBFS) during this frame.
+    pub far_active: bool,
+    /// RMS of the microphone before and after cancellation.
+    pub mic_rms: f32,
+    pub out_rms: f32,
+}
+
+impl CleanFrame {
+    /// Milliseconds since the start of the microphone timeline.
+    pub fn t_ms(&self) -> u64 {
+        self.start_sample * 1000 / u64::from(AEC_RATE_HZ)
+    }
+}
+
+/// Counters of the DSP chain.
+#[derive(Debug, Default)]
+pub struct DspStats {
+    /// 20 ms frames produced.
+    pub frames: AtomicU64,
+    /// Frames dropped because the consumer fell behind.
+    pub dropped_frames: AtomicU64,
+    /// 10 ms reference frames fed to the canceller.
+    pub reference_frames: AtomicU64,
+    /// 10 ms microphone frames processed without waiting reference (reference stalled).
+    pub reference_missing: AtomicU64,
+    /// Reference samples dropped for running too far ahead of the microphone.
+    pub reference_dropped: AtomicU64,
+    /// Worst and total processing time per 10 ms frame, ns.
+    pub max_frame_ns: AtomicU64,
+    pub total_frame_ns: AtomicU64,
+    /// Latest echo canceller metrics, as f64 bits (ERLE, ERL) and ms (delay).
+    pub erle_db_bits: AtomicU64,
+    pub erl_db_bits: AtomicU64,
+    pub delay_ms: AtomicU64,
+}
+
+impl DspStats {
+    pub fn aec(&self) -> AecMetrics {
+        AecMetrics {
+            erle_db: f64::from_bits(self.erle_db_bits.load(Ordering::Relaxed)),
+            erl_db: f64::from_bits(self.erl_db_bits.load(Ordering::Relaxed)),
+            delay_ms: self.delay_ms.load(Ordering::Relaxed) as i32,
+        }
+    }
+}
+
+/// Options of the chain.
+#[derive(Debug, Clone, Copy)]
+pub struct DspConfig {
+    /// Cancel echo (off: the microphone passes through, still resampled and framed).
+    pub aec: bool,
+    /// webrtc-vad aggressiveness 0-3.
+    pub vad_mode: u8,
+}
+
+impl Default for DspConfig {
+    fn default() -> Self {
+        DspConfig {
+            aec: true,
+            vad_mode: 2,
+        }
+    }
+}
+
+/// A stream resampled to 16 kHz, with its timeline.
+struct Lane {
+    resampler: StreamResampler,
+    rate_hz: u32,
+    /// Samples at 16 kHz waiting to be used.
+    buf: VecDeque<f32>,
+    /// 16 kHz index of `buf[0]`.
+    first: u64,
+    stamp: Option<Stamp>,
+    scratch: Vec<f32>,
+    scratch16: Vec<f32>,
+}
+
+impl Lane {
+    fn new(rate_hz: u32) -> Result<Lane, AudioError> {
+        Ok(Lane {
+            resampler: StreamResampler::new(rate_hz, AEC_RATE_HZ)?,
+            rate_hz,
+            buf: VecDeque::with_capacity(AEC_RATE_HZ as usize),
+            first: 0,
+            stamp: None,
+            scratch: Vec::with_capacity(rate_hz as usize / 10),
+            scratch16: Vec::with_capacity(AEC_RATE_HZ as usize / 10),
+        })
+    }
+
+    fn pull(&mut self, src: &mut dyn AudioSource) {
+        self.scratch.clear();
+        src.read(&mut self.scratch);
+        self.stamp = src.stamp().or(self.stamp);
+        self.scratch16.clear();
+        self.resampler.push(&self.scratch, &mut self.scratch16);
+        self.buf.extend(self.scratch16.iter().copied());
+    }
+
+    /// Time of 16 kHz sample `k`, if the stream has a timeline.
+    fn time_of(&self, k: u64) -> Option<u64> {
+        let dev = k * u64::from(self.rate_hz) / u64::from(AEC_RATE_HZ);
+        self.stamp.map(|s| s.time_of(dev, self.rate_hz))
+    }
+
+    fn end(&self) -> u64 {
+        self.first + self.buf.len() as u64
+    }
+
+    fn take(&mut self, out: &mut [f32]) {
+        let n = out.len();
+        for (o, s) in out.iter_mut().zip(self.buf.drain(..n)) {
+            *o = s;
+        }
+        self.first += n as u64;
+    }
+}
+
+/// The synchronous DSP core. Not `Send` (webrtc-vad): build it on the thread that runs it.
+pub struct DspChain {
+    config: DspConfig,
+    mic: Lane,
+    far: Option<Lane>,
+    aec: EchoCanceller,
+    vad: Vad,
+    stats: Arc<DspStats>,
+    /// Cancelled audio, aligned with `mic_in` (AEC3's block delay removed).
+    out_fifo: VecDeque<f32>,
+    /// Microphone input not yet framed (for the frame's input level).
+    in_fifo: VecDeque<f32>,
+    /// Output samples still to drop to undo AEC3's block delay.
+    skip_out: usize,
+    /// 16 kHz index of `out_fifo[0]` and `in_fifo[0]`.
+    out_index: u64,
+    frame: Box<[f32; FRAME_SAMPLES]>,
+    frame_far_energy: f32,
+    frames_out: u64,
+    vad_i16: [i16; FRAME_SAMPLES],
+}
+
+impl std::fmt::Debug for DspChain {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DspChain")
+            .field("config", &self.config)
+            .field("frames_out", &self.frames_out)
+            .finish()
+    }
+}
+
+impl DspChain {
+    /// A chain for a microphone at `mic_rate_hz` and, if there is playback, a reference at
+    /// `far_rate_hz`.
+    pub fn new(
+        config: DspConfig,
+        mic_rate_hz: u32,
+        far_rate_hz: Option<u32>,
+        stats: Arc<DspStats>,
+    ) -> Result<DspChain, AudioError> {
+        let mode = match config.vad_mode {
+            0 => VadMode::Quality,
+            1 => VadMode::LowBitrate,
+            2 => VadMode::Aggressive,
+            _ => VadMode::VeryAggressive,
+        };
+        Ok(DspChain {
+            config,
+            mic: Lane::new(mic_rate_hz)?,
+            far: far_rate_hz.map(Lane::new).transpose()?,
+            aec: EchoCanceller::new(),
+            vad: Vad::new_with_rate_and_mode(SampleRate::Rate16kHz, mode),
+            stats,
+            out_fifo: VecDeque::with_capacity(FRAME_SAMPLES * 2),
+            in_fifo: VecDeque::with_capacity(FRAME_SAMPLES * 2),
+            skip_out: if config.aec { AEC_DELAY_SAMPLES } else { 0 },
+            out_index: 0,
+            frame: Box::new([0.0; FRAME_SAMPLES]),
+            frame_far_energy: 0.0,
+            frames_out: 0,
+            vad_i16: [0; FRAME_SAMPLES],
+        })
+    }
+
+    pub fn stats(&self) -> &Arc<DspStats> {
+        &self.stats
+    }
+
+    /// Latest echo canceller metrics.
+    pub fn aec_metrics(&self) -> AecMetrics {
+        self.aec.metrics()
+    }
+
+    /// Pulls what both sources have, processes every complete 10 ms frame it can, and hands
+    /// each finished 20 ms frame to `emit`.
+    pub fn process(
+        &mut self,
+        mic: &mut dyn AudioSource,
+        far: Option<&mut (dyn AudioSource + '_)>,
+        emit: &mut dyn FnMut(CleanFrame),
+    ) {
+        self.mic.pull(mic);
+        if let (Some(lane), Some(src)) = (self.far.as_mut(), far) {
+            lane.pull(src);
+        }
+        let mut near = [0.0f32; AEC_FRAME];
+        let mut out = [0.0f32; AEC_FRAME];
+        let mut far_frame = [0.0f32; AEC_FRAME];
+        while self.mic.buf.len() >= AEC_FRAME {
+            let k_end = self.mic.first + AEC_FRAME as u64;
+            let t_end = self.mic.time_of(k_end);
+            if let Some(far) = self.far.as_mut() {
+                match (t_end, far.time_of(far.end())) {
+                    (Some(t_mic), Some(t_far)) => {
+                        let backlog_ms = self.mic.buf.len() as u64 * 1000 / u64::from(AEC_RATE_HZ);
+                        if t_far < t_mic {
+                            if backlog_ms < MAX_WAIT_FOR_REFERENCE_MS {
+                                break; // wait for the reference to catch up
+                            }
+                            self.stats.reference_missing.fetch_add(1, Ordering::Relaxed);
+                        }
+                        // Feed every reference frame stamped no later than this mic frame.
+                        while far.buf.len() >= AEC_FRAME
+                            && far
+                                .time_of(far.first + AEC_FRAME as u64)
+                                .is_some_and(|t| t <= t_mic)
+                        {
+                            far.take(&mut far_frame);
+                            self.frame_far_energy += energy(&far_frame);
+                            if self.config.aec {
+                                self.aec.analyze_render(&far_frame);
+                            }
+                            self.stats.reference_frames.fetch_add(1, Ordering::Relaxed);
+                        }
+                        // Never let the reference pile up far ahead of the microphone.
+                        let max = (MAX_REFERENCE_AHEAD_MS * u64::from(AEC_RATE_HZ) / 1000) as usize;
+                        if far.buf.len() > max {
+                            let n = far.buf.len() - max;
+                            far.buf.drain(..n);
+                            far.first += n as u64;
+                            self.stats
+                                .reference_dropped
+                                .fetch_add(n as u64, Ordering::Relaxed);
+                        }
+                    }
+                    (_, None) | (None, _) => {
+                        // No timeline (yet): feed what there is, in order.
+                        while far.buf.len() >= AEC_FRAME {
+                            far.take(&mut far_frame);
+                            self.frame_far_energy += energy(&far_frame);
+                            if self.config.aec {
+                                self.aec.analyze_render(&far_frame);
+                            }
+                        }
+                    }
+                }
+            }
+            let started = std::time::Instant::now();
+            self.mic.take(&mut near);
+            if self.config.aec {
+                self.aec.process_capture(&near, &mut out);
+            } else {
+                out = near;
+            }
+            let ns = started.elapsed().as_nanos() as u64;
+            self.stats.max_frame_ns.fetch_max(ns, Ordering::Relaxed);
+            self.stats.total_frame_ns.fetch_add(ns, Ordering::Relaxed);
+            self.push_10ms(&near, &out, emit);
+        }
+    }
+
+    fn push_10ms(&mut self, near: &[f32], out: &[f32], emit: &mut dyn FnMut(CleanFrame)) {
+        self.in_fifo.extend(near.iter().copied());
+        let skip = self.skip_out.min(out.len());
+        self.skip_out -= skip;
+        self.out_fifo.extend(out[skip..].iter().copied());
+        while self.out_fifo.len() >= FRAME_SAMPLES {
+            for (d, s) in self
+                .frame
+                .iter_mut()
+                .zip(self.out_fifo.drain(..FRAME_SAMPLES))
+            {
+                *d = s;
+            }
+            let mic_energy: f32 = self.in_fifo.drain(..FRAME_SAMPLES).map(|s| s * s).sum();
+            self.emit_frame(mic_energy, emit);
+        }
+    }
+
+    fn emit_frame(&mut self, mic_energy: f32, emit: &mut dyn FnMut(CleanFrame)) {
+        for (d, s) in self.vad_i16.iter_mut().zip(self.frame.iter()) {
+            *d = (s.clamp(-1.0, 1.0) * 32767.0) as i16;
+        }
+        let vad = self.vad.is_voice_segment(&self.vad_i16).unwrap_or(false);
+        let n = FRAME_SAMPLES as f32;
+        let start = self.out_index;
+        let frame = CleanFrame {
+            index: self.frames_out,
+            start_sample: start,
+            t_ns: self.mic.time_of(start),
+            samples: self.frame.clone(),
+            vad,
+            far_active: (self.frame_far_energy / n).sqrt() > FAR_ACTIVE_RMS,
+            mic_rms: (mic_energy / n).sqrt(),
+            out_rms: rms(&self.frame[..]),
+        };
+        self.out_index += FRAME_SAMPLES as u64;
+        self.frames_out += 1;
+        self.frame_far_energy = 0.0;
+        let m = self.aec.metrics();
+        self.stats
+            .erle_db_bits
+            .store(m.erle_db.to_bits(), Ordering::Relaxed);
+        self.stats
+            .erl_db_bits
+            .store(m.erl_db.to_bits(), Ordering::Relaxed);
+        self.stats
+            .delay_ms
+            .store(m.delay_ms.max(0) as u64, Ordering::Relaxed);
+        self.stats.frames.fetch_add(1, Ordering::Relaxed);
+        emit(frame);
+    }
+}
+
+fn energy(x: &[f32]) -> f32 {
+    x.iter().map(|s| s * s).sum()
+}
+
+fn rms(x: &[f32]) -> f32 {
+    (energy(x) / x.len().max(1) as f32).sqrt()
+}
+
+#[cfg(test)]
+#[path = "dsp_tests.rs"]
+mod tests;

@@ -1,0 +1,594 @@
+//! WAV files in and out: read any PCM WAV (any rate, any channel count, 8/16/24/32-bit integer
+//! or 32-bit float) as mono f32 at the rate a model wants, and write mono 16-bit or float WAVs.
+//!
+//! Resampling uses rubato's FFT resampler (synchronous, anti-aliased; see FACTS: the polynomial
+//! resampler leaks aliases when downsampling). Bad input gets a [`WavError`] that names the file,
+//! says what is wrong and, where it can, how to fix it.
+
+use std::fs::File;
+use std::io::{self, BufReader, Read, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
+
+use rubato::audioadapter_buffers::direct::InterleavedSlice;
+use rubato::{Fft, FixedSync, Resampler};
+
+/// Frames per resampler chunk; rubato rounds it to a multiple of the rates' ratio.
+const RESAMPLE_CHUNK_FRAMES: usize = 1024;
+
+/// What is wrong with a WAV file, or with writing one.
+#[derive(Debug, thiserror::Error)]
+pub enum WavError {
+    #[error("cannot open {path}: {source}")]
+    Open {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+    #[error("{path} is empty (0 bytes); record or export it again")]
+    EmptyFile { path: PathBuf },
+    #[error(
+        "{path} is not a WAV file ({what}); convert it with `sox {path} -r 16000 -c 1 {suggestion}`"
+    )]
+    NotWav {
+        path: PathBuf,
+        what: String,
+        suggestion: PathBuf,
+    },
+    #[error("{path} is truncated: {detail}; it was probably cut off while being written or copied")]
+    Truncated { path: PathBuf, detail: String },
+    #[error("{path} has a WAV header but no audio samples")]
+    NoAudio { path: PathBuf },
+    #[error(
+        "{path} is a WAV file with an unsupported format ({detail}); convert it with `sox {path} -b 16 {suggestion}`"
+    )]
+    Unsupported {
+        path: PathBuf,
+        detail: String,
+        suggestion: PathBuf,
+    },
+    #[error("{path} is a malformed WAV file: {detail}")]
+    Malformed { path: PathBuf, detail: String },
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+    #[error("cannot resample {path}: {source}")]
+    Resample {
+        path: PathBuf,
+        #[source]
+        source: ResampleError,
+    },
+    #[error("cannot write {path}: {message}")]
+    Write { path: PathBuf, message: String },
+}
+
+/// A resampler that could not be built or run.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot resample {from_hz} Hz to {to_hz} Hz: {message}")]
+pub struct ResampleError {
+    pub from_hz: u32,
+    pub to_hz: u32,
+    pub message: String,
+}
+
+/// The format of a WAV file, from its header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct WavInfo {
+    pub sample_rate_hz: u32,
+    pub channels: u16,
+    pub bits_per_sample: u16,
+    /// IEEE float samples (else integer PCM).
+    pub float: bool,
+    /// Samples per channel.
+    pub frames: u64,
+}
+
+impl WavInfo {
+    /// Length of the audio in milliseconds.
+    pub fn duration_ms(&self) -> u64 {
+        self.frames * 1000 / u64::from(self.sample_rate_hz.max(1))
+    }
+}
+
+/// Reads `path` as mono f32 in [-1, 1] at `rate_hz`, averaging channels and resampling as
+/// needed.
+pub fn read_mono(path: &Path, rate_hz: u32) -> Result<Vec<f32>, WavError> {
+    let (samples, info) = read_mono_native(path)?;
+    if info.sample_rate_hz == rate_hz {
+        return Ok(samples);
+    }
+    resample(&samples, info.sample_rate_hz, rate_hz).map_err(|source| WavError::Resample {
+        path: path.to_owned(),
+        source,
+    })
+}
+
+/// Reads `path` as mono f32 at its own rate, with its header.
+pub fn read_mono_native(path: &Path) -> Result<(Vec<f32>, WavInfo), WavError> {
+    let mut reader = open(path)?;
+    let info = info_of(&reader);
+    check_format(path, &info)?;
+    let channels = usize::from(info.channels);
+    let expected = info.frames as usize * channels;
+    let mut mono = Vec::with_capacity(info.frames as usize);
+    let mut acc = 0.0f32;
+    let mut in_frame = 0usize;
+    let mut read = 0usize;
+    let mut push = |x: f32| {
+        acc += x;
+        in_frame += 1;
+        if in_frame == channels {
+            mono.push(acc / channels as f32);
+            acc = 0.0;
+            in_frame = 0;
+        }
+    };
+    let truncated = |read: usize| WavError::Truncated {
+        path: path.to_owned(),
+        detail: format!(
+            "the header promises {} frames but only {} are present",
+            info.frames,
+            read / channels
+        ),
+    };
+    if info.float {
+        for s in reader.samples::<f32>() {
+            push(s.map_err(|e| sample_error(path, e, || truncated(read)))?);
+            read += 1;
+        }
+    } else {
+        let scale = 1.0 / (1u64 << (info.bits_per_sample - 1)) as f32;
+        for s in reader.samples::<i32>() {
+            push(s.map_err(|e| sample_error(path, e, || truncated(read)))? as f32 * scale);
+            read += 1;
+        }
+    }
+    if read < expected {
+        return Err(truncated(read));
+    }
+    Ok((mono, info))
+}
+
+/// The header of `path`, without reading the samples.
+pub fn read_info(path: &Path) -> Result<WavInfo, WavError> {
+    let reader = open(path)?;
+    let info = info_of(&reader);
+    check_format(path, &info)?;
+    Ok(info)
+}
+
+/// Resamples mono audio with rubato's FFT resampler. The output has `ceil(len * to / from)`
+/// samples, aligned with the input (the resampler's delay is removed).
+pub fn resample(samples: &[f32], from_hz: u32, to_hz: u32) -> Result<Vec<f32>, ResampleError> {
+    let err = |message: String| ResampleError {
+        from_hz,
+        to_hz,
+        message,
+    };
+    if from_hz == to_hz {
+        return Ok(samples.to_vec());
+    }
+    if samples.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut resampler = Fft::<f32>::new(
+        from_hz as usize,
+        to_hz as usize,
+        RESAMPLE_CHUNK_FRAMES,
+        1,
+        FixedSync::Input,
+    )
+    .map_err(|e| err(e.to_string()))?;
+    let input = InterleavedSlice::new(samples, 1, samples.len()).map_err(|e| err(e.to_string()))?;
+    let out = resampler
+        .process_all(&input, samples.len(), None)
+        .map_err(|e| err(e.to_string()))?;
+    Ok(out.take_data())
+}
+
+/// Writes mono 16-bit PCM (samples clamped to [-1, 1]).
+pub fn write_mono_i16(path: &Path, samples: &[f32], rate_hz: u32) -> Result<(), WavError> {
+    let spec = hound::WavSpec {
+        channels: 1,
+        sample_rate: rate_hz,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    };
+    write_with(path, spec, |w| {
+        samples.iter().try_for_each(|&s| {
+            w.write_sample((s.clamp(-1.0, 1.0) * f32::from(i16::MAX)).round() as i16)
+        })
+    })
+}
+
+/// Writes mono 32-bit float PCM (samples as they are).
+pub fn write_mono_f32(path: &Path, samples: &[f32], rate_hz: u32) -> Result<(), WavError> {
+    let spec = hound::WavSpec {
+        channels: 1,
+        sample_rate: rate_hz,
+        bits_per_sample: 32,
+        sample_format: hound::SampleFormat::Float,
+    };
+    write_with(path, spec, |w| {
+        samples.iter().try_for_each(|&s| w.write_sample(s))
+    })
+}
+
+/// Creates the file, writes, finalises; removes the partial file on failure.
+fn write_with(
+    path: &Path,
+    spec: hound::WavSpec,
+    body: impl FnOnce(&mut hound::WavWriter<io::BufWriter<File>>) -> hound::Result<()>,
+) -> Result<(), WavError> {
+    let result = hound::WavWriter::create(path, spec).and_then(|mut w| {
+        body(&mut w)?;
+        w.finalize()
+    });
+    result.map_err(|e| {
+        let _ = std::fs::remove_file(path);
+        WavError::Write {
+            path: path.to_owned(),
+            message: e.to_string(),
+        }
+    })
+}
+
+type Reader = hound::WavReader<BufReader<File>>;
+
+/// Opens the file, recognises what it is, and hands a WAV to hound.
+fn open(path: &Path) -> Result<Reader, WavError> {
+    let mut file = File::open(path).map_err(|source| WavError::Open {
+        path: path.to_owned(),
+        source,
+    })?;
+    let read_err = |source| WavError::Read {
+        path: path.to_owned(),
+        source,
+    };
+    let mut head = [0u8; 12];
+    let mut n = 0;
+    while n < head.len() {
+        match file.read(&mut head[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(read_err(e)),
+        }
+    }
+    sniff(path, &head[..n])?;
+    file.seek(SeekFrom::Start(0)).map_err(read_err)?;
+    hound::WavReader::new(BufReader::new(file)).map_err(|e| match e {
+        hound::Error::IoError(e) if is_eof(&e) => WavError::Truncated {
+            path: path.to_owned(),
+            detail: "the file ends inside its header".to_owned(),
+        },
+        hound::Error::IoError(e) => read_err(e),
+        hound::Error::Unsupported => WavError::Unsupported {
+            path: path.to_owned(),
+            detail: "compressed or unusual WAV encoding".to_owned(),
+            suggestion: converted_name(path),
+        },
+        other => WavError::Malformed {
+            path: path.to_owned(),
+            detail: other.to_string(),
+        },
+    })
+}
+
+/// Checks the first bytes: a RIFF/WAVE header, or a clear word on what the file is instead.
+fn sniff(path: &Path, head: &[u8]) -> Result<(), WavError> {
+    if head.is_empty() {
+        return Err(WavError::EmptyFile {
+            path: path.to_owned(),
+        });
+    }
+    if head.starts_with(b"RIFF") {
+        return match head.get(8..12) {
+            None => Err(WavError::Truncated {
+                path: path.to_owned(),
+                detail: format!("only {} bytes, less than a RIFF header", head.len()),
+            }),
+            Some(b"WAVE") => Ok(()),
+            Some(kind) => Err(not_wav(
+                path,
+                format!(
+                    "a RIFF file of type {:?}, not WAVE",
+                    String::from_utf8_lossy(kind)
+                ),
+            )),
+        };
+    }
+    let what = if head.starts_with(b"RIFX") {
+        "a big-endian RIFX file".to_owned()
+    } else if head.starts_with(b"RF64") || head.starts_with(b"BW64") {
+        "an RF64 (64-bit) WAV, which is not supported".to_owned()
+    } else if head.starts_with(b"ID3")
+        || (head.len() >= 2 && head[0] == 0xFF && head[1] & 0xE0 == 0xE0)
+    {
+        "MP3 data, RIFF header missing".to_owned()
+    } else if head.starts_with(b"fLaC") {
+        "FLAC data, RIFF header missing".to_owned()
+    } else if head.starts_with(b"OggS") {
+        "Ogg data, RIFF header missing".to_owned()
+    } else if head.starts_with(b"FORM") {
+        "AIFF data, RIFF header missing".to_owned()
+    } else if head.get(4..8) == Some(b"ftyp") {
+        "MP4/M4A data, RIFF header missing".to_owned()
+    } else if head.starts_with(&[0x1A, 0x45, 0xDF, 0xA3]) {
+        "WebM/Matroska data, RIFF header missing".to_owned()
+    } else {
+        "RIFF header missing".to_owned()
+    };
+    Err(not_wav(path, what))
+}
+
+fn not_wav(path: &Path, what: String) -> WavError {
+    WavError::NotWav {
+        path: path.to_owned(),
+        what,
+        suggestion: converted_name(path),
+    }
+}
+
+/// `x.mp3` -> `x.wav`; `x.wav` -> `x-16k.wav` (so sox does not overwrite its input).
+fn converted_name(path: &Path) -> PathBuf {
+    let is_wav = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("wav"));
+    if is_wav {
+        let stem = path.file_stem().unwrap_or_default().to_string_lossy();
+        path.with_file_name(format!("{stem}-16k.wav"))
+    } else {
+        path.with_extension("wav")
+    }
+}
+
+fn info_of(reader: &Reader) -> WavInfo {
+    let spec = reader.spec();
+    WavInfo {
+        sample_rate_hz: spec.sample_rate,
+        channels: spec.channels,
+        bits_per_sample: spec.bits_per_sample,
+        float: spec.sample_format == hound::SampleFormat::Float,
+        frames: u64::from(reader.duration()),
+    }
+}
+
+fn check_format(path: &Path, info: &WavInfo) -> Result<(), WavError> {
+    let unsupported = |detail: String| WavError::Unsupported {
+        path: path.to_owned(),
+        detail,
+        suggestion: converted_name(path),
+    };
+    if info.channels == 0 || info.sample_rate_hz == 0 {
+        return Err(WavError::Malformed {
+            path: path.to_owned(),
+            detail: format!("{} channels at {} Hz", info.channels, info.sample_rate_hz),
+        });
+    }
+    match (info.float, info.bits_per_sample) {
+        (true, 32) | (false, 1..=32) => {}
+        (true, bits) => return Err(unsupported(format!("{bits}-bit float"))),
+        (false, bits) => return Err(unsupported(format!("{bits}-bit integer"))),
+    }
+    if info.frames == 0 {
+        return Err(WavError::NoAudio {
+            path: path.to_owned(),
+        });
+    }
+    Ok(())
+}
+
+/// hound reports a short read as `Other` with a fixed message, std as `UnexpectedEof`.
+fn is_eof(e: &io::Error) -> bool {
+    e.kind() == io::ErrorKind::UnexpectedEof || e.to_string().contains("read enough bytes")
+}
+
+fn sample_error(path: &Path, e: hound::Error, truncated: impl FnOnce() -> WavError) -> WavError {
+    match e {
+        hound::Error::IoError(e) if is_eof(&e) => truncated(),
+        hound::Error::IoError(source) => WavError::Read {
+            path: path.to_owned(),
+            source,
+        },
+        other => WavError::Malformed {
+            path: path.to_owned(),
+            detail: other.to_string(),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sine(rate_hz: u32, freq_hz: f32, secs: f32) -> Vec<f32> {
+        let n = (rate_hz as f32 * secs) as usize;
+        (0..n)
+            .map(|i| 0.5 * (2.0 * std::f32::consts::PI * freq_hz * i as f32 / rate_hz as f32).sin())
+            .collect()
+    }
+
+    fn write_raw<S: hound::Sample + Copy>(
+        path: &Path,
+        spec: hound::WavSpec,
+        frames: usize,
+        sample: impl Fn(usize, u16) -> S,
+    ) {
+        let mut w = hound::WavWriter::create(path, spec).expect("create");
+        for i in 0..frames {
+            for c in 0..spec.channels {
+                w.write_sample(sample(i, c)).expect("write");
+            }
+        }
+        w.finalize().expect("finalize");
+    }
+
+    /// Correlation-free check: RMS of a 0.5-amplitude sine is 0.354.
+    fn rms(x: &[f32]) -> f32 {
+        (x.iter().map(|s| s * s).sum::<f32>() / x.len() as f32).sqrt()
+    }
+
+    #[test]
+    fn reads_every_integer_width_and_float() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        for (bits, float) in [
+            (8, false),
+            (16, false),
+            (24, false),
+            (32, false),
+            (32, true),
+        ] {
+            let path = dir.path().join(format!("s{bits}{float}.wav"));
+            let spec = hound::WavSpec {
+                channels: 1,
+                sample_rate: 16_000,
+                bits_per_sample: bits,
+                sample_format: if float {
+                    hound::SampleFormat::Float
+                } else {
+                    hound::SampleFormat::Int
+                },
+            };
+            let x = sine(16_000, 440.0, 0.25);
+            if float {
+                write_raw(&path, spec, x.len(), |i, _| x[i]);
+            } else {
+                let full = ((1i64 << (bits - 1)) - 1) as f32;
+                write_raw(&path, spec, x.len(), |i, _| (x[i] * full).round() as i32);
+            }
+            let y = read_mono(&path, 16_000).expect("read");
+            assert_eq!(y.len(), x.len());
+            let tol = if bits == 8 { 1.0 / 64.0 } else { 1e-4 };
+            let err = x
+                .iter()
+                .zip(&y)
+                .map(|(a, b)| (a - b).abs())
+                .fold(0.0, f32::max);
+            assert!(err < tol, "{bits}-bit float={float}: max error {err}");
+        }
+    }
+
+    #[test]
+    fn downmixes_and_resamples_stereo_48k() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("stereo48.wav");
+        let spec = hound::WavSpec {
+            channels: 2,
+            sample_rate: 48_000,
+            bits_per_sample: 16,
+            sample_format: hound::SampleFormat::Int,
+        };
+        let left = sine(48_000, 1_000.0, 1.0);
+        // Right channel silent: the mono mix is half the left.
+        write_raw(&path, spec, left.len(), |i, c| {
+            if c == 0 {
+                (left[i] * 32767.0) as i16
+            } else {
+                0
+            }
+        });
+        let info = read_info(&path).expect("info");
+        assert_eq!(
+            (info.channels, info.sample_rate_hz, info.frames),
+            (2, 48_000, 48_000)
+        );
+        let y = read_mono(&path, 16_000).expect("read");
+        assert_eq!(y.len(), 16_000);
+        let mid = &y[1_000..15_000];
+        assert!(
+            (rms(mid) - 0.25 / 2f32.sqrt()).abs() < 0.005,
+            "rms {}",
+            rms(mid)
+        );
+    }
+
+    #[test]
+    fn resampling_removes_what_cannot_be_represented() {
+        // 7 kHz at 44.1 kHz is below 8 kHz: kept. 12 kHz must not alias into the 16 kHz output.
+        let kept = resample(&sine(44_100, 7_000.0, 1.0), 44_100, 16_000).expect("resample");
+        let gone = resample(&sine(44_100, 12_000.0, 1.0), 44_100, 16_000).expect("resample");
+        assert_eq!(kept.len(), 16_000);
+        assert!(
+            rms(&kept[2_000..14_000]) > 0.3,
+            "7 kHz kept: {}",
+            rms(&kept[2_000..14_000])
+        );
+        assert!(
+            rms(&gone[2_000..14_000]) < 0.01,
+            "12 kHz leaked: {}",
+            rms(&gone[2_000..14_000])
+        );
+        // Upsampling keeps a tone and its length.
+        let up = resample(&sine(8_000, 300.0, 0.5), 8_000, 16_000).expect("resample");
+        assert_eq!(up.len(), 8_000);
+        assert!((rms(&up[500..7_500]) - 0.3536).abs() < 0.01);
+    }
+
+    #[test]
+    fn round_trips_writes() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let x = sine(16_000, 250.0, 0.1);
+        let p16 = dir.path().join("a.wav");
+        write_mono_i16(&p16, &x, 16_000).expect("write i16");
+        let y = read_mono(&p16, 16_000).expect("read");
+        assert!(x.iter().zip(&y).all(|(a, b)| (a - b).abs() < 1e-4));
+        let pf = dir.path().join("b.wav");
+        write_mono_f32(&pf, &x, 16_000).expect("write f32");
+        let (z, info) = read_mono_native(&pf).expect("read");
+        assert!(info.float);
+        assert_eq!(z, x);
+    }
+
+    #[test]
+    fn bad_files_say_what_is_wrong() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let msg = |name: &str, bytes: &[u8]| {
+            let p = dir.path().join(name);
+            std::fs::write(&p, bytes).expect("write");
+            read_mono(&p, 16_000).expect_err("must fail").to_string()
+        };
+        let m = msg("x.mp3", b"ID3\x04\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00");
+        assert!(m.contains("x.mp3 is not a WAV file"), "{m}");
+        assert!(
+            m.contains("(MP3 data, RIFF header missing)") && m.ends_with("/x.wav`"),
+            "{m}"
+        );
+        let m = msg("e.wav", b"");
+        assert!(m.contains("e.wav is empty"), "{m}");
+        let m = msg("t.txt", b"hello, world, this is text");
+        assert!(
+            m.contains("t.txt is not a WAV file (RIFF header missing)"),
+            "{m}"
+        );
+        let m = msg("short.wav", b"RIFF\x10\x00");
+        assert!(m.contains("short.wav is truncated"), "{m}");
+
+        // A valid file cut in the middle of its samples.
+        let p = dir.path().join("cut.wav");
+        write_mono_i16(&p, &sine(16_000, 440.0, 0.5), 16_000).expect("write");
+        let bytes = std::fs::read(&p).expect("read");
+        std::fs::write(&p, &bytes[..bytes.len() / 2 + 1]).expect("truncate");
+        let m = read_mono(&p, 16_000).expect_err("must fail").to_string();
+        assert!(
+            m.contains("cut.wav is truncated") && m.contains("8000 frames"),
+            "{m}"
+        );
+
+        // Only a header.
+        let p = dir.path().join("hdr.wav");
+        write_mono_i16(&p, &[], 16_000).expect("write");
+        let m = read_mono(&p, 16_000).expect_err("must fail").to_string();
+        assert!(m.contains("hdr.wav has a WAV header but no audio"), "{m}");
+
+        let m = read_mono(&dir.path().join("missing.wav"), 16_000)
+            .expect_err("must fail")
+            .to_string();
+        assert!(
+            m.contains("cannot open") && m.contains("missing.wav"),
+            "{m}"
+        );
+    }
+}

@@ -1,0 +1,319 @@
+//! The audio engine against a real, paced sound server: the headless PulseAudio rig of
+//! `scripts/with-pulse.sh` (null sinks `speaker` and `mic`, default source `mic.monitor`).
+//!
+//! A `module-loopback` from `speaker.monitor` into `mic` at reduced volume is the room: what the
+//! engine plays comes back into its microphone. `paplay -d mic` is the user talking.
+//!
+//! Without the rig these tests print why and pass; with `TANDEM_REQUIRE_RIG` set they fail.
+//! Run: `bash scripts/with-pulse.sh cargo test -p tandem-tests --test audio_rig`.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Mutex;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use tandem_core::audio::aec::correlation;
+use tandem_core::audio::{CleanFrame, DspConfig, LiveAudio, wav};
+
+/// Debug builds abort if an audio callback allocates.
+#[cfg(debug_assertions)]
+#[global_allocator]
+static ALLOC_CHECK: assert_no_alloc::AllocDisabler = assert_no_alloc::AllocDisabler;
+
+/// The rig is one sound server: one test at a time.
+static RIG: Mutex<()> = Mutex::new(());
+
+/// Echo level of the simulated room (loopback volume).
+const ECHO_VOLUME: &str = "40%";
+
+fn rig() -> Option<std::sync::MutexGuard<'static, ()>> {
+    if std::env::var_os("TANDEM_PULSE_RIG").is_none() {
+        assert!(
+            std::env::var_os("TANDEM_REQUIRE_RIG").is_none(),
+            "TANDEM_REQUIRE_RIG is set but the PulseAudio rig is not running; run the tests under scripts/with-pulse.sh"
+        );
+        eprintln!("skipped: no PulseAudio rig (run under scripts/with-pulse.sh)");
+        return None;
+    }
+    Some(RIG.lock().unwrap_or_else(|e| e.into_inner()))
+}
+
+fn pactl(args: &[&str]) -> String {
+    let o = Command::new("pactl")
+        .args(args)
+        .output()
+        .expect("pactl runs");
+    assert!(
+        o.status.success(),
+        "pactl {args:?}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8_lossy(&o.stdout).trim().to_owned()
+}
+
+/// The room: speaker.monitor -> mic at reduced volume. Unloaded on drop.
+struct Loopback(String);
+
+impl Loopback {
+    fn load(volume: &str) -> Loopback {
+        let ids = || -> Vec<String> {
+            pactl(&["list", "short", "sink-inputs"])
+                .lines()
+                .filter_map(|l| l.split_whitespace().next().map(str::to_owned))
+                .collect()
+        };
+        let before = ids();
+        let id = pactl(&[
+            "load-module",
+            "module-loopback",
+            "source=speaker.monitor",
+            "sink=mic",
+            "latency_msec=20",
+            "source_dont_move=true",
+            "sink_dont_move=true",
+        ]);
+        // The loopback's sink input is the one that was not there before.
+        let idx = ids()
+            .into_iter()
+            .find(|i| !before.contains(i))
+            .expect("the loopback's sink input appears");
+        pactl(&["set-sink-input-volume", &idx, volume]);
+        std::thread::sleep(Duration::from_millis(300));
+        Loopback(id)
+    }
+}
+
+impl Drop for Loopback {
+    fn drop(&mut self) {
+        let _ = Command::new("pactl")
+            .args(["unload-module", &self.0])
+            .status();
+    }
+}
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/turn")
+}
+
+fn speech(names: &[&str]) -> Vec<f32> {
+    names
+        .iter()
+        .flat_map(|n| wav::read_mono(&fixtures().join(n), 16_000).expect("fixture"))
+        .collect()
+}
+
+/// About `secs` of the assistant talking (espeak-ng sentences, 16 kHz).
+fn assistant_speech(secs: f32) -> Vec<f32> {
+    let one = speech(&[
+        "weather_complete.wav",
+        "thanks_complete.wav",
+        "timer_complete.wav",
+    ]);
+    let n = (secs * 16_000.0) as usize;
+    one.iter().copied().cycle().take(n).collect()
+}
+
+/// Collects frames for `secs`, pumping the player as a TTS thread would.
+fn run_for(live: &mut LiveAudio, secs: f32) -> Vec<CleanFrame> {
+    let deadline = Instant::now() + Duration::from_secs_f32(secs);
+    let mut frames = Vec::new();
+    while Instant::now() < deadline {
+        live.player.pump();
+        frames.extend(live.dsp.frames().try_iter());
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    frames.extend(live.dsp.frames().try_iter());
+    frames
+}
+
+fn power(frames: &[CleanFrame], f: impl Fn(&CleanFrame) -> f32) -> f64 {
+    frames.iter().map(|x| f64::from(f(x)).powi(2)).sum::<f64>() + 1e-12
+}
+
+fn start() -> LiveAudio {
+    let live = LiveAudio::start(None, None, DspConfig::default()).expect("audio engine starts");
+    assert!(
+        live.wait_until_running(Duration::from_secs(5)),
+        "audio streams did not start flowing"
+    );
+    eprintln!(
+        "devices: in `{}` {} Hz, out `{}` {} Hz",
+        live.input_device, live.input_rate_hz, live.output_device, live.output_rate_hz
+    );
+    live
+}
+
+#[test]
+fn echo_of_our_own_voice_is_cancelled() {
+    let Some(_rig) = rig() else { return };
+    let _room = Loopback::load(ECHO_VOLUME);
+    let mut live = start();
+    live.dsp.frames().try_iter().count();
+    live.player.speak_at_rate(&assistant_speech(12.0), 16_000);
+    let frames = run_for(&mut live, 12.5);
+    let speaking: Vec<&CleanFrame> = frames.iter().filter(|f| f.far_active).collect();
+    assert!(
+        speaking.len() > 200,
+        "{} frames while speaking",
+        speaking.len()
+    );
+    // ERLE after 2 s of convergence, over the frames where we were talking.
+    let first = speaking[0].index;
+    let late: Vec<CleanFrame> = speaking
+        .iter()
+        .filter(|f| f.index >= first + 100)
+        .map(|f| (*f).clone())
+        .collect();
+    let erle = 10.0 * (power(&late, |f| f.mic_rms) / power(&late, |f| f.out_rms)).log10();
+    let vad_on = late.iter().filter(|f| f.vad).count();
+    let m = live.dsp.stats().aec();
+    eprintln!(
+        "rig ERLE after 2 s: {erle:.1} dB over {} frames; AEC3: ERLE {:.1} dB, delay {} ms; \
+         VAD on own voice in {vad_on} frames; echo level {:.1} dBFS",
+        late.len(),
+        m.erle_db,
+        m.delay_ms,
+        10.0 * (power(&late, |f| f.mic_rms) / late.len() as f64).log10()
+    );
+    assert!(erle >= 20.0, "ERLE {erle:.1} dB");
+    assert!(
+        vad_on * 10 <= late.len(),
+        "VAD fired on own voice: {vad_on}"
+    );
+}
+
+#[test]
+fn user_speech_survives_double_talk() {
+    let Some(_rig) = rig() else { return };
+    let _room = Loopback::load(ECHO_VOLUME);
+    let dir = tempfile::tempdir().unwrap();
+    let user = speech(&["um_cut.wav", "thinking_cut.wav"]);
+    let user_wav = dir.path().join("user.wav");
+    wav::write_mono_i16(&user_wav, &user, 16_000).unwrap();
+    let mut live = start();
+    live.dsp.frames().try_iter().count();
+    live.player.speak_at_rate(&assistant_speech(12.0), 16_000);
+    let mut frames = run_for(&mut live, 5.0);
+    // The user talks over us (paplay runs beside the engine; keep reading frames meanwhile).
+    let mut paplay = Command::new("paplay")
+        .args(["-d", "mic"])
+        .arg(&user_wav)
+        .spawn()
+        .expect("paplay runs");
+    frames.extend(run_for(&mut live, 5.0));
+    assert!(paplay.wait().unwrap().success());
+    let dropped = live.dsp.stats().dropped_frames.load(Ordering::Relaxed);
+    assert_eq!(dropped, 0, "frames dropped: the timeline would have holes");
+    let out: Vec<f32> = frames
+        .iter()
+        .flat_map(|f| f.samples.iter().copied())
+        .collect();
+    if let Some(dir) = std::env::var_os("TANDEM_RIG_DUMP") {
+        let _ = wav::write_mono_i16(&Path::new(&dir).join("double_talk_out.wav"), &out, 16_000);
+    }
+    // Find where the user landed in the output (paplay's start-up latency is unknown).
+    let search_from = 4 * 16_000;
+    let (lag, corr) = best_alignment(&out[search_from..], &user);
+    eprintln!(
+        "double talk: user found at {:.3} s, correlation {corr:.3}",
+        (search_from + lag) as f64 / 16_000.0
+    );
+    assert!(corr >= 0.8, "correlation {corr:.3}");
+}
+
+/// The lag (in samples) where `needle` best matches `hay`, and the correlation there.
+fn best_alignment(hay: &[f32], needle: &[f32]) -> (usize, f64) {
+    let max_lag = hay.len().saturating_sub(needle.len());
+    // Coarse search on 4x decimated envelopes, then refine around the best.
+    let mut best = (0usize, f64::MIN);
+    let mut lag = 0;
+    while lag <= max_lag {
+        let c = correlation(&hay[lag..lag + needle.len()], needle);
+        if c > best.1 {
+            best = (lag, c);
+        }
+        lag += 16;
+    }
+    let lo = best.0.saturating_sub(16);
+    for lag in lo..=(best.0 + 16).min(max_lag) {
+        let c = correlation(&hay[lag..lag + needle.len()], needle);
+        if c > best.1 {
+            best = (lag, c);
+        }
+    }
+    best
+}
+
+#[test]
+fn thirty_seconds_of_speech_without_underruns() {
+    let Some(_rig) = rig() else { return };
+    let mut live = start();
+    live.player.speak_at_rate(&assistant_speech(30.0), 16_000);
+    let frames = run_for(&mut live, 30.5);
+    let sink = live.dsp.sink_stats.clone().unwrap().snapshot();
+    let mic = live.dsp.mic_stats.snapshot();
+    let dropped = live.dsp.stats().dropped_frames.load(Ordering::Relaxed);
+    let stats = live.dsp.stats();
+    let avg_us = stats.total_frame_ns.load(Ordering::Relaxed) as f64
+        / (stats.frames.load(Ordering::Relaxed).max(1) * 2) as f64
+        / 1e3;
+    eprintln!(
+        "30 s: speaker {sink:?}; mic {mic:?}; {} frames, {dropped} dropped; played {} samples; \
+         AEC per 10 ms frame avg {avg_us:.0} us, max {} us",
+        frames.len(),
+        live.player.played_samples(),
+        stats.max_frame_ns.load(Ordering::Relaxed) / 1_000
+    );
+    assert_eq!(sink.underrun_frames, 0, "speaker underruns");
+    assert_eq!(mic.overrun_samples, 0, "microphone overruns");
+    assert_eq!(dropped, 0, "frames dropped");
+    assert!(!sink.failed && !mic.failed);
+    assert!(live.player.played_samples() >= 30 * 48_000 - 4_800);
+    assert!(frames.len() >= 1_450, "{} frames", frames.len());
+}
+
+#[test]
+fn stop_fades_out_within_20_ms_and_reports_what_was_heard() {
+    let Some(_rig) = rig() else { return };
+    let mut live = start();
+    let speech = assistant_speech(5.0);
+    let id = live.player.speak_at_rate(&speech, 16_000);
+    run_for(&mut live, 1.0);
+    let asked = Instant::now();
+    live.player.stop();
+    while !live.player.stop_done() && asked.elapsed() < Duration::from_secs(1) {
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    let waited = asked.elapsed();
+    let fade_ms = live.player.last_fade_frames() as f64 * 1000.0 / 48_000.0;
+    let p = live.player.progress(id).unwrap();
+    eprintln!(
+        "stop: fade {fade_ms:.1} ms, done {:.1} ms after the request; heard {:.3} s of {:.3} s; \
+         output latency {:.1} ms",
+        waited.as_secs_f64() * 1e3,
+        p.played_source_samples as f64 / 16_000.0,
+        p.source_samples as f64 / 16_000.0,
+        live.player.output_latency_ms()
+    );
+    assert!(live.player.stop_done());
+    assert!(fade_ms <= 20.0);
+    assert!(p.stopped && !p.finished);
+    assert!((0.9..1.6).contains(&(p.played_source_samples as f64 / 16_000.0)));
+    // Nothing more is played after the fade (the callback that finished it has returned).
+    std::thread::sleep(Duration::from_millis(50));
+    let played = live.player.played_samples();
+    run_for(&mut live, 0.3);
+    assert_eq!(live.player.played_samples(), played);
+}
+
+#[test]
+fn unknown_device_names_the_fix() {
+    let Some(_rig) = rig() else { return };
+    let err = LiveAudio::start(Some("no such mic"), None, DspConfig::default()).unwrap_err();
+    let msg = err.to_string();
+    assert!(
+        msg.contains("no such mic") && msg.contains("tandem doctor"),
+        "{msg}"
+    );
+}

@@ -1,0 +1,340 @@
+//! Streaming speech on a named `tts` thread.
+//!
+//! [`Speaker::speak`] queues a text and returns its [`UtteranceId`]; the thread splits it into
+//! sentences, phonemizes one sentence at a time, cuts the phonemes at clause boundaries (the
+//! first chunk of an utterance short, so audio starts early) and synthesizes chunk after chunk,
+//! staying at most [`StreamConfig::ahead_chunks`] ahead of the consumer. Chunks arrive as
+//! [`SpeechEvent::Chunk`] in order, then [`SpeechEvent::Finished`].
+//!
+//! [`Speaker::stop`] cancels everything queued so far: the thread drops pending chunks and
+//! queued requests at its next check (between chunks and while waiting for the consumer), and
+//! the receiving methods discard anything of a cancelled utterance that is already in the
+//! channel, so nothing stale is ever played.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender, TryRecvError, TrySendError};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use super::split::{clauses, pack_clauses};
+use super::{SynthOptions, Tts, TtsError};
+
+/// Identifies one `speak` request; later requests have larger ids.
+pub type UtteranceId = u64;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StreamConfig {
+    /// Longest first chunk of an utterance in phoneme characters (shorter: earlier first audio,
+    /// more clause breaks). A first clause longer than this is kept whole.
+    pub first_chunk_phonemes: usize,
+    /// Longest later chunk (the model's own limit is 400).
+    pub chunk_phonemes: usize,
+    /// How many synthesized chunks may wait for the consumer.
+    pub ahead_chunks: usize,
+    /// How many requests may wait for the thread; `speak` fails beyond that.
+    pub queue: usize,
+}
+
+impl Default for StreamConfig {
+    fn default() -> Self {
+        Self {
+            first_chunk_phonemes: 80,
+            chunk_phonemes: super::MAX_PHONEMES,
+            ahead_chunks: 2,
+            queue: 8,
+        }
+    }
+}
+
+/// What the `tts` thread reports.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SpeechEvent {
+    /// The next piece of audio of an utterance (24 kHz mono).
+    Chunk {
+        id: UtteranceId,
+        /// 0, 1, 2, ... within the utterance.
+        seq: u32,
+        samples: Vec<f32>,
+        /// The phonemes this chunk says.
+        phonemes: String,
+        /// Time spent synthesizing this chunk.
+        synth_ms: f32,
+    },
+    /// All chunks of the utterance have been sent.
+    Finished { id: UtteranceId },
+    /// The utterance failed; no more chunks will come for it.
+    Failed { id: UtteranceId, message: String },
+}
+
+impl SpeechEvent {
+    pub fn id(&self) -> UtteranceId {
+        match self {
+            Self::Chunk { id, .. } | Self::Finished { id } | Self::Failed { id, .. } => *id,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum SpeakError {
+    #[error("the TTS queue is full ({0} requests waiting)")]
+    Full(usize),
+    #[error("the TTS thread has stopped")]
+    Closed,
+    #[error("invalid TTS setting: {0}")]
+    Params(String),
+}
+
+#[derive(Debug)]
+struct Request {
+    id: UtteranceId,
+    text: String,
+    options: SynthOptions,
+}
+
+#[derive(Debug, Default)]
+struct Shared {
+    /// Utterances with smaller ids are cancelled.
+    cancel_below: AtomicU64,
+    /// Requests refused because the queue was full.
+    refused: AtomicU64,
+}
+
+impl Shared {
+    fn cancelled(&self, id: UtteranceId) -> bool {
+        id < self.cancel_below.load(Ordering::Acquire)
+    }
+}
+
+/// The handle to the `tts` thread.
+#[derive(Debug)]
+pub struct Speaker {
+    requests: Option<SyncSender<Request>>,
+    events: Receiver<SpeechEvent>,
+    shared: Arc<Shared>,
+    next_id: AtomicU64,
+    queue: usize,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Speaker {
+    /// Moves a loaded [`Tts`] onto a new thread named `tts`.
+    pub fn spawn(tts: Tts, config: StreamConfig) -> std::io::Result<Self> {
+        let (req_tx, req_rx) = mpsc::sync_channel::<Request>(config.queue.max(1));
+        let (ev_tx, ev_rx) = mpsc::sync_channel::<SpeechEvent>(config.ahead_chunks.max(1));
+        let shared = Arc::new(Shared::default());
+        let worker = Worker {
+            tts,
+            config,
+            shared: shared.clone(),
+            events: ev_tx,
+        };
+        let thread = std::thread::Builder::new()
+            .name("tts".into())
+            .spawn(move || worker.run(req_rx))?;
+        Ok(Self {
+            requests: Some(req_tx),
+            events: ev_rx,
+            shared,
+            next_id: AtomicU64::new(1),
+            queue: config.queue.max(1),
+            thread: Some(thread),
+        })
+    }
+
+    /// Queues a text; its audio arrives as events with the returned id.
+    pub fn speak(&self, text: &str, options: SynthOptions) -> Result<UtteranceId, SpeakError> {
+        options
+            .validate()
+            .map_err(|e| SpeakError::Params(e.to_string()))?;
+        let id = self.next_id.fetch_add(1, Ordering::AcqRel);
+        let req = Request {
+            id,
+            text: text.to_owned(),
+            options,
+        };
+        match self.requests.as_ref().map(|tx| tx.try_send(req)) {
+            Some(Ok(())) => Ok(id),
+            Some(Err(TrySendError::Full(_))) => {
+                self.shared.refused.fetch_add(1, Ordering::Relaxed);
+                Err(SpeakError::Full(self.queue))
+            }
+            Some(Err(TrySendError::Disconnected(_))) | None => Err(SpeakError::Closed),
+        }
+    }
+
+    /// Cancels every utterance requested so far (queued, in synthesis or already waiting in
+    /// the channel). Returns immediately.
+    pub fn stop(&self) {
+        let next = self.next_id.load(Ordering::Acquire);
+        self.shared.cancel_below.fetch_max(next, Ordering::AcqRel);
+    }
+
+    /// Whether an utterance has been cancelled.
+    pub fn is_cancelled(&self, id: UtteranceId) -> bool {
+        self.shared.cancelled(id)
+    }
+
+    /// Requests refused because the queue was full.
+    pub fn refused(&self) -> u64 {
+        self.shared.refused.load(Ordering::Relaxed)
+    }
+
+    /// The next event of a live utterance, without waiting.
+    pub fn try_recv(&self) -> Option<SpeechEvent> {
+        loop {
+            match self.events.try_recv() {
+                Ok(ev) if self.shared.cancelled(ev.id()) => continue,
+                Ok(ev) => return Some(ev),
+                Err(TryRecvError::Empty | TryRecvError::Disconnected) => return None,
+            }
+        }
+    }
+
+    /// The next event of a live utterance, waiting up to `timeout`.
+    pub fn recv_timeout(&self, timeout: Duration) -> Option<SpeechEvent> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.events.recv_timeout(left) {
+                Ok(ev) if self.shared.cancelled(ev.id()) => continue,
+                Ok(ev) => return Some(ev),
+                Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => return None,
+            }
+        }
+    }
+}
+
+impl Drop for Speaker {
+    fn drop(&mut self) {
+        self.shared.cancel_below.store(u64::MAX, Ordering::Release);
+        self.requests = None;
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+struct Worker {
+    tts: Tts,
+    config: StreamConfig,
+    shared: Arc<Shared>,
+    events: SyncSender<SpeechEvent>,
+}
+
+/// Why an utterance ended early.
+enum Stop {
+    Cancelled,
+    Disconnected,
+    Failed(TtsError),
+}
+
+impl From<TtsError> for Stop {
+    fn from(e: TtsError) -> Self {
+        Self::Failed(e)
+    }
+}
+
+impl Worker {
+    fn run(mut self, requests: Receiver<Request>) {
+        let _span = tracing::info_span!("tts").entered();
+        while let Ok(req) = requests.recv() {
+            if self.shared.cancelled(req.id) {
+                tracing::debug!(id = req.id, "dropped a cancelled request");
+                continue;
+            }
+            let id = req.id;
+            let result = self.utterance(&req);
+            let end = match result {
+                Ok(()) => SpeechEvent::Finished { id },
+                Err(Stop::Cancelled) => {
+                    tracing::debug!(id, "utterance cancelled");
+                    continue;
+                }
+                Err(Stop::Disconnected) => return,
+                Err(Stop::Failed(e)) => {
+                    tracing::warn!(id, error = %e, "synthesis failed");
+                    SpeechEvent::Failed {
+                        id,
+                        message: e.to_string(),
+                    }
+                }
+            };
+            if let Err(Stop::Disconnected) = self.send(end) {
+                return;
+            }
+        }
+    }
+
+    /// Chunks of one sentence's phonemes: the first chunk of an utterance is kept short.
+    fn plan(&self, ps: &str, first: bool) -> Vec<String> {
+        if !first || ps.chars().count() <= self.config.first_chunk_phonemes {
+            return pack_clauses(ps, self.config.chunk_phonemes);
+        }
+        let parts = clauses(ps);
+        let mut head = String::new();
+        let mut used = 0;
+        for part in &parts {
+            let len = head.chars().count() + part.chars().count() + usize::from(!head.is_empty());
+            if !head.is_empty() && len > self.config.first_chunk_phonemes {
+                break;
+            }
+            if !head.is_empty() {
+                head.push(' ');
+            }
+            head.push_str(part);
+            used += 1;
+        }
+        let rest = parts[used..].join(" ");
+        let mut out = vec![head];
+        out.extend(pack_clauses(&rest, self.config.chunk_phonemes));
+        out
+    }
+
+    fn utterance(&mut self, req: &Request) -> Result<(), Stop> {
+        let mut noise = req.options.noise();
+        let mut seq = 0u32;
+        for sentence in self.tts.split_sentences(&req.text) {
+            if self.shared.cancelled(req.id) {
+                return Err(Stop::Cancelled);
+            }
+            let ps = self.tts.g2p.phonemize(&sentence)?;
+            for chunk in self.plan(&ps, seq == 0) {
+                if self.shared.cancelled(req.id) {
+                    return Err(Stop::Cancelled);
+                }
+                let t0 = Instant::now();
+                let frames = self.tts.frames(&chunk, req.options.speed)?;
+                let samples = self.tts.vocode(&frames, req.options.pitch, &mut noise);
+                let synth_ms = t0.elapsed().as_secs_f32() * 1e3;
+                tracing::debug!(id = req.id, seq, synth_ms, samples = samples.len(), "chunk");
+                self.send(SpeechEvent::Chunk {
+                    id: req.id,
+                    seq,
+                    samples,
+                    phonemes: chunk,
+                    synth_ms,
+                })?;
+                seq += 1;
+            }
+        }
+        Ok(())
+    }
+
+    /// Waits for room in the channel, giving up when the utterance is cancelled.
+    fn send(&self, mut ev: SpeechEvent) -> Result<(), Stop> {
+        loop {
+            if self.shared.cancelled(ev.id()) {
+                return Err(Stop::Cancelled);
+            }
+            match self.events.try_send(ev) {
+                Ok(()) => return Ok(()),
+                Err(TrySendError::Full(back)) => {
+                    ev = back;
+                    std::thread::sleep(Duration::from_millis(2));
+                }
+                Err(TrySendError::Disconnected(_)) => return Err(Stop::Disconnected),
+            }
+        }
+    }
+}

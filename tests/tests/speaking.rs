@@ -1,0 +1,417 @@
+//! Speaking with the real hibari assets from the cache: G2P parity with the Python package
+//! (`tests/fixtures/tts/gen_phonemes.py`), audio parity of the acoustic model + vocoder
+//! (`tests/fixtures/tts/gen_audio.py`), streaming with cancellation, the phrase cache, and a
+//! round trip through Whisper.
+//!
+//! These need `tandem models fetch` to have run; they fail (not skip) when the models are
+//! missing, with the fetch command in the message.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, OnceLock};
+use std::time::Duration;
+
+use tandem_core::audio::resample::StreamResampler;
+use tandem_core::audio::wav;
+use tandem_core::config::{Config, ExecutionProvider};
+use tandem_core::models::runtime::{self, Runtime};
+use tandem_core::models::tts::{
+    Phrase, PhraseCache, Silence, Speaker, SpeechEvent, StreamConfig, SynthOptions, Tts,
+};
+use tandem_core::models::{Manifest, ModelCache};
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join("tts")
+}
+
+fn setup() -> (&'static Runtime, ModelCache, Manifest) {
+    let config = Config::default();
+    let cache = ModelCache::locate(&config).expect("model cache directory");
+    let manifest = Manifest::builtin();
+    let rt = runtime::init(&cache, &manifest, ExecutionProvider::Cpu).unwrap_or_else(|e| {
+        panic!("{e}\n(the speaking tests need the models: run `tandem models fetch`)")
+    });
+    (rt, cache, manifest)
+}
+
+fn load() -> Tts {
+    let (rt, cache, manifest) = setup();
+    Tts::load(rt, &cache, &manifest, 1).unwrap_or_else(|e| {
+        panic!("{e}\n(the speaking tests need the models: run `tandem models fetch`)")
+    })
+}
+
+/// One engine shared by the tests of this file (loading takes a few hundred ms).
+fn with_tts<R>(f: impl FnOnce(&mut Tts) -> R) -> R {
+    static TTS: OnceLock<Mutex<Tts>> = OnceLock::new();
+    let m = TTS.get_or_init(|| Mutex::new(load()));
+    let mut guard = m.lock().unwrap_or_else(|e| e.into_inner());
+    f(&mut guard)
+}
+
+fn json(path: &Path) -> serde_json::Value {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+#[test]
+fn g2p_matches_the_python_package_on_the_parity_set() {
+    let path = fixtures().join("phonemes.jsonl");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut total = 0usize;
+    let mut same = 0usize;
+    let mut misses: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    with_tts(|tts| {
+        for line in text.lines().filter(|l| !l.trim().is_empty()) {
+            let row: serde_json::Value = serde_json::from_str(line).expect("jsonl row");
+            let sentence = row["text"].as_str().expect("text");
+            let expected: Vec<String> = row["phonemes"]
+                .as_array()
+                .expect("phonemes")
+                .iter()
+                .map(|p| p.as_str().expect("string").to_owned())
+                .collect();
+            let got = tts.phonemize(sentence).expect("phonemize");
+            total += 1;
+            if got == expected {
+                same += 1;
+            } else {
+                misses
+                    .entry(row["category"].as_str().unwrap_or("?").to_owned())
+                    .or_default()
+                    .push(format!(
+                        "{sentence}\n    python: {expected:?}\n    rust:   {got:?}"
+                    ));
+            }
+        }
+    });
+    let rate = same as f64 / total as f64;
+    for (category, list) in &misses {
+        eprintln!("{category}: {} different", list.len());
+        for m in list {
+            eprintln!("  {m}");
+        }
+    }
+    eprintln!(
+        "G2P parity: {same}/{total} identical ({:.1}%)",
+        rate * 100.0
+    );
+    assert!(total >= 300, "the parity set has {total} sentences");
+    assert!(rate >= 0.95, "G2P parity {:.1}% is below 95%", rate * 100.0);
+}
+
+/// Log-spectral distance in dB between two signals (Hann 1024, hop 256, power floor 1e-8),
+/// over frames where the reference has energy.
+fn log_spectral_distance(a: &[f32], b: &[f32]) -> f64 {
+    use realfft::RealFftPlanner;
+    let n = 1024;
+    let hop = 256;
+    let fft = RealFftPlanner::<f64>::new().plan_fft_forward(n);
+    let win: Vec<f64> = (0..n)
+        .map(|i| 0.5 - 0.5 * (std::f64::consts::TAU * i as f64 / n as f64).cos())
+        .collect();
+    let spec = |x: &[f32], start: usize| -> Vec<f64> {
+        let mut buf: Vec<f64> = (0..n)
+            .map(|i| x.get(start + i).map_or(0.0, |&v| f64::from(v)) * win[i])
+            .collect();
+        let mut out = fft.make_output_vec();
+        fft.process(&mut buf, &mut out).expect("fft");
+        out.iter().map(|c| c.norm_sqr().max(1e-8)).collect()
+    };
+    let len = a.len().min(b.len());
+    let mut total = 0.0;
+    let mut frames = 0;
+    let mut start = 0;
+    while start + n <= len {
+        let (sa, sb) = (spec(a, start), spec(b, start));
+        if sa.iter().sum::<f64>() > 1e-3 {
+            let d: f64 = sa
+                .iter()
+                .zip(&sb)
+                .map(|(x, y)| (10.0 * (x / y).log10()).powi(2))
+                .sum::<f64>()
+                / sa.len() as f64;
+            total += d.sqrt();
+            frames += 1;
+        }
+        start += hop;
+    }
+    total / frames.max(1) as f64
+}
+
+fn snr_db(reference: &[f32], test: &[f32]) -> f64 {
+    let signal: f64 = reference.iter().map(|&x| f64::from(x).powi(2)).sum();
+    let noise: f64 = reference
+        .iter()
+        .zip(test)
+        .map(|(&x, &y)| (f64::from(x) - f64::from(y)).powi(2))
+        .sum();
+    10.0 * (signal / noise.max(1e-20)).log10()
+}
+
+#[test]
+fn audio_matches_the_python_vocoder() {
+    let meta = json(&fixtures().join("audio").join("audio.json"));
+    let items = meta["items"].as_object().expect("items");
+    with_tts(|tts| {
+        for (name, item) in items {
+            let ps = item["phonemes"].as_str().expect("phonemes");
+            let frames = tts.frames(ps, 1.0).expect("model");
+            assert_eq!(
+                frames.frames as u64,
+                item["frames"].as_u64().unwrap(),
+                "{name}: frames"
+            );
+            // Noise branch off on both sides: the same deterministic waveform.
+            let clean = tts.vocode(&frames, 1.0, &mut Silence);
+            let path = fixtures().join("audio").join(format!("{name}.wav"));
+            let (reference, _) = wav::read_mono_native(&path).expect("reference wav");
+            assert_eq!(clean.len(), reference.len(), "{name}: length");
+            let quantized: Vec<f32> = clean
+                .iter()
+                .map(|x| (x.clamp(-1.0, 1.0) * 32767.0).round() / 32767.0)
+                .collect();
+            let snr = snr_db(&reference, &quantized);
+            let lsd = log_spectral_distance(&reference, &quantized);
+            eprintln!("{name}: noise off: SNR {snr:.1} dB, LSD {lsd:.3} dB");
+            assert!(
+                snr > 30.0,
+                "{name}: SNR {snr:.1} dB against the Python vocoder"
+            );
+            assert!(lsd < 1.0, "{name}: log-spectral distance {lsd:.2} dB");
+            // Noise on: different generators, so compare spectra only.
+            let noisy_path = fixtures().join("audio").join(format!("{name}_noisy.wav"));
+            if noisy_path.exists() {
+                let (noisy_ref, _) = wav::read_mono_native(&noisy_path).expect("reference wav");
+                let ours = tts
+                    .synthesize_phonemes(
+                        ps,
+                        &SynthOptions {
+                            seed: Some(0),
+                            ..Default::default()
+                        },
+                    )
+                    .expect("synth");
+                let lsd_noisy = log_spectral_distance(&noisy_ref, &ours);
+                let lsd_floor = log_spectral_distance(&noisy_ref, &reference);
+                eprintln!(
+                    "{name}: noise on: LSD {lsd_noisy:.2} dB (Python noisy vs Python clean: {lsd_floor:.2} dB)"
+                );
+                assert!(
+                    lsd_noisy < lsd_floor + 1.0,
+                    "{name}: noisy LSD {lsd_noisy:.2} dB"
+                );
+            }
+        }
+    });
+}
+
+#[test]
+fn streaming_starts_early_and_stop_cancels_pending_chunks() {
+    let tts = load();
+    let speaker = Speaker::spawn(tts, StreamConfig::default()).expect("tts thread");
+    let long = "The quick brown fox jumps over the lazy dog, and then it runs into the forest \
+                without looking back. After the storm passed, the villagers gathered in the \
+                square to assess the damage. Please remember to water the plants, feed the cat, \
+                and lock the front door before you leave on Friday.";
+    let id = speaker
+        .speak(
+            long,
+            SynthOptions {
+                seed: Some(1),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    let first = speaker
+        .recv_timeout(Duration::from_secs(10))
+        .expect("first chunk");
+    let SpeechEvent::Chunk {
+        id: got,
+        seq,
+        samples,
+        phonemes,
+        ..
+    } = first
+    else {
+        panic!("expected a chunk, got {first:?}");
+    };
+    assert_eq!((got, seq), (id, 0));
+    assert!(!samples.is_empty());
+    // The first chunk is a clause, not the whole sentence.
+    assert!(phonemes.chars().count() <= 80, "{phonemes}");
+    speaker.stop();
+    assert!(speaker.is_cancelled(id));
+    // Nothing of the cancelled utterance comes through after stop.
+    let next = speaker.recv_timeout(Duration::from_millis(300));
+    assert!(next.is_none(), "{next:?}");
+    // The next utterance plays normally.
+    let id2 = speaker.speak("Okay.", SynthOptions::default()).unwrap();
+    let mut chunks = 0;
+    loop {
+        match speaker
+            .recv_timeout(Duration::from_secs(10))
+            .expect("event")
+        {
+            SpeechEvent::Chunk { id, .. } => {
+                assert_eq!(id, id2);
+                chunks += 1;
+            }
+            SpeechEvent::Finished { id } => {
+                assert_eq!(id, id2);
+                break;
+            }
+            SpeechEvent::Failed { message, .. } => panic!("{message}"),
+        }
+    }
+    assert_eq!(chunks, 1);
+}
+
+#[test]
+fn phrase_cache_has_every_phrase_with_distinct_variants() {
+    with_tts(|tts| {
+        let cache = PhraseCache::build(tts).expect("phrase cache");
+        for p in Phrase::ALL {
+            let v = cache.variants(p);
+            assert!(v.len() >= 2, "{p:?}");
+            for clip in v {
+                let secs = clip.samples.len() as f32 / 24_000.0;
+                assert!((0.1..3.0).contains(&secs), "{p:?} {}: {secs} s", clip.text);
+            }
+            assert_ne!(
+                v[0].samples.len(),
+                v[1].samples.len(),
+                "{p:?} variants are identical"
+            );
+            let a = cache.next(p).unwrap();
+            let b = cache.next(p).unwrap();
+            assert!(!std::sync::Arc::ptr_eq(&a.samples, &b.samples) || v.len() == 1);
+        }
+    });
+}
+
+fn words(s: &str) -> Vec<String> {
+    s.to_lowercase()
+        .replace(['-', '—'], " ")
+        .chars()
+        .filter(|c| c.is_alphanumeric() || c.is_whitespace() || *c == '\'')
+        .collect::<String>()
+        .split_whitespace()
+        .map(String::from)
+        .collect()
+}
+
+fn edit_distance(a: &[String], b: &[String]) -> usize {
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, x) in a.iter().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, y) in b.iter().enumerate() {
+            cur[j + 1] = (prev[j] + usize::from(x != y))
+                .min(prev[j + 1] + 1)
+                .min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+/// 20 sentences, written the way Whisper writes them back (words, no digits).
+pub const ROUND_TRIP: [&str; 20] = [
+    "Hello there, how are you doing today?",
+    "Could you turn the lights off in the kitchen?",
+    "The weather will be sunny tomorrow afternoon.",
+    "Please remind me to call my mother tonight.",
+    "I think we should leave a little earlier.",
+    "What time does the library close on Sunday?",
+    "She bought three apples and a loaf of bread.",
+    "The meeting has been moved to next Thursday.",
+    "Can you play some relaxing music for me?",
+    "My favorite color has always been green.",
+    "The train to Boston leaves in a few minutes.",
+    "Thank you so much for your help.",
+    "We walked along the beach until sunset.",
+    "Do you know where I left my glasses?",
+    "The children are playing in the garden.",
+    "Let me know when dinner is ready.",
+    "He has been learning to play the guitar.",
+    "It is important to drink enough water.",
+    "The museum opens early in the morning.",
+    "Sorry, I did not catch that, could you repeat it?",
+];
+
+#[test]
+fn round_trip_through_whisper_has_low_word_error_rate() {
+    use tandem_core::models::asr::{Precision, Whisper};
+    let (rt, cache, manifest) = setup();
+    let mut whisper =
+        Whisper::load(rt, &cache, &manifest, Precision::Int8, 1).unwrap_or_else(|e| {
+            panic!("{e}\n(the round trip needs Whisper: run `tandem models fetch`)")
+        });
+    let (mut errors, mut ref_words) = (0, 0);
+    with_tts(|tts| {
+        for (i, s) in ROUND_TRIP.iter().enumerate() {
+            let audio = tts
+                .synthesize(
+                    s,
+                    &SynthOptions {
+                        seed: Some(i as u64),
+                        ..Default::default()
+                    },
+                )
+                .expect("synth");
+            let mut rs = StreamResampler::new(24_000, 16_000).expect("resampler");
+            let mut a16 = Vec::new();
+            rs.push(&audio, &mut a16);
+            rs.flush(&mut a16);
+            let heard = whisper.transcribe(&a16).expect("asr").text;
+            let (r, h) = (words(s), words(&heard));
+            let e = edit_distance(&r, &h);
+            if e > 0 {
+                eprintln!("{s:?} -> {heard:?} ({e} errors)");
+            }
+            errors += e;
+            ref_words += r.len();
+        }
+    });
+    let wer = errors as f64 / ref_words as f64;
+    eprintln!("round trip WER {:.1}% ({errors}/{ref_words})", wer * 100.0);
+    assert!(wer <= 0.08, "WER {:.1}%", wer * 100.0);
+}
+
+#[test]
+fn odd_inputs_do_not_panic() {
+    let odd = [
+        "",
+        "   ",
+        "🙂🙂",
+        "٣٤٥ and ३४",
+        "Ünïcödé naïve café",
+        "a—b–c",
+        "$",
+        "$.",
+        "1e10",
+        "123456789012345678901234567890123456789012345678901234567890",
+        "......",
+        "[hibari](/hibˈɑɹi/) said [x](y)",
+        "http://example.com/a?b=1&c=2",
+        "Chapter Ice",
+        "-",
+        "'''",
+        "I.B.M. vs. A.T.&T.",
+        "5'11\" tall",
+        "#1 ★ 3½ ²",
+    ];
+    with_tts(|tts| {
+        for text in odd {
+            let ps = tts
+                .phonemize(text)
+                .unwrap_or_else(|e| panic!("{text:?}: {e}"));
+            for p in &ps {
+                tts.synthesize_phonemes(p, &SynthOptions::default())
+                    .unwrap_or_else(|e| panic!("{text:?} -> {p:?}: {e}"));
+            }
+        }
+    });
+}

@@ -1,0 +1,268 @@
+//! The built-in skills, offered to the LLM as tools.
+//!
+//! Each tool runs the same code as the spoken skill, so a timer set by the LLM is the same
+//! timer the user could have set by voice, and the store is the one source of truth.
+
+use serde_json::{Value, json};
+
+use crate::reasoning::Role;
+use crate::reasoning::numbers::speak;
+use crate::reasoning::skills::{self, Outcome, SkillEnv, math, timer, units};
+use crate::reasoning::timers::{TimerKind, speak_duration};
+
+/// What running a tool gave.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ToolOutput {
+    /// The result, for the model.
+    pub content: String,
+    /// A cue for the user while it runs ("checking the timer...").
+    pub progress: &'static str,
+}
+
+fn function(name: &str, description: &str, parameters: Value) -> Value {
+    json!({
+        "type": "function",
+        "function": {"name": name, "description": description, "parameters": parameters},
+    })
+}
+
+fn no_params() -> Value {
+    json!({"type": "object", "properties": {}})
+}
+
+/// The tool list, in the JSON-schema form both APIs take.
+pub fn specs() -> Value {
+    Value::Array(vec![
+        function("get_time", "The current local date and time.", no_params()),
+        function(
+            "calculate",
+            "Evaluate arithmetic written in words or symbols, e.g. '17 times 23' or 'square root of 2'.",
+            json!({"type": "object", "properties": {"expression": {"type": "string"}}, "required": ["expression"]}),
+        ),
+        function(
+            "convert_units",
+            "Convert a value between units of length, mass, volume, temperature, time, speed or data size.",
+            json!({"type": "object", "properties": {
+                "value": {"type": "number"},
+                "from": {"type": "string", "description": "unit name, e.g. 'miles'"},
+                "to": {"type": "string", "description": "unit name, e.g. 'kilometers'"}
+            }, "required": ["value", "from", "to"]}),
+        ),
+        function(
+            "set_timer",
+            "Start a countdown timer.",
+            json!({"type": "object", "properties": {
+                "seconds": {"type": "number"},
+                "label": {"type": "string", "description": "what the timer is for, e.g. 'pasta'"}
+            }, "required": ["seconds"]}),
+        ),
+        function(
+            "set_reminder",
+            "Remind the user of something after a delay.",
+            json!({"type": "object", "properties": {
+                "text": {"type": "string", "description": "what to remind of, in the user's words, e.g. 'call my mom'"},
+                "in_seconds": {"type": "number"}
+            }, "required": ["text", "in_seconds"]}),
+        ),
+        function(
+            "list_timers",
+            "The running timers and reminders with the time left.",
+            no_params(),
+        ),
+        function(
+            "cancel_timer",
+            "Cancel a timer or reminder by its label, or all of them.",
+            json!({"type": "object", "properties": {
+                "label": {"type": "string"},
+                "all": {"type": "boolean"}
+            }}),
+        ),
+        function(
+            "remember_note",
+            "Save a note the user wants remembered, in their words.",
+            json!({"type": "object", "properties": {"text": {"type": "string"}}, "required": ["text"]}),
+        ),
+        function(
+            "recall_notes",
+            "Find the user's saved notes; without a query, list the latest.",
+            json!({"type": "object", "properties": {"query": {"type": "string"}}}),
+        ),
+        function(
+            "conversation_history",
+            "What the user and the assistant said earlier, optionally only the lines about a topic.",
+            json!({"type": "object", "properties": {"query": {"type": "string"}}}),
+        ),
+        function(
+            "look_at_camera",
+            "What the camera sees: people, where they face, and any text.",
+            no_params(),
+        ),
+    ])
+}
+
+fn arg_str<'a>(args: &'a Value, key: &str) -> Option<&'a str> {
+    args.get(key)
+        .and_then(Value::as_str)
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+}
+
+fn arg_f64(args: &Value, key: &str) -> Option<f64> {
+    match args.get(key)? {
+        Value::Number(n) => n.as_f64(),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+fn spoken(outcome: Outcome) -> String {
+    match outcome {
+        Outcome::Answer(a) => a.text,
+        Outcome::NeedsFinal | Outcome::Unknown => "not done".to_owned(),
+    }
+}
+
+fn tokens(s: &str) -> Vec<String> {
+    crate::reasoning::Utterance::parse(s).tokens
+}
+
+/// The cue to give while a tool runs.
+pub fn progress_for(name: &str) -> &'static str {
+    match name {
+        "get_time" => "checking the clock...",
+        "calculate" => "doing the math...",
+        "convert_units" => "converting...",
+        "set_timer" => "setting the timer...",
+        "set_reminder" => "setting a reminder...",
+        "list_timers" => "checking the timer...",
+        "cancel_timer" => "cancelling the timer...",
+        "remember_note" => "saving a note...",
+        "recall_notes" => "looking at my notes...",
+        "conversation_history" => "checking what we said...",
+        "look_at_camera" => "taking a look...",
+        _ => "working on it...",
+    }
+}
+
+/// Runs one tool. Errors come back as text for the model, never as a failure of the turn.
+pub fn call(name: &str, args: &Value, env: &SkillEnv<'_>) -> ToolOutput {
+    let out = |content: String| ToolOutput {
+        content,
+        progress: progress_for(name),
+    };
+    let args = if args.is_object() {
+        args.clone()
+    } else {
+        json!({})
+    };
+    match name {
+        "get_time" => out(format!(
+            "{} {} ({})",
+            skills::speak_date(env.now),
+            skills::speak_clock(env.now),
+            env.now.time_zone().iana_name().unwrap_or("local time")
+        )),
+        "calculate" => {
+            let expr = arg_str(&args, "expression").unwrap_or("");
+            let content = match math::calculate(expr) {
+                Ok(v) => speak(v),
+                Err(e) => format!("cannot evaluate `{expr}`: {e}"),
+            };
+            out(content)
+        }
+        "convert_units" => {
+            let content = match (
+                arg_f64(&args, "value"),
+                arg_str(&args, "from"),
+                arg_str(&args, "to"),
+            ) {
+                (Some(v), Some(from), Some(to)) => {
+                    units::convert_named(v, from, to).unwrap_or_else(|e| e)
+                }
+                _ => "needs value, from and to".to_owned(),
+            };
+            out(content)
+        }
+        "set_timer" => {
+            let content = match arg_f64(&args, "seconds") {
+                Some(secs) => spoken(timer::start_timer(
+                    env,
+                    secs,
+                    arg_str(&args, "label").map(str::to_owned),
+                )),
+                None => "needs seconds".to_owned(),
+            };
+            out(content)
+        }
+        "set_reminder" => {
+            let content = match (arg_str(&args, "text"), arg_f64(&args, "in_seconds")) {
+                (Some(text), Some(secs)) if secs > 0.0 => {
+                    let now = env.now_ms();
+                    let due = now + (secs * 1000.0).round() as i64;
+                    match env.timers.add(TimerKind::Reminder, Some(text), due, now) {
+                        Ok(_) => format!("reminder set for {} from now", speak_duration(secs)),
+                        Err(e) => format!("could not save the reminder: {e}"),
+                    }
+                }
+                _ => "needs text and a positive in_seconds".to_owned(),
+            };
+            out(content)
+        }
+        "list_timers" => out(timer::describe(&env.timers.list(), env.now_ms())),
+        "cancel_timer" => {
+            let mut words = vec!["cancel".to_owned()];
+            if args.get("all").and_then(Value::as_bool) == Some(true) {
+                words.extend(["all".to_owned(), "timers".to_owned()]);
+            } else {
+                words.extend(arg_str(&args, "label").map(tokens).unwrap_or_default());
+                words.push("timer".to_owned());
+            }
+            out(spoken(timer::cancel_timers(&words, env, false)))
+        }
+        "remember_note" => {
+            let content = match arg_str(&args, "text") {
+                Some(text) => spoken(skills::remember_note(env, &tokens(text))),
+                None => "needs text".to_owned(),
+            };
+            out(content)
+        }
+        "recall_notes" => out(skills::recall_notes(env, arg_str(&args, "query"))),
+        "conversation_history" => {
+            let query = arg_str(&args, "query").map(tokens);
+            let wanted = query
+                .as_deref()
+                .map(skills::content_words)
+                .unwrap_or_default();
+            let lines: Vec<String> = env
+                .history
+                .iter()
+                .filter(|m| {
+                    wanted.is_empty()
+                        || wanted
+                            .iter()
+                            .any(|w| skills::content_words(&tokens(&m.text)).contains(w))
+                })
+                .map(|m| {
+                    format!(
+                        "{}: {}",
+                        if m.role == Role::User {
+                            "user"
+                        } else {
+                            "assistant"
+                        },
+                        m.text
+                    )
+                })
+                .collect();
+            let start = lines.len().saturating_sub(12);
+            let content = if lines.is_empty() {
+                "nothing found".to_owned()
+            } else {
+                lines[start..].join("\n")
+            };
+            out(content)
+        }
+        "look_at_camera" => out(skills::describe_view(env)),
+        other => out(format!("there is no tool called `{other}`")),
+    }
+}

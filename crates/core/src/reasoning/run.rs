@@ -1,0 +1,467 @@
+//! One revision of one request, start to finish: skills first, then the LLM with the skills
+//! as tools, then the apology and fallback if the LLM fails. Runs as a tokio task that the
+//! coordinator aborts on update or cancel.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use jiff::ZonedDateTime;
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+
+use super::handle::ReasonerOptions;
+use super::llm::tools;
+use super::llm::{ChatMessage, LlmClient, LlmError, StreamItem};
+use super::normalize::Utterance;
+use super::skills::{self, Outcome, SkillAnswer, SkillEnv};
+use super::timers::TimerTable;
+use super::{Message, ReasonerEvent, Request, RequestId, Role, Source};
+use crate::config::LlmConfig;
+use crate::store::{Store, TurnOutcome, TurnStatus};
+
+/// Events out, bounded: streamed text and progress may be dropped when the loop falls
+/// behind (counted), outcomes wait for room.
+#[derive(Debug, Clone)]
+pub(crate) struct EventSink {
+    tx: mpsc::Sender<ReasonerEvent>,
+    dropped: Arc<AtomicU64>,
+}
+
+impl EventSink {
+    pub(crate) fn new(tx: mpsc::Sender<ReasonerEvent>, dropped: Arc<AtomicU64>) -> Self {
+        Self { tx, dropped }
+    }
+
+    pub(crate) fn lossy(&self, event: ReasonerEvent) {
+        if let Err(mpsc::error::TrySendError::Full(_)) = self.tx.try_send(event) {
+            let n = self.dropped.fetch_add(1, Ordering::Relaxed) + 1;
+            if n == 1 || n.is_multiple_of(100) {
+                tracing::warn!(
+                    dropped = n,
+                    "reasoner events dropped: the interaction loop is not polling"
+                );
+            }
+        }
+    }
+
+    pub(crate) async fn lossless(&self, event: ReasonerEvent) {
+        // Err only when the handle is gone, and then nobody is listening.
+        let _ = self.tx.send(event).await;
+    }
+}
+
+/// What the reasoner holds for all requests.
+#[derive(Debug)]
+pub(crate) struct Shared {
+    pub store: Store,
+    pub timers: Arc<TimerTable>,
+    pub llm: Option<LlmClient>,
+    pub config: LlmConfig,
+    pub options: ReasonerOptions,
+    pub sink: EventSink,
+    pub session: String,
+}
+
+/// What one revision has said so far, shared with the coordinator so a cancellation can
+/// record it.
+#[derive(Debug, Default)]
+pub(crate) struct Progress {
+    pub text: String,
+    pub first_output: Option<Duration>,
+}
+
+pub(crate) fn lock(p: &Mutex<Progress>) -> std::sync::MutexGuard<'_, Progress> {
+    p.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+#[derive(Debug)]
+pub(crate) struct Job {
+    pub id: RequestId,
+    pub revision: u32,
+    pub request: Request,
+    pub turn: Option<i64>,
+    pub started: Instant,
+    pub progress: Arc<Mutex<Progress>>,
+}
+
+/// How a revision ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum JobEnd {
+    /// A final answer for final text: the request is over.
+    Finished,
+    /// Partial text: answered speculatively or not at all; an update or cancel follows.
+    Waiting,
+}
+
+impl Job {
+    fn chunk(&self, shared: &Shared, text: &str) {
+        if text.is_empty() {
+            return;
+        }
+        {
+            let mut p = lock(&self.progress);
+            if p.first_output.is_none() {
+                p.first_output = Some(self.started.elapsed());
+            }
+            p.text.push_str(text);
+        }
+        shared.sink.lossy(ReasonerEvent::Chunk {
+            id: self.id,
+            revision: self.revision,
+            text: text.to_owned(),
+        });
+    }
+
+    fn progress_cue(&self, shared: &Shared, text: &str) {
+        shared.sink.lossy(ReasonerEvent::ToolProgress {
+            id: self.id,
+            revision: self.revision,
+            text: text.to_owned(),
+        });
+    }
+
+    /// Records the answer (final text only), then hands over the `Final` event.
+    async fn finish(
+        &self,
+        shared: &Arc<Shared>,
+        source: Source,
+        skill: Option<&'static str>,
+    ) -> JobEnd {
+        let (text, first_output) = {
+            let p = lock(&self.progress);
+            (p.text.clone(), p.first_output)
+        };
+        let total = self.started.elapsed();
+        let first_output_ms = first_output.map(|d| d.as_millis() as u64);
+        if self.request.user_final
+            && let Some(turn) = self.turn
+        {
+            let store = shared.store.clone();
+            let text = text.clone();
+            let write = tokio::task::spawn_blocking(move || {
+                store.finish_turn(
+                    turn,
+                    TurnOutcome {
+                        assistant_text: &text,
+                        status: TurnStatus::Answered,
+                        source: Some(source.as_str()),
+                        skill,
+                        first_output_ms,
+                        total_ms: total.as_millis() as u64,
+                    },
+                )
+            });
+            match write.await {
+                Ok(Ok(_)) => {}
+                Ok(Err(e)) => tracing::warn!(error = %e, "answer not recorded"),
+                Err(e) => tracing::warn!(error = %e, "answer not recorded"),
+            }
+        }
+        shared
+            .sink
+            .lossless(ReasonerEvent::Final {
+                id: self.id,
+                revision: self.revision,
+                text,
+                source,
+                skill: skill.map(str::to_owned),
+                first_output_ms,
+                total_ms: total.as_millis() as u64,
+            })
+            .await;
+        if self.request.user_final {
+            JobEnd::Finished
+        } else {
+            JobEnd::Waiting
+        }
+    }
+}
+
+/// Runs one revision.
+pub(crate) async fn run(shared: Arc<Shared>, job: Job) -> JobEnd {
+    let history = history(&shared, &job).await;
+    let outcome = {
+        let shared = shared.clone();
+        let request = job.request.clone();
+        let history = history.clone();
+        tokio::task::spawn_blocking(move || {
+            let utterance = Utterance::parse(&request.user_text);
+            let now = ZonedDateTime::now();
+            let env = SkillEnv {
+                now: &now,
+                store: &shared.store,
+                timers: &shared.timers,
+                visual: request.visual.as_ref(),
+                history: &history,
+                assistant: request.assistant.as_ref(),
+                commit: request.user_final,
+                llm_enabled: shared.llm.is_some(),
+            };
+            skills::answer(&utterance, &env)
+        })
+        .await
+    };
+    let outcome = match outcome {
+        Ok(o) => o,
+        Err(e) => {
+            tracing::error!(error = %e, "a skill panicked");
+            return fail(&shared, &job).await;
+        }
+    };
+    match outcome {
+        Outcome::Answer(answer) => deliver_skill(&shared, &job, answer).await,
+        Outcome::NeedsFinal => JobEnd::Waiting,
+        Outcome::Unknown if !job.request.user_final => JobEnd::Waiting,
+        Outcome::Unknown => match shared.llm.clone() {
+            Some(llm) => ask_llm(&shared, &job, &llm, history).await,
+            None => {
+                job.chunk(&shared, &skills::unknown_text(false));
+                job.finish(&shared, Source::Skill, Some("unknown")).await
+            }
+        },
+    }
+}
+
+async fn fail(shared: &Arc<Shared>, job: &Job) -> JobEnd {
+    if let Some(turn) = job.turn {
+        let store = shared.store.clone();
+        let total_ms = job.started.elapsed().as_millis() as u64;
+        let _ = tokio::task::spawn_blocking(move || {
+            store.finish_turn(
+                turn,
+                TurnOutcome {
+                    assistant_text: "",
+                    status: TurnStatus::Failed,
+                    source: None,
+                    skill: None,
+                    first_output_ms: None,
+                    total_ms,
+                },
+            )
+        })
+        .await;
+    }
+    shared
+        .sink
+        .lossless(ReasonerEvent::Failed {
+            id: job.id,
+            revision: job.revision,
+            message: "Sorry, something went wrong there.".to_owned(),
+        })
+        .await;
+    JobEnd::Finished
+}
+
+async fn deliver_skill(shared: &Arc<Shared>, job: &Job, answer: SkillAnswer) -> JobEnd {
+    if let Some(cue) = answer.progress {
+        job.progress_cue(shared, cue);
+    }
+    if let Some(control) = answer.control {
+        shared
+            .sink
+            .lossless(ReasonerEvent::Control {
+                id: job.id,
+                revision: job.revision,
+                control,
+            })
+            .await;
+    }
+    job.chunk(shared, &answer.text);
+    job.finish(shared, Source::Skill, Some(answer.skill)).await
+}
+
+/// The conversation so far: the request's, else the store's latest turns.
+async fn history(shared: &Arc<Shared>, job: &Job) -> Vec<Message> {
+    if !job.request.history.is_empty() {
+        return job.request.history.clone();
+    }
+    let store = shared.store.clone();
+    let (limit, exclude) = (shared.options.history_turns, job.turn);
+    let turns = tokio::task::spawn_blocking(move || store.recent_turns(limit, exclude)).await;
+    match turns {
+        Ok(Ok(turns)) => turns
+            .into_iter()
+            .flat_map(|t| {
+                let mut m = vec![Message::user(t.user_text)];
+                let said = t
+                    .heard_text
+                    .filter(|h| !h.is_empty())
+                    .unwrap_or(t.assistant_text);
+                if !said.is_empty() {
+                    m.push(Message::assistant(said));
+                }
+                m
+            })
+            .collect(),
+        Ok(Err(e)) => {
+            tracing::warn!(error = %e, "cannot read recent turns");
+            Vec::new()
+        }
+        Err(_) => Vec::new(),
+    }
+}
+
+pub(crate) const DEFAULT_SYSTEM_PROMPT: &str = "You are Tandem, a voice assistant running on the user's own computer. \
+Everything you write is spoken aloud, so answer in one to three short, plain sentences: no markdown, lists, code or emoji. \
+Use the tools for the time, timers, reminders, arithmetic, unit conversions, notes, what was said earlier and what the camera sees, \
+rather than guessing. If you don't know something, say so briefly.";
+
+fn system_prompt(shared: &Shared, request: &Request, now: &ZonedDateTime) -> String {
+    let mut prompt = shared
+        .config
+        .system_prompt
+        .clone()
+        .filter(|p| !p.trim().is_empty())
+        .unwrap_or_else(|| DEFAULT_SYSTEM_PROMPT.to_owned());
+    prompt.push_str(&format!(
+        "\n\nIt is {} at {} local time.",
+        skills::speak_date(now),
+        skills::speak_clock(now)
+    ));
+    if let Some(a) = &request.assistant
+        && !a.unheard().is_empty()
+    {
+        prompt.push_str(&format!(
+            "\nThe user cut into your last reply; they heard only: \"{}\". They may be correcting or redirecting you.",
+            a.heard.trim()
+        ));
+    }
+    if request.visual.is_none() {
+        prompt.push_str("\nThe camera is off.");
+    }
+    prompt
+}
+
+async fn ask_llm(
+    shared: &Arc<Shared>,
+    job: &Job,
+    llm: &LlmClient,
+    history: Vec<Message>,
+) -> JobEnd {
+    let now = ZonedDateTime::now();
+    let mut messages = vec![ChatMessage::System(system_prompt(
+        shared,
+        &job.request,
+        &now,
+    ))];
+    let start = history
+        .len()
+        .saturating_sub(shared.options.history_turns * 2);
+    for m in &history[start..] {
+        messages.push(match m.role {
+            Role::User => ChatMessage::User(m.text.clone()),
+            Role::Assistant => ChatMessage::Assistant {
+                text: m.text.clone(),
+                tool_calls: Vec::new(),
+            },
+        });
+    }
+    messages.push(ChatMessage::User(job.request.user_text.clone()));
+    let total = shared.options.llm_total_timeout;
+    let result =
+        match tokio::time::timeout(total, converse(shared, job, llm, messages, &history)).await {
+            Ok(r) => r,
+            Err(_) => Err(LlmError::TotalTimeout {
+                url: llm.url().to_owned(),
+                ms: total.as_millis() as u64,
+            }),
+        };
+    match result {
+        Ok(()) => job.finish(shared, Source::Llm, None).await,
+        Err(e) => {
+            tracing::warn!(error = %e, "language model failed; falling back to the skills");
+            let said_something = !lock(&job.progress).text.is_empty();
+            let text = if said_something {
+                format!(" {}", e.apology())
+            } else {
+                format!("{} {}", e.apology(), skills::unknown_text(true))
+            };
+            job.chunk(shared, &text);
+            job.finish(shared, Source::Fallback, None).await
+        }
+    }
+}
+
+/// Streams the model's answer, running tools between rounds.
+async fn converse(
+    shared: &Arc<Shared>,
+    job: &Job,
+    llm: &LlmClient,
+    mut messages: Vec<ChatMessage>,
+    history: &[Message],
+) -> Result<(), LlmError> {
+    let specs = tools::specs();
+    for round in 0..shared.options.max_tool_rounds {
+        let mut stream = llm.stream(&messages, &specs).await?;
+        let mut text = String::new();
+        let mut calls = Vec::new();
+        loop {
+            match stream.next().await? {
+                StreamItem::Text(t) => {
+                    job.chunk(shared, &t);
+                    text.push_str(&t);
+                }
+                StreamItem::ToolCalls(c) => calls.extend(c),
+                StreamItem::Done => break,
+            }
+        }
+        drop(stream);
+        if calls.is_empty() {
+            return Ok(());
+        }
+        tracing::debug!(
+            round,
+            calls = calls.len(),
+            "running tools for the language model"
+        );
+        messages.push(ChatMessage::Assistant {
+            text,
+            tool_calls: calls.clone(),
+        });
+        for call in calls {
+            let output = {
+                let shared = shared.clone();
+                let request = job.request.clone();
+                let history = history.to_vec();
+                let call = call.clone();
+                tokio::task::spawn_blocking(move || {
+                    let now = ZonedDateTime::now();
+                    let env = SkillEnv {
+                        now: &now,
+                        store: &shared.store,
+                        timers: &shared.timers,
+                        visual: request.visual.as_ref(),
+                        history: &history,
+                        assistant: request.assistant.as_ref(),
+                        commit: true,
+                        llm_enabled: true,
+                    };
+                    tools::call(&call.name, &call.arguments, &env)
+                })
+            };
+            // Cue first: the tool may take a moment.
+            job.progress_cue(shared, tools::progress_for(&call.name));
+            let output = output.await.map_err(|e| LlmError::Malformed {
+                url: llm.url().to_owned(),
+                detail: format!("tool `{}` failed: {e}", call.name),
+            })?;
+            messages.push(ChatMessage::Tool {
+                call_id: call.id.clone(),
+                name: call.name.clone(),
+                content: output.content,
+            });
+        }
+    }
+    Err(LlmError::TooManyToolRounds(shared.options.max_tool_rounds))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_prompt_asks_for_speakable_text() {
+        assert!(DEFAULT_SYSTEM_PROMPT.contains("spoken aloud"));
+    }
+}

@@ -1,0 +1,154 @@
+//! Help, small talk, and the honest answer to what no skill understands.
+
+use super::{Outcome, SkillAnswer, SkillEnv, is_one_of, starts};
+
+const HELP: &[&[&str]] = &[
+    &["help"],
+    &["help", "me"],
+    &["what", "can", "you", "do"],
+    &["what", "can", "i", "say"],
+    &["what", "can", "i", "ask"],
+    &["what", "can", "i", "ask", "you"],
+    &["what", "do", "you", "do"],
+    &["what", "are", "you", "able", "to", "do"],
+    &["what", "can", "you", "help", "with"],
+    &["what", "can", "you", "help", "me", "with"],
+    &["how", "do", "i", "use", "you"],
+    &["how", "do", "i", "use", "this"],
+    &["how", "does", "this", "work"],
+    &["what", "are", "your", "skills"],
+    &["what", "commands", "are", "there"],
+    &["what", "commands", "do", "you", "know"],
+    &["list", "commands"],
+    &["options"],
+];
+
+/// What Tandem can do, said in one breath.
+pub fn help_text(llm_enabled: bool) -> String {
+    let tail = if llm_enabled {
+        "Anything else goes to the language model."
+    } else {
+        "For other questions, connect a local language model in settings."
+    };
+    format!(
+        "I can tell you the time and date, set timers and reminders, do math and unit conversions, \
+         remember notes and recall them, tell you what you said earlier, and describe what the camera sees. \
+         You can say stop, repeat, slower or faster at any time. {tail}"
+    )
+}
+
+/// The honest answer when nothing understood the request.
+pub fn unknown_text(llm_enabled: bool) -> String {
+    if llm_enabled {
+        "I can't answer that on my own. I can still do the time, timers, reminders, math, conversions and notes.".to_owned()
+    } else {
+        "I can't answer that on my own yet. Connecting a local language model in settings would let me; \
+         right now I can do the time, timers, reminders, math, conversions and notes."
+            .to_owned()
+    }
+}
+
+pub(super) fn answer(t: &[String], env: &SkillEnv<'_>) -> Option<Outcome> {
+    let say =
+        |skill: &'static str, text: &str| Some(Outcome::Answer(SkillAnswer::say(skill, text)));
+    if is_one_of(t, HELP) {
+        return Some(Outcome::Answer(SkillAnswer::say(
+            "help",
+            help_text(env.llm_enabled),
+        )));
+    }
+    let greeting = [
+        &["hello"][..],
+        &["hi"],
+        &["hey"],
+        &["hi", "there"],
+        &["hello", "there"],
+        &["good", "morning"],
+        &["good", "afternoon"],
+        &["good", "evening"],
+        &["hey", "there"],
+        &["howdy"],
+    ];
+    if is_one_of(t, &greeting) {
+        return say("chat", "Hi! What can I do for you?");
+    }
+    if is_one_of(
+        t,
+        &[
+            &["thanks"],
+            &["thank", "you"],
+            &["thanks", "a", "lot"],
+            &["thank", "you", "very", "much"],
+            &["cheers"],
+            &["thank", "you", "so", "much"],
+            &["thanks", "so", "much"],
+        ],
+    ) {
+        return say("chat", "You're welcome.");
+    }
+    if is_one_of(
+        t,
+        &[
+            &["how", "are", "you"],
+            &["how", "are", "you", "doing"],
+            &["how", "is", "it", "going"],
+            &["how", "are", "things"],
+        ],
+    ) {
+        return say("chat", "I'm doing well, thanks. What can I do for you?");
+    }
+    if is_one_of(
+        t,
+        &[
+            &["who", "are", "you"],
+            &["what", "is", "your", "name"],
+            &["what", "are", "you"],
+            &["what", "should", "i", "call", "you"],
+        ],
+    ) {
+        return say(
+            "chat",
+            "I'm Tandem, a voice assistant that runs entirely on this computer.",
+        );
+    }
+    if is_one_of(
+        t,
+        &[
+            &["bye"],
+            &["goodbye"],
+            &["good", "bye"],
+            &["bye", "bye"],
+            &["see", "you"],
+            &["see", "you", "later"],
+            &["good", "night"],
+        ],
+    ) {
+        return say("chat", "Bye for now.");
+    }
+    // Acknowledgements need no answer.
+    if is_one_of(
+        t,
+        &[
+            &["okay"],
+            &["ok"],
+            &["cool"],
+            &["great"],
+            &["got", "it"],
+            &["alright"],
+            &["yes"],
+            &["yeah"],
+            &["no"],
+            &["sure"],
+            &["nice"],
+            &["right"],
+            &["i", "see"],
+            &["mm", "hmm"],
+            &["perfect"],
+            &["good"],
+        ],
+    ) || starts(t, &["never", "mind"])
+    {
+        return say("chat", "");
+    }
+    None
+}

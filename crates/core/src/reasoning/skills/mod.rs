@@ -1,0 +1,281 @@
+//! Built-in skills: the answers Tandem gives with no LLM at all.
+//!
+//! [`answer`] tries each skill in turn on a normalized [`Utterance`]. Skills are plain
+//! functions over tokens (numbers already digits, fillers and corrections already applied),
+//! so they are fast enough to run on every partial transcript. A skill that would change
+//! something (a timer, a note, a control) runs only on final text; on a partial one it
+//! returns [`Outcome::NeedsFinal`].
+
+mod chat;
+mod clock;
+mod control;
+mod history;
+pub mod math;
+mod notes;
+pub mod timer;
+pub mod units;
+mod vision;
+
+use jiff::ZonedDateTime;
+
+use super::normalize::Utterance;
+use super::timers::TimerTable;
+use super::{AssistantContext, Control, Message, VisualContext};
+use crate::store::Store;
+
+pub use chat::{help_text, unknown_text};
+pub use clock::{speak_clock, speak_date};
+pub(crate) use notes::{recall as recall_notes, remember as remember_note};
+pub(crate) use vision::describe as describe_view;
+
+/// What a skill may look at and act on.
+#[derive(Debug, Clone, Copy)]
+pub struct SkillEnv<'a> {
+    /// Local wall-clock time.
+    pub now: &'a ZonedDateTime,
+    pub store: &'a Store,
+    pub timers: &'a TimerTable,
+    pub visual: Option<&'a VisualContext>,
+    /// The conversation so far, oldest first, without the current utterance.
+    pub history: &'a [Message],
+    pub assistant: Option<&'a AssistantContext>,
+    /// False for a partial transcript: no side effects.
+    pub commit: bool,
+    /// Whether a language model is configured, for help and fallback wording.
+    pub llm_enabled: bool,
+}
+
+impl SkillEnv<'_> {
+    pub(crate) fn now_ms(&self) -> i64 {
+        self.now.timestamp().as_millisecond()
+    }
+
+    /// What the assistant said last: the interrupted utterance, else the history's.
+    pub(crate) fn last_assistant_text(&self) -> Option<&str> {
+        self.assistant
+            .map(|a| a.said.as_str())
+            .filter(|s| !s.is_empty())
+            .or_else(|| {
+                self.history
+                    .iter()
+                    .rev()
+                    .find(|m| m.role == super::Role::Assistant && !m.text.is_empty())
+                    .map(|m| m.text.as_str())
+            })
+    }
+}
+
+/// A skill's answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SkillAnswer {
+    /// Which skill answered: `clock`, `timer`, `math`, `units`, `notes`, `history`, `vision`,
+    /// `control`, `help`, `chat`.
+    pub skill: &'static str,
+    /// What to say; empty for nothing.
+    pub text: String,
+    pub control: Option<Control>,
+    /// A progress cue for tools that take a moment ("checking the timer...").
+    pub progress: Option<&'static str>,
+}
+
+impl SkillAnswer {
+    pub(crate) fn say(skill: &'static str, text: impl Into<String>) -> Self {
+        Self {
+            skill,
+            text: text.into(),
+            control: None,
+            progress: None,
+        }
+    }
+
+    pub(crate) fn with_progress(mut self, progress: &'static str) -> Self {
+        self.progress = Some(progress);
+        self
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    Answer(SkillAnswer),
+    /// A skill understood this but would change something; ask again with the final text.
+    NeedsFinal,
+    /// No skill understood this.
+    Unknown,
+}
+
+/// Gives an effectful skill's answer only on final text.
+pub(crate) fn effect(env: &SkillEnv<'_>, run: impl FnOnce() -> SkillAnswer) -> Outcome {
+    if env.commit {
+        Outcome::Answer(run())
+    } else {
+        Outcome::NeedsFinal
+    }
+}
+
+/// One skill: `None` when the words are not for it.
+type Skill = fn(&[String], &SkillEnv<'_>) -> Option<Outcome>;
+
+/// Answers `utterance` with the built-in skills.
+pub fn answer(utterance: &Utterance, env: &SkillEnv<'_>) -> Outcome {
+    if utterance.is_empty() {
+        // Only fillers: nothing to say.
+        return Outcome::Answer(SkillAnswer::say("chat", ""));
+    }
+    let toks = strip_polite(&utterance.tokens);
+    // Order matters: the most specific phrasings first.
+    let skills: [Skill; 11] = [
+        control::follow_up,
+        control::answer,
+        history::answer,
+        timer::answer,
+        notes::answer,
+        vision::answer,
+        clock::answer,
+        units::answer,
+        math::answer,
+        chat::answer,
+        notes::answer_question,
+    ];
+    skills
+        .iter()
+        .find_map(|skill| skill(toks, env))
+        .unwrap_or(Outcome::Unknown)
+}
+
+/// Drops polite openings that carry no meaning: "can you", "could you please", "i want you
+/// to", "tell me".
+pub(crate) fn strip_polite(tokens: &[String]) -> &[String] {
+    const OPENINGS: &[&[&str]] = &[
+        &["i", "would", "like", "you", "to"],
+        &["i", "want", "you", "to"],
+        &["i", "need", "you", "to"],
+        &["would", "you", "mind"],
+        &["can", "you"],
+        &["could", "you"],
+        &["would", "you"],
+        &["will", "you"],
+        &["go", "ahead", "and"],
+    ];
+    let mut t = tokens;
+    'again: loop {
+        for o in OPENINGS {
+            if t.len() > o.len() && starts(t, o) {
+                t = &t[o.len()..];
+                continue 'again;
+            }
+        }
+        return t;
+    }
+}
+
+/// Does `tokens` start with `phrase`?
+pub(crate) fn starts(tokens: &[String], phrase: &[&str]) -> bool {
+    tokens.len() >= phrase.len() && tokens.iter().zip(phrase).all(|(t, p)| t == p)
+}
+
+/// Where `phrase` first occurs in `tokens`.
+pub(crate) fn find(tokens: &[String], phrase: &[&str]) -> Option<usize> {
+    if phrase.is_empty() || tokens.len() < phrase.len() {
+        return None;
+    }
+    (0..=tokens.len() - phrase.len()).find(|&i| starts(&tokens[i..], phrase))
+}
+
+pub(crate) fn has(tokens: &[String], phrase: &[&str]) -> bool {
+    find(tokens, phrase).is_some()
+}
+
+pub(crate) fn has_any(tokens: &[String], words: &[&str]) -> bool {
+    tokens.iter().any(|t| words.contains(&t.as_str()))
+}
+
+/// Is the utterance exactly one of these phrases?
+pub(crate) fn is_one_of(tokens: &[String], phrases: &[&[&str]]) -> bool {
+    phrases
+        .iter()
+        .any(|p| tokens.len() == p.len() && starts(tokens, p))
+}
+
+/// Words that say nothing about what a note or a question is about.
+const STOPWORDS: &[&str] = &[
+    "a", "an", "the", "is", "are", "was", "were", "am", "be", "to", "of", "in", "on", "at", "for",
+    "and", "or", "my", "me", "i", "you", "your", "it", "that", "this", "what", "where", "when",
+    "who", "how", "which", "do", "did", "does", "have", "has", "had", "about", "with", "there",
+    "remember", "put", "left", "leave", "tell", "told", "know", "any", "some", "all", "we", "our",
+    "again", "earlier", "before", "say", "said", "just", "can", "could", "will", "would", "from",
+    "up", "by", "so", "not", "no", "note", "notes", "again",
+];
+
+/// The words that carry meaning, lightly stemmed ("keys" -> "key").
+pub fn content_words(tokens: &[String]) -> Vec<String> {
+    tokens
+        .iter()
+        .filter(|t| !STOPWORDS.contains(&t.as_str()))
+        .map(|t| stem(t))
+        .collect()
+}
+
+fn stem(word: &str) -> String {
+    let w = word.trim_end_matches("'s");
+    if w.len() > 5 && w.ends_with("ing") {
+        w[..w.len() - 3].to_owned()
+    } else if w.len() > 4 && w.ends_with("ed") && !w.ends_with("eed") {
+        w[..w.len() - 2].to_owned()
+    } else if w.len() > 3 && w.ends_with("ies") {
+        format!("{}y", &w[..w.len() - 3])
+    } else if w.len() > 3 && w.ends_with('s') && !w.ends_with("ss") {
+        w[..w.len() - 1].to_owned()
+    } else {
+        w.to_owned()
+    }
+}
+
+/// Turns the user's words into the assistant's: "my keys" -> "your keys", "I am" -> "you are".
+pub fn flip_pronouns(text: &str) -> String {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let mut out = Vec::with_capacity(words.len());
+    for (i, w) in words.iter().enumerate() {
+        let next = words.get(i + 1).copied();
+        let flipped = match (w.to_lowercase().as_str(), next) {
+            ("i", _) => "you",
+            ("me", _) => "you",
+            ("my", _) => "your",
+            ("mine", _) => "yours",
+            ("myself", _) => "yourself",
+            ("am", _) if i > 0 && words[i - 1].eq_ignore_ascii_case("i") => "are",
+            ("was", _) if i > 0 && words[i - 1].eq_ignore_ascii_case("i") => "were",
+            ("i'm", _) => "you're",
+            ("i've", _) => "you've",
+            ("i'll", _) => "you'll",
+            ("i'd", _) => "you'd",
+            ("we", _) => "we",
+            _ => w,
+        };
+        out.push(flipped);
+    }
+    out.join(" ")
+}
+
+/// Joins phrases as speech does: "a", "a and b", "a, b and c".
+pub(crate) fn join_and(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    }
+}
+
+/// Capitalizes the first letter.
+pub(crate) fn sentence(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(c) => c.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod test_env;
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,622 @@
+//! Timers, alarms and reminders: set, check, cancel.
+//!
+//! Durations as people say them: "10 minutes", "an hour and a half", "half an hour",
+//! "1 hour 30", "a couple of minutes", "90 seconds". Clock times: "at 5 pm", "at 17:30",
+//! "at half past 6", "tomorrow at 9", "at noon".
+
+use jiff::ZonedDateTime;
+use jiff::civil::Time;
+
+use super::clock::speak_clock;
+use super::{
+    Outcome, SkillAnswer, SkillEnv, effect, find, flip_pronouns, has, has_any, join_and, sentence,
+    starts,
+};
+use crate::reasoning::numbers::parse_digits;
+use crate::reasoning::timers::{Timer, TimerKind, speak_duration};
+
+/// The question asked when a timer has no duration; an answer to it sets the timer.
+pub const ASK_DURATION: &str = "How long should the timer be?";
+
+/// The longest timer we accept: a month.
+const MAX_SECS: f64 = 31.0 * 86_400.0;
+
+/// A duration found in an utterance: its length and token span.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct DurationSpan {
+    pub secs: f64,
+    pub start: usize,
+    pub end: usize,
+}
+
+fn unit_secs(word: &str) -> Option<f64> {
+    Some(match word {
+        "second" | "seconds" | "sec" | "secs" => 1.0,
+        "minute" | "minutes" | "min" | "mins" => 60.0,
+        "hour" | "hours" | "hr" | "hrs" => 3600.0,
+        "day" | "days" => 86_400.0,
+        _ => return None,
+    })
+}
+
+/// One "<amount> <unit>" at `i`: seconds and the index after it.
+fn duration_part(t: &[String], i: usize) -> Option<(f64, usize)> {
+    let w = |k: usize| t.get(i + k).map(String::as_str).unwrap_or("");
+    let (amount, unit_at) = if let Some(n) = parse_digits(w(0)) {
+        (n, i + 1)
+    } else {
+        match (w(0), w(1), w(2)) {
+            ("a" | "an" | "one", _, _) if unit_secs(w(1)).is_some() => (1.0, i + 1),
+            ("half", "a" | "an", _) => (0.5, i + 2),
+            ("a", "half", _) => (0.5, i + 2),
+            ("a", "quarter", "of") if matches!(w(3), "a" | "an") => (0.25, i + 4),
+            ("quarter", "of", "a" | "an") => (0.25, i + 3),
+            ("a", "quarter", _) => (0.25, i + 2),
+            ("quarter", _, _) => (0.25, i + 1),
+            ("a", "couple", "of") => (2.0, i + 3),
+            ("couple", "of", _) => (2.0, i + 2),
+            ("a", "couple", _) => (2.0, i + 2),
+            ("a", "few", _) | ("few", _, _) => (3.0, i + if w(0) == "a" { 2 } else { 1 }),
+            _ => return None,
+        }
+    };
+    let unit = unit_secs(t.get(unit_at)?)?;
+    let mut secs = amount * unit;
+    let mut end = unit_at + 1;
+    if starts(&t[end.min(t.len())..], &["and", "a", "half"]) {
+        secs += unit / 2.0;
+        end += 3;
+    } else if starts(&t[end.min(t.len())..], &["and", "a", "quarter"]) {
+        secs += unit / 4.0;
+        end += 3;
+    }
+    Some((secs, end))
+}
+
+/// The first duration in `t`, with every part that follows it: "1 hour and 30 minutes".
+pub fn parse_duration(t: &[String]) -> Option<DurationSpan> {
+    let start = (0..t.len()).find(|&i| duration_part(t, i).is_some())?;
+    let (mut secs, mut end) = duration_part(t, start)?;
+    let mut last_unit = unit_secs(&t[end - 1]).unwrap_or(1.0);
+    loop {
+        let skip = usize::from(t.get(end).is_some_and(|w| w == "and"));
+        if let Some((more, next)) = duration_part(t, end + skip) {
+            secs += more;
+            last_unit = unit_secs(&t[next - 1]).unwrap_or(1.0);
+            end = next;
+        } else if let Some(n) = t.get(end).and_then(|w| parse_digits(w))
+            && last_unit > 1.0
+            && n < 60.0
+            && t.get(end + 1).is_none_or(|w| unit_secs(w).is_none())
+        {
+            // "1 hour 30", "2 minutes 15": the next smaller unit.
+            secs += n * if last_unit >= 3600.0 { 60.0 } else { 1.0 };
+            end += 1;
+            break;
+        } else {
+            break;
+        }
+    }
+    Some(DurationSpan { secs, start, end })
+}
+
+/// A clock time in `t` ("at 5 pm", "at 17:30", "at half past 6", "tomorrow at 9", "noon"):
+/// the next such moment after `now`, and the token span it came from.
+pub fn parse_clock_time(
+    t: &[String],
+    now: &ZonedDateTime,
+) -> Option<(ZonedDateTime, usize, usize)> {
+    let tomorrow = has_any(t, &["tomorrow"]);
+    for i in 0..t.len() {
+        let at = t[i] == "at" || t[i] == "for" || t[i] == "by";
+        let k = if at { i + 1 } else { i };
+        let Some((hour, minute, meridiem, end)) = clock_expr(t, k, at) else {
+            continue;
+        };
+        let mut end = end;
+        while t
+            .get(end)
+            .is_some_and(|w| matches!(w.as_str(), "tomorrow" | "today" | "tonight"))
+        {
+            end += 1;
+        }
+        let start = if t.get(i.wrapping_sub(1)).is_some_and(|w| w == "tomorrow") {
+            i - 1
+        } else {
+            i
+        };
+        let due = resolve(now, hour, minute, meridiem, tomorrow)?;
+        return Some((due, start, end));
+    }
+    None
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Meridiem {
+    Am,
+    Pm,
+    Unknown,
+}
+
+/// Hour, minute, am/pm and the end of a clock expression at `k`. Without a preceding "at",
+/// only unambiguous forms count ("5 pm", "17:30", "noon").
+fn clock_expr(t: &[String], k: usize, after_at: bool) -> Option<(u32, u32, Meridiem, usize)> {
+    let w = |j: usize| t.get(j).map(String::as_str).unwrap_or("");
+    let mut j = k;
+    let hour: u32;
+    let mut minute: u32;
+    let mut explicit = false;
+    match w(j) {
+        "noon" | "midday" => return Some((12, 0, Meridiem::Pm, j + 1)),
+        "midnight" => return Some((0, 0, Meridiem::Am, j + 1)),
+        "half" | "quarter" if w(j + 1) == "past" => {
+            minute = if w(j) == "half" { 30 } else { 15 };
+            hour = parse_digits(w(j + 2)).filter(|h| h.fract() == 0.0)? as u32;
+            j += 3;
+            explicit = true;
+        }
+        "quarter" if w(j + 1) == "to" => {
+            let h = parse_digits(w(j + 2)).filter(|h| h.fract() == 0.0)? as u32;
+            hour = if h == 0 { 23 } else { h - 1 };
+            minute = 45;
+            j += 3;
+            explicit = true;
+        }
+        word if word.contains(':') => {
+            let (h, m) = word.split_once(':')?;
+            hour = h.parse().ok()?;
+            minute = m.parse().ok()?;
+            j += 1;
+            explicit = true;
+        }
+        word => {
+            let n = parse_digits(word).filter(|n| n.fract() == 0.0 && *n >= 0.0)? as u32;
+            if (100..=2400).contains(&n) && n % 100 < 60 {
+                // "at 530", "at 1730".
+                hour = n / 100;
+                minute = n % 100;
+            } else {
+                hour = n;
+                minute = 0;
+            }
+            j += 1;
+            if w(j) == "o'clock" {
+                j += 1;
+                explicit = true;
+            } else if let Some(m) = parse_digits(w(j)).filter(|m| m.fract() == 0.0 && *m < 60.0)
+                && minute == 0
+            {
+                minute = m as u32;
+                j += 1;
+            }
+        }
+    }
+    let meridiem = match (w(j), w(j + 1), w(j + 2)) {
+        ("am", _, _) => {
+            j += 1;
+            Meridiem::Am
+        }
+        ("pm", _, _) => {
+            j += 1;
+            Meridiem::Pm
+        }
+        ("in", "the", "morning") => {
+            j += 3;
+            Meridiem::Am
+        }
+        ("in", "the", "afternoon" | "evening") => {
+            j += 3;
+            Meridiem::Pm
+        }
+        ("at", "night", _) => {
+            j += 2;
+            Meridiem::Pm
+        }
+        ("tonight", _, _) => Meridiem::Pm,
+        _ => Meridiem::Unknown,
+    };
+    if hour > 24 || minute > 59 || unit_secs(w(j)).is_some() {
+        return None;
+    }
+    if !(after_at || explicit || meridiem != Meridiem::Unknown) {
+        return None;
+    }
+    Some((hour % 24, minute, meridiem, j))
+}
+
+fn resolve(
+    now: &ZonedDateTime,
+    hour: u32,
+    minute: u32,
+    meridiem: Meridiem,
+    tomorrow: bool,
+) -> Option<ZonedDateTime> {
+    let hour = match meridiem {
+        Meridiem::Pm if hour < 12 => hour + 12,
+        Meridiem::Am if hour == 12 => 0,
+        _ => hour,
+    };
+    let at = |day: jiff::civil::Date, h: u32| -> Option<ZonedDateTime> {
+        let time = Time::new(h as i8, minute as i8, 0, 0).ok()?;
+        day.to_datetime(time)
+            .to_zoned_datetime(now.time_zone().clone())
+            .ok()
+    };
+    let today = now.date();
+    let base = if tomorrow {
+        today.tomorrow().ok()?
+    } else {
+        today
+    };
+    let mut candidates = vec![at(base, hour)?];
+    if meridiem == Meridiem::Unknown && (1..12).contains(&hour) {
+        // "at 5": whichever of 5:00 and 17:00 comes next.
+        candidates.push(at(base, hour + 12)?);
+    }
+    if let Some(next) = candidates
+        .iter()
+        .filter(|c| c.timestamp() > now.timestamp())
+        .min_by_key(|c| c.timestamp())
+    {
+        return Some(next.clone());
+    }
+    at(base.tomorrow().ok()?, hour)
+}
+
+/// "at 5:30 PM", "tomorrow at 9:00 AM".
+fn speak_when(due: &ZonedDateTime, now: &ZonedDateTime) -> String {
+    if due.date() == now.date() {
+        format!("at {}", speak_clock(due))
+    } else if Some(due.date()) == now.date().tomorrow().ok() {
+        format!("tomorrow at {}", speak_clock(due))
+    } else {
+        format!(
+            "on {} at {}",
+            super::clock::speak_date(due),
+            speak_clock(due)
+        )
+    }
+}
+
+/// Sets a timer; the answer says so.
+pub(crate) fn start_timer(env: &SkillEnv<'_>, secs: f64, label: Option<String>) -> Outcome {
+    if secs <= 0.0 || secs > MAX_SECS {
+        return Outcome::Answer(SkillAnswer::say(
+            "timer",
+            "I can set timers from one second up to a month.",
+        ));
+    }
+    effect(env, || {
+        let now = env.now_ms();
+        let due = now + (secs * 1000.0).round() as i64;
+        match env.timers.add(TimerKind::Timer, label.as_deref(), due, now) {
+            Ok(_) => {
+                let what = match &label {
+                    Some(l) => format!("{} timer", sentence(l)),
+                    None => "Timer".to_owned(),
+                };
+                SkillAnswer::say("timer", format!("{what} set for {}.", speak_duration(secs)))
+            }
+            Err(e) => store_failed(&e),
+        }
+    })
+}
+
+fn store_failed(e: &crate::store::StoreError) -> SkillAnswer {
+    tracing::warn!(error = %e, "timer not saved");
+    SkillAnswer::say("timer", "Sorry, I couldn't save that timer.")
+}
+
+pub(crate) fn describe(timers: &[Timer], now_ms: i64) -> String {
+    let items: Vec<String> = timers
+        .iter()
+        .map(|t| {
+            let left = speak_duration((t.due_at_ms - now_ms).max(0) as f64 / 1000.0);
+            format!("{}, {left} left", t.name())
+        })
+        .collect();
+    match items.as_slice() {
+        [] => "You don't have any timers running.".to_owned(),
+        [one] => format!("{}.", sentence(&one.replacen(", ", " has ", 1))),
+        _ => format!(
+            "You have {} timers: {}.",
+            items.len(),
+            join_and(&items).replace(" and ", "; and ")
+        ),
+    }
+}
+
+/// Words before "timer" that are not a label.
+const NOT_LABEL: &[&str] = &[
+    "a",
+    "an",
+    "the",
+    "my",
+    "set",
+    "start",
+    "new",
+    "another",
+    "for",
+    "create",
+    "make",
+    "that",
+    "this",
+    "one",
+    "up",
+    "your",
+    "kitchen",
+    "countdown",
+    "is",
+    "of",
+    "on",
+];
+
+/// "set a pasta timer", "a timer for the pasta", "a timer called pasta".
+fn timer_label(t: &[String], duration: Option<DurationSpan>) -> Option<String> {
+    let in_duration = |i: usize| duration.is_some_and(|d| (d.start..d.end).contains(&i));
+    let at = t.iter().position(|w| w == "timer")?;
+    let mut words = Vec::new();
+    let mut i = at;
+    while i > 0
+        && !in_duration(i - 1)
+        && !NOT_LABEL.contains(&t[i - 1].as_str())
+        && unit_secs(&t[i - 1]).is_none()
+    {
+        i -= 1;
+        words.insert(0, t[i].clone());
+    }
+    if words.is_empty() {
+        for (k, w) in t.iter().enumerate().skip(at + 1) {
+            if matches!(w.as_str(), "called" | "named" | "labeled" | "labelled")
+                || (w == "for"
+                    && !in_duration(k + 1)
+                    && t.get(k + 1).is_some_and(|n| parse_digits(n).is_none()))
+            {
+                words = t[k + 1..]
+                    .iter()
+                    .take_while(|w| !matches!(w.as_str(), "for" | "in"))
+                    .enumerate()
+                    .take_while(|(j, _)| !in_duration(k + 1 + j))
+                    .map(|(_, w)| w.clone())
+                    .filter(|w| !matches!(w.as_str(), "the" | "my" | "a"))
+                    .collect();
+                break;
+            }
+        }
+    }
+    (!words.is_empty()).then(|| words.join(" "))
+}
+
+pub(super) fn answer(t: &[String], env: &SkillEnv<'_>) -> Option<Outcome> {
+    let timer_word = has_any(t, &["timer", "timers", "alarm", "alarms", "countdown"]);
+    let reminder_word = has_any(t, &["reminder", "reminders"]);
+    let cancel = has_any(t, &["cancel", "delete", "remove", "clear", "kill", "stop"])
+        || has(t, &["turn", "off"])
+        || has(t, &["switch", "off"])
+        || has(t, &["get", "rid", "of"]);
+    if (timer_word || reminder_word) && cancel {
+        return Some(cancel_timers(t, env, reminder_word && !timer_word));
+    }
+    let asking = has_any(
+        t,
+        &[
+            "how",
+            "what",
+            "which",
+            "any",
+            "check",
+            "list",
+            "show",
+            "status",
+            "left",
+            "remaining",
+        ],
+    );
+    let time_left = (has_any(t, &["left", "remaining"]) && has_any(t, &["time", "long", "much"]))
+        || has(t, &["how", "much", "longer"]);
+    if ((timer_word || reminder_word) && asking && !has_any(t, &["set", "start", "create", "make"]))
+        || (time_left && !env.timers.list().is_empty())
+    {
+        let text = describe(&env.timers.list(), env.now_ms());
+        return Some(Outcome::Answer(
+            SkillAnswer::say("timer", text).with_progress("checking the timer..."),
+        ));
+    }
+    let trigger = find(t, &["remind"])
+        .or_else(|| find(t, &["reminder"]))
+        .or_else(|| find(t, &["let", "me", "know", "in"]))
+        .or_else(|| find(t, &["tell", "me", "in"]));
+    if let Some(at) = trigger
+        && let Some(outcome) = reminder(t, at, env)
+    {
+        return Some(outcome);
+    }
+    let alarm = has_any(t, &["alarm"]) || has(t, &["wake", "me"]);
+    if alarm && let Some((due, _, _)) = parse_clock_time(t, env.now) {
+        return Some(effect(env, || {
+            let now = env.now_ms();
+            match env.timers.add(
+                TimerKind::Timer,
+                Some("alarm"),
+                due.timestamp().as_millisecond(),
+                now,
+            ) {
+                Ok(_) => SkillAnswer::say(
+                    "timer",
+                    format!(
+                        "Alarm set for {}.",
+                        speak_when(&due, env.now).trim_start_matches("at ")
+                    ),
+                ),
+                Err(e) => store_failed(&e),
+            }
+        }));
+    }
+    if timer_word || alarm {
+        let duration = parse_duration(t);
+        return Some(match duration {
+            Some(d) => start_timer(env, d.secs, timer_label(t, duration)),
+            None => Outcome::Answer(SkillAnswer::say("timer", ASK_DURATION)),
+        });
+    }
+    None
+}
+
+fn reminder(t: &[String], trigger: usize, env: &SkillEnv<'_>) -> Option<Outcome> {
+    // The reminder's text follows the trigger, minus the time phrase.
+    let mut after = trigger + 1;
+    if t.get(after)
+        .is_some_and(|w| matches!(w.as_str(), "me" | "us"))
+    {
+        after += 1;
+    }
+    if t[trigger] == "let" || t[trigger] == "tell" {
+        after = trigger + 2;
+    }
+    let duration = parse_duration(t);
+    let clock = if duration.is_none() {
+        parse_clock_time(t, env.now)
+    } else {
+        None
+    };
+    let (span_start, span_end) = match (&duration, &clock) {
+        (Some(d), _) => {
+            let s = if d.start > 0 && matches!(t[d.start - 1].as_str(), "in" | "after" | "for") {
+                d.start - 1
+            } else {
+                d.start
+            };
+            let e = if starts(&t[d.end..], &["from", "now"]) {
+                d.end + 2
+            } else {
+                d.end
+            };
+            (s, e)
+        }
+        (None, Some((_, s, e))) => (*s, *e),
+        (None, None) => (usize::MAX, usize::MAX),
+    };
+    let mut words: Vec<&str> = t
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i >= after && !(span_start..span_end).contains(i))
+        .map(|(_, w)| w.as_str())
+        .collect();
+    if words
+        .first()
+        .is_some_and(|w| matches!(*w, "what" | "where" | "who" | "how" | "when" | "which"))
+        && duration.is_none()
+        && clock.is_none()
+    {
+        return None; // "remind me what I said": not a reminder.
+    }
+    while words
+        .first()
+        .is_some_and(|w| matches!(*w, "to" | "that" | "about" | "of" | "me" | "set" | "a"))
+    {
+        words.remove(0);
+    }
+    if words.last().is_some_and(|w| matches!(*w, "to")) {
+        words.pop();
+    }
+    let text = (!words.is_empty()).then(|| words.join(" "));
+    let (due_ms, when) = match (&duration, &clock) {
+        (Some(d), _) => (
+            env.now_ms() + (d.secs * 1000.0).round() as i64,
+            format!("in {}", speak_duration(d.secs)),
+        ),
+        (None, Some((z, _, _))) => (z.timestamp().as_millisecond(), speak_when(z, env.now)),
+        (None, None) => {
+            return Some(Outcome::Answer(SkillAnswer::say(
+                "timer",
+                "When should I remind you? For example, say: remind me in 10 minutes to check the oven.",
+            )));
+        }
+    };
+    Some(effect(env, || {
+        match env
+            .timers
+            .add(TimerKind::Reminder, text.as_deref(), due_ms, env.now_ms())
+        {
+            Ok(_) => {
+                let what = text
+                    .as_deref()
+                    .map(|x| format!(" to {}", flip_pronouns(x)))
+                    .unwrap_or_default();
+                SkillAnswer::say("timer", format!("Okay, I'll remind you{what} {when}."))
+            }
+            Err(e) => store_failed(&e),
+        }
+    }))
+}
+
+pub(crate) fn cancel_timers(t: &[String], env: &SkillEnv<'_>, reminders_only: bool) -> Outcome {
+    let pending: Vec<Timer> = env
+        .timers
+        .list()
+        .into_iter()
+        .filter(|x| !reminders_only || x.kind == TimerKind::Reminder)
+        .collect();
+    if pending.is_empty() {
+        let what = if reminders_only {
+            "reminders"
+        } else {
+            "timers running"
+        };
+        return Outcome::Answer(SkillAnswer::say(
+            "timer",
+            format!("You don't have any {what}."),
+        ));
+    }
+    let all = has_any(
+        t,
+        &[
+            "all",
+            "every",
+            "everything",
+            "timers",
+            "reminders",
+            "alarms",
+        ],
+    );
+    let words = super::content_words(t);
+    let named: Vec<&Timer> = pending
+        .iter()
+        .filter(|x| {
+            x.label.as_deref().is_some_and(|l| {
+                let label_words = super::content_words(
+                    &l.split_whitespace().map(str::to_owned).collect::<Vec<_>>(),
+                );
+                label_words.iter().any(|lw| words.contains(lw))
+            })
+        })
+        .collect();
+    let chosen: Vec<Timer> = if all {
+        pending.clone()
+    } else if !named.is_empty() {
+        named.into_iter().cloned().collect()
+    } else if pending.len() == 1 {
+        pending.clone()
+    } else {
+        let names: Vec<String> = pending.iter().map(Timer::name).collect();
+        return Outcome::Answer(SkillAnswer::say(
+            "timer",
+            format!(
+                "Which one: {}? Or say cancel all timers.",
+                join_and(&names).replace(" and ", " or ")
+            ),
+        ));
+    };
+    effect(env, || {
+        let ids: Vec<i64> = chosen.iter().map(|x| x.id).collect();
+        match env.timers.cancel(&ids) {
+            Ok(gone) if gone.len() == 1 => {
+                SkillAnswer::say("timer", format!("Okay, I cancelled {}.", gone[0].name()))
+            }
+            Ok(gone) => {
+                SkillAnswer::say("timer", format!("Okay, I cancelled {} timers.", gone.len()))
+            }
+            Err(e) => store_failed(&e),
+        }
+    })
+}

@@ -1,0 +1,543 @@
+//! The floor policy: [`step`].
+
+use std::collections::{HashMap, VecDeque};
+
+use super::types::*;
+
+/// Words that make up a listener's backchannel (after normalization).
+const BACKCHANNEL_WORDS: &[&str] = &[
+    "mm", "mmhm", "mhm", "hm", "hmm", "uhhuh", "uh", "huh", "yeah", "yep", "yes", "ok", "okay",
+    "right", "sure", "alright", "i", "see", "got", "it", "cool", "nice", "wow",
+];
+/// Discourse words that may open an utterance with a comma without naming an addressee.
+const NOT_NAMES: &[&str] = &[
+    "okay", "ok", "so", "well", "yes", "yeah", "no", "now", "right", "hey", "hi", "hello",
+    "please", "sorry", "thanks", "alright", "actually", "and", "but", "oh", "um", "uh", "wait",
+    "listen", "look", "tandem", "first", "then", "also",
+];
+
+/// The assistant's name: saying it addresses the assistant whatever else is going on.
+const OWN_NAME: &str = "tandem";
+
+/// An in-flight reasoner request for the current turn.
+#[derive(Debug, Clone)]
+struct Pending {
+    id: u64,
+    turn_end_ms: Ms,
+    acknowledged: bool,
+    fillers: u32,
+}
+
+/// The loop's memory between steps.
+#[derive(Debug, Clone)]
+pub struct State {
+    pub params: Params,
+    floor: Floor,
+    /// Onset of the current user turn.
+    turn_start: Option<Ms>,
+    /// Latest transcript of the current turn (partial or final).
+    turn_text: String,
+    /// Whether `turn_text` is final.
+    turn_final: bool,
+    /// The pause (by its start) that smart-turn was asked about, and its answer.
+    eot_asked_for: Option<Ms>,
+    eot: Option<f32>,
+    last_backchannel: Option<Ms>,
+    backchannel_pause: Option<Ms>,
+    /// A request sent on a stable partial, before the turn ended.
+    speculative: Option<(u64, String)>,
+    last_stable: String,
+    pending: Option<Pending>,
+    /// Replies that arrived before we needed them (speculation), by request id.
+    ready: HashMap<u64, String>,
+    next_id: u64,
+    /// User speech over the assistant, by onset, and whether we ducked for it.
+    overlap_onset: Option<Ms>,
+    ducked: bool,
+    /// What the user had heard of our reply when they cut in, and the whole reply.
+    interrupted: Option<(String, String)>,
+    /// The last thing the assistant said or started saying.
+    last_spoken: String,
+    /// When the assistant's audio last played, for dead-air accounting.
+    last_own_audio_ms: Option<Ms>,
+    announcements: VecDeque<String>,
+    /// When we last asked for speech that has not started playing yet.
+    awaiting_playback: Option<Ms>,
+    /// The time of the current step.
+    now: Ms,
+}
+
+/// How long speech may take to start playing before the loop stops waiting for it (a TTS
+/// failure must not leave the floor stuck on "speaking").
+const PLAYBACK_START_GRACE_MS: Ms = 2000;
+
+impl State {
+    pub fn new(params: Params) -> Self {
+        Self {
+            params,
+            floor: Floor::Listening,
+            turn_start: None,
+            turn_text: String::new(),
+            turn_final: false,
+            eot_asked_for: None,
+            eot: None,
+            last_backchannel: None,
+            backchannel_pause: None,
+            speculative: None,
+            last_stable: String::new(),
+            pending: None,
+            ready: HashMap::new(),
+            next_id: 1,
+            overlap_onset: None,
+            ducked: false,
+            interrupted: None,
+            last_spoken: String::new(),
+            last_own_audio_ms: None,
+            announcements: VecDeque::new(),
+            awaiting_playback: None,
+            now: 0,
+        }
+    }
+
+    pub fn floor(&self) -> Floor {
+        self.floor
+    }
+
+    /// When the driver should call [`step`] before the next micro-turn boundary: the moment
+    /// user speech over the assistant would confirm a barge-in.
+    pub fn next_deadline(&self) -> Option<Ms> {
+        self.overlap_onset
+            .map(|onset| onset + u64::from(self.params.barge_in_confirm_ms))
+    }
+
+    fn set_floor(&mut self, floor: Floor, out: &mut Vec<Action>) {
+        if self.floor != floor {
+            self.floor = floor;
+            out.push(Action::Floor { floor });
+        }
+    }
+
+    fn new_id(&mut self) -> u64 {
+        let id = self.next_id;
+        self.next_id += 1;
+        id
+    }
+
+    fn reset_turn(&mut self) {
+        self.turn_start = None;
+        self.turn_text.clear();
+        self.turn_final = false;
+        self.eot_asked_for = None;
+        self.eot = None;
+        self.backchannel_pause = None;
+        self.last_stable.clear();
+    }
+
+    fn speak(&mut self, text: String, kind: SpeechKind, out: &mut Vec<Action>) {
+        self.last_spoken.clone_from(&text);
+        self.awaiting_playback = Some(self.now);
+        out.push(Action::Speak { text, kind });
+        self.set_floor(Floor::Speaking, out);
+    }
+}
+
+impl Default for State {
+    fn default() -> Self {
+        Self::new(Params::default())
+    }
+}
+
+/// Lowercase words without punctuation, for comparing transcripts.
+pub(crate) fn normalize(text: &str) -> String {
+    text.to_lowercase()
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || c == '\'' {
+                c
+            } else {
+                ' '
+            }
+        })
+        .collect::<String>()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// A short listener response ("mm-hm", "yeah, okay") rather than a request.
+pub(crate) fn is_backchannel(text: &str) -> bool {
+    let n = normalize(&text.replace('-', ""));
+    let words: Vec<&str> = n.split_whitespace().collect();
+    !words.is_empty() && words.len() <= 3 && words.iter().all(|w| BACKCHANNEL_WORDS.contains(w))
+}
+
+/// Why an utterance is not for the assistant, if it is not.
+pub(crate) fn not_addressed(
+    text: &str,
+    voice: &VoiceActivity,
+    visual: Option<Visual>,
+    params: &Params,
+) -> Option<String> {
+    let norm = normalize(text);
+    if norm.split_whitespace().any(|w| w == OWN_NAME) {
+        return None;
+    }
+    if voice.level_db < params.background_level_db {
+        return Some(format!(
+            "background speech ({:.0} dB below the user's usual level)",
+            -voice.level_db
+        ));
+    }
+    if let Some(v) = visual {
+        if !v.person_present {
+            return Some("nobody is in front of the camera".into());
+        }
+        if !v.facing_screen {
+            return Some("the user is turned away".into());
+        }
+    }
+    // A name at the start, set off by a comma ("John, ...", "hey Sarah, ...").
+    let first_clause = text.split([',', '!', '?']).next().unwrap_or("");
+    if text.contains(',') || text.contains('!') || text.contains('?') {
+        let words: Vec<&str> = first_clause.split_whitespace().collect();
+        let name = match words.as_slice() {
+            [w] => Some(*w),
+            [greet, w] if ["hey", "hi", "oh"].contains(&normalize(greet).as_str()) => Some(*w),
+            _ => None,
+        };
+        if let Some(name) = name {
+            let lower = normalize(name);
+            let capitalized = name.chars().next().is_some_and(char::is_uppercase);
+            if capitalized
+                && !lower.is_empty()
+                && !NOT_NAMES.contains(&lower.as_str())
+                && first_clause.len() < text.len()
+            {
+                return Some(format!("addressed to {name}"));
+            }
+        }
+    }
+    None
+}
+
+/// The rest of `text` from the start of the sentence the user was hearing at `heard_len`.
+pub(crate) fn resume_from(text: &str, heard_len: usize) -> String {
+    let cut = heard_len.min(text.len());
+    let cut = (0..=cut)
+        .rev()
+        .find(|&i| text.is_char_boundary(i))
+        .unwrap_or(0);
+    let start = text[..cut].rfind(['.', '!', '?']).map_or(0, |i| i + 1);
+    text[start..].trim().to_owned()
+}
+
+/// One micro-turn of the floor policy.
+pub fn step(s: &mut State, inp: &Inputs, now: Ms) -> Vec<Action> {
+    let mut out = Vec::new();
+    let p = s.params.clone();
+    s.now = now;
+
+    // 1. What the reasoner sent.
+    for ev in &inp.reasoner {
+        match ev {
+            FromReasoner::Reply { request, text } => {
+                if s.pending.as_ref().is_some_and(|pd| pd.id == *request)
+                    && s.floor == Floor::Thinking
+                {
+                    s.pending = None;
+                    s.speak(text.clone(), SpeechKind::Answer, &mut out);
+                } else if s.pending.as_ref().is_some_and(|pd| pd.id == *request)
+                    && s.floor == Floor::Speaking
+                {
+                    // The acknowledgement is still playing: the answer follows it.
+                    s.pending = None;
+                    s.last_spoken.clone_from(text);
+                    s.awaiting_playback = Some(now);
+                    out.push(Action::Speak {
+                        text: text.clone(),
+                        kind: SpeechKind::Answer,
+                    });
+                } else {
+                    s.ready.insert(*request, text.clone());
+                }
+            }
+            FromReasoner::Failed { request, message } => {
+                if s.pending.as_ref().is_some_and(|pd| pd.id == *request) {
+                    s.pending = None;
+                    let text = if message.is_empty() {
+                        "Sorry, I couldn't work that out.".to_owned()
+                    } else {
+                        message.clone()
+                    };
+                    s.speak(text, SpeechKind::Answer, &mut out);
+                }
+            }
+            FromReasoner::Announcement { text } => s.announcements.push_back(text.clone()),
+        }
+    }
+
+    // 2. Our own speech.
+    if inp.own.playing {
+        s.last_own_audio_ms = Some(now);
+        s.awaiting_playback = None;
+    } else if s.floor == Floor::Speaking
+        && s.overlap_onset.is_none()
+        && s.awaiting_playback
+            .is_none_or(|t| now.saturating_sub(t) > PLAYBACK_START_GRACE_MS)
+    {
+        s.awaiting_playback = None;
+        s.set_floor(
+            if s.pending.is_some() {
+                Floor::Thinking
+            } else {
+                Floor::Listening
+            },
+            &mut out,
+        );
+    }
+
+    // 3. What the recognizer heard.
+    match &inp.heard {
+        Heard::Nothing => {}
+        Heard::Partial { text, stable } => {
+            if !s.turn_final {
+                s.turn_text.clone_from(text);
+            }
+            if !stable.is_empty() && *stable == s.last_stable && !inp.voice.speaking {
+                let differs = s
+                    .speculative
+                    .as_ref()
+                    .is_none_or(|(_, t)| normalize(t) != normalize(stable));
+                if differs && matches!(s.floor, Floor::UserSpeaking) {
+                    if let Some((old, _)) = s.speculative.take() {
+                        out.push(Action::CancelRequest { id: old });
+                    }
+                    let id = s.new_id();
+                    s.speculative = Some((id, stable.clone()));
+                    out.push(Action::Request {
+                        id,
+                        text: stable.clone(),
+                        speculative: true,
+                        interrupted: s.interrupted.as_ref().map(|(h, _)| h.clone()),
+                    });
+                }
+            }
+            s.last_stable.clone_from(stable);
+        }
+        Heard::Final { text } => {
+            s.turn_text.clone_from(text);
+            s.turn_final = true;
+        }
+    }
+    if let Some(e) = inp.end_of_turn {
+        s.eot = Some(e);
+    }
+
+    // 4. Voice activity.
+    let v = inp.voice;
+    match s.floor {
+        Floor::Speaking if inp.own.playing => {
+            if v.speaking {
+                let onset = v.onset_ms.unwrap_or(now);
+                if s.overlap_onset.is_none() {
+                    s.overlap_onset = Some(onset);
+                }
+                if !s.ducked {
+                    s.ducked = true;
+                    out.push(Action::Duck);
+                }
+                let long_enough = now >= onset + u64::from(p.barge_in_confirm_ms);
+                let loud_enough = v.level_db >= p.background_level_db;
+                let facing = inp
+                    .visual
+                    .is_none_or(|vis| vis.person_present && vis.facing_screen);
+                if long_enough && loud_enough && facing {
+                    s.interrupted = Some((inp.own.heard.clone(), inp.own.text.clone()));
+                    out.push(Action::Stop {
+                        heard: inp.own.heard.clone(),
+                    });
+                    s.ducked = false;
+                    s.overlap_onset = None;
+                    s.reset_turn();
+                    s.turn_start = Some(onset);
+                    s.set_floor(Floor::Yielding, &mut out);
+                }
+            } else if s.overlap_onset.take().is_some() {
+                // A short burst (a cough, "mm-hm") ended before it confirmed: carry on.
+                if s.ducked {
+                    s.ducked = false;
+                    out.push(Action::Unduck);
+                }
+                s.reset_turn();
+            }
+        }
+        _ => {
+            if v.speaking {
+                if s.turn_start.is_none() {
+                    s.turn_start = Some(v.onset_ms.unwrap_or(now));
+                }
+                s.eot = None;
+                s.eot_asked_for = None;
+                s.turn_final = false;
+                if s.floor == Floor::Thinking {
+                    // The user went on after we took the turn: their thought was not finished.
+                    if let Some(pd) = s.pending.take() {
+                        out.push(Action::CancelRequest { id: pd.id });
+                    }
+                }
+                if s.floor != Floor::Yielding {
+                    s.set_floor(Floor::UserSpeaking, &mut out);
+                }
+            } else if s.turn_start.is_some() {
+                end_of_turn_logic(s, inp, now, &p, &mut out);
+            }
+        }
+    }
+
+    // 5. While thinking: acknowledge, then fill dead air.
+    if s.floor == Floor::Thinking
+        && let Some(pd) = s.pending.as_mut()
+    {
+        let since_end = now.saturating_sub(pd.turn_end_ms);
+        let quiet_since = s
+            .last_own_audio_ms
+            .map_or(pd.turn_end_ms, |t| t.max(pd.turn_end_ms));
+        if !pd.acknowledged && since_end >= u64::from(p.ack_after_ms) {
+            pd.acknowledged = true;
+            s.speak("One moment.".into(), SpeechKind::Acknowledgement, &mut out);
+        } else if pd.acknowledged
+            && pd.fillers < 2
+            && !inp.own.playing
+            && now.saturating_sub(quiet_since) >= u64::from(p.filler_after_ms)
+        {
+            pd.fillers += 1;
+            let text = if pd.fillers == 1 {
+                "Still working on it."
+            } else {
+                "Almost there."
+            };
+            s.speak(text.into(), SpeechKind::Filler, &mut out);
+        }
+    }
+
+    // 6. Announcements when the floor is free.
+    if s.floor == Floor::Listening
+        && !v.speaking
+        && !inp.own.playing
+        && let Some(text) = s.announcements.pop_front()
+    {
+        s.speak(text, SpeechKind::Announcement, &mut out);
+    }
+    out
+}
+
+/// The user is silent inside a turn: end it, hold it, or backchannel.
+fn end_of_turn_logic(s: &mut State, inp: &Inputs, now: Ms, p: &Params, out: &mut Vec<Action>) {
+    let pause_start = inp.voice.last_end_ms.unwrap_or(now);
+    let silence = now.saturating_sub(pause_start);
+    let text = s.turn_text.trim().to_owned();
+
+    if s.floor == Floor::Yielding {
+        // After a barge-in: was it a real turn, or a cough / "mm-hm"?
+        if silence < u64::from(p.min_gap_ms) || !s.turn_final && silence < u64::from(p.max_hold_ms)
+        {
+            return;
+        }
+        let short = s
+            .turn_start
+            .is_some_and(|t| pause_start.saturating_sub(t) <= u64::from(p.backchannel_max_ms));
+        if text.is_empty() || (short && is_backchannel(&text)) {
+            if let Some((heard, whole)) = s.interrupted.take() {
+                let rest = resume_from(&whole, heard.len());
+                s.reset_turn();
+                if !rest.is_empty() {
+                    s.speak(rest, SpeechKind::Resume, out);
+                    return;
+                }
+            }
+            s.reset_turn();
+            s.set_floor(Floor::Listening, out);
+            return;
+        }
+    }
+
+    if text.is_empty() {
+        if silence >= u64::from(p.max_hold_ms) {
+            s.reset_turn();
+            s.set_floor(Floor::Listening, out);
+        }
+        return;
+    }
+    if silence >= u64::from(p.min_gap_ms) && s.eot_asked_for != Some(pause_start) {
+        s.eot_asked_for = Some(pause_start);
+        s.eot = None;
+        out.push(Action::CheckEndOfTurn);
+        return;
+    }
+    let complete = s.eot.is_some_and(|e| e >= p.end_of_turn_threshold);
+    let done =
+        (complete && silence >= u64::from(p.min_gap_ms)) || silence >= u64::from(p.max_hold_ms);
+    if !done {
+        let turn_ms = pause_start.saturating_sub(s.turn_start.unwrap_or(pause_start));
+        let mid_thought = s.eot.is_some_and(|e| e < 0.3);
+        let due = s
+            .last_backchannel
+            .is_none_or(|t| now.saturating_sub(t) >= u64::from(p.backchannel_interval_ms));
+        if mid_thought
+            && due
+            && turn_ms >= u64::from(p.backchannel_min_turn_ms)
+            && silence >= u64::from(p.backchannel_min_pause_ms)
+            && s.backchannel_pause != Some(pause_start)
+            && s.floor == Floor::UserSpeaking
+        {
+            s.last_backchannel = Some(now);
+            s.backchannel_pause = Some(pause_start);
+            out.push(Action::Backchannel {
+                phrase: "mm-hm".into(),
+            });
+        }
+        return;
+    }
+
+    // The turn is over.
+    if let Some(reason) = not_addressed(&text, &inp.voice, inp.visual, p) {
+        out.push(Action::NotAddressed { text, reason });
+        if let Some((id, _)) = s.speculative.take() {
+            out.push(Action::CancelRequest { id });
+        }
+        s.reset_turn();
+        s.interrupted = None;
+        s.set_floor(Floor::Listening, out);
+        return;
+    }
+    let interrupted = s.interrupted.take().map(|(heard, _)| heard);
+    let id = match s.speculative.take() {
+        Some((id, spec)) if normalize(&spec) == normalize(&text) => id,
+        other => {
+            if let Some((old, _)) = other {
+                out.push(Action::CancelRequest { id: old });
+            }
+            let id = s.new_id();
+            out.push(Action::Request {
+                id,
+                text: text.clone(),
+                speculative: false,
+                interrupted,
+            });
+            id
+        }
+    };
+    s.reset_turn();
+    s.set_floor(Floor::Thinking, out);
+    if let Some(reply) = s.ready.remove(&id) {
+        s.ready.clear();
+        s.speak(reply, SpeechKind::Answer, out);
+    } else {
+        s.pending = Some(Pending {
+            id,
+            turn_end_ms: pause_start,
+            acknowledged: false,
+            fillers: 0,
+        });
+    }
+}

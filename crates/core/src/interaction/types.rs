@@ -1,0 +1,199 @@
+//! Inputs, actions and parameters of the interaction core.
+
+use serde::Serialize;
+
+/// Milliseconds of audio time since the session started.
+pub type Ms = u64;
+
+/// Who has the conversational floor, as the UI shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Floor {
+    /// Nobody is speaking; the assistant listens.
+    Listening,
+    /// The user holds the floor (speaking or pausing inside their turn).
+    UserSpeaking,
+    /// The user's turn ended; the assistant is working on a reply.
+    Thinking,
+    /// The assistant is speaking.
+    Speaking,
+    /// The user cut in; the assistant has faded out and listens.
+    Yielding,
+}
+
+/// Tuning of the floor policy. Defaults are set from human conversation timing (FACTS.md):
+/// gaps between turns average ~200 ms; a thinking pause can last well over a second.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Params {
+    /// Probability from smart-turn above which a pause ends the turn.
+    pub end_of_turn_threshold: f32,
+    /// Silence needed before taking the turn when smart-turn says the turn is complete.
+    pub min_gap_ms: u32,
+    /// Silence after which the turn is taken even if smart-turn says it is incomplete: longer
+    /// than a thinking pause ("I was thinking about... [1.5 s] ...the trip").
+    pub max_hold_ms: u32,
+    /// Continuous user speech over the assistant that confirms a barge-in.
+    pub barge_in_confirm_ms: u32,
+    /// User speech over the assistant shorter than this, with a backchannel transcript, lets
+    /// the assistant continue (or resume).
+    pub backchannel_max_ms: u32,
+    /// If the reply is not ready this long after the turn ends, acknowledge ("one moment").
+    pub ack_after_ms: u32,
+    /// Longest silence while thinking before a filler.
+    pub filler_after_ms: u32,
+    /// Our backchannels: only in user turns at least this long...
+    pub backchannel_min_turn_ms: u32,
+    /// ...in pauses of at least this long (never over speech)...
+    pub backchannel_min_pause_ms: u32,
+    /// ...and at most this often.
+    pub backchannel_interval_ms: u32,
+    /// Speech this far below the user's usual level is background (TV, another room).
+    pub background_level_db: f32,
+}
+
+impl Default for Params {
+    fn default() -> Self {
+        Self {
+            end_of_turn_threshold: 0.5,
+            min_gap_ms: 160,
+            max_hold_ms: 2200,
+            barge_in_confirm_ms: 200,
+            backchannel_max_ms: 700,
+            ack_after_ms: 250,
+            filler_after_ms: 1200,
+            backchannel_min_turn_ms: 3000,
+            backchannel_min_pause_ms: 300,
+            backchannel_interval_ms: 7000,
+            background_level_db: -14.0,
+        }
+    }
+}
+
+/// Voice activity over the last micro-turn (echo-cancelled microphone, fused VAD).
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct VoiceActivity {
+    /// The user is speaking at the end of the interval.
+    pub speaking: bool,
+    /// Start of the current speech run (while speaking).
+    pub onset_ms: Option<Ms>,
+    /// End of the most recent speech run (while silent).
+    pub last_end_ms: Option<Ms>,
+    /// Level of the current or last speech run relative to the user's usual level, in dB
+    /// (0 = as loud as usual; far below = background speech).
+    pub level_db: f32,
+}
+
+/// What the recognizer says about the current user utterance.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum Heard {
+    #[default]
+    Nothing,
+    /// A partial transcript; `stable` is the prefix consecutive decodes agree on.
+    Partial { text: String, stable: String },
+    /// The final transcript of the utterance that just ended.
+    Final { text: String },
+}
+
+/// The assistant's own speech, from the playback accounting.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct OwnSpeech {
+    /// Audio is playing (or queued) right now.
+    pub playing: bool,
+    /// Text the user has heard so far of the current utterance.
+    pub heard: String,
+    /// The whole text being spoken.
+    pub text: String,
+}
+
+/// What the camera tells about the user (only while the camera is on).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Visual {
+    pub person_present: bool,
+    pub facing_screen: bool,
+}
+
+/// What the reasoner handed back since the last step.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FromReasoner {
+    /// The reply to a request, or a first speakable chunk of it.
+    Reply {
+        request: u64,
+        text: String,
+    },
+    Failed {
+        request: u64,
+        message: String,
+    },
+    /// A timer or reminder fell due; announce it when the floor is free.
+    Announcement {
+        text: String,
+    },
+}
+
+/// Everything one step sees.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Inputs {
+    pub voice: VoiceActivity,
+    pub heard: Heard,
+    /// smart-turn's probability that the user's turn is complete, when it was run for this step.
+    pub end_of_turn: Option<f32>,
+    pub own: OwnSpeech,
+    pub visual: Option<Visual>,
+    pub reasoner: Vec<FromReasoner>,
+}
+
+/// Why the assistant speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SpeechKind {
+    Answer,
+    /// "one moment": the reply is on its way.
+    Acknowledgement,
+    /// Keeps dead air short while the reasoner works.
+    Filler,
+    /// Picks up again after a false interruption.
+    Resume,
+    Announcement,
+}
+
+/// One decision of a step, carried out by the driver.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum Action {
+    Floor {
+        floor: Floor,
+    },
+    /// Run smart-turn on the current utterance and pass the result in the next step.
+    CheckEndOfTurn,
+    /// A short "mm-hm" while the user talks.
+    Backchannel {
+        phrase: String,
+    },
+    Speak {
+        text: String,
+        kind: SpeechKind,
+    },
+    /// Lower our voice by 12 dB while we find out whether the user is cutting in.
+    Duck,
+    Unduck,
+    /// Fade out now (within 20 ms). `heard` is what the user heard before the cut.
+    Stop {
+        heard: String,
+    },
+    /// Ask the reasoner. `interrupted` carries what the user heard of our last reply when they
+    /// cut in; `speculative` requests start before the turn ends, on a stable partial.
+    Request {
+        id: u64,
+        text: String,
+        speculative: bool,
+        interrupted: Option<String>,
+    },
+    CancelRequest {
+        id: u64,
+    },
+    /// The user's words were not for us (another person, background speech).
+    NotAddressed {
+        text: String,
+        reason: String,
+    },
+}

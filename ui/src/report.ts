@@ -77,7 +77,7 @@ function deviceList(names: string[], defaultName: string | null, emptyText: stri
 }
 
 /** Problems the banners already explain, found by what the engine says about them. */
-const MIC_PROBLEM = /microphone/i;
+const MIC_PROBLEM = /no microphone/i;
 const MODELS_PROBLEM = /model file|models? (are )?missing/i;
 
 function fixLine(fix: string): HTMLElement {
@@ -99,32 +99,28 @@ function banners(report: Report, modelsNotReady: number): Banners {
     return found;
   };
 
+  // The engine may list a device it cannot record from (ALSA's null device), so its own
+  // verdict counts as much as an empty list.
   const micProblem = take(MIC_PROBLEM);
   if (report.audio_inputs.length === 0 || micProblem) {
-    const problem = micProblem;
     out.push(
       banner(
         "bad",
         "No microphone found",
         "Tandem needs a microphone to hear you. Plug one in or enable it in your sound settings, then check again.",
-        problem ? fixLine(problem.fix) : null,
+        micProblem ? fixLine(micProblem.fix) : null,
       ),
     );
   }
   const modelsProblem = take(MODELS_PROBLEM);
   if (modelsNotReady > 0 || modelsProblem) {
-    const all = modelsNotReady === report.models.length;
-    const problem = modelsProblem;
+    const some = modelsNotReady > 0 && modelsNotReady < report.models.length;
     out.push(
       banner(
         "bad",
-        all || modelsNotReady === 0
-          ? "Models missing"
-          : `${modelsNotReady} of ${report.models.length} models missing or damaged`,
+        some ? `${modelsNotReady} of ${report.models.length} models missing or damaged` : "Models missing",
         "Tandem's speech models run on this computer and are downloaded once.",
-        problem
-          ? fixLine(problem.fix)
-          : fixLine("run `tandem models fetch`, then check again"),
+        fixLine(modelsProblem?.fix ?? "run `tandem models fetch`, then check again"),
       ),
     );
   }

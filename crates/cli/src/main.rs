@@ -9,6 +9,7 @@ mod aec_cmd;
 mod asr_cmd;
 mod config_cmd;
 mod doctor_cmd;
+mod duplex_cmd;
 mod listen_cmd;
 mod models_cmd;
 mod reason_cmd;
@@ -68,6 +69,8 @@ enum Command {
     /// Show, validate or create the configuration file.
     #[command(subcommand)]
     Config(config_cmd::ConfigCmd),
+    /// Run the whole engine on a recorded user channel; write the assistant's channel.
+    Duplex(duplex_cmd::DuplexArgs),
 }
 
 fn init_logging(verbose: u8) {
@@ -112,6 +115,7 @@ fn main() -> ExitCode {
         Command::Say(args) => say_cmd::run(&cli.global, args),
         Command::Ask(args) => reason_cmd::ask(&cli.global, args),
         Command::History(args) => reason_cmd::history(&cli.global, args),
+        Command::Duplex(args) => duplex_cmd::run(&cli.global, args),
     };
     match result {
         Ok(code) => code,

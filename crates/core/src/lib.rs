@@ -8,6 +8,7 @@
 pub mod audio;
 pub mod config;
 pub mod doctor;
+pub mod engine;
 pub mod interaction;
 pub mod models;
 pub mod reasoning;

@@ -40,6 +40,8 @@ pub type UtteranceId = u64;
 struct Shared {
     /// Player -> renderer: lower the voice by 12 dB.
     duck: AtomicBool,
+    /// Player -> renderer: fade to silence and stop consuming speech, keeping the position.
+    hold: AtomicBool,
     /// Player -> renderer: incremented for every `stop`.
     stop_seq: AtomicU64,
     /// Player -> renderer: ring index below which queued speech is discarded after a stop.
@@ -260,6 +262,7 @@ impl Player {
         }
         let end = start + device.len() as u64;
         self.pending.extend(device);
+        self.shared.hold.store(false, Ordering::Release);
         // Queue first, announce after: a callback in between must not see an announced but
         // empty ring (a false underrun).
         self.pump();
@@ -321,6 +324,18 @@ impl Player {
     /// Lowers the voice by 12 dB (`true`) or restores it (`false`), with a 10 ms ramp.
     pub fn duck(&self, on: bool) {
         self.shared.duck.store(on, Ordering::Relaxed);
+    }
+
+    /// Pauses (`true`) within a 10 ms fade, keeping the position: nothing queued is dropped
+    /// and `progress` stays where the pause began; `false` fades back in from there. `speak`
+    /// and `stop` release a hold.
+    pub fn hold(&self, on: bool) {
+        self.shared.hold.store(on, Ordering::Release);
+    }
+
+    /// Whether the player is holding (paused).
+    pub fn is_held(&self) -> bool {
+        self.shared.hold.load(Ordering::Acquire)
     }
 
     /// Whether the player is ducked.
@@ -410,10 +425,19 @@ impl Renderer {
         let channels = channels.max(1);
         let frames = out.len() / channels;
         self.check_controls();
-        let target = if self.shared.duck.load(Ordering::Relaxed) {
+        let hold = self.shared.hold.load(Ordering::Acquire);
+        let target = if hold {
+            0.0
+        } else if self.shared.duck.load(Ordering::Relaxed) {
             self.duck_gain
         } else {
             1.0
+        };
+        // Holding ramps to silence at the stop-fade rate, then stops consuming.
+        let step = if hold {
+            1.0 / self.fade_len as f32
+        } else {
+            self.gain_step
         };
         let announced = self.shared.announced.load(Ordering::Acquire);
         let mut played = 0u64;
@@ -428,12 +452,18 @@ impl Renderer {
             }
             self.skip_discarded();
             let mut y = 0.0;
-            if let Ok(x) = self.ring.pop() {
+            if hold && self.gain <= 0.0 {
+                // Paused: the position stays; a stop during the pause is complete at once.
+                if self.fade_left > 0 {
+                    self.fade_left = 0;
+                    self.finish_fade();
+                }
+            } else if let Ok(x) = self.ring.pop() {
                 self.consumed += 1;
                 if self.gain < target {
-                    self.gain = (self.gain + self.gain_step).min(target);
+                    self.gain = (self.gain + step).min(target);
                 } else if self.gain > target {
-                    self.gain = (self.gain - self.gain_step).max(target);
+                    self.gain = (self.gain - step).max(target);
                 }
                 let mut g = self.gain;
                 if self.fade_left > 0 {
@@ -493,11 +523,15 @@ impl Renderer {
         let seq = self.shared.stop_seq.load(Ordering::Acquire);
         if seq != self.seen_stop_seq {
             self.seen_stop_seq = seq;
-            // Start (or restart) the fade from the current level.
-            if self.fade_left == 0 {
+            self.fade_until = self.shared.discard_until.load(Ordering::Acquire);
+            if self.gain <= 0.0 {
+                // Already silent (held): nothing to fade.
+                self.fade_left = 0;
+                self.finish_fade();
+            } else if self.fade_left == 0 {
+                // Start (or restart) the fade from the current level.
                 self.fade_left = self.fade_len;
             }
-            self.fade_until = self.shared.discard_until.load(Ordering::Acquire);
         }
     }
 

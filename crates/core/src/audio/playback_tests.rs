@@ -160,3 +160,51 @@ fn heard_now_compensates_output_latency() {
     assert_eq!(h.played_source_samples, 9_600);
     assert!((p.output_latency_ms() - 100.0).abs() < 1e-9);
 }
+
+#[test]
+fn hold_pauses_in_place_and_resumes_without_losing_speech() {
+    let (mut p, mut r, _f, stats) = parts();
+    let id = p.speak(&tone_24k(1.0, 0.5));
+    let mut t = 0;
+    render(&mut r, 30, &mut t); // 300 ms
+    p.hold(true);
+    let fade = render(&mut r, 2, &mut t);
+    let last_loud = fade.iter().rposition(|s| s.abs() > 1e-6).unwrap_or(0);
+    assert!(
+        last_loud < BLOCK,
+        "silent within 10 ms, last sound at {last_loud}"
+    );
+    let at_hold = p.progress(id).unwrap().played_source_samples;
+    let held = render(&mut r, 40, &mut t);
+    assert!(held.iter().all(|s| *s == 0.0), "silent while held");
+    assert_eq!(p.progress(id).unwrap().played_source_samples, at_hold);
+    assert_eq!(
+        stats.snapshot().underrun_frames,
+        0,
+        "a hold is not an underrun"
+    );
+    p.hold(false);
+    render(&mut r, 100, &mut t);
+    let prog = p.progress(id).unwrap();
+    assert!(prog.finished, "everything played after the hold: {prog:?}");
+    // A stop while held completes at once and keeps the held position as what was heard.
+    let id2 = p.speak(&tone_24k(1.0, 0.5));
+    render(&mut r, 20, &mut t);
+    p.hold(true);
+    render(&mut r, 2, &mut t);
+    let heard = p.progress(id2).unwrap().played_source_samples;
+    p.stop();
+    render(&mut r, 2, &mut t);
+    assert!(p.stop_done());
+    let prog = p.progress(id2).unwrap();
+    assert!(prog.stopped);
+    assert_eq!(prog.played_source_samples, heard);
+    let next = p.speak(&tone_24k(0.2, 0.5));
+    assert!(!p.is_held(), "speaking releases the hold");
+    let out = render(&mut r, 30, &mut t);
+    assert!(
+        rms(&out[..9_600]) > 0.3,
+        "new speech plays after a held stop"
+    );
+    assert!(p.progress(next).unwrap().finished);
+}

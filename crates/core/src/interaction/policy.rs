@@ -9,6 +9,13 @@ const BACKCHANNEL_WORDS: &[&str] = &[
     "mm", "mmhm", "mhm", "hm", "hmm", "uhhuh", "uh", "huh", "yeah", "yep", "yes", "ok", "okay",
     "right", "sure", "alright", "i", "see", "got", "it", "cool", "nice", "wow",
 ];
+/// Words that make a short burst over the assistant a real interruption ("stop", "wait").
+const INTERRUPTING_WORDS: &[&str] = &[
+    "stop", "wait", "no", "nope", "pause", "hold", "quiet", "enough", "sorry", "excuse", "what",
+    "why", "how", "who", "when", "where", "which", "hey", "tandem", "actually", "but", "cancel",
+    "never", "repeat", "again", "louder", "slower", "faster", "shh", "shush",
+];
+
 /// Discourse words that may open an utterance with a comma without naming an addressee.
 const NOT_NAMES: &[&str] = &[
     "okay", "ok", "so", "well", "yes", "yeah", "no", "now", "right", "hey", "hi", "hello",
@@ -24,6 +31,8 @@ const OWN_NAME: &str = "tandem";
 struct Pending {
     id: u64,
     turn_end_ms: Ms,
+    /// When the request was sent: a quick answer gets a moment before "one moment".
+    asked_ms: Ms,
     acknowledged: bool,
     fillers: u32,
 }
@@ -51,9 +60,15 @@ pub struct State {
     /// Replies that arrived before we needed them (speculation), by request id.
     ready: HashMap<u64, String>,
     next_id: u64,
-    /// User speech over the assistant, by onset, and whether we ducked for it.
+    /// User speech over the assistant, by onset, and whether we ducked or paused for it.
     overlap_onset: Option<Ms>,
     ducked: bool,
+    held: bool,
+    /// When a paused-for burst ended (we wait for its transcript), and that transcript.
+    burst_end: Option<Ms>,
+    burst_text: Option<String>,
+    /// Start of the current pause inside a user turn.
+    pause_start: Option<Ms>,
     /// What the user had heard of our reply when they cut in, and the whole reply.
     interrupted: Option<(String, String)>,
     /// The last thing the assistant said or started saying.
@@ -66,6 +81,11 @@ pub struct State {
     /// The time of the current step.
     now: Ms,
 }
+
+/// However late the turn was taken, a request gets this long to answer before the
+/// acknowledgement: skills answer in a few milliseconds, and "one moment" right before a
+/// quick answer only delays it.
+const ACK_GRACE_MS: Ms = 150;
 
 /// How long speech may take to start playing before the loop stops waiting for it (a TTS
 /// failure must not leave the floor stuck on "speaking").
@@ -90,6 +110,10 @@ impl State {
             next_id: 1,
             overlap_onset: None,
             ducked: false,
+            held: false,
+            burst_end: None,
+            burst_text: None,
+            pause_start: None,
             interrupted: None,
             last_spoken: String::new(),
             last_own_audio_ms: None,
@@ -103,11 +127,49 @@ impl State {
         self.floor
     }
 
-    /// When the driver should call [`step`] before the next micro-turn boundary: the moment
-    /// user speech over the assistant would confirm a barge-in.
+    /// When the driver should call [`step`] before the next micro-turn boundary: the moments
+    /// user speech over the assistant would pause or stop it, a complete-sounding pause
+    /// becomes long enough to answer, or an acknowledgement falls due.
     pub fn next_deadline(&self) -> Option<Ms> {
-        self.overlap_onset
-            .map(|onset| onset + u64::from(self.params.barge_in_confirm_ms))
+        let p = &self.params;
+        let ms = |v: u32| u64::from(v);
+        let mut due: Vec<Ms> = Vec::new();
+        if let Some(onset) = self.overlap_onset
+            && self.burst_end.is_none()
+        {
+            if !self.held {
+                due.push(onset + ms(p.hold_after_ms));
+            }
+            due.push(onset + ms(p.barge_in_confirm_ms));
+        }
+        if let Some(end) = self.burst_end {
+            due.push(end + ms(p.burst_transcript_wait_ms));
+        }
+        if let Some(pause) = self.pause_start
+            && self.turn_start.is_some()
+        {
+            if self.eot.is_some_and(|e| e >= p.end_of_turn_threshold) {
+                due.push(pause + ms(p.min_gap_ms));
+            }
+            due.push(pause + ms(p.max_hold_ms));
+        }
+        if let Some(pd) = &self.pending
+            && !pd.acknowledged
+        {
+            due.push((pd.turn_end_ms + ms(p.ack_after_ms)).max(pd.asked_ms + ACK_GRACE_MS));
+        }
+        due.into_iter().filter(|&t| t > self.now).min()
+    }
+
+    /// Where the user's current utterance began: the turn in progress, or speech over the
+    /// assistant being judged. The driver transcribes from here.
+    pub fn utterance_start(&self) -> Option<Ms> {
+        self.turn_start.or(self.overlap_onset)
+    }
+
+    /// Whether the assistant is paused in place for the user's burst.
+    pub fn is_held(&self) -> bool {
+        self.held
     }
 
     fn set_floor(&mut self, floor: Floor, out: &mut Vec<Action>) {
@@ -131,6 +193,44 @@ impl State {
         self.eot = None;
         self.backchannel_pause = None;
         self.last_stable.clear();
+        self.pause_start = None;
+    }
+
+    /// Ends the judging of a burst over our speech.
+    fn clear_overlap(&mut self, out: &mut Vec<Action>) {
+        if self.held {
+            out.push(Action::Release);
+        }
+        if self.ducked {
+            out.push(Action::Unduck);
+        }
+        self.held = false;
+        self.ducked = false;
+        self.overlap_onset = None;
+        self.burst_end = None;
+        self.burst_text = None;
+    }
+
+    /// The user cut in: stop for good, remember what they heard, and make their words the
+    /// start of a new turn.
+    fn commit_barge_in(&mut self, own: &OwnSpeech, onset: Ms, out: &mut Vec<Action>) {
+        let text = self.burst_text.take();
+        let ended = self.burst_end.take();
+        self.interrupted = Some((own.heard.clone(), own.text.clone()));
+        out.push(Action::Stop {
+            heard: own.heard.clone(),
+        });
+        self.held = false;
+        self.ducked = false;
+        self.overlap_onset = None;
+        self.reset_turn();
+        self.turn_start = Some(onset);
+        if let Some(t) = text {
+            self.turn_text = t;
+            self.turn_final = true;
+        }
+        self.pause_start = ended;
+        self.set_floor(Floor::Yielding, out);
     }
 
     fn speak(&mut self, text: String, kind: SpeechKind, out: &mut Vec<Action>) {
@@ -169,6 +269,17 @@ pub(crate) fn is_backchannel(text: &str) -> bool {
     let n = normalize(&text.replace('-', ""));
     let words: Vec<&str> = n.split_whitespace().collect();
     !words.is_empty() && words.len() <= 3 && words.iter().all(|w| BACKCHANNEL_WORDS.contains(w))
+}
+
+/// Whether a short burst over our speech (at most `backchannel_max_ms`) lets us go on: a
+/// backchannel, noise, or a word or two without a command in it. Whisper often garbles
+/// "mm-hm" into a short word, so a short burst must name a reason to stop.
+pub(crate) fn burst_lets_us_go_on(text: &str) -> bool {
+    let n = normalize(text);
+    let words: Vec<&str> = n.split_whitespace().collect();
+    words.is_empty()
+        || is_backchannel(text)
+        || (words.len() <= 2 && !words.iter().any(|w| INTERRUPTING_WORDS.contains(w)))
 }
 
 /// Why an utterance is not for the assistant, if it is not.
@@ -240,6 +351,15 @@ pub fn step(s: &mut State, inp: &Inputs, now: Ms) -> Vec<Action> {
     // 1. What the reasoner sent.
     for ev in &inp.reasoner {
         match ev {
+            FromReasoner::Reply { request, text } if text.trim().is_empty() => {
+                // Nothing to say ("stop", "okay"): the floor is free again.
+                if s.pending.as_ref().is_some_and(|pd| pd.id == *request) {
+                    s.pending = None;
+                    if s.floor == Floor::Thinking {
+                        s.set_floor(Floor::Listening, &mut out);
+                    }
+                }
+            }
             FromReasoner::Reply { request, text } => {
                 if s.pending.as_ref().is_some_and(|pd| pd.id == *request)
                     && s.floor == Floor::Thinking
@@ -282,6 +402,7 @@ pub fn step(s: &mut State, inp: &Inputs, now: Ms) -> Vec<Action> {
         s.awaiting_playback = None;
     } else if s.floor == Floor::Speaking
         && s.overlap_onset.is_none()
+        && !s.held
         && s.awaiting_playback
             .is_none_or(|t| now.saturating_sub(t) > PLAYBACK_START_GRACE_MS)
     {
@@ -325,6 +446,9 @@ pub fn step(s: &mut State, inp: &Inputs, now: Ms) -> Vec<Action> {
             s.last_stable.clone_from(stable);
         }
         Heard::Final { text } => {
+            if s.overlap_onset.is_some() {
+                s.burst_text = Some(text.clone());
+            }
             s.turn_text.clone_from(text);
             s.turn_final = true;
         }
@@ -336,39 +460,49 @@ pub fn step(s: &mut State, inp: &Inputs, now: Ms) -> Vec<Action> {
     // 4. Voice activity.
     let v = inp.voice;
     match s.floor {
-        Floor::Speaking if inp.own.playing => {
+        Floor::Speaking if inp.own.playing || s.held => {
+            let loud_enough = v.level_db >= p.background_level_db;
+            let facing = inp
+                .visual
+                .is_none_or(|vis| vis.person_present && vis.facing_screen);
+            let counts = loud_enough && facing;
             if v.speaking {
-                let onset = v.onset_ms.unwrap_or(now);
-                if s.overlap_onset.is_none() {
-                    s.overlap_onset = Some(onset);
-                }
+                let onset = *s.overlap_onset.get_or_insert(v.onset_ms.unwrap_or(now));
+                s.burst_end = None;
+                s.burst_text = None;
                 if !s.ducked {
                     s.ducked = true;
                     out.push(Action::Duck);
                 }
-                let long_enough = now >= onset + u64::from(p.barge_in_confirm_ms);
-                let loud_enough = v.level_db >= p.background_level_db;
-                let facing = inp
-                    .visual
-                    .is_none_or(|vis| vis.person_present && vis.facing_screen);
-                if long_enough && loud_enough && facing {
-                    s.interrupted = Some((inp.own.heard.clone(), inp.own.text.clone()));
-                    out.push(Action::Stop {
-                        heard: inp.own.heard.clone(),
-                    });
-                    s.ducked = false;
-                    s.overlap_onset = None;
+                if counts && !s.held && now >= onset + u64::from(p.hold_after_ms) {
+                    s.held = true;
+                    out.push(Action::Hold);
+                }
+                if counts && now >= onset + u64::from(p.barge_in_confirm_ms) {
+                    s.commit_barge_in(&inp.own, onset, &mut out);
+                }
+            } else if let Some(onset) = s.overlap_onset {
+                if !s.held {
+                    // A short or quiet burst (a cough, "mm", the TV) that never paused us.
+                    s.clear_overlap(&mut out);
                     s.reset_turn();
-                    s.turn_start = Some(onset);
-                    s.set_floor(Floor::Yielding, &mut out);
+                } else {
+                    // Paused for a burst that has ended: a backchannel or noise lets us go on
+                    // from where we paused; anything else is the user taking the floor.
+                    let end = *s.burst_end.get_or_insert(v.last_end_ms.unwrap_or(now));
+                    match s.burst_text.clone() {
+                        Some(t) if burst_lets_us_go_on(&t) => {
+                            s.clear_overlap(&mut out);
+                            s.reset_turn();
+                        }
+                        Some(_) => s.commit_barge_in(&inp.own, onset, &mut out),
+                        None if now >= end + u64::from(p.burst_transcript_wait_ms) => {
+                            s.clear_overlap(&mut out);
+                            s.reset_turn();
+                        }
+                        None => {}
+                    }
                 }
-            } else if s.overlap_onset.take().is_some() {
-                // A short burst (a cough, "mm-hm") ended before it confirmed: carry on.
-                if s.ducked {
-                    s.ducked = false;
-                    out.push(Action::Unduck);
-                }
-                s.reset_turn();
             }
         }
         _ => {
@@ -379,6 +513,7 @@ pub fn step(s: &mut State, inp: &Inputs, now: Ms) -> Vec<Action> {
                 s.eot = None;
                 s.eot_asked_for = None;
                 s.turn_final = false;
+                s.pause_start = None;
                 if s.floor == Floor::Thinking {
                     // The user went on after we took the turn: their thought was not finished.
                     if let Some(pd) = s.pending.take() {
@@ -402,7 +537,10 @@ pub fn step(s: &mut State, inp: &Inputs, now: Ms) -> Vec<Action> {
         let quiet_since = s
             .last_own_audio_ms
             .map_or(pd.turn_end_ms, |t| t.max(pd.turn_end_ms));
-        if !pd.acknowledged && since_end >= u64::from(p.ack_after_ms) {
+        if !pd.acknowledged
+            && since_end >= u64::from(p.ack_after_ms)
+            && now >= pd.asked_ms + ACK_GRACE_MS
+        {
             pd.acknowledged = true;
             s.speak("One moment.".into(), SpeechKind::Acknowledgement, &mut out);
         } else if pd.acknowledged
@@ -434,13 +572,23 @@ pub fn step(s: &mut State, inp: &Inputs, now: Ms) -> Vec<Action> {
 /// The user is silent inside a turn: end it, hold it, or backchannel.
 fn end_of_turn_logic(s: &mut State, inp: &Inputs, now: Ms, p: &Params, out: &mut Vec<Action>) {
     let pause_start = inp.voice.last_end_ms.unwrap_or(now);
+    s.pause_start = Some(pause_start);
     let silence = now.saturating_sub(pause_start);
     let text = s.turn_text.trim().to_owned();
 
     if s.floor == Floor::Yielding {
         // After a barge-in: was it a real turn, or a cough / "mm-hm"?
-        if silence < u64::from(p.min_gap_ms) || !s.turn_final && silence < u64::from(p.max_hold_ms)
+        // Words that could be a backchannel or noise wait for the final transcript; a real
+        // request goes on to the usual end-of-turn logic below.
+        let unsure = text.is_empty() || is_backchannel(&text);
+        if silence < u64::from(p.min_gap_ms)
+            || unsure && !s.turn_final && silence < u64::from(p.max_hold_ms)
         {
+            if !unsure && s.eot_asked_for != Some(pause_start) {
+                s.eot_asked_for = Some(pause_start);
+                s.eot = None;
+                out.push(Action::CheckEndOfTurn);
+            }
             return;
         }
         let short = s
@@ -468,7 +616,7 @@ fn end_of_turn_logic(s: &mut State, inp: &Inputs, now: Ms, p: &Params, out: &mut
         }
         return;
     }
-    if silence >= u64::from(p.min_gap_ms) && s.eot_asked_for != Some(pause_start) {
+    if s.eot_asked_for != Some(pause_start) {
         s.eot_asked_for = Some(pause_start);
         s.eot = None;
         out.push(Action::CheckEndOfTurn);
@@ -511,8 +659,10 @@ fn end_of_turn_logic(s: &mut State, inp: &Inputs, now: Ms, p: &Params, out: &mut
         return;
     }
     let interrupted = s.interrupted.take().map(|(heard, _)| heard);
+    // A speculative answer is used only if it is already here and the words agree; otherwise
+    // the final transcript is asked afresh (side effects such as timers wait for it).
     let id = match s.speculative.take() {
-        Some((id, spec)) if normalize(&spec) == normalize(&text) => id,
+        Some((id, spec)) if normalize(&spec) == normalize(&text) && s.ready.contains_key(&id) => id,
         other => {
             if let Some((old, _)) = other {
                 out.push(Action::CancelRequest { id: old });
@@ -536,6 +686,7 @@ fn end_of_turn_logic(s: &mut State, inp: &Inputs, now: Ms, p: &Params, out: &mut
         s.pending = Some(Pending {
             id,
             turn_end_ms: pause_start,
+            asked_ms: now,
             acknowledged: false,
             fillers: 0,
         });

@@ -243,6 +243,20 @@ fn barge_in_stops_within_the_confirm_time_and_reports_what_was_heard() {
     );
     assert!(has(&a, |a| matches!(a, Action::Duck)), "{a:?}");
     assert!(!has(&a, |a| matches!(a, Action::Stop { .. })));
+    // First it pauses in place, a micro-turn fraction after the onset...
+    assert_eq!(s.next_deadline(), Some(1270));
+    let a = step(
+        &mut s,
+        &Inputs {
+            voice: speaking(1150),
+            own: own(reply, "Paris is the capital of"),
+            ..Default::default()
+        },
+        1270,
+    );
+    assert!(has(&a, |a| matches!(a, Action::Hold)), "{a:?}");
+    assert!(s.is_held());
+    // ...and stops for good once the speech is longer than a backchannel.
     assert_eq!(s.next_deadline(), Some(1350));
     let a = step(
         &mut s,
@@ -343,8 +357,136 @@ fn short_backchannel_over_the_assistant_only_ducks() {
 }
 
 #[test]
-fn false_interruption_resumes_from_the_interrupted_sentence() {
+fn a_cough_over_the_assistant_pauses_it_in_place_and_it_goes_on() {
     let mut s = State::default();
+    let text = "First, preheat the oven. Then mix the flour and the eggs.";
+    step(
+        &mut s,
+        &Inputs {
+            reasoner: vec![FromReasoner::Announcement { text: text.into() }],
+            ..Default::default()
+        },
+        0,
+    );
+    let mut actions = Vec::new();
+    for t in [1000, 1100] {
+        actions.extend(step(
+            &mut s,
+            &Inputs {
+                voice: speaking(900),
+                own: own(text, "First, preheat the oven. Then mix"),
+                ..Default::default()
+            },
+            t,
+        ));
+    }
+    assert!(has(&actions, |a| matches!(a, Action::Hold)), "{actions:?}");
+    // The burst ends at 1150; its transcript is empty (a cough).
+    let mut released = None;
+    let mut t = 1100;
+    while t < 2500 && released.is_none() {
+        t += TICK;
+        let heard = if t == 1500 {
+            Heard::Final {
+                text: String::new(),
+            }
+        } else {
+            Heard::Nothing
+        };
+        let a = step(
+            &mut s,
+            &Inputs {
+                voice: silent(1150),
+                own: own(text, "First, preheat the oven. Then mix"),
+                heard,
+                ..Default::default()
+            },
+            t,
+        );
+        assert!(!has(&a, |a| matches!(a, Action::Stop { .. })), "{a:?}");
+        if has(&a, |a| matches!(a, Action::Release)) {
+            released = Some(t);
+        }
+    }
+    let at = released.expect("released the hold");
+    assert!(at - 1150 <= 1000, "went on {}ms after the noise", at - 1150);
+    assert_eq!(s.floor(), Floor::Speaking);
+    assert!(!s.is_held());
+}
+
+#[test]
+fn a_backchannel_heard_while_paused_lets_the_assistant_go_on() {
+    let mut s = State::default();
+    let text = "The museum opens at nine. Tickets are twelve euros.";
+    step(
+        &mut s,
+        &Inputs {
+            reasoner: vec![FromReasoner::Announcement { text: text.into() }],
+            ..Default::default()
+        },
+        0,
+    );
+    let a = step(
+        &mut s,
+        &Inputs {
+            voice: speaking(1000),
+            own: own(text, "The museum"),
+            ..Default::default()
+        },
+        1200,
+    );
+    assert!(has(&a, |a| matches!(a, Action::Hold)), "{a:?}");
+    let a = step(
+        &mut s,
+        &Inputs {
+            voice: silent(1450),
+            own: own(text, "The museum"),
+            heard: Heard::Final {
+                text: "Mm-hmm.".into(),
+            },
+            ..Default::default()
+        },
+        1500,
+    );
+    assert!(has(&a, |a| matches!(a, Action::Release)), "{a:?}");
+    assert!(!has(&a, |a| matches!(a, Action::Stop { .. })));
+    // A real request in the same spot is a barge-in.
+    let a = step(
+        &mut s,
+        &Inputs {
+            voice: speaking(2000),
+            own: own(text, "The museum opens"),
+            ..Default::default()
+        },
+        2200,
+    );
+    assert!(has(&a, |a| matches!(a, Action::Hold)), "{a:?}");
+    let a = step(
+        &mut s,
+        &Inputs {
+            voice: silent(2400),
+            own: own(text, "The museum opens"),
+            heard: Heard::Final {
+                text: "Stop.".into(),
+            },
+            ..Default::default()
+        },
+        2500,
+    );
+    assert!(
+        has(
+            &a,
+            |a| matches!(a, Action::Stop { heard } if heard == "The museum opens")
+        ),
+        "{a:?}"
+    );
+    assert_eq!(s.floor(), Floor::Yielding);
+}
+
+#[test]
+fn false_interruption_after_a_stop_resumes_from_the_interrupted_sentence() {
+    let mut s = State::default();
+    s.params.barge_in_confirm_ms = 200;
     let text = "First, preheat the oven. Then mix the flour and the eggs.";
     step(
         &mut s,

@@ -32,8 +32,15 @@ pub struct Params {
     /// Silence after which the turn is taken even if smart-turn says it is incomplete: longer
     /// than a thinking pause ("I was thinking about... [1.5 s] ...the trip").
     pub max_hold_ms: u32,
-    /// Continuous user speech over the assistant that confirms a barge-in.
+    /// Continuous user speech over the assistant after which it pauses in place (holds):
+    /// short enough that a real interruption is heard to stop within a micro-turn.
+    pub hold_after_ms: u32,
+    /// Continuous user speech over the assistant that confirms a barge-in: longer than a
+    /// backchannel ("mm-hm" lasts 0.3-0.6 s). The pause then becomes a stop.
     pub barge_in_confirm_ms: u32,
+    /// After a burst over the assistant ends, how long to wait for its transcript before
+    /// deciding it was noise and resuming.
+    pub burst_transcript_wait_ms: u32,
     /// User speech over the assistant shorter than this, with a backchannel transcript, lets
     /// the assistant continue (or resume).
     pub backchannel_max_ms: u32,
@@ -57,7 +64,9 @@ impl Default for Params {
             end_of_turn_threshold: 0.5,
             min_gap_ms: 160,
             max_hold_ms: 2200,
-            barge_in_confirm_ms: 200,
+            hold_after_ms: 120,
+            barge_in_confirm_ms: 650,
+            burst_transcript_wait_ms: 900,
             backchannel_max_ms: 700,
             ack_after_ms: 250,
             filler_after_ms: 1200,
@@ -176,6 +185,10 @@ pub enum Action {
     /// Lower our voice by 12 dB while we find out whether the user is cutting in.
     Duck,
     Unduck,
+    /// Pause in place (fade to silence, keep the position) while the user's burst is judged.
+    Hold,
+    /// Go on from where the hold paused: the burst was a backchannel or noise.
+    Release,
     /// Fade out now (within 20 ms). `heard` is what the user heard before the cut.
     Stop {
         heard: String,

@@ -26,7 +26,7 @@ use std::time::Instant;
 pub use acoustic::{Acoustic, Vocab};
 pub use g2p::G2p;
 pub use phrases::{Phrase, PhraseCache};
-pub use stream::{Speaker, SpeechEvent, StreamConfig, UtteranceId};
+pub use stream::{Speaker, SpeechEvent, StreamConfig, UtteranceId, stream_utterance};
 pub use vocoder::{Frames, GaussianNoise, NoiseSource, SAMPLE_RATE_HZ, Silence, Vocoder};
 
 use super::Manifest;

@@ -266,75 +266,129 @@ impl Worker {
         }
     }
 
-    /// Chunks of one sentence's phonemes: the first chunk of an utterance is kept short.
-    fn plan(&self, ps: &str, first: bool) -> Vec<String> {
-        if !first || ps.chars().count() <= self.config.first_chunk_phonemes {
-            return pack_clauses(ps, self.config.chunk_phonemes);
-        }
-        let parts = clauses(ps);
-        let mut head = String::new();
-        let mut used = 0;
-        for part in &parts {
-            let len = head.chars().count() + part.chars().count() + usize::from(!head.is_empty());
-            if !head.is_empty() && len > self.config.first_chunk_phonemes {
-                break;
-            }
-            if !head.is_empty() {
-                head.push(' ');
-            }
-            head.push_str(part);
-            used += 1;
-        }
-        let rest = parts[used..].join(" ");
-        let mut out = vec![head];
-        out.extend(pack_clauses(&rest, self.config.chunk_phonemes));
-        out
-    }
-
     fn utterance(&mut self, req: &Request) -> Result<(), Stop> {
-        let mut noise = req.options.noise();
-        let mut seq = 0u32;
-        for sentence in self.tts.split_sentences(&req.text) {
-            if self.shared.cancelled(req.id) {
-                return Err(Stop::Cancelled);
-            }
-            let ps = self.tts.g2p.phonemize(&sentence)?;
-            for chunk in self.plan(&ps, seq == 0) {
-                if self.shared.cancelled(req.id) {
-                    return Err(Stop::Cancelled);
-                }
-                let t0 = Instant::now();
-                let frames = self.tts.frames(&chunk, req.options.speed)?;
-                let samples = self.tts.vocode(&frames, req.options.pitch, &mut noise);
-                let synth_ms = t0.elapsed().as_secs_f32() * 1e3;
+        let Worker {
+            tts,
+            config,
+            shared,
+            events,
+        } = self;
+        let mut sent: Result<(), Stop> = Ok(());
+        let complete = stream_utterance(
+            tts,
+            &req.text,
+            &req.options,
+            config,
+            &|| !shared.cancelled(req.id),
+            &mut |seq, samples, phonemes, synth_ms| {
                 tracing::debug!(id = req.id, seq, synth_ms, samples = samples.len(), "chunk");
-                self.send(SpeechEvent::Chunk {
-                    id: req.id,
-                    seq,
-                    samples,
-                    phonemes: chunk,
-                    synth_ms,
-                })?;
-                seq += 1;
-            }
+                sent = send_event(
+                    shared,
+                    events,
+                    SpeechEvent::Chunk {
+                        id: req.id,
+                        seq,
+                        samples,
+                        phonemes,
+                        synth_ms,
+                    },
+                );
+                sent.is_ok()
+            },
+        )?;
+        sent?;
+        if complete {
+            Ok(())
+        } else {
+            Err(Stop::Cancelled)
         }
-        Ok(())
     }
 
-    /// Waits for room in the channel, giving up when the utterance is cancelled.
-    fn send(&self, mut ev: SpeechEvent) -> Result<(), Stop> {
-        loop {
-            if self.shared.cancelled(ev.id()) {
-                return Err(Stop::Cancelled);
+    fn send(&self, ev: SpeechEvent) -> Result<(), Stop> {
+        send_event(&self.shared, &self.events, ev)
+    }
+}
+
+/// Waits for room in the channel, giving up when the utterance is cancelled.
+fn send_event(
+    shared: &Shared,
+    events: &SyncSender<SpeechEvent>,
+    mut ev: SpeechEvent,
+) -> Result<(), Stop> {
+    loop {
+        if shared.cancelled(ev.id()) {
+            return Err(Stop::Cancelled);
+        }
+        match events.try_send(ev) {
+            Ok(()) => return Ok(()),
+            Err(TrySendError::Full(back)) => {
+                ev = back;
+                std::thread::sleep(Duration::from_millis(2));
             }
-            match self.events.try_send(ev) {
-                Ok(()) => return Ok(()),
-                Err(TrySendError::Full(back)) => {
-                    ev = back;
-                    std::thread::sleep(Duration::from_millis(2));
-                }
-                Err(TrySendError::Disconnected(_)) => return Err(Stop::Disconnected),
-            }
+            Err(TrySendError::Disconnected(_)) => return Err(Stop::Disconnected),
         }
     }
+}
+
+/// Chunks of one sentence's phonemes: the first chunk of an utterance is kept short.
+fn plan(config: &StreamConfig, ps: &str, first: bool) -> Vec<String> {
+    if !first || ps.chars().count() <= config.first_chunk_phonemes {
+        return pack_clauses(ps, config.chunk_phonemes);
+    }
+    let parts = clauses(ps);
+    let mut head = String::new();
+    let mut used = 0;
+    for part in &parts {
+        let len = head.chars().count() + part.chars().count() + usize::from(!head.is_empty());
+        if !head.is_empty() && len > config.first_chunk_phonemes {
+            break;
+        }
+        if !head.is_empty() {
+            head.push(' ');
+        }
+        head.push_str(part);
+        used += 1;
+    }
+    let rest = parts[used..].join(" ");
+    let mut out = vec![head];
+    out.extend(pack_clauses(&rest, config.chunk_phonemes));
+    out
+}
+
+/// Synthesizes `text` sentence by sentence, chunk by chunk (the first chunk short, so audio
+/// can start early), handing each chunk to `on_chunk(seq, samples_24k, phonemes, synth_ms)`.
+/// Stops early, returning `Ok(false)`, when `keep_going` says so (checked before every
+/// sentence and chunk) or `on_chunk` returns false. Used by [`Speaker`]'s thread and by the
+/// interaction engine's speech stage.
+pub fn stream_utterance(
+    tts: &mut Tts,
+    text: &str,
+    options: &SynthOptions,
+    config: &StreamConfig,
+    keep_going: &dyn Fn() -> bool,
+    on_chunk: &mut dyn FnMut(u32, Vec<f32>, String, f32) -> bool,
+) -> Result<bool, TtsError> {
+    options.validate()?;
+    let mut noise = options.noise();
+    let mut seq = 0u32;
+    for sentence in tts.split_sentences(text) {
+        if !keep_going() {
+            return Ok(false);
+        }
+        let ps = tts.g2p.phonemize(&sentence)?;
+        for chunk in plan(config, &ps, seq == 0) {
+            if !keep_going() {
+                return Ok(false);
+            }
+            let t0 = Instant::now();
+            let frames = tts.frames(&chunk, options.speed)?;
+            let samples = tts.vocode(&frames, options.pitch, &mut noise);
+            let synth_ms = t0.elapsed().as_secs_f32() * 1e3;
+            if !on_chunk(seq, samples, chunk, synth_ms) {
+                return Ok(false);
+            }
+            seq += 1;
+        }
+    }
+    Ok(true)
 }

@@ -1,0 +1,253 @@
+//! The listening side of the loop: voice activity with onsets and ends in audio time, the
+//! user's speech level, a rolling history of the cleaned microphone, and the transcripts.
+//!
+//! Cheap work (Silero VAD on every 32 ms chunk) happens inline as frames arrive; Whisper and
+//! smart-turn run as [`Worker`](super::worker::Worker) jobs on snapshots of the history.
+
+use std::collections::VecDeque;
+
+use crate::interaction::{Ms, VoiceActivity};
+use crate::models::vad::{
+    CHUNK_SAMPLES, SAMPLE_RATE_HZ, SegmentParams, Segmenter, StreamingVad, VadError, VadEvent,
+    VadFrame,
+};
+
+/// Seconds of cleaned microphone audio kept for transcription and end-of-turn detection.
+const HISTORY_SECONDS: usize = 60;
+/// The user's speech level before any was heard (close-talking speech RMS, dBFS).
+const DEFAULT_USER_LEVEL_DB: f32 = -26.0;
+/// Levels below `-90 dBFS` are silence, not speech.
+const FLOOR_DB: f32 = -90.0;
+
+/// Milliseconds on the 16 kHz microphone timeline.
+pub fn samples_to_ms(samples: u64) -> Ms {
+    samples * 1000 / u64::from(SAMPLE_RATE_HZ)
+}
+
+pub fn ms_to_samples(ms: Ms) -> u64 {
+    ms * u64::from(SAMPLE_RATE_HZ) / 1000
+}
+
+/// Cleaned microphone audio, the last [`HISTORY_SECONDS`].
+#[derive(Debug, Default)]
+pub struct History {
+    buf: VecDeque<f32>,
+    /// Stream index of `buf[0]`.
+    first: u64,
+}
+
+impl History {
+    pub fn push(&mut self, samples: &[f32]) {
+        self.buf.extend(samples.iter().copied());
+        let cap = HISTORY_SECONDS * SAMPLE_RATE_HZ as usize;
+        if self.buf.len() > cap {
+            let n = self.buf.len() - cap;
+            self.buf.drain(..n);
+            self.first += n as u64;
+        }
+    }
+
+    /// Stream index one past the newest sample.
+    pub fn end(&self) -> u64 {
+        self.first + self.buf.len() as u64
+    }
+
+    /// Samples `from..to` (clamped to what is kept).
+    pub fn slice(&self, from: u64, to: u64) -> Vec<f32> {
+        let a = from.clamp(self.first, self.end()) - self.first;
+        let b = to.clamp(self.first, self.end()) - self.first;
+        self.buf
+            .range(a as usize..b.max(a) as usize)
+            .copied()
+            .collect()
+    }
+}
+
+/// Voice activity for the loop: fused Silero + WebRTC probabilities through a fast
+/// segmenter (speech after 64 ms, silence after 96 ms), with onsets and ends dated to the
+/// chunks where they happened, and the level of each speech run.
+pub struct VoiceTracker {
+    vad: StreamingVad,
+    segmenter: Segmenter,
+    speaking: bool,
+    onset: Option<Ms>,
+    last_end: Option<Ms>,
+    /// Energy and sample count of the current (or last) speech run.
+    run_energy: f64,
+    run_samples: u64,
+    /// Running estimate of the user's usual speech level, dBFS.
+    usual_db: f32,
+    /// Onsets and ends since the last `take_changes`.
+    changed: bool,
+    /// The latest chunk verdicts, for the UI and for diagnostics.
+    pub last_probability: f32,
+}
+
+impl std::fmt::Debug for VoiceTracker {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("VoiceTracker")
+            .field("speaking", &self.speaking)
+            .field("onset", &self.onset)
+            .field("last_end", &self.last_end)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The segmenter settings the loop uses: quick to open, quick to close; the floor policy
+/// (not the VAD) decides whether a pause ends a turn.
+pub fn loop_segment_params() -> SegmentParams {
+    SegmentParams {
+        on_threshold: 0.5,
+        off_threshold: 0.35,
+        min_speech_ms: 64,
+        min_silence_ms: 96,
+        pad_ms: 0,
+    }
+}
+
+impl VoiceTracker {
+    pub fn new(vad: StreamingVad) -> Result<Self, VadError> {
+        Ok(Self {
+            vad,
+            segmenter: Segmenter::new(loop_segment_params())?,
+            speaking: false,
+            onset: None,
+            last_end: None,
+            run_energy: 0.0,
+            run_samples: 0,
+            usual_db: DEFAULT_USER_LEVEL_DB,
+            changed: false,
+            last_probability: 0.0,
+        })
+    }
+
+    /// Feeds cleaned 16 kHz audio (any block size); `history` must hold these samples.
+    pub fn push(&mut self, samples: &[f32], history: &History) -> Result<(), VadError> {
+        let mut frames: Vec<VadFrame> = Vec::new();
+        self.vad.push(samples, |f| frames.push(f))?;
+        for f in frames {
+            self.on_chunk(&f, history);
+        }
+        Ok(())
+    }
+
+    fn on_chunk(&mut self, f: &VadFrame, history: &History) {
+        self.last_probability = f.probability;
+        let chunk = history.slice(f.start_sample, f.end_sample());
+        let energy: f64 = chunk.iter().map(|x| f64::from(*x) * f64::from(*x)).sum();
+        match self
+            .segmenter
+            .push(f.probability, f.start_sample, f.end_sample())
+        {
+            Some(VadEvent::SpeechStart { start_ms }) => {
+                self.speaking = true;
+                self.onset = Some(start_ms);
+                self.changed = true;
+                // The run's level counts from its start (the confirming chunks included).
+                let from = ms_to_samples(start_ms);
+                let run = history.slice(from, f.end_sample());
+                self.run_energy = run.iter().map(|x| f64::from(*x) * f64::from(*x)).sum();
+                self.run_samples = run.len() as u64;
+            }
+            Some(VadEvent::SpeechEnd(seg)) => {
+                self.speaking = false;
+                self.last_end = Some(seg.end_ms);
+                self.changed = true;
+            }
+            None => {
+                if self.speaking {
+                    self.run_energy += energy;
+                    self.run_samples += chunk.len() as u64;
+                }
+            }
+        }
+    }
+
+    /// Level of the current or last speech run, dBFS.
+    pub fn run_db(&self) -> f32 {
+        if self.run_samples == 0 {
+            return FLOOR_DB;
+        }
+        let rms = (self.run_energy / self.run_samples as f64).sqrt() as f32;
+        (20.0 * rms.max(1e-9).log10()).max(FLOOR_DB)
+    }
+
+    /// Learns the user's usual level from a run that was addressed to the assistant.
+    pub fn learn_level(&mut self) {
+        let db = self.run_db();
+        if db > self.usual_db - 10.0 {
+            self.usual_db = 0.8 * self.usual_db + 0.2 * db;
+        }
+    }
+
+    pub fn speaking(&self) -> bool {
+        self.speaking
+    }
+
+    /// Whether speech started or ended since the last call.
+    pub fn take_changes(&mut self) -> bool {
+        std::mem::take(&mut self.changed)
+    }
+
+    /// What the floor policy sees.
+    pub fn activity(&self) -> VoiceActivity {
+        VoiceActivity {
+            speaking: self.speaking,
+            onset_ms: if self.speaking { self.onset } else { None },
+            last_end_ms: if self.speaking { None } else { self.last_end },
+            level_db: self.run_db() - self.usual_db,
+        }
+    }
+
+    /// Start of the current speech run, or of the last one.
+    pub fn onset_ms(&self) -> Option<Ms> {
+        self.onset
+    }
+}
+
+/// The words two consecutive partial transcripts agree on, from the start.
+pub fn stable_prefix(previous: &str, current: &str) -> String {
+    let a: Vec<&str> = previous.split_whitespace().collect();
+    let b: Vec<&str> = current.split_whitespace().collect();
+    let same = a
+        .iter()
+        .zip(&b)
+        .take_while(|(x, y)| normalize_word(x) == normalize_word(y))
+        .count();
+    b[..same].join(" ")
+}
+
+fn normalize_word(w: &str) -> String {
+    w.chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// Samples in one Silero chunk, re-exported for the engine's bookkeeping.
+pub const VAD_CHUNK_SAMPLES: usize = CHUNK_SAMPLES;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn history_keeps_a_window_and_slices_by_stream_index() {
+        let mut h = History::default();
+        h.push(&[1.0; 100]);
+        h.push(&[2.0; 100]);
+        assert_eq!(h.end(), 200);
+        assert_eq!(h.slice(90, 110), [vec![1.0; 10], vec![2.0; 10]].concat());
+        assert_eq!(h.slice(250, 300), Vec::<f32>::new());
+    }
+
+    #[test]
+    fn stable_prefix_ignores_case_and_punctuation() {
+        assert_eq!(
+            stable_prefix("Set a timer for", "set a timer, for ten"),
+            "set a timer, for"
+        );
+        assert_eq!(stable_prefix("what is", "how is"), "");
+        assert_eq!(stable_prefix("", "hello"), "");
+    }
+}

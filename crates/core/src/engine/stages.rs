@@ -1,0 +1,321 @@
+//! The engine's slow stages as [`Worker`] jobs: Whisper, smart-turn, the TTS and the reasoner.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use super::worker::{Emit, Pace, Worker};
+use crate::config::{Config, LlmConfig};
+use crate::models::asr::{AsrError, FULL_WINDOW_FRAMES, MIN_WINDOW_FRAMES, Precision, Whisper};
+use crate::models::mel::HOP_LENGTH;
+use crate::models::runtime::Runtime;
+use crate::models::tts::{
+    PhraseCache, StreamConfig, SynthOptions, Tts, TtsError, stream_utterance,
+};
+use crate::models::turn::{TurnDetector, TurnError};
+use crate::models::vad::{SileroVad, VadError};
+use crate::models::{Manifest, ModelCache};
+use crate::reasoning::{Reasoner, ReasonerError, ReasonerEvent, ReasonerHandle, Request};
+use crate::store::Store;
+
+/// Longest wait for the reasoner's answer to a final transcript.
+const REPLY_TIMEOUT: Duration = Duration::from_secs(20);
+/// Longest wait for an answer to a speculative (partial) request: side-effect requests wait
+/// for the final transcript and never answer a partial.
+const SPECULATIVE_TIMEOUT: Duration = Duration::from_millis(400);
+
+#[derive(Debug, thiserror::Error)]
+pub enum StageError {
+    #[error(transparent)]
+    Asr(#[from] AsrError),
+    #[error(transparent)]
+    Turn(#[from] TurnError),
+    #[error(transparent)]
+    Tts(#[from] TtsError),
+    #[error(transparent)]
+    Vad(#[from] VadError),
+    #[error(transparent)]
+    Reasoner(#[from] ReasonerError),
+    #[error("cannot start the {0} thread: {1}")]
+    Thread(&'static str, std::io::Error),
+}
+
+/// The models the engine runs, loaded (a second or two).
+pub struct EngineModels {
+    pub whisper: Whisper,
+    pub turn: TurnDetector,
+    pub tts: Tts,
+    pub vad: SileroVad,
+}
+
+impl std::fmt::Debug for EngineModels {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EngineModels").finish_non_exhaustive()
+    }
+}
+
+impl EngineModels {
+    pub fn load(
+        rt: &Runtime,
+        cache: &ModelCache,
+        manifest: &Manifest,
+        config: &Config,
+    ) -> Result<Self, StageError> {
+        let threads = config.runtime.intra_threads;
+        Ok(Self {
+            whisper: Whisper::load(rt, cache, manifest, Precision::Int8, threads)?,
+            turn: TurnDetector::load(rt, cache, manifest, threads)?,
+            tts: Tts::load(rt, cache, manifest, threads)?,
+            vad: SileroVad::load(rt, cache, manifest, 1)?,
+        })
+    }
+}
+
+#[derive(Debug)]
+pub struct AsrJob {
+    pub audio: Vec<f32>,
+    pub is_final: bool,
+    /// The utterance (by onset) this transcribes, so stale results can be told apart.
+    pub utterance_ms: u64,
+}
+
+#[derive(Debug)]
+pub enum AsrOut {
+    Text {
+        text: String,
+        is_final: bool,
+        utterance_ms: u64,
+        compute_ms: f32,
+    },
+    Failed(String),
+}
+
+#[derive(Debug)]
+pub struct TurnJob {
+    pub audio: Vec<f32>,
+}
+
+#[derive(Debug)]
+pub enum TurnOut {
+    Probability { probability: f32, compute_ms: f32 },
+    Failed(String),
+}
+
+#[derive(Debug)]
+pub struct TtsJob {
+    pub key: u64,
+    pub text: String,
+    pub speed: f32,
+    pub seed: Option<u64>,
+}
+
+#[derive(Debug)]
+pub enum TtsOut {
+    Chunk { key: u64, samples: Vec<f32> },
+    Done { key: u64 },
+    Failed { key: u64, message: String },
+}
+
+#[derive(Debug)]
+pub struct ReasonJob {
+    pub id: u64,
+    pub request: Request,
+    pub speculative: bool,
+}
+
+#[derive(Debug)]
+pub struct ReasonOut {
+    pub id: u64,
+    /// The answer and where it came from, or a message safe to speak.
+    pub result: Result<(String, String), String>,
+}
+
+/// The started stages, ready for [`super::Engine::new`].
+pub struct EngineStages {
+    pub asr: Worker<AsrJob, AsrOut>,
+    pub turn: Worker<TurnJob, TurnOut>,
+    pub tts: Worker<TtsJob, TtsOut>,
+    pub reasoner: Worker<ReasonJob, ReasonOut>,
+    pub phrases: Arc<PhraseCache>,
+}
+
+impl std::fmt::Debug for EngineStages {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EngineStages").finish_non_exhaustive()
+    }
+}
+
+impl EngineStages {
+    /// Starts every stage in `pace`. The VAD model is returned for the engine's own thread.
+    pub fn start(
+        models: EngineModels,
+        llm: LlmConfig,
+        store: Store,
+        pace: Pace,
+    ) -> Result<(Self, SileroVad), StageError> {
+        let EngineModels {
+            mut whisper,
+            mut turn,
+            mut tts,
+            vad,
+        } = models;
+        let phrases = Arc::new(PhraseCache::build(&mut tts)?);
+        let asr = Worker::new(
+            "asr",
+            pace,
+            move |job: AsrJob, emit: &mut Emit<'_, AsrOut>| {
+                let t0 = Instant::now();
+                let frames =
+                    (job.audio.len() / HOP_LENGTH + 1).clamp(MIN_WINDOW_FRAMES, FULL_WINDOW_FRAMES);
+                let audio = tail(&job.audio, FULL_WINDOW_FRAMES * HOP_LENGTH);
+                match whisper.transcribe_window(audio, frames) {
+                    Ok(t) => emit.send(AsrOut::Text {
+                        text: clean_transcript(&t.text),
+                        is_final: job.is_final,
+                        utterance_ms: job.utterance_ms,
+                        compute_ms: t0.elapsed().as_secs_f32() * 1e3,
+                    }),
+                    Err(e) => emit.send(AsrOut::Failed(e.to_string())),
+                }
+            },
+        )
+        .map_err(|e| StageError::Thread("asr", e))?;
+        let turn = Worker::new(
+            "turn",
+            pace,
+            move |job: TurnJob, emit: &mut Emit<'_, TurnOut>| {
+                let t0 = Instant::now();
+                match turn.predict(&job.audio) {
+                    Ok(probability) => emit.send(TurnOut::Probability {
+                        probability,
+                        compute_ms: t0.elapsed().as_secs_f32() * 1e3,
+                    }),
+                    Err(e) => emit.send(TurnOut::Failed(e.to_string())),
+                }
+            },
+        )
+        .map_err(|e| StageError::Thread("turn", e))?;
+        let stream = StreamConfig::default();
+        let tts = Worker::new(
+            "tts",
+            pace,
+            move |job: TtsJob, emit: &mut Emit<'_, TtsOut>| {
+                let options = SynthOptions {
+                    speed: job.speed,
+                    pitch: 1.0,
+                    seed: job.seed,
+                };
+                let key = job.key;
+                let result = {
+                    let emit_cell = std::cell::RefCell::new(&mut *emit);
+                    stream_utterance(
+                        &mut tts,
+                        &job.text,
+                        &options,
+                        &stream,
+                        &|| !emit_cell.borrow().cancelled(),
+                        &mut |_, samples, _, _| {
+                            emit_cell.borrow_mut().send(TtsOut::Chunk { key, samples });
+                            true
+                        },
+                    )
+                };
+                match result {
+                    Ok(true) => emit.send(TtsOut::Done { key }),
+                    Ok(false) => {}
+                    Err(e) => emit.send(TtsOut::Failed {
+                        key,
+                        message: e.to_string(),
+                    }),
+                }
+            },
+        )
+        .map_err(|e| StageError::Thread("tts", e))?;
+        let handle = Reasoner::spawn(llm, store)?;
+        let reasoner = Worker::new("reasoner-link", pace, ReasonLink { handle })
+            .map_err(|e| StageError::Thread("reasoner-link", e))?;
+        Ok((
+            Self {
+                asr,
+                turn,
+                tts,
+                reasoner,
+                phrases,
+            },
+            vad,
+        ))
+    }
+}
+
+/// The reasoner seen as a stage: one request at a time, waiting for its answer.
+struct ReasonLink {
+    handle: ReasonerHandle,
+}
+
+impl super::worker::Job<ReasonJob, ReasonOut> for ReasonLink {
+    fn run(&mut self, job: ReasonJob, emit: &mut Emit<'_, ReasonOut>) {
+        let id = self.handle.request(job.request);
+        let limit = if job.speculative {
+            SPECULATIVE_TIMEOUT
+        } else {
+            REPLY_TIMEOUT
+        };
+        let t0 = Instant::now();
+        while let Some(left) = limit.checked_sub(t0.elapsed()) {
+            if emit.cancelled() {
+                break;
+            }
+            let Some(ev) = self
+                .handle
+                .recv_timeout(left.min(Duration::from_millis(50)))
+            else {
+                continue;
+            };
+            if ev.request_id() != Some(id) {
+                continue;
+            }
+            match ev {
+                ReasonerEvent::Final { text, source, .. } => {
+                    emit.send(ReasonOut {
+                        id: job.id,
+                        result: Ok((text, source.as_str().to_owned())),
+                    });
+                    return;
+                }
+                ReasonerEvent::Failed { message, .. } => {
+                    emit.send(ReasonOut {
+                        id: job.id,
+                        result: Err(message),
+                    });
+                    return;
+                }
+                _ => {}
+            }
+        }
+        self.handle.cancel(id);
+        if !job.speculative {
+            emit.send(ReasonOut {
+                id: job.id,
+                result: Err("Sorry, that took too long.".into()),
+            });
+        }
+    }
+}
+
+fn tail(audio: &[f32], n: usize) -> &[f32] {
+    &audio[audio.len().saturating_sub(n)..]
+}
+
+/// Drops Whisper's non-speech annotations ("[BLANK_AUDIO]", "(coughs)").
+pub fn clean_transcript(text: &str) -> String {
+    let mut out = String::new();
+    let mut depth = 0i32;
+    for c in text.chars() {
+        match c {
+            '[' | '(' => depth += 1,
+            ']' | ')' => depth = (depth - 1).max(0),
+            _ if depth == 0 => out.push(c),
+            _ => {}
+        }
+    }
+    out.split_whitespace().collect::<Vec<_>>().join(" ")
+}

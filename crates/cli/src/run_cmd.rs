@@ -1,17 +1,26 @@
 //! `tandem run`: the assistant on this machine's microphone and speaker.
 //!
-//! Today this is the listening front of the loop: it checks the models and the runtime, opens
-//! the microphone and reports, every micro-turn, the input level. The interaction loop (issue
-//! "interaction loop") replaces the report with the conversation.
+//! Checks the models and the runtime, opens the microphone and the speaker (with the echo
+//! canceller between them), and runs the interaction engine on a thread named `interaction`,
+//! printing the floor state, transcripts, replies and latencies as they happen.
 
 use std::io::Write;
+use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use anyhow::Context;
-use tandem_core::audio::{capture::Capture, devices};
-use tandem_core::config::Overrides;
+use tandem_core::audio::devices;
+use tandem_core::audio::dsp::DspConfig;
+use tandem_core::audio::live::LiveAudio;
+use tandem_core::config::{Config, Overrides};
+use tandem_core::engine::worker::Pace;
+use tandem_core::engine::{
+    Engine, EngineModels, EngineOptions, EngineStages, Event, EventKind, PolicyKind,
+};
+use tandem_core::models::vad::{FusionParams, StreamingVad};
 use tandem_core::models::{Manifest, ModelCache, runtime};
+use tandem_core::store::Store;
 
 use crate::{GlobalArgs, load_config};
 
@@ -32,6 +41,12 @@ pub struct RunArgs {
     /// Stop after this many seconds (default: until Ctrl-C).
     #[arg(long, value_name = "S")]
     seconds: Option<f64>,
+    /// Also write every engine event as a JSON line here.
+    #[arg(long, value_name = "EVENTS.jsonl")]
+    events: Option<PathBuf>,
+    /// Print every event as a JSON line instead of the conversation view.
+    #[arg(long)]
+    json: bool,
 }
 
 /// Exit code for "no audio device": distinct from other failures so scripts can tell.
@@ -73,47 +88,142 @@ pub fn run(global: &GlobalArgs, args: RunArgs) -> anyhow::Result<ExitCode> {
         eprintln!(
             "error: {missing} found (audio host {}).\n  fix: connect or enable an audio device and check `tandem doctor`; \
              without a sound card, start a PulseAudio server (see README, \"Audio without a sound card\"),\n  \
-             or use the engine on recordings (see `tandem --help`).",
+             or run the engine on a recording: `tandem duplex --input you.wav --output reply.wav`.",
             list.host
         );
         return Ok(ExitCode::from(EXIT_NO_DEVICE));
     }
 
-    let mut mic = Capture::open(config.audio.input_device.as_deref())?;
+    let models = EngineModels::load(rt, &cache, &manifest, &config)?;
+    let store = Store::open_default().context("opening the conversation store")?;
+    let (stages, silero) = EngineStages::start(models, config.llm.clone(), store, Pace::Realtime)?;
+    let live = LiveAudio::start(
+        config.audio.input_device.as_deref(),
+        config.audio.output_device.as_deref(),
+        DspConfig::default(),
+    )?;
     eprintln!(
-        "Listening on `{}` ({} Hz, {} ch); micro-turn {} ms. Ctrl-C stops.",
-        mic.device, mic.sample_rate_hz, mic.channels, config.interaction.micro_turn_ms
+        "Microphone `{}` ({} Hz), speaker `{}` ({} Hz); micro-turn {} ms. Talk; Ctrl-C stops.",
+        live.input_device,
+        live.input_rate_hz,
+        live.output_device,
+        live.output_rate_hz,
+        config.interaction.micro_turn_ms
     );
-    let tick = Duration::from_millis(config.interaction.micro_turn_ms.into());
+    let handle = std::thread::Builder::new()
+        .name("interaction".into())
+        .spawn(move || interaction_loop(live, stages, silero, &config, &args))
+        .context("starting the interaction thread")?;
+    match handle.join() {
+        Ok(result) => result,
+        Err(_) => anyhow::bail!("the interaction thread panicked"),
+    }
+}
+
+/// The live loop: frames from the DSP thread in, a tick at every wake-up, events out.
+fn interaction_loop(
+    mut live: LiveAudio,
+    stages: EngineStages,
+    silero: tandem_core::models::vad::SileroVad,
+    config: &Config,
+    args: &RunArgs,
+) -> anyhow::Result<ExitCode> {
+    let vad = StreamingVad::new(silero, FusionParams::default())?;
+    let mut engine = Engine::new(
+        stages,
+        vad,
+        EngineOptions {
+            micro_turn_ms: config.interaction.micro_turn_ms,
+            policy: PolicyKind::Tandem,
+            voice_speed: config.voice.speed,
+            ..EngineOptions::default()
+        },
+    )?;
+    let mut log = match &args.events {
+        Some(p) => Some(std::io::BufWriter::new(
+            std::fs::File::create(p).with_context(|| format!("creating {}", p.display()))?,
+        )),
+        None => None,
+    };
+    let mut view = View::default();
     let start = Instant::now();
-    let mut buf = Vec::with_capacity(mic.sample_rate_hz as usize);
-    let mut next = start + tick;
     loop {
-        std::thread::sleep(next.saturating_duration_since(Instant::now()));
-        next += tick;
-        buf.clear();
-        mic.read_mono(&mut buf);
-        if mic.stats.failed.load(std::sync::atomic::Ordering::Relaxed) {
-            anyhow::bail!(
-                "microphone `{}` stopped (unplugged or taken by another program); check `tandem doctor`",
-                mic.device
-            );
+        let (events, devices) = tandem_core::engine::live::pump(&mut live, &mut engine)?;
+        for ev in devices {
+            eprintln!("\naudio: {ev:?}");
         }
-        let rms = (buf.iter().map(|s| s * s).sum::<f32>() / buf.len().max(1) as f32).sqrt();
-        let dbfs = 20.0 * rms.max(1e-6).log10();
-        let bars = ((dbfs + 60.0) / 3.0).clamp(0.0, 20.0) as usize;
-        let t = start.elapsed().as_secs_f64();
-        eprint!(
-            "\r{t:7.1}s  level {dbfs:6.1} dBFS [{:<20}]  overruns {}",
-            "#".repeat(bars),
-            mic.stats
-                .overrun_samples
-                .load(std::sync::atomic::Ordering::Relaxed)
-        );
-        std::io::stderr().flush().ok();
-        if args.seconds.is_some_and(|s| t >= s) {
+        for e in events {
+            if let Some(w) = log.as_mut() {
+                writeln!(w, "{}", serde_json::to_string(&e)?)?;
+            }
+            if args.json {
+                println!("{}", serde_json::to_string(&e)?);
+            } else {
+                view.show(&e);
+            }
+        }
+        if args
+            .seconds
+            .is_some_and(|s| start.elapsed().as_secs_f64() >= s)
+        {
+            if let Some(w) = log.as_mut() {
+                w.flush()?;
+            }
             eprintln!();
             return Ok(ExitCode::SUCCESS);
+        }
+    }
+}
+
+/// The conversation as a terminal shows it.
+#[derive(Debug, Default)]
+struct View {
+    last_voice_end: Option<u64>,
+    partial_shown: bool,
+}
+
+impl View {
+    fn show(&mut self, e: &Event) {
+        let t = e.t_ms as f64 / 1000.0;
+        let mut err = std::io::stderr().lock();
+        match &e.kind {
+            EventKind::Partial { text, .. } => {
+                let _ = write!(err, "\r{t:7.1}s  you: {text}\x1b[K");
+                self.partial_shown = true;
+            }
+            EventKind::Final { text, .. } => {
+                let _ = writeln!(err, "\r{t:7.1}s  you: {text}\x1b[K");
+                self.partial_shown = false;
+            }
+            EventKind::VoiceEnd { end_ms } => self.last_voice_end = Some(*end_ms),
+            EventKind::Floor { floor } => {
+                if self.partial_shown {
+                    let _ = writeln!(err);
+                    self.partial_shown = false;
+                }
+                let _ = writeln!(err, "{t:7.1}s  [{floor:?}]");
+            }
+            EventKind::SpeakStart { text, speech } => {
+                let latency = self
+                    .last_voice_end
+                    .map(|end| format!(" ({} ms after you stopped)", e.t_ms.saturating_sub(end)))
+                    .unwrap_or_default();
+                let _ = writeln!(err, "{t:7.1}s  tandem ({speech:?}): {text}{latency}");
+                self.last_voice_end = None;
+            }
+            EventKind::BargeIn { heard } => {
+                let _ = writeln!(err, "{t:7.1}s  [you cut in; you had heard: \"{heard}\"]");
+            }
+            EventKind::Backchannel { phrase } => {
+                let _ = writeln!(err, "{t:7.1}s  tandem: {phrase}");
+            }
+            EventKind::NotAddressed { text, reason } => {
+                let _ = writeln!(err, "{t:7.1}s  (not for me: \"{text}\" - {reason})");
+            }
+            EventKind::Error { stage, message } => {
+                let _ = writeln!(err, "{t:7.1}s  error in {stage}: {message}");
+            }
+            _ => {}
         }
     }
 }

@@ -16,6 +16,7 @@
 pub mod baseline;
 pub mod duplex;
 pub mod listen;
+pub mod live;
 mod stages;
 pub mod worker;
 

@@ -1,0 +1,233 @@
+//! A spoken conversation with the whole engine on a real, paced sound server (the headless
+//! PulseAudio rig of `scripts/with-pulse.sh`), with the room's echo looped back into the
+//! microphone: the user asks a question, the assistant starts a long answer, the user cuts in
+//! with a second request, and the assistant stops and answers that one.
+//!
+//! Without the rig this test prints why and passes; with `TANDEM_REQUIRE_RIG` set it fails.
+//! Run: `bash scripts/with-pulse.sh cargo test -p tandem-tests --test conversation_rig`.
+
+use std::path::Path;
+use std::process::{Child, Command};
+use std::time::{Duration, Instant};
+
+use tandem_core::audio::{DspConfig, LiveAudio, wav};
+use tandem_core::config::{Config, ExecutionProvider, LlmConfig};
+use tandem_core::engine::worker::Pace;
+use tandem_core::engine::{
+    Engine, EngineModels, EngineOptions, EngineStages, Event, EventKind, live,
+};
+use tandem_core::interaction::SpeechKind;
+use tandem_core::models::runtime;
+use tandem_core::models::tts::{SynthOptions, Tts};
+use tandem_core::models::vad::{FusionParams, StreamingVad};
+use tandem_core::models::{Manifest, ModelCache};
+use tandem_core::store::Store;
+
+/// Debug builds abort if an audio callback allocates.
+#[cfg(debug_assertions)]
+#[global_allocator]
+static ALLOC_CHECK: assert_no_alloc::AllocDisabler = assert_no_alloc::AllocDisabler;
+
+fn pactl(args: &[&str]) -> String {
+    let o = Command::new("pactl")
+        .args(args)
+        .output()
+        .expect("pactl runs");
+    assert!(
+        o.status.success(),
+        "pactl {args:?}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8_lossy(&o.stdout).trim().to_owned()
+}
+
+/// The room: what the speaker plays comes back into the microphone at 40 % volume.
+fn load_room() -> String {
+    let ids = || -> Vec<String> {
+        pactl(&["list", "short", "sink-inputs"])
+            .lines()
+            .filter_map(|l| l.split_whitespace().next().map(str::to_owned))
+            .collect()
+    };
+    let before = ids();
+    let module = pactl(&[
+        "load-module",
+        "module-loopback",
+        "source=speaker.monitor",
+        "sink=mic",
+        "latency_msec=20",
+        "source_dont_move=true",
+        "sink_dont_move=true",
+    ]);
+    let idx = ids()
+        .into_iter()
+        .find(|i| !before.contains(i))
+        .expect("the loopback's sink input appears");
+    pactl(&["set-sink-input-volume", &idx, "40%"]);
+    module
+}
+
+/// The user says something: our own voice, lower pitch, played into the microphone.
+fn say(dir: &Path, name: &str, text: &str, tts: &mut Tts) -> Child {
+    let options = SynthOptions {
+        pitch: 0.85,
+        speed: 1.0,
+        seed: Some(11),
+    };
+    let audio = tts.synthesize(text, &options).expect("synthesis");
+    let path = dir.join(format!("{name}.wav"));
+    wav::write_mono_i16(&path, &audio, 24_000).expect("write the user's WAV");
+    Command::new("paplay")
+        .args(["-d", "mic"])
+        .arg(&path)
+        .spawn()
+        .expect("paplay runs")
+}
+
+#[test]
+fn two_turns_with_a_barge_in_over_the_echoing_room() {
+    if std::env::var_os("TANDEM_PULSE_RIG").is_none() {
+        assert!(
+            std::env::var_os("TANDEM_REQUIRE_RIG").is_none(),
+            "TANDEM_REQUIRE_RIG is set but the PulseAudio rig is not running; run the tests under scripts/with-pulse.sh"
+        );
+        eprintln!("skipped: no PulseAudio rig (run under scripts/with-pulse.sh)");
+        return;
+    }
+    let config = Config::default();
+    let cache = ModelCache::locate(&config).expect("model cache");
+    let manifest = Manifest::builtin();
+    let rt = runtime::init(&cache, &manifest, ExecutionProvider::Cpu)
+        .unwrap_or_else(|e| panic!("{e}\n(run `tandem models fetch`)"));
+    let models = EngineModels::load(rt, &cache, &manifest, &config).expect("models load");
+    let dir = tempfile::tempdir().unwrap();
+    // Synthesize the user's lines before the clock starts.
+    let first = "What can you do?";
+    let second = "Wait, set a timer for two minutes.";
+    let mut user_voice = Tts::load(rt, &cache, &manifest, 1).expect("the user's voice loads");
+
+    let room = load_room();
+    let store = Store::open_in_memory().unwrap();
+    let (stages, silero) = EngineStages::start(models, LlmConfig::default(), store, Pace::Realtime)
+        .expect("stages start");
+    let mut audio = LiveAudio::start(None, None, DspConfig::default()).expect("audio starts");
+    assert!(audio.wait_until_running(Duration::from_secs(5)));
+    let vad = StreamingVad::new(silero, FusionParams::default()).unwrap();
+    let mut engine = Engine::new(stages, vad, EngineOptions::default()).unwrap();
+
+    let mut events: Vec<Event> = Vec::new();
+    let mut players: Vec<Child> = Vec::new();
+    let t0 = Instant::now();
+    let mut asked_first = false;
+    let mut cut_in_at: Option<Instant> = None;
+    let mut answer_started: Option<Instant> = None;
+    while t0.elapsed() < Duration::from_secs(40) {
+        if !asked_first && t0.elapsed() > Duration::from_millis(800) {
+            asked_first = true;
+            players.push(say(dir.path(), "first", first, &mut user_voice));
+        }
+        let (evs, _) = live::pump(&mut audio, &mut engine).expect("the loop runs");
+        for e in &evs {
+            eprintln!("{}", serde_json::to_string(e).unwrap());
+            if let EventKind::SpeakStart {
+                speech: SpeechKind::Answer,
+                ..
+            } = e.kind
+                && answer_started.is_none()
+            {
+                answer_started = Some(Instant::now());
+            }
+        }
+        events.extend(evs);
+        // Cut in 2.5 s into the long answer.
+        if cut_in_at.is_none()
+            && answer_started.is_some_and(|t| t.elapsed() > Duration::from_millis(2500))
+        {
+            cut_in_at = Some(Instant::now());
+            players.push(say(dir.path(), "second", second, &mut user_voice));
+        }
+        if cut_in_at.is_some() && answered_after_barge_in(&events) {
+            break;
+        }
+    }
+    for mut p in players {
+        let _ = p.wait();
+    }
+    let _ = Command::new("pactl")
+        .args(["unload-module", &room])
+        .status();
+
+    let requests: Vec<(&str, Option<&String>)> = events
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::ReasoningRequest {
+                text,
+                speculative: false,
+                interrupted,
+                ..
+            } => Some((text.as_str(), interrupted.as_ref())),
+            _ => None,
+        })
+        .collect();
+    eprintln!("requests: {requests:?}");
+    assert!(
+        requests
+            .iter()
+            .any(|(t, _)| t.to_lowercase().contains("what can you do")),
+        "the first question was understood: {requests:?}"
+    );
+    let barge = events
+        .iter()
+        .find_map(|e| match &e.kind {
+            EventKind::BargeIn { heard } => Some((e.t_ms, heard.clone())),
+            _ => None,
+        })
+        .expect("the user's cut-in stopped the assistant");
+    assert!(!barge.1.is_empty(), "what the user heard is recorded");
+    let (second_text, interrupted) = requests
+        .iter()
+        .find(|(t, _)| t.to_lowercase().contains("timer"))
+        .expect("the cut-in became a request");
+    assert!(
+        interrupted.is_some(),
+        "the reasoner got the interruption context for `{second_text}`"
+    );
+    // Stop latency: from the onset of the cut-in to the hold (the voice pausing).
+    let onset = events
+        .iter()
+        .filter(|e| e.t_ms <= barge.0)
+        .filter_map(|e| match e.kind {
+            EventKind::VoiceStart { onset_ms, .. } => Some(onset_ms),
+            _ => None,
+        })
+        .next_back()
+        .expect("the cut-in was heard");
+    let hold = events
+        .iter()
+        .find(|e| e.t_ms >= onset && matches!(e.kind, EventKind::Hold))
+        .map(|e| e.t_ms)
+        .expect("the assistant paused");
+    eprintln!(
+        "barge-in: onset {onset} ms, paused {} ms later, stopped at {} ms",
+        hold - onset,
+        barge.0
+    );
+    assert!(
+        answered_after_barge_in(&events),
+        "the second request was answered"
+    );
+}
+
+/// Whether, after the barge-in, the assistant started answering about the timer.
+fn answered_after_barge_in(events: &[Event]) -> bool {
+    let Some(at) = events
+        .iter()
+        .position(|e| matches!(e.kind, EventKind::BargeIn { .. }))
+    else {
+        return false;
+    };
+    events[at..].iter().any(|e| {
+        matches!(&e.kind, EventKind::SpeakStart { speech: SpeechKind::Answer, text }
+            if text.to_lowercase().contains("timer"))
+    })
+}

@@ -29,6 +29,7 @@ use crate::audio::playback::{Player, UtteranceId};
 use crate::interaction::{
     Action, Floor, FromReasoner, Heard, Inputs, Ms, OwnSpeech, Params, SpeechKind, State, step,
 };
+use crate::models::asr::Word;
 use crate::models::tts::{Phrase, PhraseCache, SAMPLE_RATE_HZ as TTS_RATE_HZ};
 use crate::models::vad::StreamingVad;
 use crate::reasoning::{AssistantContext, Request};
@@ -123,10 +124,13 @@ pub enum EventKind {
     Partial {
         text: String,
         stable: String,
+        /// Estimated word times (Whisper runs without timestamps).
+        words: Vec<Word>,
         compute_ms: f32,
     },
     Final {
         text: String,
+        words: Vec<Word>,
         compute_ms: f32,
     },
     EndOfTurn {
@@ -421,6 +425,7 @@ impl Engine {
             match out {
                 AsrOut::Text {
                     text,
+                    words,
                     is_final,
                     utterance_ms,
                     compute_ms,
@@ -431,6 +436,7 @@ impl Engine {
                     if is_final {
                         self.event(EventKind::Final {
                             text: text.clone(),
+                            words,
                             compute_ms,
                         });
                         self.heard = Heard::Final { text };
@@ -440,6 +446,7 @@ impl Engine {
                         self.event(EventKind::Partial {
                             text: text.clone(),
                             stable: stable.clone(),
+                            words,
                             compute_ms,
                         });
                         self.heard = Heard::Partial { text, stable };
@@ -578,6 +585,7 @@ impl Engine {
                         audio,
                         is_final: false,
                         utterance_ms: start,
+                        audio_start_ms: samples_to_ms(from),
                     },
                     now,
                 );
@@ -595,6 +603,7 @@ impl Engine {
                     audio,
                     is_final: true,
                     utterance_ms: start,
+                    audio_start_ms: samples_to_ms(from),
                 },
                 now,
             );

@@ -5,7 +5,9 @@ use std::time::{Duration, Instant};
 
 use super::worker::{Emit, Pace, Worker};
 use crate::config::{Config, LlmConfig};
-use crate::models::asr::{AsrError, FULL_WINDOW_FRAMES, MIN_WINDOW_FRAMES, Precision, Whisper};
+use crate::models::asr::{
+    AsrError, FULL_WINDOW_FRAMES, MIN_WINDOW_FRAMES, Precision, Whisper, Word,
+};
 use crate::models::mel::HOP_LENGTH;
 use crate::models::runtime::Runtime;
 use crate::models::tts::{
@@ -76,12 +78,16 @@ pub struct AsrJob {
     pub is_final: bool,
     /// The utterance (by onset) this transcribes, so stale results can be told apart.
     pub utterance_ms: u64,
+    /// Audio time of `audio[0]`, to date the words.
+    pub audio_start_ms: u64,
 }
 
 #[derive(Debug)]
 pub enum AsrOut {
     Text {
         text: String,
+        /// Estimated word times on the session's audio timeline.
+        words: Vec<Word>,
         is_final: bool,
         utterance_ms: u64,
         compute_ms: f32,
@@ -163,19 +169,7 @@ impl EngineStages {
             "asr",
             pace,
             move |job: AsrJob, emit: &mut Emit<'_, AsrOut>| {
-                let t0 = Instant::now();
-                let frames =
-                    (job.audio.len() / HOP_LENGTH + 1).clamp(MIN_WINDOW_FRAMES, FULL_WINDOW_FRAMES);
-                let audio = tail(&job.audio, FULL_WINDOW_FRAMES * HOP_LENGTH);
-                match whisper.transcribe_window(audio, frames) {
-                    Ok(t) => emit.send(AsrOut::Text {
-                        text: clean_transcript(&t.text),
-                        is_final: job.is_final,
-                        utterance_ms: job.utterance_ms,
-                        compute_ms: t0.elapsed().as_secs_f32() * 1e3,
-                    }),
-                    Err(e) => emit.send(AsrOut::Failed(e.to_string())),
-                }
+                emit.send(transcribe(&mut whisper, job));
             },
         )
         .map_err(|e| StageError::Thread("asr", e))?;
@@ -298,6 +292,34 @@ impl super::worker::Job<ReasonJob, ReasonOut> for ReasonLink {
                 result: Err("Sorry, that took too long.".into()),
             });
         }
+    }
+}
+
+/// One transcription: the utterance's audio (its last 30 s at most) in one Whisper window of
+/// at least 15 s (shorter windows make tiny.en loop), words dated on the session timeline.
+fn transcribe(whisper: &mut Whisper, job: AsrJob) -> AsrOut {
+    let t0 = Instant::now();
+    let frames = (job.audio.len() / HOP_LENGTH + 1).clamp(MIN_WINDOW_FRAMES, FULL_WINDOW_FRAMES);
+    let audio = tail(&job.audio, FULL_WINDOW_FRAMES * HOP_LENGTH);
+    let skipped_ms = ((job.audio.len() - audio.len()) * 1000 / 16_000) as u64;
+    let offset = job.audio_start_ms + skipped_ms;
+    match whisper.transcribe_window(audio, frames) {
+        Ok(t) => AsrOut::Text {
+            words: t
+                .words
+                .into_iter()
+                .map(|w| Word {
+                    start_ms: (u64::from(w.start_ms) + offset) as u32,
+                    end_ms: (u64::from(w.end_ms) + offset) as u32,
+                    ..w
+                })
+                .collect(),
+            text: clean_transcript(&t.text),
+            is_final: job.is_final,
+            utterance_ms: job.utterance_ms,
+            compute_ms: t0.elapsed().as_secs_f32() * 1e3,
+        },
+        Err(e) => AsrOut::Failed(e.to_string()),
     }
 }
 

@@ -16,6 +16,9 @@ pub struct Baseline {
     pending: Option<u64>,
     next_id: u64,
     speaking_until_quiet: bool,
+    /// Our answer's audio has started (so its end can be told from its not having begun).
+    heard_playing: bool,
+    answer_at: Ms,
 }
 
 impl Baseline {
@@ -54,13 +57,20 @@ impl Baseline {
                         kind: SpeechKind::Answer,
                     });
                     self.speaking_until_quiet = true;
+                    self.heard_playing = false;
+                    self.answer_at = now;
                     self.set_floor(Floor::Speaking, &mut out);
                 }
             }
         }
+        if inp.own.playing {
+            self.heard_playing = true;
+        }
         if inp.own.playing || self.speaking_until_quiet && self.pending.is_none() {
             // Half duplex: while it talks it hears nothing.
-            if !inp.own.playing && self.speaking_until_quiet {
+            let started_or_gave_up =
+                self.heard_playing || now >= self.answer_at + TRANSCRIPT_WAIT_MS;
+            if !inp.own.playing && self.speaking_until_quiet && started_or_gave_up {
                 self.speaking_until_quiet = false;
                 self.set_floor(Floor::Listening, &mut out);
             }

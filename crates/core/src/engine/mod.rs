@@ -20,7 +20,7 @@ pub mod live;
 mod stages;
 pub mod worker;
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 
 use serde::Serialize;
@@ -179,6 +179,16 @@ pub enum EventKind {
     },
 }
 
+/// A streamed answer on its way.
+#[derive(Debug, Default)]
+struct AnswerStream {
+    received: String,
+    /// Bytes of `received` handed out to be spoken.
+    delivered: usize,
+    /// Its first part went to the policy.
+    speaking: bool,
+}
+
 /// The running policy.
 enum Policy {
     Tandem(Box<State>),
@@ -189,6 +199,8 @@ enum Policy {
 #[derive(Debug)]
 struct Utterance {
     key: u64,
+    /// The streamed answer (request id) this sentence belongs to.
+    group: Option<u64>,
     text: String,
     kind: SpeechKind,
     chunks: Vec<(UtteranceId, u64)>,
@@ -216,6 +228,10 @@ pub struct Engine {
     end_of_turn: Option<f32>,
     from_reasoner: Vec<FromReasoner>,
     cancelled_requests: HashSet<u64>,
+    // Streamed answers by request: text received, how much was handed out to be spoken.
+    streams: HashMap<u64, AnswerStream>,
+    /// Replies handed to the policy, by text, so the speech it starts is tied to its request.
+    reply_ids: HashMap<String, u64>,
     // Our speech.
     utterances: VecDeque<Utterance>,
     next_utterance: u64,
@@ -262,6 +278,8 @@ impl Engine {
             end_of_turn: None,
             from_reasoner: Vec::new(),
             cancelled_requests: HashSet::new(),
+            streams: HashMap::new(),
+            reply_ids: HashMap::new(),
             utterances: VecDeque::new(),
             next_utterance: 1,
             next_tick: u64::from(options.micro_turn_ms),
@@ -385,35 +403,63 @@ impl Engine {
         }
     }
 
-    /// What the user has heard of our current utterance.
+    /// What the user has heard of what we are saying: the current utterance, or the whole
+    /// streamed answer it belongs to.
     fn own_speech(&self, player: &Player) -> OwnSpeech {
         let queued = player.queued() > 0 || player.is_held();
         let producing = self.utterances.iter().any(|u| !u.synthesized);
-        let Some(u) = self.utterances.back() else {
+        let Some(last) = self.utterances.back() else {
             return OwnSpeech {
                 playing: queued,
                 ..OwnSpeech::default()
             };
         };
-        let mut played = 0u64;
-        let mut total = 0u64;
-        for &(id, len) in &u.chunks {
-            total += len;
-            if let Some(p) = player.progress(id) {
-                played += p.played_source_samples;
+        let parts: Vec<&Utterance> = match last.group {
+            Some(g) => self
+                .utterances
+                .iter()
+                .filter(|u| u.group == Some(g))
+                .collect(),
+            None => vec![last],
+        };
+        let mut text = String::new();
+        let mut heard = String::new();
+        let mut complete = true;
+        for u in parts {
+            if !text.is_empty() {
+                text.push(' ');
+            }
+            text.push_str(&u.text);
+            if !complete {
+                continue;
+            }
+            let (mut played, mut total) = (0u64, 0u64);
+            for &(id, len) in &u.chunks {
+                total += len;
+                if let Some(p) = player.progress(id) {
+                    played += p.played_source_samples;
+                }
+            }
+            let chars = if u.synthesized && total > 0 {
+                (played as f64 / total as f64 * u.text.len() as f64) as usize
+            } else {
+                (played as f64 / f64::from(TTS_RATE_HZ)
+                    * CHARS_PER_SECOND
+                    * f64::from(self.options.voice_speed)) as usize
+            };
+            let part = heard_prefix(&u.text, chars);
+            complete = part.len() == u.text.len();
+            if !part.is_empty() {
+                if !heard.is_empty() {
+                    heard.push(' ');
+                }
+                heard.push_str(&part);
             }
         }
-        let chars = if u.synthesized && total > 0 {
-            (played as f64 / total as f64 * u.text.len() as f64) as usize
-        } else {
-            (played as f64 / f64::from(TTS_RATE_HZ)
-                * CHARS_PER_SECOND
-                * f64::from(self.options.voice_speed)) as usize
-        };
         OwnSpeech {
             playing: queued || producing,
-            heard: heard_prefix(&u.text, chars),
-            text: u.text.clone(),
+            heard,
+            text,
         }
     }
 
@@ -522,22 +568,60 @@ impl Engine {
     }
 
     fn on_reasoner(&mut self, out: ReasonOut) {
-        let ReasonOut { id, result } = out;
+        let id = match &out {
+            ReasonOut::Chunk { id, .. }
+            | ReasonOut::Final { id, .. }
+            | ReasonOut::Failed { id, .. } => *id,
+        };
         if self.cancelled_requests.contains(&id) {
             return;
         }
         self.wake = true;
-        match result {
-            Ok((text, source)) => {
+        match out {
+            ReasonOut::Chunk { text, .. } => {
+                let stream = self.streams.entry(id).or_default();
+                stream.received.push_str(&text);
+                let Some(cut) = speakable_prefix(&stream.received[stream.delivered..]) else {
+                    return;
+                };
+                let piece = stream.received[stream.delivered..stream.delivered + cut]
+                    .trim()
+                    .to_owned();
+                stream.delivered += cut;
+                if stream.speaking {
+                    self.speak_more(id, piece);
+                } else {
+                    // The first sentence goes through the policy like any reply.
+                    stream.speaking = true;
+                    self.reply_ids.insert(piece.clone(), id);
+                    self.from_reasoner.push(FromReasoner::Reply {
+                        request: id,
+                        text: piece,
+                    });
+                }
+            }
+            ReasonOut::Final { text, source, .. } => {
                 self.event(EventKind::ReasoningResult {
                     id,
                     text: text.clone(),
                     source,
                 });
-                self.from_reasoner
-                    .push(FromReasoner::Reply { request: id, text });
+                match self.streams.remove(&id) {
+                    Some(stream) if stream.speaking => {
+                        let rest = text.get(stream.delivered..).unwrap_or("").trim().to_owned();
+                        if !rest.is_empty() {
+                            self.speak_more(id, rest);
+                        }
+                    }
+                    _ => {
+                        self.reply_ids.insert(text.clone(), id);
+                        self.from_reasoner
+                            .push(FromReasoner::Reply { request: id, text });
+                    }
+                }
             }
-            Err(message) => {
+            ReasonOut::Failed { message, .. } => {
+                self.streams.remove(&id);
                 self.event(EventKind::Error {
                     stage: "reasoner".into(),
                     message: message.clone(),
@@ -548,6 +632,15 @@ impl Engine {
                 });
             }
         }
+    }
+
+    /// The next sentences of a streamed answer whose start is being spoken.
+    fn speak_more(&mut self, id: u64, text: String) {
+        let continuing = self.utterances.back().is_some_and(|u| u.group == Some(id));
+        if !continuing || text.is_empty() {
+            return;
+        }
+        self.queue_speech(text, SpeechKind::Answer, Some(id));
     }
 
     fn utterance_start(&self) -> Option<Ms> {
@@ -648,6 +741,8 @@ impl Engine {
                 player.duck(false);
                 self.tts.cancel(now);
                 self.utterances.clear();
+                // The rest of a streamed answer is not said after a barge-in.
+                self.streams.clear();
                 self.event(EventKind::SpeakStop {
                     heard: heard.clone(),
                 });
@@ -691,6 +786,7 @@ impl Engine {
             }
             Action::CancelRequest { id } => {
                 self.cancelled_requests.insert(id);
+                self.streams.remove(&id);
                 self.event(EventKind::ReasoningCancel { id });
             }
             Action::NotAddressed { text, reason } => {
@@ -708,6 +804,7 @@ impl Engine {
             let id = player.speak(&clip.samples);
             self.utterances.push_back(Utterance {
                 key: 0,
+                group: None,
                 text: clip.text.to_owned(),
                 kind,
                 chunks: vec![(id, clip.samples.len() as u64)],
@@ -719,28 +816,38 @@ impl Engine {
                 speech: kind,
             });
         } else {
-            let key = self.next_utterance;
-            self.next_utterance += 1;
-            self.utterances.push_back(Utterance {
-                key,
-                text: text.clone(),
-                kind,
-                chunks: Vec::new(),
-                synthesized: false,
-                started: false,
-            });
-            let seed = self.options.voice_seed.map(|s| s.wrapping_add(key));
-            self.tts.submit(
-                TtsJob {
-                    key,
-                    text,
-                    speed: self.options.voice_speed,
-                    seed,
-                },
-                self.last_now,
-            );
+            let group = self.reply_ids.remove(&text);
+            self.queue_speech(text, kind, group);
         }
-        while self.utterances.len() > 4 {
+        if self.reply_ids.len() > 16 {
+            self.reply_ids.clear();
+        }
+    }
+
+    /// Sends text to the TTS stage; its chunks are queued for playback as they come.
+    fn queue_speech(&mut self, text: String, kind: SpeechKind, group: Option<u64>) {
+        let key = self.next_utterance;
+        self.next_utterance += 1;
+        self.utterances.push_back(Utterance {
+            key,
+            group,
+            text: text.clone(),
+            kind,
+            chunks: Vec::new(),
+            synthesized: false,
+            started: false,
+        });
+        let seed = self.options.voice_seed.map(|s| s.wrapping_add(key));
+        self.tts.submit(
+            TtsJob {
+                key,
+                text,
+                speed: self.options.voice_speed,
+                seed,
+            },
+            self.last_now,
+        );
+        while self.utterances.len() > 32 {
             self.utterances.pop_front();
         }
     }
@@ -754,6 +861,24 @@ impl Engine {
             ("reasoner", self.reasoner.busy_ms()),
         ]
     }
+}
+
+/// Where a streamed answer can be cut for speaking: after the last sentence end followed by
+/// whitespace, or, in a long run without one, after the last clause break.
+fn speakable_prefix(text: &str) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let sentence = (1..bytes.len())
+        .rev()
+        .find(|&i| bytes[i].is_ascii_whitespace() && matches!(bytes[i - 1], b'.' | b'!' | b'?'));
+    if let Some(i) = sentence
+        && text[..i].trim().len() >= 2
+    {
+        return Some(i);
+    }
+    if text.len() > 160 {
+        return text.rfind(", ").map(|i| i + 1);
+    }
+    None
 }
 
 /// The first `chars` bytes of `text`, cut back to a word boundary.
@@ -787,6 +912,15 @@ impl From<Pace> for &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn streamed_answers_are_cut_after_sentences() {
+        assert_eq!(speakable_prefix("Paris is big. It has"), Some(13));
+        assert_eq!(speakable_prefix("Paris is big"), None);
+        assert_eq!(speakable_prefix("Dr. Who? Yes. "), Some(13));
+        let long = "a, ".repeat(60);
+        assert!(speakable_prefix(&long).is_some());
+    }
 
     #[test]
     fn heard_prefix_cuts_at_words() {

@@ -129,10 +129,17 @@ pub struct ReasonJob {
 }
 
 #[derive(Debug)]
-pub struct ReasonOut {
-    pub id: u64,
-    /// The answer and where it came from, or a message safe to speak.
-    pub result: Result<(String, String), String>,
+pub enum ReasonOut {
+    /// A piece of a streamed answer (LLM replies stream; skills answer at once).
+    Chunk { id: u64, text: String },
+    /// The whole answer and where it came from.
+    Final {
+        id: u64,
+        text: String,
+        source: String,
+    },
+    /// No answer; `message` is safe to speak.
+    Failed { id: u64, message: String },
 }
 
 /// The started stages, ready for [`super::Engine::new`].
@@ -268,17 +275,21 @@ impl super::worker::Job<ReasonJob, ReasonOut> for ReasonLink {
                 continue;
             }
             match ev {
+                ReasonerEvent::Chunk { text, .. } => {
+                    emit.send(ReasonOut::Chunk { id: job.id, text })
+                }
                 ReasonerEvent::Final { text, source, .. } => {
-                    emit.send(ReasonOut {
+                    emit.send(ReasonOut::Final {
                         id: job.id,
-                        result: Ok((text, source.as_str().to_owned())),
+                        text,
+                        source: source.as_str().to_owned(),
                     });
                     return;
                 }
                 ReasonerEvent::Failed { message, .. } => {
-                    emit.send(ReasonOut {
+                    emit.send(ReasonOut::Failed {
                         id: job.id,
-                        result: Err(message),
+                        message,
                     });
                     return;
                 }
@@ -287,9 +298,9 @@ impl super::worker::Job<ReasonJob, ReasonOut> for ReasonLink {
         }
         self.handle.cancel(id);
         if !job.speculative {
-            emit.send(ReasonOut {
+            emit.send(ReasonOut::Failed {
                 id: job.id,
-                result: Err("Sorry, that took too long.".into()),
+                message: "Sorry, that took too long.".into(),
             });
         }
     }

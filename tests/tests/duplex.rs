@@ -1,0 +1,307 @@
+//! `tandem duplex` at the engine level: the output contract (same length, JSON events with
+//! `t_ms` and `kind`), a spoken answer after a question, a barge-in, the naive baseline's
+//! behaviour, and an LLM answer spoken sentence by sentence while it streams.
+//!
+//! The user's voice is our own TTS at a lower pitch; the LLM is `FakeLlmServer`, a test double
+//! for a local OpenAI-compatible server (the only component here that cannot run for real).
+//! These need `tandem models fetch`; they fail with that hint when the models are missing.
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use serde_json::Value;
+use tandem_core::audio::wav;
+use tandem_core::config::{Config, ExecutionProvider, LlmApi, LlmConfig};
+use tandem_core::engine::duplex::{self, DuplexOptions};
+use tandem_core::engine::worker::Pace;
+use tandem_core::engine::{EngineModels, EngineOptions, PolicyKind};
+use tandem_core::models::runtime::{self, Runtime};
+use tandem_core::models::tts::{SynthOptions, Tts};
+use tandem_core::models::{Manifest, ModelCache};
+use tandem_core::reasoning::fake_llm::{FakeLlmServer, FakeReply};
+
+fn setup() -> (&'static Runtime, ModelCache, Manifest) {
+    let config = Config::default();
+    let cache = ModelCache::locate(&config).expect("model cache directory");
+    let manifest = Manifest::builtin();
+    let rt = runtime::init(&cache, &manifest, ExecutionProvider::Cpu).unwrap_or_else(|e| {
+        panic!("{e}\n(these tests need the models: run `tandem models fetch`)")
+    });
+    (rt, cache, manifest)
+}
+
+fn models() -> EngineModels {
+    let (rt, cache, manifest) = setup();
+    EngineModels::load(rt, &cache, &manifest, &Config::default())
+        .unwrap_or_else(|e| panic!("{e}\n(run `tandem models fetch`)"))
+}
+
+/// The user's lines, synthesized once: 16 kHz audio per text.
+fn user_line(text: &str) -> Vec<f32> {
+    static VOICE: OnceLock<std::sync::Mutex<Tts>> = OnceLock::new();
+    let voice = VOICE.get_or_init(|| {
+        let (rt, cache, manifest) = setup();
+        std::sync::Mutex::new(Tts::load(rt, &cache, &manifest, 1).expect("TTS loads"))
+    });
+    let audio = voice
+        .lock()
+        .unwrap()
+        .synthesize(
+            text,
+            &SynthOptions {
+                pitch: 0.85,
+                speed: 1.0,
+                seed: Some(5),
+            },
+        )
+        .unwrap();
+    wav::resample(&audio, 24_000, 16_000).unwrap()
+}
+
+/// Writes a user channel: (start second, text) lines over `secs` of silence.
+fn channel(dir: &Path, name: &str, secs: f32, lines: &[(f32, &str)]) -> PathBuf {
+    let mut out = vec![0.0f32; (secs * 16_000.0) as usize];
+    for (at, text) in lines {
+        let speech = user_line(text);
+        let start = (at * 16_000.0) as usize;
+        for (i, x) in speech.iter().enumerate() {
+            if let Some(o) = out.get_mut(start + i) {
+                *o += x;
+            }
+        }
+    }
+    let path = dir.join(format!("{name}.wav"));
+    wav::write_mono_i16(&path, &out, 16_000).unwrap();
+    path
+}
+
+struct Run {
+    events: Vec<Value>,
+    output: Vec<f32>,
+    input_len: usize,
+}
+
+impl Run {
+    fn kinds(&self, kind: &str) -> Vec<&Value> {
+        self.events.iter().filter(|e| e["kind"] == kind).collect()
+    }
+
+    fn first_ms(&self, kind: &str) -> Option<u64> {
+        self.kinds(kind).first().and_then(|e| e["t_ms"].as_u64())
+    }
+
+    /// RMS of the assistant's channel between two times.
+    fn rms(&self, from_s: f32, to_s: f32) -> f32 {
+        let a = (from_s * 16_000.0) as usize;
+        let b = ((to_s * 16_000.0) as usize).min(self.output.len());
+        let x = &self.output[a.min(b)..b];
+        (x.iter().map(|v| v * v).sum::<f32>() / x.len().max(1) as f32).sqrt()
+    }
+}
+
+fn duplex(input: &Path, policy: PolicyKind, llm: LlmConfig) -> Run {
+    let dir = input.parent().unwrap();
+    let stem = input.file_stem().unwrap().to_string_lossy().to_string();
+    let output = dir.join(format!("{stem}.{policy:?}.out.wav"));
+    let events = dir.join(format!("{stem}.{policy:?}.jsonl"));
+    let opts = DuplexOptions {
+        input: input.to_owned(),
+        output: output.clone(),
+        events: Some(events.clone()),
+        pace: Pace::Virtual,
+        output_rate_hz: 16_000,
+        echo: None,
+        engine: EngineOptions {
+            policy,
+            voice_seed: Some(3),
+            ..EngineOptions::default()
+        },
+        llm,
+    };
+    let report = duplex::run(models(), &opts).expect("duplex runs");
+    eprintln!("{report:?}");
+    let events: Vec<Value> = std::fs::read_to_string(&events)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("each line is JSON"))
+        .collect();
+    for e in &events {
+        if e["kind"] != "partial" {
+            eprintln!("{e}");
+        }
+    }
+    Run {
+        events,
+        output: wav::read_mono(&output, 16_000).unwrap(),
+        input_len: wav::read_mono(input, 16_000).unwrap().len(),
+    }
+}
+
+#[test]
+fn a_question_gets_a_prompt_spoken_answer_in_a_channel_of_the_same_length() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = channel(
+        dir.path(),
+        "turn",
+        7.0,
+        &[(0.5, "What's twelve times seven?")],
+    );
+    let run = duplex(&input, PolicyKind::Tandem, LlmConfig::default());
+    assert_eq!(run.output.len(), run.input_len, "same length as the input");
+    let mut last = 0;
+    for e in &run.events {
+        let t = e["t_ms"].as_u64().expect("every event has t_ms");
+        assert!(t >= last, "events are in time order");
+        last = t;
+        assert!(e["kind"].is_string());
+    }
+    let result = run.kinds("reasoning_result");
+    assert!(
+        result
+            .iter()
+            .any(|e| e["text"].as_str().unwrap().contains("84")),
+        "answered: {result:?}"
+    );
+    let end = run.kinds("voice_end")[0]["end_ms"].as_u64().unwrap();
+    let speak = run.first_ms("speak_start").expect("it spoke");
+    eprintln!("turn end {end} ms -> speech {speak} ms: {} ms", speak - end);
+    assert!(speak > end, "not before the user finished");
+    assert!(
+        run.rms(speak as f32 / 1000.0, 7.0) > 0.01,
+        "the answer is audible"
+    );
+    assert!(
+        run.rms(0.0, end as f32 / 1000.0) < 1e-4,
+        "silent while the user asks"
+    );
+}
+
+#[test]
+fn cutting_in_stops_tandem_but_not_the_baseline() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = channel(
+        dir.path(),
+        "interrupt",
+        14.0,
+        &[(0.5, "What can you do?"), (5.5, "Wait, what time is it?")],
+    );
+    let run = duplex(&input, PolicyKind::Tandem, LlmConfig::default());
+    let barge = run.first_ms("barge_in").expect("a barge-in");
+    let hold = run.first_ms("hold").expect("it paused first");
+    let onset = run
+        .kinds("voice_start")
+        .iter()
+        .filter_map(|e| e["onset_ms"].as_u64())
+        .find(|&t| t > 5_000)
+        .unwrap();
+    eprintln!("cut-in onset {onset} ms, paused at {hold} ms, stopped at {barge} ms");
+    assert!(hold >= onset && hold <= barge);
+    // The output is quiet soon after the pause and stays quiet until the new answer.
+    let new_answer = run
+        .kinds("speak_start")
+        .iter()
+        .filter_map(|e| e["t_ms"].as_u64())
+        .find(|&t| t > barge)
+        .expect("the interruption is answered");
+    assert!(run.rms((hold + 30) as f32 / 1000.0, (hold + 500) as f32 / 1000.0) < 1e-3);
+    let requests = run.kinds("reasoning_request");
+    let second = requests.last().unwrap();
+    assert!(
+        second["text"]
+            .as_str()
+            .unwrap()
+            .to_lowercase()
+            .contains("time")
+    );
+    assert!(second["interrupted"].is_string(), "{second}");
+    assert!(new_answer > barge);
+
+    let base = duplex(&input, PolicyKind::Baseline, LlmConfig::default());
+    assert!(
+        base.kinds("barge_in").is_empty(),
+        "the baseline never stops"
+    );
+    assert!(
+        base.rms(6.0, 7.0) > 0.01,
+        "the baseline keeps talking over the user"
+    );
+}
+
+#[test]
+fn a_streamed_llm_answer_starts_speaking_before_the_stream_ends() {
+    let answer = "Rome was founded, the story goes, in 753 BC. It grew from a village into \
+                  an empire. Its roads still shape Europe today.";
+    // The test double streams a word every 80 ms: the whole answer takes about 2 s.
+    let server =
+        FakeLlmServer::start_with_delay(vec![FakeReply::words(answer)], Duration::from_millis(80))
+            .unwrap();
+    let llm = LlmConfig {
+        enabled: true,
+        endpoint: server.openai_endpoint(),
+        api: LlmApi::Openai,
+        ..LlmConfig::default()
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let input = channel(
+        dir.path(),
+        "llm",
+        12.0,
+        &[(0.5, "Tell me about the history of Rome.")],
+    );
+    let run = duplex(&input, PolicyKind::Tandem, llm);
+    let first = run
+        .kinds("speak_start")
+        .into_iter()
+        .find(|e| e["speech"] == "answer")
+        .expect("the answer is spoken");
+    let done = run.first_ms("reasoning_result").expect("the stream ends");
+    eprintln!(
+        "first sentence spoken at {} ms, stream done at {done} ms",
+        first["t_ms"]
+    );
+    assert!(
+        first["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("Rome was founded")
+    );
+    assert!(
+        first["t_ms"].as_u64().unwrap() < done,
+        "speech starts before the stream ends"
+    );
+    let spoken: Vec<&str> = run
+        .kinds("speak_start")
+        .iter()
+        .filter(|e| e["speech"] == "answer")
+        .map(|e| e["text"].as_str().unwrap())
+        .collect();
+    assert!(
+        spoken.len() >= 2,
+        "the rest follows sentence by sentence: {spoken:?}"
+    );
+    assert!(spoken.last().unwrap().contains("roads"));
+}
+
+#[test]
+fn a_file_that_is_not_audio_is_refused_by_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("notes.wav");
+    std::fs::write(&bad, b"this is not a wav file").unwrap();
+    let opts = DuplexOptions {
+        input: bad.clone(),
+        output: dir.path().join("out.wav"),
+        events: None,
+        pace: Pace::Virtual,
+        output_rate_hz: 16_000,
+        echo: None,
+        engine: EngineOptions::default(),
+        llm: LlmConfig::default(),
+    };
+    let err = duplex::run(models(), &opts).unwrap_err().to_string();
+    assert!(err.contains("notes.wav"), "{err}");
+    assert!(
+        !dir.path().join("out.wav").exists(),
+        "no output for a bad input"
+    );
+}

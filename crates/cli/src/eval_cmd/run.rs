@@ -73,9 +73,20 @@ fn discover(suite: &Path) -> Result<Vec<(PathBuf, ScenarioMeta)>, EvalError> {
         .collect()
 }
 
-/// This binary, to run `duplex` with.
-fn tandem_exe() -> anyhow::Result<PathBuf> {
-    std::env::current_exe().context("finding the path of this tandem binary")
+/// Set to a program to score it instead of `tandem duplex`: it gets duplex's arguments
+/// (`--input IN.wav --output OUT.wav --events E.jsonl --pace P --policy tandem|baseline`).
+pub const DUPLEX_ENV: &str = "TANDEM_EVAL_DUPLEX";
+
+/// The program and leading arguments that stand for `tandem duplex`: this very binary, unless
+/// [`DUPLEX_ENV`] names another.
+fn duplex_command(global: &GlobalArgs) -> anyhow::Result<(PathBuf, Vec<String>)> {
+    if let Some(program) = std::env::var_os(DUPLEX_ENV).filter(|p| !p.is_empty()) {
+        return Ok((PathBuf::from(program), Vec::new()));
+    }
+    let exe = std::env::current_exe().context("finding the path of this tandem binary")?;
+    let mut args = global_flags(global);
+    args.push("duplex".to_owned());
+    Ok((exe, args))
 }
 
 /// Flags of this run that `duplex` should see too.
@@ -92,17 +103,20 @@ fn global_flags(global: &GlobalArgs) -> Vec<String> {
     v
 }
 
-/// Fails early, with the reason, when this binary has no working `duplex`.
-fn check_duplex(exe: &Path) -> anyhow::Result<()> {
+/// Fails early, with the reason, when there is no working `duplex`.
+fn check_duplex(exe: &Path, prefix: &[String]) -> anyhow::Result<()> {
     let out = Command::new(exe)
-        .args(["duplex", "--help"])
+        .args(prefix)
+        .arg("--help")
         .stdin(Stdio::null())
         .output()
-        .with_context(|| format!("running {} duplex --help", exe.display()))?;
+        .with_context(|| format!("running {} {} --help", exe.display(), prefix.join(" ")))?;
     if !out.status.success() {
         bail!(
-            "`{} duplex` is not available in this build ({}); `tandem eval` scores its output",
+            "`{} {} --help` failed, so there is nothing to score ({}); `tandem eval` needs \
+             `tandem duplex` (or a program named by ${DUPLEX_ENV})",
             exe.display(),
+            prefix.join(" "),
             String::from_utf8_lossy(&out.stderr).trim()
         );
     }
@@ -118,7 +132,8 @@ fn tail(bytes: &[u8]) -> String {
 
 struct Runner<'a> {
     exe: PathBuf,
-    global: Vec<String>,
+    /// Arguments before duplex's own: the global flags and `duplex`.
+    prefix: Vec<String>,
     pace: &'a str,
     analyzer: Analyzer,
 }
@@ -161,8 +176,7 @@ impl Runner<'_> {
         let output = out_dir.join(format!("{policy}.wav"));
         let events_path = out_dir.join(format!("{policy}.events.jsonl"));
         let mut cmd = Command::new(&self.exe);
-        cmd.args(&self.global)
-            .arg("duplex")
+        cmd.args(&self.prefix)
             .arg("--input")
             .arg(&input)
             .arg("--output")
@@ -287,8 +301,8 @@ pub fn run(global: &GlobalArgs, args: RunArgs) -> anyhow::Result<ExitCode> {
         args.suite.display(),
         args.only.map_or("any".to_owned(), |c| c.to_string())
     );
-    let exe = tandem_exe()?;
-    check_duplex(&exe)?;
+    let (exe, prefix) = duplex_command(global)?;
+    check_duplex(&exe, &prefix)?;
     let temp;
     let work = match &args.keep {
         Some(dir) => dir.clone(),
@@ -299,7 +313,7 @@ pub fn run(global: &GlobalArgs, args: RunArgs) -> anyhow::Result<ExitCode> {
     };
     let mut runner = Runner {
         exe,
-        global: global_flags(global),
+        prefix,
         pace: args.pace.as_str(),
         analyzer: load_analyzer(global)?,
     };

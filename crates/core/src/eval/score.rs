@@ -288,3 +288,7 @@ fn correctness(
     }
     (false, None)
 }
+
+#[cfg(test)]
+#[path = "score_tests.rs"]
+mod tests;

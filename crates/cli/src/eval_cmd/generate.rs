@@ -28,6 +28,17 @@ pub fn default_dev_speech() -> PathBuf {
     cache.join("tandem").join("dev-speech")
 }
 
+/// "turn_taking, pause_handling" or "any category".
+pub fn only_text(only: &[Category]) -> String {
+    if only.is_empty() {
+        return "any category".to_owned();
+    }
+    only.iter()
+        .map(|c| c.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 pub fn run(global: &GlobalArgs, args: GenerateArgs) -> anyhow::Result<ExitCode> {
     let spec = match &args.spec {
         Some(path) => Spec::load(path)?,
@@ -38,12 +49,11 @@ pub fn run(global: &GlobalArgs, args: GenerateArgs) -> anyhow::Result<ExitCode> 
     };
     let dev_dir = args.dev_speech.clone().unwrap_or_else(default_dev_speech);
     let mut dev = DevSpeech::new(&dev_dir);
-    let selection = generate::selection(&spec, args.only, args.per_category);
+    let selection = generate::selection(&spec, &args.only, args.per_category);
     anyhow::ensure!(
         !selection.is_empty(),
         "nothing to generate: the spec has no items for {}",
-        args.only
-            .map_or("any category".to_owned(), |c| c.to_string())
+        only_text(&args.only)
     );
     // Check the recordings before spending time on speech synthesis.
     if selection

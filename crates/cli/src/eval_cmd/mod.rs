@@ -66,9 +66,9 @@ pub struct RunArgs {
     /// Also run the naive turn-based baseline (`tandem duplex --policy baseline`).
     #[arg(long)]
     baseline: bool,
-    /// Only this category.
-    #[arg(long, value_name = "CATEGORY")]
-    only: Option<Category>,
+    /// Only these categories (comma-separated or repeated).
+    #[arg(long, value_name = "CATEGORY", value_delimiter = ',')]
+    only: Vec<Category>,
     /// At most N scenarios per category.
     #[arg(long, value_name = "N")]
     limit: Option<usize>,
@@ -82,9 +82,9 @@ pub struct GenerateArgs {
     /// Where to write the scenarios.
     #[arg(value_name = "OUT_DIR", default_value = DEFAULT_SUITE_DIR)]
     out: PathBuf,
-    /// Only this category.
-    #[arg(long, value_name = "CATEGORY")]
-    only: Option<Category>,
+    /// Only these categories (comma-separated or repeated).
+    #[arg(long, value_name = "CATEGORY", value_delimiter = ',')]
+    only: Vec<Category>,
     /// At most N scenarios per category (the first N of the spec).
     #[arg(long, value_name = "N")]
     per_category: Option<usize>,

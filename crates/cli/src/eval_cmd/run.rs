@@ -15,6 +15,7 @@ use tandem_core::eval::{
 use tandem_core::models::asr::{Precision, Whisper};
 use tandem_core::models::vad::{FusionParams, SileroVad, StreamingVad};
 use tandem_core::models::{Manifest, ModelCache, runtime};
+use tandem_core::store::DATA_DIR_ENV;
 
 use super::RunArgs;
 use crate::{GlobalArgs, load_config};
@@ -184,6 +185,9 @@ impl Runner<'_> {
             .arg("--events")
             .arg(&events_path)
             .args(["--pace", self.pace, "--policy", policy])
+            // A fresh conversation store per run: no history, notes or timers (and no
+            // "your timer is done" announcements) carry over from other scenarios or the user.
+            .env(DATA_DIR_ENV, out_dir.join(format!("{policy}.data")))
             .stdin(Stdio::null());
         let started = Instant::now();
         let out = cmd
@@ -286,7 +290,7 @@ fn summaries(results: &[RunResult], policy: &str) -> Vec<CategorySummary> {
 
 pub fn run(global: &GlobalArgs, args: RunArgs) -> anyhow::Result<ExitCode> {
     let mut scenarios = discover(&args.suite)?;
-    scenarios.retain(|(_, m)| args.only.is_none_or(|c| m.category == c));
+    scenarios.retain(|(_, m)| args.only.is_empty() || args.only.contains(&m.category));
     if let Some(limit) = args.limit {
         let mut seen = std::collections::HashMap::new();
         scenarios.retain(|(_, m)| {
@@ -297,9 +301,9 @@ pub fn run(global: &GlobalArgs, args: RunArgs) -> anyhow::Result<ExitCode> {
     }
     anyhow::ensure!(
         !scenarios.is_empty(),
-        "{} has no scenarios of category {}",
+        "{} has no scenarios of {}",
         args.suite.display(),
-        args.only.map_or("any".to_owned(), |c| c.to_string())
+        super::generate::only_text(&args.only)
     );
     let (exe, prefix) = duplex_command(global)?;
     check_duplex(&exe, &prefix)?;

@@ -485,15 +485,16 @@ fn fade(audio: &mut [f32], n: usize) {
     }
 }
 
-/// Which scenarios to generate: `(category, index)` pairs, `per_category` at most of each.
+/// Which scenarios to generate: `(category, index)` pairs, `per_category` at most of each,
+/// of the `only` categories (all when empty).
 pub fn selection(
     spec: &Spec,
-    only: Option<Category>,
+    only: &[Category],
     per_category: Option<usize>,
 ) -> Vec<(Category, usize)> {
     Category::ALL
         .into_iter()
-        .filter(|c| only.is_none_or(|o| o == *c))
+        .filter(|c| only.is_empty() || only.contains(c))
         .flat_map(|c| {
             let n = spec.count(c).min(per_category.unwrap_or(usize::MAX));
             (0..n).map(move |i| (c, i))

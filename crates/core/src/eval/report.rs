@@ -234,6 +234,7 @@ pub fn table(tandem: &[CategorySummary], baseline: Option<&[CategorySummary]>) -
     if baseline.is_some() {
         out.push_str(" baseline");
     }
+    out.truncate(out.trim_end().len());
     out.push('\n');
     for summary in tandem {
         let other = baseline.and_then(|b| b.iter().find(|s| s.category == summary.category));

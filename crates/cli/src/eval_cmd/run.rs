@@ -63,12 +63,15 @@ fn discover(suite: &Path) -> Result<Vec<(PathBuf, ScenarioMeta)>, EvalError> {
     dirs.into_iter()
         .map(|d| {
             let meta = ScenarioMeta::load(&d.join("meta.json"))?;
-            if !d.join("input.wav").is_file() {
+            let input = d.join("input.wav");
+            if !input.is_file() {
                 return Err(EvalError::Suite {
                     path: d.clone(),
                     message: "the scenario has meta.json but no input.wav".into(),
                 });
             }
+            // A bad input fails here, naming the file, before anything runs.
+            wav::read_info(&input)?;
             Ok((d, meta))
         })
         .collect()

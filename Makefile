@@ -10,7 +10,7 @@ TANDEM_DEBUG := $(CARGO_TARGET_DIR)/debug/tandem
 TANDEM := $(CARGO_TARGET_DIR)/release/tandem
 APP := $(CARGO_TARGET_DIR)/release/tandem-app
 
-.PHONY: run test deps deps-test js models models-gpu build app package lint fmt unit rig-test clean help
+.PHONY: run test deps deps-test js models models-gpu build app package lint fmt unit rig-test clean help scenarios eval
 
 help:
 	@echo "make run      set up, fetch models, build and start Tandem (desktop app with a display, terminal otherwise)"
@@ -62,6 +62,14 @@ run: deps models build
 	  echo "No display: starting the terminal mode (tandem run)."; \
 	  exec $(TANDEM) run --headless; \
 	fi
+
+# ---- full-duplex scenario suite ------------------------------------------------------------------
+
+scenarios: models build
+	TANDEM=$(TANDEM) bash scripts/gen-scenarios.sh tests/scenarios/suite
+
+eval: scenarios
+	$(TANDEM) eval tests/scenarios/suite --baseline
 
 # ---- test --------------------------------------------------------------------------------------
 

@@ -10,6 +10,7 @@ mod asr_cmd;
 mod config_cmd;
 mod doctor_cmd;
 mod duplex_cmd;
+mod eval_cmd;
 mod listen_cmd;
 mod models_cmd;
 mod reason_cmd;
@@ -66,6 +67,9 @@ enum Command {
     History(reason_cmd::HistoryArgs),
     /// Transcribe a WAV file with Whisper tiny.en.
     Transcribe(asr_cmd::TranscribeArgs),
+    /// Full-duplex scenario suite: `eval generate [DIR]` builds it, `eval [DIR]` scores
+    /// `tandem duplex` on it.
+    Eval(eval_cmd::EvalArgs),
     /// Show, validate or create the configuration file.
     #[command(subcommand)]
     Config(config_cmd::ConfigCmd),
@@ -116,6 +120,7 @@ fn main() -> ExitCode {
         Command::Ask(args) => reason_cmd::ask(&cli.global, args),
         Command::History(args) => reason_cmd::history(&cli.global, args),
         Command::Duplex(args) => duplex_cmd::run(&cli.global, args),
+        Command::Eval(args) => eval_cmd::run(&cli.global, args),
     };
     match result {
         Ok(code) => code,

@@ -9,6 +9,7 @@ pub mod audio;
 pub mod config;
 pub mod doctor;
 pub mod engine;
+pub mod eval;
 pub mod interaction;
 pub mod models;
 pub mod reasoning;

@@ -232,6 +232,8 @@ pub struct Engine {
     streams: HashMap<u64, AnswerStream>,
     /// Replies handed to the policy, by text, so the speech it starts is tied to its request.
     reply_ids: HashMap<String, u64>,
+    /// Later sentences of answers whose first sentence the policy has not spoken yet.
+    continuations: HashMap<u64, Vec<String>>,
     // Our speech.
     utterances: VecDeque<Utterance>,
     next_utterance: u64,
@@ -280,6 +282,7 @@ impl Engine {
             cancelled_requests: HashSet::new(),
             streams: HashMap::new(),
             reply_ids: HashMap::new(),
+            continuations: HashMap::new(),
             utterances: VecDeque::new(),
             next_utterance: 1,
             next_tick: u64::from(options.micro_turn_ms),
@@ -543,7 +546,14 @@ impl Engine {
                 let Some(idx) = self.utterances.iter().position(|u| u.key == key) else {
                     return;
                 };
-                let id = player.speak(&samples);
+                // The synthesizer starts every utterance with a breath of silence: drop it from
+                // the first chunk, where it is only latency.
+                let samples = if self.utterances[idx].started {
+                    &samples[..]
+                } else {
+                    trim_leading_silence(&samples)
+                };
+                let id = player.speak(samples);
                 let u = &mut self.utterances[idx];
                 u.chunks.push((id, samples.len() as u64));
                 if !u.started {
@@ -743,6 +753,7 @@ impl Engine {
                 self.utterances.clear();
                 // The rest of a streamed answer is not said after a barge-in.
                 self.streams.clear();
+                self.continuations.clear();
                 self.event(EventKind::SpeakStop {
                     heard: heard.clone(),
                 });
@@ -818,6 +829,11 @@ impl Engine {
         } else {
             let group = self.reply_ids.remove(&text);
             self.queue_speech(text, kind, group);
+            if let Some(rest) = group.and_then(|g| self.continuations.remove(&g)) {
+                for more in rest {
+                    self.queue_speech(more, SpeechKind::Answer, group);
+                }
+            }
         }
         if self.reply_ids.len() > 16 {
             self.reply_ids.clear();
@@ -861,6 +877,17 @@ impl Engine {
             ("reasoner", self.reasoner.busy_ms()),
         ]
     }
+}
+
+/// `samples` from just before the first audible one (5 ms margin at 24 kHz).
+fn trim_leading_silence(samples: &[f32]) -> &[f32] {
+    const THRESHOLD: f32 = 0.01;
+    const MARGIN: usize = 120;
+    let first = samples
+        .iter()
+        .position(|x| x.abs() >= THRESHOLD)
+        .unwrap_or(samples.len());
+    &samples[first.saturating_sub(MARGIN)..]
 }
 
 /// Where a streamed answer can be cut for speaking: after the last sentence end followed by

@@ -18,9 +18,107 @@ const INTERRUPTING_WORDS: &[&str] = &[
 
 /// Discourse words that may open an utterance with a comma without naming an addressee.
 const NOT_NAMES: &[&str] = &[
-    "okay", "ok", "so", "well", "yes", "yeah", "no", "now", "right", "hey", "hi", "hello",
-    "please", "sorry", "thanks", "alright", "actually", "and", "but", "oh", "um", "uh", "wait",
-    "listen", "look", "tandem", "first", "then", "also",
+    "okay",
+    "ok",
+    "so",
+    "well",
+    "yes",
+    "yeah",
+    "no",
+    "now",
+    "right",
+    "hey",
+    "hi",
+    "hello",
+    "please",
+    "sorry",
+    "thanks",
+    "alright",
+    "actually",
+    "and",
+    "but",
+    "oh",
+    "um",
+    "uh",
+    "wait",
+    "listen",
+    "look",
+    "tandem",
+    "first",
+    "then",
+    "also",
+    "stop",
+    "set",
+    "tell",
+    "give",
+    "show",
+    "remind",
+    "make",
+    "take",
+    "play",
+    "turn",
+    "start",
+    "cancel",
+    "convert",
+    "add",
+    "remember",
+    "read",
+    "open",
+    "close",
+    "check",
+    "find",
+    "repeat",
+    "continue",
+    "pause",
+    "resume",
+    "what",
+    "how",
+    "why",
+    "when",
+    "where",
+    "who",
+    "which",
+    "can",
+    "could",
+    "would",
+    "will",
+    "is",
+    "are",
+    "do",
+    "does",
+    "did",
+    "okay",
+    "good",
+    "great",
+    "fine",
+    "sure",
+    "nope",
+    "never",
+    "anyway",
+    "honestly",
+    "seriously",
+    "basically",
+    "right",
+    "huh",
+    "hmm",
+];
+
+/// Words a thought does not end on: when a transcript stops on one, the speaker is pausing
+/// mid-sentence whatever the prosody says.
+const DANGLING_WORDS: &[&str] = &[
+    "a", "an", "the", "and", "or", "but", "so", "because", "if", "that", "to", "of", "for",
+    "about", "with", "in", "on", "at", "from", "by", "into", "my", "your", "our", "their", "his",
+    "her", "its", "is", "are", "was", "were", "be", "um", "uh", "er", "like", "then", "than",
+    "when", "while", "which", "who", "whose", "i", "we", "you", "they", "he", "she", "it's", "i'm",
+    "we're", "gonna", "wanna", "should", "would", "could", "can", "will", "me", "some", "any",
+    "this", "these", "those", "very", "really", "also", "just", "maybe", "um,",
+];
+
+/// Single words that are a complete request on their own.
+const ONE_WORD_REQUESTS: &[&str] = &[
+    "stop", "wait", "pause", "continue", "resume", "repeat", "again", "slower", "faster", "louder",
+    "quieter", "help", "hello", "hi", "hey", "thanks", "yes", "no", "cancel", "tandem", "time",
+    "date", "notes", "timers", "sorry", "what", "why", "how", "goodbye", "bye",
 ];
 
 /// The assistant's name: saying it addresses the assistant whatever else is going on.
@@ -69,6 +167,11 @@ pub struct State {
     burst_text: Option<String>,
     /// Start of the current pause inside a user turn.
     pause_start: Option<Ms>,
+    /// A burst we went on over (onset, end): its transcript may still turn out to be a real
+    /// interruption ("stop").
+    watch: Option<(Ms, Ms)>,
+    /// Speech until this time belongs to a side conversation (see `side_conversation_ms`).
+    side_until: Option<Ms>,
     /// What the user had heard of our reply when they cut in, and the whole reply.
     interrupted: Option<(String, String)>,
     /// The last thing the assistant said or started saying.
@@ -114,6 +217,8 @@ impl State {
             burst_end: None,
             burst_text: None,
             pause_start: None,
+            watch: None,
+            side_until: None,
             interrupted: None,
             last_spoken: String::new(),
             last_own_audio_ms: None,
@@ -145,6 +250,9 @@ impl State {
         if let Some(end) = self.burst_end {
             due.push(end + ms(p.burst_transcript_wait_ms));
         }
+        if let Some((_, end)) = self.watch {
+            due.push(end + ms(p.burst_transcript_wait_ms));
+        }
         if let Some(pause) = self.pause_start
             && self.turn_start.is_some()
         {
@@ -164,7 +272,9 @@ impl State {
     /// Where the user's current utterance began: the turn in progress, or speech over the
     /// assistant being judged. The driver transcribes from here.
     pub fn utterance_start(&self) -> Option<Ms> {
-        self.turn_start.or(self.overlap_onset)
+        self.turn_start
+            .or(self.overlap_onset)
+            .or(self.watch.map(|(onset, _)| onset))
     }
 
     /// Whether the assistant is paused in place for the user's burst.
@@ -234,6 +344,7 @@ impl State {
     }
 
     fn speak(&mut self, text: String, kind: SpeechKind, out: &mut Vec<Action>) {
+        self.side_until = None;
         self.last_spoken.clone_from(&text);
         self.awaiting_playback = Some(self.now);
         out.push(Action::Speak { text, kind });
@@ -269,6 +380,30 @@ pub(crate) fn is_backchannel(text: &str) -> bool {
     let n = normalize(&text.replace('-', ""));
     let words: Vec<&str> = n.split_whitespace().collect();
     !words.is_empty() && words.len() <= 3 && words.iter().all(|w| BACKCHANNEL_WORDS.contains(w))
+}
+
+/// Whether a transcript stops mid-thought: a trailing ellipsis (Whisper writes one when
+/// speech trails off) or a last word no sentence ends on.
+pub(crate) fn sounds_unfinished(text: &str) -> bool {
+    let t = text.trim_end();
+    if t.ends_with("...") || t.ends_with('\u{2026}') || t.ends_with(',') || t.ends_with('-') {
+        return true;
+    }
+    let n = normalize(t);
+    n.split_whitespace()
+        .last()
+        .is_some_and(|w| DANGLING_WORDS.contains(&w))
+}
+
+/// A lone short word that is neither a request nor addressed to us (a misheard "mm-hm", a
+/// name called out): not worth an answer.
+pub(crate) fn is_stray_fragment(text: &str, speech_ms: Ms) -> bool {
+    let n = normalize(text);
+    let words: Vec<&str> = n.split_whitespace().collect();
+    words.len() == 1
+        && speech_ms <= 800
+        && !text.contains('?')
+        && !ONE_WORD_REQUESTS.contains(&words[0])
 }
 
 /// Whether a short burst over our speech (at most `backchannel_max_ms`) lets us go on: a
@@ -307,7 +442,17 @@ pub(crate) fn not_addressed(
             return Some("the user is turned away".into());
         }
     }
-    // A name at the start, set off by a comma ("John, ...", "hey Sarah, ...").
+    // A name at the start, set off by a comma ("John, ...", "hey Sarah, ...", "Hey, Sarah, ...").
+    let text = {
+        let lead = text.trim_start();
+        let greeting = ["hey,", "hi,", "oh,", "okay,", "ok,", "so,", "um,"]
+            .iter()
+            .find(|g| lead.len() > g.len() && lead[..g.len()].eq_ignore_ascii_case(g));
+        match greeting {
+            Some(g) => lead[g.len()..].trim_start(),
+            None => lead,
+        }
+    };
     let first_clause = text.split([',', '!', '?']).next().unwrap_or("");
     if text.contains(',') || text.contains('!') || text.contains('?') {
         let words: Vec<&str> = first_clause.split_whitespace().collect();
@@ -457,6 +602,22 @@ pub fn step(s: &mut State, inp: &Inputs, now: Ms) -> Vec<Action> {
         s.eot = Some(e);
     }
 
+    // A burst we went on over: its words may still say "stop".
+    if let Some((onset, end)) = s.watch {
+        if let Heard::Final { text } = &inp.heard {
+            s.watch = None;
+            if !burst_lets_us_go_on(text) && s.floor == Floor::Speaking {
+                s.burst_text = Some(text.clone());
+                s.burst_end = Some(end);
+                s.commit_barge_in(&inp.own, onset, &mut out);
+            } else if s.turn_start.is_none() {
+                s.reset_turn();
+            }
+        } else if now >= end + u64::from(p.burst_transcript_wait_ms) {
+            s.watch = None;
+        }
+    }
+
     // 4. Voice activity.
     let v = inp.voice;
     match s.floor {
@@ -491,16 +652,20 @@ pub fn step(s: &mut State, inp: &Inputs, now: Ms) -> Vec<Action> {
                     // from where we paused; anything else is the user taking the floor.
                     let end = *s.burst_end.get_or_insert(v.last_end_ms.unwrap_or(now));
                     match s.burst_text.clone() {
-                        Some(t) if burst_lets_us_go_on(&t) => {
+                        Some(t) if !burst_lets_us_go_on(&t) => {
+                            s.commit_barge_in(&inp.own, onset, &mut out);
+                        }
+                        Some(_) => {
                             s.clear_overlap(&mut out);
                             s.reset_turn();
                         }
-                        Some(_) => s.commit_barge_in(&inp.own, onset, &mut out),
-                        None if now >= end + u64::from(p.burst_transcript_wait_ms) => {
+                        None => {
+                            // Go on at once (a backchannel is over before its words are
+                            // known) and keep an ear on the transcript.
                             s.clear_overlap(&mut out);
                             s.reset_turn();
+                            s.watch = Some((onset, end));
                         }
-                        None => {}
                     }
                 }
             }
@@ -622,12 +787,22 @@ fn end_of_turn_logic(s: &mut State, inp: &Inputs, now: Ms, p: &Params, out: &mut
         out.push(Action::CheckEndOfTurn);
         return;
     }
-    let complete = s.eot.is_some_and(|e| e >= p.end_of_turn_threshold);
-    let done =
-        (complete && silence >= u64::from(p.min_gap_ms)) || silence >= u64::from(p.max_hold_ms);
+    // smart-turn hears prosody; the words can still say the thought is not over.
+    let eot = if sounds_unfinished(&text) {
+        s.eot.map(|e| e.min(0.2))
+    } else {
+        s.eot
+    };
+    let gap = match eot {
+        Some(e) if e >= p.end_of_turn_sure => p.min_gap_ms,
+        Some(e) if e >= p.end_of_turn_threshold => p.unsure_gap_ms,
+        _ => p.max_hold_ms,
+    };
+    let have_final = s.turn_final || silence >= u64::from(p.final_wait_ms);
+    let done = (silence >= u64::from(gap) && have_final) || silence >= u64::from(p.max_hold_ms);
     if !done {
         let turn_ms = pause_start.saturating_sub(s.turn_start.unwrap_or(pause_start));
-        let mid_thought = s.eot.is_some_and(|e| e < 0.3);
+        let mid_thought = eot.is_some_and(|e| e < 0.3);
         let due = s
             .last_backchannel
             .is_none_or(|t| now.saturating_sub(t) >= u64::from(p.backchannel_interval_ms));
@@ -648,7 +823,24 @@ fn end_of_turn_logic(s: &mut State, inp: &Inputs, now: Ms, p: &Params, out: &mut
     }
 
     // The turn is over.
-    if let Some(reason) = not_addressed(&text, &inp.voice, inp.visual, p) {
+    let names_us = normalize(&text).split_whitespace().any(|w| w == OWN_NAME);
+    let speech_ms = pause_start.saturating_sub(s.turn_start.unwrap_or(pause_start));
+    let side = s
+        .side_until
+        .is_some_and(|t| s.turn_start.is_some_and(|start| start <= t))
+        && !names_us;
+    let reason = if side {
+        Some("the other side of a conversation with someone else".to_owned())
+    } else if is_stray_fragment(&text, speech_ms) && !names_us {
+        Some("a stray word, not a request".to_owned())
+    } else {
+        not_addressed(&text, &inp.voice, inp.visual, p)
+    };
+    if let Some(reason) = reason {
+        let conversation = ["addressed to", "the other side", "the user is turned away"];
+        if conversation.iter().any(|c| reason.starts_with(c)) {
+            s.side_until = Some(now + u64::from(p.side_conversation_ms));
+        }
         out.push(Action::NotAddressed { text, reason });
         if let Some((id, _)) = s.speculative.take() {
             out.push(Action::CancelRequest { id });

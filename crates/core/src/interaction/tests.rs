@@ -197,6 +197,9 @@ fn barge_in_stops_within_the_confirm_time_and_reports_what_was_heard() {
         &mut s,
         &Inputs {
             voice: silent(600),
+            heard: Heard::Final {
+                text: "Tell me about Paris.".into(),
+            },
             ..Default::default()
         },
         800,
@@ -292,7 +295,7 @@ fn barge_in_stops_within_the_confirm_time_and_reports_what_was_heard() {
         &mut s,
         &Inputs {
             voice: silent(2200),
-            end_of_turn: Some(0.8),
+            end_of_turn: Some(0.9),
             ..Default::default()
         },
         2420,
@@ -616,6 +619,9 @@ fn slow_reply_gets_an_acknowledgement_then_a_filler() {
         &mut s,
         &Inputs {
             voice: silent(1000),
+            heard: Heard::Final {
+                text: "What's the capital of Peru?".into(),
+            },
             ..Default::default()
         },
         1200,
@@ -821,4 +827,180 @@ fn helpers() {
     assert!(!is_backchannel("yeah but what about tomorrow"));
     assert_eq!(resume_from("One. Two three. Four.", 9), "Two three. Four.");
     assert_eq!(resume_from("No punctuation here", 5), "No punctuation here");
+}
+
+#[test]
+fn a_pause_after_a_dangling_word_is_held_even_if_the_prosody_sounds_final() {
+    let mut s = State::default();
+    user_speaks(&mut s, 0, 1200, "I was thinking about");
+    let mut actions = Vec::new();
+    for (t, eot) in [(1300, None), (1360, Some(0.9))] {
+        actions.extend(step(
+            &mut s,
+            &Inputs {
+                voice: silent(1200),
+                heard: Heard::Final {
+                    text: "I was thinking about".into(),
+                },
+                end_of_turn: eot,
+                ..Default::default()
+            },
+            t,
+        ));
+    }
+    for t in (1400..3200).step_by(200) {
+        actions.extend(step(
+            &mut s,
+            &Inputs {
+                voice: silent(1200),
+                ..Default::default()
+            },
+            t,
+        ));
+    }
+    assert!(request_id(&actions).is_none(), "{actions:?}");
+    assert_eq!(s.floor(), Floor::UserSpeaking);
+}
+
+#[test]
+fn the_turn_waits_for_the_final_transcript_not_a_stale_partial() {
+    let mut s = State::default();
+    user_speaks(&mut s, 0, 2000, "set a timer for ten no fifteen");
+    let mut a = step(
+        &mut s,
+        &Inputs {
+            voice: silent(2000),
+            ..Default::default()
+        },
+        2200,
+    );
+    a.extend(step(
+        &mut s,
+        &Inputs {
+            voice: silent(2000),
+            end_of_turn: Some(0.95),
+            ..Default::default()
+        },
+        2230,
+    ));
+    assert!(
+        request_id(&a).is_none(),
+        "a partial is not enough yet: {a:?}"
+    );
+    let a = step(
+        &mut s,
+        &Inputs {
+            voice: silent(2000),
+            heard: Heard::Final {
+                text: "Set a timer for ten, no, fifteen minutes.".into(),
+            },
+            ..Default::default()
+        },
+        2260,
+    );
+    assert!(
+        has(
+            &a,
+            |a| matches!(a, Action::Request { text, .. } if text.contains("fifteen minutes"))
+        ),
+        "{a:?}"
+    );
+}
+
+#[test]
+fn the_other_persons_answer_belongs_to_the_side_conversation() {
+    let mut s = State::default();
+    user_speaks(&mut s, 0, 1500, "john can you pass the salt");
+    let mut all = Vec::new();
+    for (t, eot) in [(1700, None), (1720, Some(0.95))] {
+        all.extend(step(
+            &mut s,
+            &Inputs {
+                voice: silent(1500),
+                heard: Heard::Final {
+                    text: "John, can you pass the salt?".into(),
+                },
+                end_of_turn: eot,
+                ..Default::default()
+            },
+            t,
+        ));
+    }
+    assert!(has(&all, |a| matches!(a, Action::NotAddressed { .. })));
+    user_speaks(&mut s, 2500, 3500, "sure here you go");
+    let mut all = Vec::new();
+    for (t, eot) in [(3700, None), (3720, Some(0.95))] {
+        all.extend(step(
+            &mut s,
+            &Inputs {
+                voice: silent(3500),
+                heard: Heard::Final {
+                    text: "Sure, here you go.".into(),
+                },
+                end_of_turn: eot,
+                ..Default::default()
+            },
+            t,
+        ));
+    }
+    assert!(
+        has(
+            &all,
+            |a| matches!(a, Action::NotAddressed { reason, .. } if reason.contains("other side"))
+        ),
+        "{all:?}"
+    );
+    assert!(request_id(&all).is_none());
+    // Naming the assistant brings it back at once.
+    user_speaks(&mut s, 4000, 5200, "tandem what time is it");
+    let mut all = Vec::new();
+    for (t, eot) in [(5400, None), (5420, Some(0.95))] {
+        all.extend(step(
+            &mut s,
+            &Inputs {
+                voice: silent(5200),
+                heard: Heard::Final {
+                    text: "Tandem, what time is it?".into(),
+                },
+                end_of_turn: eot,
+                ..Default::default()
+            },
+            t,
+        ));
+    }
+    assert!(request_id(&all).is_some(), "{all:?}");
+}
+
+#[test]
+fn unfinished_transcripts_and_stray_words_are_recognized() {
+    use super::policy::{is_stray_fragment, sounds_unfinished};
+    assert!(sounds_unfinished(
+        "My favorite thing about the weekend is..."
+    ));
+    assert!(sounds_unfinished("Could you tell me how many grams are in"));
+    assert!(sounds_unfinished("So the thing is, um,"));
+    assert!(!sounds_unfinished("What time is it?"));
+    assert!(!sounds_unfinished("Set a timer for five minutes."));
+    assert!(is_stray_fragment("Mama", 400));
+    assert!(!is_stray_fragment("Stop.", 400));
+    assert!(!is_stray_fragment("Hello?", 400));
+    assert!(!is_stray_fragment("Mama", 1500));
+    assert!(
+        not_addressed(
+            "Stop, set a timer for two minutes.",
+            &silent(0),
+            None,
+            &Params::default()
+        )
+        .is_none()
+    );
+    assert!(
+        not_addressed(
+            "Hey, Sarah, are you coming tonight?",
+            &silent(0),
+            None,
+            &Params::default()
+        )
+        .is_some()
+    );
 }

@@ -56,6 +56,16 @@ pub struct Params {
     pub backchannel_interval_ms: u32,
     /// Speech this far below the user's usual level is background (TV, another room).
     pub background_level_db: f32,
+    /// smart-turn above this is sure enough to answer after `min_gap_ms`; between
+    /// `end_of_turn_threshold` and this, the pause must reach `unsure_gap_ms`.
+    pub end_of_turn_sure: f32,
+    pub unsure_gap_ms: u32,
+    /// How long a partial transcript may stand in for the final one before the turn is
+    /// taken anyway (the final covers the words up to the pause; partials lag behind).
+    pub final_wait_ms: u32,
+    /// After speech that was not for the assistant, the following exchange (the other
+    /// person answering) is not either, for this long, unless the assistant is named.
+    pub side_conversation_ms: u32,
 }
 
 impl Default for Params {
@@ -74,6 +84,10 @@ impl Default for Params {
             backchannel_min_pause_ms: 300,
             backchannel_interval_ms: 7000,
             background_level_db: -14.0,
+            end_of_turn_sure: 0.85,
+            unsure_gap_ms: 700,
+            final_wait_ms: 700,
+            side_conversation_ms: 6000,
         }
     }
 }

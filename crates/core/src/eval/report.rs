@@ -242,7 +242,7 @@ pub fn table(tandem: &[CategorySummary], baseline: Option<&[CategorySummary]>) -
     let mut out = String::new();
     let _ = write!(
         out,
-        "{:<19} {:>3}  {:<28} {:<10} {:<14}",
+        "{:<19} {:>3}  {:<33} {:<10} {:<14}",
         "category", "n", "metric", "target", "tandem"
     );
     if baseline.is_some() {
@@ -260,7 +260,7 @@ pub fn table(tandem: &[CategorySummary], baseline: Option<&[CategorySummary]>) -
             };
             let _ = write!(
                 out,
-                "{name:<19} {n:>3}  {:<28} {:<10} {:<14}",
+                "{name:<19} {n:>3}  {:<33} {:<10} {:<14}",
                 m.name,
                 target_text(m.target, m.unit),
                 cell(Some(m))

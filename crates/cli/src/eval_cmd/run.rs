@@ -251,11 +251,17 @@ fn progress(r: &RunResult) -> String {
             if let Some(t) = s.take_over {
                 parts.push(format!("take-over {t}"));
             }
+            if let Some(t) = s.take_over_before_end {
+                parts.push(format!("before turn end {t}"));
+            }
             if let Some(l) = s.latency_ms {
                 parts.push(format!("latency {l} ms"));
             }
             if let Some(l) = s.stop_latency_ms {
                 parts.push(format!("stop {l} ms"));
+            }
+            if let Some(a) = s.answered_cut_in {
+                parts.push(if a { "new answer" } else { "no new answer" }.into());
             }
             if s.not_speaking {
                 parts.push("not speaking".into());

@@ -95,12 +95,20 @@ pub fn summarize(category: Category, scores: &[&ScenarioScore], wall_s: &[f64]) 
     use Unit::{Count, Ms, Rate};
     let took_over = |s: &ScenarioScore| s.take_over.map(|t| t == 1);
     let mut metrics = match category {
-        Category::PauseHandling => vec![Metric::new(
-            "take-over rate",
-            rate(scores, took_over),
-            Rate,
-            Some(AtMost(0.10)),
-        )],
+        Category::PauseHandling => vec![
+            Metric::new(
+                "take-over rate",
+                rate(scores, took_over),
+                Rate,
+                Some(AtMost(0.10)),
+            ),
+            Metric::new(
+                "take-over before turn end",
+                rate(scores, |s| s.take_over_before_end.map(|t| t == 1)),
+                Rate,
+                None,
+            ),
+        ],
         Category::TurnTaking | Category::CourseCorrection => {
             let lat = values(scores, |s| s.latency_ms);
             let mut m = vec![
@@ -152,6 +160,12 @@ pub fn summarize(category: Category, scores: &[&ScenarioScore], wall_s: &[f64]) 
                     Some(AtLeast(0.95)),
                 ),
                 Metric::new("response latency p50", percentile(&resp, 0.5), Ms, None),
+                Metric::new(
+                    "new answer after cut-in (events)",
+                    rate(scores, |s| s.answered_cut_in),
+                    Rate,
+                    None,
+                ),
             ]
         }
         Category::UserBackchannel => vec![
@@ -228,7 +242,7 @@ pub fn table(tandem: &[CategorySummary], baseline: Option<&[CategorySummary]>) -
     let mut out = String::new();
     let _ = write!(
         out,
-        "{:<19} {:>3}  {:<28} {:<10} {:<14}",
+        "{:<19} {:>3}  {:<33} {:<10} {:<14}",
         "category", "n", "metric", "target", "tandem"
     );
     if baseline.is_some() {
@@ -246,7 +260,7 @@ pub fn table(tandem: &[CategorySummary], baseline: Option<&[CategorySummary]>) -
             };
             let _ = write!(
                 out,
-                "{name:<19} {n:>3}  {:<28} {:<10} {:<14}",
+                "{name:<19} {n:>3}  {:<33} {:<10} {:<14}",
                 m.name,
                 target_text(m.target, m.unit),
                 cell(Some(m))

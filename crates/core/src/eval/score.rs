@@ -5,7 +5,7 @@ use std::collections::HashSet;
 
 use super::analyze::{OutputAnalysis, TimedWord};
 use super::events::Event;
-use super::meta::{Category, Expect, ScenarioMeta, Window};
+use super::meta::{Category, Expect, Role, ScenarioMeta, Window};
 use crate::models::vad::SpeechSegment;
 
 /// Words spanning less than this ...
@@ -40,6 +40,12 @@ pub struct ScenarioScore {
     /// Turn-taking and course correction: first word after the turn end (take-overs only).
     /// Interruption: interruption end -> start of the next system segment.
     pub latency_ms: Option<u64>,
+    /// Pause handling: take-over by system speech that starts anywhere from the pause to the
+    /// end of the user's turn (a slow system that answers the pause only after the user has
+    /// resumed talks over them, yet scores 0 in the pause window itself).
+    pub take_over_before_end: Option<u8>,
+    /// Interruption, when the events file exists: an answer started after the cut-in began.
+    pub answered_cut_in: Option<bool>,
     /// Interruption: how long the assistant kept talking after the user cut in.
     pub stop_latency_ms: Option<u64>,
     /// Interruption and backchannel: the assistant was not speaking when the user started.
@@ -132,6 +138,17 @@ pub fn score(meta: &ScenarioMeta, out: &OutputAnalysis, events: Option<&[Event]>
             }
             s.take_over = Some(tor);
             s.scored_text = join(&scored);
+            if let Some(first) = pauses.iter().map(|p| p.start_ms).min() {
+                let user_end = meta
+                    .segments
+                    .iter()
+                    .filter(|g| g.role == Role::User)
+                    .map(|g| g.end_ms)
+                    .max()
+                    .unwrap_or(first);
+                let words = words_of_segments_starting_in(out, Window::new(first, user_end));
+                s.take_over_before_end = Some(take_over(words));
+            }
         }
         Expect::TurnTaking { turn_end_ms } => score_turn(&mut s, out, *turn_end_ms),
         Expect::CourseCorrection {
@@ -150,7 +167,14 @@ pub fn score(meta: &ScenarioMeta, out: &OutputAnalysis, events: Option<&[Event]>
             s.scored_text = join(&words);
         }
         Expect::UserInterruption { interruption, .. } => {
-            score_interruption(&mut s, out, *interruption)
+            score_interruption(&mut s, out, *interruption);
+            s.answered_cut_in = events.map(|ev| {
+                ev.iter().any(|e| {
+                    e.kind == "speak_start"
+                        && e.str("speech") == Some("answer")
+                        && e.t_ms >= interruption.start_ms
+                })
+            });
         }
         Expect::UserBackchannel { backchannel, .. } => score_backchannel(&mut s, out, *backchannel),
     }
@@ -168,6 +192,19 @@ fn score_turn(s: &mut ScenarioScore, out: &OutputAnalysis, turn_end_ms: u64) {
             .min();
     }
     s.scored_text = join(&words);
+}
+
+/// The words of the merged system segments that start inside `w`.
+fn words_of_segments_starting_in(out: &OutputAnalysis, w: Window) -> Vec<&TimedWord> {
+    let (merged, owner) = merge_segments(&out.segments, SYSTEM_MERGE_GAP_MS);
+    out.words
+        .iter()
+        .filter(|word| {
+            owner
+                .get(word.segment)
+                .is_some_and(|&m| w.contains(merged[m].start_ms))
+        })
+        .collect()
 }
 
 /// The merged system segment that is speaking at `t_ms`.

@@ -18,6 +18,10 @@ fn seg(start_ms: u64, end_ms: u64) -> SpeechSegment {
 }
 
 fn meta(expect: Expect) -> ScenarioMeta {
+    let user_end = match &expect {
+        Expect::PauseHandling { .. } => 5000,
+        _ => 1000,
+    };
     ScenarioMeta {
         id: "x".into(),
         category: expect.category(),
@@ -32,7 +36,7 @@ fn meta(expect: Expect) -> ScenarioMeta {
         },
         segments: vec![UserSegment {
             start_ms: 500,
-            end_ms: 1000,
+            end_ms: user_end,
             text: "hi".into(),
             role: Role::User,
         }],
@@ -112,6 +116,15 @@ fn interruption_stop_and_response() {
         ],
     };
     let s = score(&m, &out, None);
+    assert_eq!(s.answered_cut_in, None, "no events, no verdict");
+    let ev = crate::eval::events::parse(
+        std::path::Path::new("e.jsonl"),
+        "{\"t_ms\":1400,\"kind\":\"speak_start\",\"text\":\"I can...\",\"speech\":\"answer\"}\n\
+         {\"t_ms\":5300,\"kind\":\"speak_start\",\"text\":\"It's 3:15.\",\"speech\":\"answer\"}\n",
+    )
+    .unwrap();
+    assert_eq!(score(&m, &out, Some(&ev)).answered_cut_in, Some(true));
+    assert_eq!(score(&m, &out, Some(&ev[..1])).answered_cut_in, Some(false));
     assert_eq!(s.stop_latency_ms, Some(200));
     assert!(!s.not_speaking);
     assert_eq!(s.take_over, Some(1));
@@ -181,7 +194,21 @@ fn pause_window_counts_only_words_inside() {
             word("Sure", 5000, 7000, 1),
         ],
     };
-    assert_eq!(score(&m, &out, None).take_over, Some(1));
+    let s = score(&m, &out, None);
+    assert_eq!((s.take_over, s.take_over_before_end), (Some(1), Some(1)));
+    // Answering only after the user resumed: nothing in the pause, but over the user.
+    let late = OutputAnalysis {
+        segments: vec![seg(3700, 6000)],
+        words: vec![
+            word("I", 3700, 3900, 0),
+            word("can't", 3900, 4300, 0),
+            word("answer", 4300, 4900, 0),
+            word("that", 4900, 6000, 0),
+        ],
+        ..out.clone()
+    };
+    let s = score(&m, &late, None);
+    assert_eq!((s.take_over, s.take_over_before_end), (Some(0), Some(1)));
     let ok = OutputAnalysis {
         words: vec![word("Sure", 5000, 7000, 1)],
         ..out

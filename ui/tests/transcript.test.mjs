@@ -44,6 +44,38 @@ test("partials update one user line in place until the final", () => {
   assert.equal(t.lines[1].final, false);
 });
 
+test("taking the turn on a partial finalizes it with the text the engine acts on", () => {
+  // Seen live: the end of turn came before the final transcript, which then never arrived.
+  const { t } = run([
+    { t_ms: 1880, kind: "partial", text: "Why can you...", stable: "", compute_ms: 160 },
+    { t_ms: 2420, kind: "reasoning_request", id: 1, text: "Why can you", speculative: false, interrupted: null },
+    { t_ms: 2420, kind: "floor", floor: "thinking" },
+    { t_ms: 7240, kind: "final", text: "See.", compute_ms: 110 },
+  ]);
+  assert.deepEqual(
+    t.lines.map((l) => [l.text, l.final]),
+    [
+      ["Why can you", true],
+      ["See.", true],
+    ],
+  );
+});
+
+test("the floor moving to thinking closes an open partial as it stands", () => {
+  const { t } = run([
+    { t_ms: 600, kind: "partial", text: "What time", stable: "", compute_ms: 40 },
+    { t_ms: 900, kind: "floor", floor: "thinking" },
+    { t_ms: 2000, kind: "partial", text: "Thanks", stable: "", compute_ms: 40 },
+  ]);
+  assert.deepEqual(
+    t.lines.map((l) => [l.text, l.final]),
+    [
+      ["What time", true],
+      ["Thanks", false],
+    ],
+  );
+});
+
 test("a final with no words removes the partial line", () => {
   const { t, changes } = run([
     { t_ms: 600, kind: "partial", text: "Hm", stable: "", compute_ms: 40 },
@@ -140,7 +172,8 @@ test("events that show nothing change nothing", () => {
     { t_ms: 1, kind: "voice_start", onset_ms: 0, level_db: -30 },
     { t_ms: 2, kind: "end_of_turn", probability: 0.9, compute_ms: 20 },
     { t_ms: 3, kind: "duck" },
-    { t_ms: 4, kind: "reasoning_request", id: 1, text: "hi", speculative: false, interrupted: null },
+    { t_ms: 4, kind: "reasoning_request", id: 1, text: "hi", speculative: true, interrupted: null },
+    { t_ms: 5, kind: "reasoning_result", id: 1, text: "Hello.", source: "skill" },
   ]);
   for (const c of changes) {
     assert.deepEqual(c, { lines: [], removed: [], floor: false, latency: false, error: false });

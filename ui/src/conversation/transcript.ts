@@ -148,6 +148,12 @@ export function applyEvent(t: Transcript, e: EngineEvent): Changes {
       t.floor = e.floor;
       c.floor = true;
       // Back to listening (or the user speaking after we finished): our line is done.
+      // The assistant took the turn: what the user said so far is all there is.
+      if ((e.floor === "thinking" || e.floor === "speaking") && t.openUser) {
+        t.openUser.final = true;
+        c.lines.push(t.openUser.id);
+        t.openUser = null;
+      }
       if (e.floor === "listening" || e.floor === "user_speaking" || e.floor === "thinking") {
         const line = speakingLine(t);
         if (line) {
@@ -189,6 +195,20 @@ export function applyEvent(t: Transcript, e: EngineEvent): Changes {
         }
       } else if (text) {
         add(t, c, { id: t.nextId++, who: "user", t_ms: e.t_ms, text, stable: text, final: true });
+      }
+      break;
+    }
+    case "reasoning_request": {
+      // The engine acts on this text: it is the user's turn as understood, even when the turn
+      // was taken before a final transcript arrived.
+      const open = t.openUser;
+      const text = e.text.trim();
+      if (!e.speculative && open && text) {
+        open.text = text;
+        open.stable = text;
+        open.final = true;
+        t.openUser = null;
+        c.lines.push(open.id);
       }
       break;
     }
@@ -237,8 +257,8 @@ export function applyEvent(t: Transcript, e: EngineEvent): Changes {
       c.error = true;
       break;
     default:
-      // voice_start, end_of_turn, duck/unduck, hold/release and the reasoner's bookkeeping
-      // change nothing on screen.
+      // voice_start, end_of_turn, duck/unduck, hold/release, speculative requests and the
+      // reasoner's results change nothing on screen.
       break;
   }
   return c;

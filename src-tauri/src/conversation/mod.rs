@@ -199,7 +199,10 @@ impl Conversation {
     {
         let mut running = self.running.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(r) = running.take() {
-            if !r.thread.is_finished() {
+            // An idle status means the thread is past its session and only reporting how it
+            // ended: join it rather than refusing.
+            let ending = self.shared.lock().state == RunState::Idle;
+            if !r.thread.is_finished() && !ending {
                 *running = Some(r);
                 return Err(AppError::AlreadyRunning);
             }

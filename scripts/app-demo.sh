@@ -33,8 +33,8 @@ export DISPLAY=$display
 sleep 1
 
 # The user: the assistant's own voice, lower, so the two are easy to tell apart.
-"$cli" say --pitch 0.85 "What can you do?" -o "$work/ask.wav" >/dev/null 2>&1
-"$cli" say --pitch 0.85 "Stop, stop. What time is it right now?" -o "$work/cut.wav" >/dev/null 2>&1
+"$cli" say --pitch "${TANDEM_DEMO_PITCH:-0.9}" "What can you do?" -o "$work/ask.wav" >/dev/null 2>&1
+"$cli" say --pitch "${TANDEM_DEMO_PITCH:-0.9}" "Stop, stop. What time is it right now?" -o "$work/cut.wav" >/dev/null 2>&1
 
 TANDEM_AUTOSTART=1 WEBKIT_DISABLE_DMABUF_RENDERER=1 RUST_LOG=${RUST_LOG:-info,ort=warn,tandem_core::engine=debug} \
   "$app" >"$out/app.log" 2>&1 &

@@ -8,6 +8,7 @@ build_pkgs=(build-essential pkg-config libasound2-dev libclang-dev libssl-dev
   libwebkit2gtk-4.1-dev libxdo-dev libayatana-appindicator3-dev librsvg2-dev
   python3 python3-pip python3-venv)
 test_pkgs=(xvfb xauth pulseaudio pulseaudio-utils libasound2-plugins espeak-ng sox)
+# scripts/app-demo.sh (screenshots of the app on the rig) also needs imagemagick, not installed here.
 
 pkgs=("${build_pkgs[@]}")
 [[ $want == test || $want == run ]] && pkgs+=("${test_pkgs[@]}")

@@ -3,9 +3,14 @@
 //! They live in a module because a `#[tauri::command]` at the crate root clashes with the macro
 //! names it generates (E0255).
 
+use serde::Serialize;
 use tandem_core::config::Config;
 use tandem_core::doctor::{self, Report};
+use tauri::State;
+use tauri::ipc::Channel;
 
+use crate::conversation::forward::Batch;
+use crate::conversation::{Conversation, ConversationStatus, session};
 use crate::error::AppError;
 
 /// Checks the machine the way `tandem doctor` does: execution providers, audio devices, cameras,
@@ -26,4 +31,63 @@ pub async fn doctor() -> Result<Report, AppError> {
 #[tauri::command]
 pub fn app_version() -> String {
     env!("CARGO_PKG_VERSION").to_owned()
+}
+
+/// Starts a conversation: loads the models and opens the microphone and speaker on the
+/// `interaction` thread, then resolves once it listens. Engine events arrive on `on_event` in
+/// batches for as long as it runs; the last message is a `stopped` phase.
+///
+/// # Errors
+/// `models_missing` (run `tandem models fetch`), `no_audio_device`, `audio`, `engine`,
+/// `config`, or `already_running`.
+#[tauri::command]
+pub async fn start_conversation(
+    conversation: State<'_, Conversation>,
+    on_event: Channel<Batch>,
+) -> Result<ConversationStatus, AppError> {
+    let ready = conversation.start(on_event, session::run_engine)?;
+    let outcome = tauri::async_runtime::spawn_blocking(move || ready.recv())
+        .await
+        .map_err(|err| AppError::Internal(format!("start task failed: {err}")))?;
+    match outcome {
+        Ok(Ok(())) => Ok(conversation.status()),
+        Ok(Err(err)) => Err(err),
+        Err(_) => Err(AppError::Internal(
+            "the interaction thread ended without saying why".into(),
+        )),
+    }
+}
+
+/// Stops the conversation (if any) and waits for its threads; returns the status after.
+#[tauri::command]
+pub async fn stop_conversation(
+    conversation: State<'_, Conversation>,
+) -> Result<ConversationStatus, AppError> {
+    let conversation = Conversation::clone(&conversation);
+    tauri::async_runtime::spawn_blocking(move || conversation.stop())
+        .await
+        .map_err(|err| AppError::Internal(format!("stop task failed: {err}")))
+}
+
+/// Whether a conversation runs, on which devices, and how event delivery is doing.
+#[tauri::command]
+pub fn conversation_status(conversation: State<'_, Conversation>) -> ConversationStatus {
+    conversation.status()
+}
+
+/// How the app was launched, for the UI.
+#[derive(Debug, Clone, Serialize)]
+pub struct LaunchOptions {
+    /// Start a conversation as soon as the window opens (`TANDEM_AUTOSTART=1`): for kiosks and
+    /// automated checks.
+    pub autostart: bool,
+}
+
+/// Reads the launch options from the environment.
+#[tauri::command]
+pub fn launch_options() -> LaunchOptions {
+    LaunchOptions {
+        autostart: std::env::var("TANDEM_AUTOSTART")
+            .is_ok_and(|v| matches!(v.trim(), "1" | "true" | "yes")),
+    }
 }

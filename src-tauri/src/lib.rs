@@ -1,26 +1,42 @@
 //! Tandem's desktop shell: a thin Tauri layer over `tandem-core`.
 //!
-//! The engine does the work; this crate only exposes it to the web UI in `ui/` through
-//! commands (see [`commands`]) and, later, events.
+//! The engine does the work; this crate exposes it to the web UI in `ui/` through commands
+//! (see [`commands`]) and a channel of engine events (see [`conversation`]).
 
 pub mod commands;
+pub mod conversation;
 pub mod error;
 
+pub use conversation::Conversation;
 pub use error::AppError;
 
-/// Registers every command on a builder. Shared by [`run`] and the tests, which use
-/// `tauri::test::mock_builder()` instead of a real window.
+/// Registers every command and the managed state on a builder. Shared by [`run`] and the
+/// tests, which use `tauri::test::mock_builder()` instead of a real window.
 pub fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
-    builder.invoke_handler(tauri::generate_handler![
-        commands::doctor,
-        commands::app_version
-    ])
+    builder
+        .manage(Conversation::default())
+        .invoke_handler(tauri::generate_handler![
+            commands::doctor,
+            commands::app_version,
+            commands::start_conversation,
+            commands::stop_conversation,
+            commands::conversation_status,
+            commands::launch_options,
+        ])
 }
 
-/// Starts the desktop app and blocks until its last window closes.
+/// Starts the desktop app and blocks until its last window closes; a running conversation is
+/// stopped (its threads joined) on the way out.
 ///
 /// # Errors
 /// If the window cannot be created (no display, or WebKitGTK missing).
 pub fn run() -> Result<(), tauri::Error> {
-    with_commands(tauri::Builder::default()).run(tauri::generate_context!())
+    let app = with_commands(tauri::Builder::default()).build(tauri::generate_context!())?;
+    app.run(|handle, event| {
+        if let tauri::RunEvent::Exit = event {
+            use tauri::Manager;
+            handle.state::<Conversation>().stop();
+        }
+    });
+    Ok(())
 }

@@ -82,3 +82,26 @@ fn app_version_is_the_crate_version() {
 fn unknown_commands_are_rejected() {
     assert!(invoke("no_such_command").is_err());
 }
+
+#[test]
+fn conversation_status_is_idle_before_any_start() {
+    let body = invoke("conversation_status").expect("conversation_status never fails");
+    let status: serde_json::Value = body.deserialize().expect("JSON");
+    assert_eq!(status["state"], "idle");
+    assert_eq!(status["events_dropped"], 0);
+    assert_eq!(status["last_error"], serde_json::Value::Null);
+}
+
+#[test]
+fn stopping_without_a_conversation_is_fine() {
+    let body = invoke("stop_conversation").expect("stop without a conversation succeeds");
+    let status: serde_json::Value = body.deserialize().expect("JSON");
+    assert_eq!(status["state"], "idle");
+}
+
+#[test]
+fn launch_options_report_autostart() {
+    let body = invoke("launch_options").expect("launch_options never fails");
+    let options: serde_json::Value = body.deserialize().expect("JSON");
+    assert!(options["autostart"].is_boolean(), "{options}");
+}

@@ -68,14 +68,11 @@ fn scenario_suite_scores_tandem_duplex() {
             .output()
             .unwrap(),
     };
-    if !help.status.success() {
-        // TODO(merge): remove this skip once `tandem duplex` has landed.
-        eprintln!(
-            "SKIPPED: `tandem duplex` is not in this build yet, so there is nothing to score.\n{}",
-            text(&help)
-        );
-        return;
-    }
+    assert!(
+        help.status.success(),
+        "`tandem duplex --help` failed (a stale binary? run `cargo build -p tandem-cli`)\n{}",
+        text(&help)
+    );
     let dir = tempfile::tempdir().unwrap();
     let suite = dir.path().join("suite");
     let dev = dev_speech_dir();

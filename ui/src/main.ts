@@ -1,7 +1,10 @@
 import "./styles.css";
+import "./conversation.css";
 
 import { invoke, isTauri } from "@tauri-apps/api/core";
 
+import type { ConversationStatus, LaunchOptions } from "./conversation/events";
+import { ConversationView } from "./conversation/view";
 import { h, replaceChildren } from "./dom";
 import { renderError, renderReport } from "./report";
 import { isAppError, type AppError, type Report } from "./types";
@@ -32,25 +35,81 @@ async function runCheck(body: HTMLElement, button: HTMLButtonElement): Promise<v
   }
 }
 
+/** The two views as tabs (WAI-ARIA tabs pattern: arrows, Home and End move between them). */
+function setupTabs(onShow: (panel: string) => void): (panel: string) => void {
+  const tabs = [...document.querySelectorAll<HTMLButtonElement>('[role="tab"]')];
+  const show = (tab: HTMLButtonElement, focus: boolean): void => {
+    for (const t of tabs) {
+      const selected = t === tab;
+      t.setAttribute("aria-selected", String(selected));
+      t.tabIndex = selected ? 0 : -1;
+      const panel = document.getElementById(t.getAttribute("aria-controls") ?? "");
+      if (panel) panel.hidden = !selected;
+    }
+    if (focus) tab.focus();
+    onShow(tab.getAttribute("aria-controls") ?? "");
+  };
+  for (const [i, tab] of tabs.entries()) {
+    tab.addEventListener("click", () => show(tab, false));
+    tab.addEventListener("keydown", (e) => {
+      const next =
+        e.key === "ArrowRight" ? tabs[(i + 1) % tabs.length]
+        : e.key === "ArrowLeft" ? tabs[(i - 1 + tabs.length) % tabs.length]
+        : e.key === "Home" ? tabs[0]
+        : e.key === "End" ? tabs[tabs.length - 1]
+        : undefined;
+      if (next) {
+        e.preventDefault();
+        show(next, true);
+      }
+    });
+  }
+  return (panel) => {
+    const tab = tabs.find((t) => t.getAttribute("aria-controls") === panel);
+    if (tab) show(tab, true);
+  };
+}
+
 async function start(): Promise<void> {
   const body = element<HTMLElement>("check-body");
-  const button = element<HTMLButtonElement>("recheck");
+  const recheck = element<HTMLButtonElement>("recheck");
+  let checked = false;
+  const showPanel = setupTabs((panel) => {
+    if (panel === "view-system" && !checked && isTauri()) {
+      checked = true;
+      void runCheck(body, recheck);
+    }
+  });
+
+  const view = new ConversationView(
+    {
+      floor: element("floor"),
+      floorLabel: element("floor-label"),
+      floorSub: element("floor-sub"),
+      button: element("start-stop"),
+      latencyLast: element("latency-last"),
+      latencyMedian: element("latency-median"),
+      dropped: element("dropped"),
+      banners: element("conversation-banners"),
+      transcript: element("transcript"),
+      empty: element("transcript-empty"),
+      clear: element("clear-transcript"),
+    },
+    () => showPanel("view-system"),
+  );
 
   if (!isTauri()) {
     // Opened in a plain browser (`npm run dev`): there is no engine to ask.
-    button.disabled = true;
+    const outside = "This page is running outside the Tandem app, so it cannot reach the engine. Start it with `npm run tauri dev`.";
+    element<HTMLButtonElement>("start-stop").disabled = true;
+    recheck.disabled = true;
     body.setAttribute("aria-busy", "false");
-    replaceChildren(
-      body,
-      renderError({
-        kind: "internal",
-        message: "This page is running outside the Tandem app, so it cannot reach the engine. Start it with `npm run tauri dev`.",
-      }),
-    );
+    replaceChildren(body, renderError({ kind: "internal", message: outside }));
+    view.showError({ kind: "internal", message: outside });
     return;
   }
 
-  button.addEventListener("click", () => void runCheck(body, button));
+  recheck.addEventListener("click", () => void runCheck(body, recheck));
   invoke<string>("app_version")
     .then((v) => {
       element("app-version").textContent = `v${v}`;
@@ -58,7 +117,10 @@ async function start(): Promise<void> {
     .catch(() => {
       /* The version is decoration; the system check reports real failures. */
     });
-  await runCheck(body, button);
+  const status = await invoke<ConversationStatus>("conversation_status");
+  await view.resume(status);
+  const launch = await invoke<LaunchOptions>("launch_options");
+  if (launch.autostart) await view.start();
 }
 
 void start();

@@ -44,7 +44,14 @@ export interface Report {
 
 /** A command's error: `{ kind, message }`, with `message` fit to show as is. */
 export interface AppError {
-  kind: "config" | "internal";
+  kind:
+    | "config"
+    | "models_missing"
+    | "no_audio_device"
+    | "audio"
+    | "engine"
+    | "already_running"
+    | "internal";
   message: string;
 }
 

@@ -1,0 +1,162 @@
+//! The real session: the same engine `tandem run` drives, on this machine's microphone and
+//! speaker, with its events going to the window instead of the terminal.
+
+use tandem_core::audio::devices::{self, DeviceList};
+use tandem_core::audio::dsp::DspConfig;
+use tandem_core::audio::live::LiveAudio;
+use tandem_core::config::Config;
+use tandem_core::engine::worker::Pace;
+use tandem_core::engine::{
+    Engine, EngineModels, EngineOptions, EngineStages, PolicyKind, StageError, live,
+};
+use tandem_core::models::vad::{FusionParams, StreamingVad};
+use tandem_core::models::{Manifest, ModelCache, runtime};
+use tandem_core::store::Store;
+
+use super::{Ready, Session};
+use crate::error::{AppError, no_device_message};
+
+/// Loads the models, opens the devices, and runs the interaction loop until stopped. Runs on
+/// the `interaction` thread (the VAD is built here because it cannot move between threads).
+///
+/// # Errors
+/// Missing models, missing devices, an engine stage that cannot start, or the audio engine
+/// stopping while the conversation runs.
+pub fn run_engine(session: &mut Session) -> Result<(), AppError> {
+    session.step("Reading the settings");
+    let (config, _path) = Config::load()?;
+
+    session.step("Checking the models");
+    let (cache, manifest) = check_models(&config)?;
+    let rt = runtime::init(&cache, &manifest, config.runtime.execution_provider)?;
+
+    session.step("Looking for a microphone and a speaker");
+    check_devices(&devices::list())?;
+    if session.should_stop() {
+        return Ok(());
+    }
+
+    session.step("Loading the models");
+    let models = EngineModels::load(rt, &cache, &manifest, &config)?;
+    let store = Store::open_default()
+        .map_err(|e| AppError::Engine(format!("cannot open the conversation history: {e}")))?;
+    if session.should_stop() {
+        return Ok(());
+    }
+
+    session.step("Warming up the voice");
+    let (stages, silero) = EngineStages::start(models, config.llm.clone(), store, Pace::Realtime)?;
+
+    session.step("Opening the microphone and the speaker");
+    let mut live_audio = LiveAudio::start(
+        config.audio.input_device.as_deref(),
+        config.audio.output_device.as_deref(),
+        DspConfig::default(),
+    )?;
+    let vad = StreamingVad::new(silero, FusionParams::default())
+        .map_err(|e| AppError::from(StageError::Vad(e)))?;
+    let mut engine = Engine::new(
+        stages,
+        vad,
+        EngineOptions {
+            micro_turn_ms: config.interaction.micro_turn_ms,
+            policy: PolicyKind::Tandem,
+            voice_speed: config.voice.speed,
+            ..EngineOptions::default()
+        },
+    )?;
+    session.ready(Ready {
+        input_device: live_audio.input_device.clone(),
+        output_device: live_audio.output_device.clone(),
+        micro_turn_ms: config.interaction.micro_turn_ms,
+    });
+
+    while !session.should_stop() {
+        let (events, device_events) =
+            live::pump(&mut live_audio, &mut engine).map_err(|e| AppError::Audio(e.to_string()))?;
+        for d in device_events {
+            session.device(d);
+        }
+        for e in events {
+            session.emit(e);
+        }
+    }
+    Ok(())
+}
+
+/// Finds the model cache and checks every model the conversation needs (by hash) before
+/// anything heavy starts, so a missing model is one clear error.
+///
+/// # Errors
+/// [`AppError::ModelsMissing`] naming the first missing or damaged file and
+/// `tandem models fetch`.
+pub fn check_models(config: &Config) -> Result<(ModelCache, Manifest), AppError> {
+    let cache = ModelCache::locate(config)?;
+    let manifest = Manifest::builtin();
+    for artifact in manifest.selected(&["core"]) {
+        cache.verified_path(&manifest, &artifact.file)?;
+    }
+    Ok((cache, manifest))
+}
+
+/// A microphone and a speaker are both needed to talk.
+///
+/// # Errors
+/// [`AppError::NoAudioDevice`] saying which is missing and how to fix it.
+pub fn check_devices(list: &DeviceList) -> Result<(), AppError> {
+    let missing = match (list.has_input(), list.has_output()) {
+        (true, true) => return Ok(()),
+        (false, false) => "microphone and no speaker",
+        (false, true) => "microphone",
+        (true, false) => "speaker",
+    };
+    Err(AppError::NoAudioDevice(no_device_message(
+        missing, &list.host,
+    )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_empty_model_cache_asks_for_models_fetch() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut config = Config::default();
+        config.models.dir = Some(dir.path().to_path_buf());
+        let err = check_models(&config).expect_err("nothing is cached");
+        let AppError::ModelsMissing(message) = &err else {
+            panic!("not models_missing: {err:?}");
+        };
+        assert!(message.contains("tandem models fetch"), "{message}");
+        assert!(
+            message.contains(&dir.path().display().to_string()),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn missing_devices_are_named() {
+        let mut list = DeviceList {
+            host: "ALSA".into(),
+            ..DeviceList::default()
+        };
+        let err = check_devices(&list).unwrap_err();
+        let AppError::NoAudioDevice(m) = &err else {
+            panic!("{err:?}");
+        };
+        assert!(
+            m.starts_with("no microphone and no speaker found (audio system: ALSA)"),
+            "{m}"
+        );
+
+        list.default_output = Some("speaker".into());
+        let AppError::NoAudioDevice(m) = check_devices(&list).unwrap_err() else {
+            panic!("not no_audio_device");
+        };
+        assert!(m.starts_with("no microphone found"), "{m}");
+
+        list.default_input = Some("mic".into());
+        assert_eq!(check_devices(&list), Ok(()));
+    }
+}

@@ -546,13 +546,10 @@ impl Engine {
                 let Some(idx) = self.utterances.iter().position(|u| u.key == key) else {
                     return;
                 };
-                // The synthesizer starts every utterance with a breath of silence: drop it from
-                // the first chunk, where it is only latency.
-                let samples = if self.utterances[idx].started {
-                    &samples[..]
-                } else {
-                    trim_leading_silence(&samples)
-                };
+                // The synthesizer pads every chunk with silence (a quarter second or more at
+                // each end): drop it before the first words, where it is only latency, and keep
+                // sentence pauses natural (at most 60 ms before and 120 ms after a chunk).
+                let samples = bound_silence(&samples, !self.utterances[idx].started);
                 let id = player.speak(samples);
                 let u = &mut self.utterances[idx];
                 u.chunks.push((id, samples.len() as u64));
@@ -644,13 +641,19 @@ impl Engine {
         }
     }
 
-    /// The next sentences of a streamed answer whose start is being spoken.
+    /// The next sentences of a streamed answer: spoken after its start, or kept until the
+    /// policy has started it.
     fn speak_more(&mut self, id: u64, text: String) {
-        let continuing = self.utterances.back().is_some_and(|u| u.group == Some(id));
-        if !continuing || text.is_empty() {
+        if text.is_empty() {
             return;
         }
-        self.queue_speech(text, SpeechKind::Answer, Some(id));
+        let continuing = self.utterances.back().is_some_and(|u| u.group == Some(id));
+        if continuing {
+            self.queue_speech(text, SpeechKind::Answer, Some(id));
+        } else if self.reply_ids.values().any(|&r| r == id) {
+            // The policy has not started this answer yet: follow its start.
+            self.continuations.entry(id).or_default().push(text);
+        }
     }
 
     fn utterance_start(&self) -> Option<Ms> {
@@ -676,7 +679,30 @@ impl Engine {
         let from = ms_to_samples(start.saturating_sub(PRE_ROLL_MS));
         let to = self.history.end();
         let activity = self.tracker.activity();
-        if activity.speaking {
+        // The speech may have just ended: start the final now rather than after the
+        // segmenter's 96 ms of confirmation (a stale final is replaced if speech resumes).
+        let end = if activity.speaking {
+            self.tracker.tentative_end_ms()
+        } else {
+            activity.last_end_ms
+        };
+        if let Some(end) = end
+            && end > start
+            && self.final_for != Some((start, end))
+        {
+            self.final_for = Some((start, end));
+            self.asr.cancel(now);
+            let audio = self.history.slice(from, to);
+            self.asr.submit(
+                AsrJob {
+                    audio,
+                    is_final: true,
+                    utterance_ms: start,
+                    audio_start_ms: samples_to_ms(from),
+                },
+                now,
+            );
+        } else if activity.speaking {
             let due = self
                 .last_partial_at
                 .is_none_or(|t| now >= t + PARTIAL_EVERY_MS);
@@ -693,23 +719,6 @@ impl Engine {
                     now,
                 );
             }
-        } else if let Some(end) = activity.last_end_ms
-            && end > start
-            && self.final_for != Some((start, end))
-        {
-            self.final_for = Some((start, end));
-            // The final supersedes any partial still running.
-            self.asr.cancel(now);
-            let audio = self.history.slice(from, to);
-            self.asr.submit(
-                AsrJob {
-                    audio,
-                    is_final: true,
-                    utterance_ms: start,
-                    audio_start_ms: samples_to_ms(from),
-                },
-                now,
-            );
         }
     }
 
@@ -879,15 +888,22 @@ impl Engine {
     }
 }
 
-/// `samples` from just before the first audible one (5 ms margin at 24 kHz).
-fn trim_leading_silence(samples: &[f32]) -> &[f32] {
+/// `samples` with the silence at its edges bounded: none before the first audible sample of
+/// an utterance (5 ms margin at 24 kHz), else at most 60 ms; at most 120 ms after the last.
+fn bound_silence(samples: &[f32], first: bool) -> &[f32] {
     const THRESHOLD: f32 = 0.01;
-    const MARGIN: usize = 120;
-    let first = samples
+    let lead_keep = if first { 120 } else { 1_440 };
+    let tail_keep = 2_880;
+    let Some(first_loud) = samples.iter().position(|x| x.abs() >= THRESHOLD) else {
+        return &samples[..0];
+    };
+    let last_loud = samples
         .iter()
-        .position(|x| x.abs() >= THRESHOLD)
-        .unwrap_or(samples.len());
-    &samples[first.saturating_sub(MARGIN)..]
+        .rposition(|x| x.abs() >= THRESHOLD)
+        .unwrap_or(first_loud);
+    let start = first_loud.saturating_sub(lead_keep);
+    let end = (last_loud + 1 + tail_keep).min(samples.len());
+    &samples[start..end]
 }
 
 /// Where a streamed answer can be cut for speaking: after the last sentence end followed by
@@ -947,6 +963,17 @@ mod tests {
         assert_eq!(speakable_prefix("Dr. Who? Yes. "), Some(13));
         let long = "a, ".repeat(60);
         assert!(speakable_prefix(&long).is_some());
+    }
+
+    #[test]
+    fn chunk_edges_keep_only_a_natural_pause() {
+        let mut x = vec![0.0f32; 24_000];
+        x[10_000..12_000].fill(0.5);
+        let first = bound_silence(&x, true);
+        assert_eq!(first.len(), 120 + 2_000 + 2_880);
+        let later = bound_silence(&x, false);
+        assert_eq!(later.len(), 1_440 + 2_000 + 2_880);
+        assert!(bound_silence(&[0.0; 100], false).is_empty());
     }
 
     #[test]

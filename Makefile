@@ -84,6 +84,7 @@ lint: deps-test ui/dist/index.html
 unit: deps-test ui/dist/index.html
 	$(CARGO) build -p tandem-cli
 	$(TANDEM_DEBUG) models fetch
+	npm run --silent test:ui
 	TANDEM_REQUIRE_RIG=1 bash scripts/with-pulse.sh $(CARGO) test --workspace --locked --no-fail-fast
 
 test: lint unit

@@ -209,6 +209,7 @@ impl VoiceTracker {
             onset_ms: if self.speaking { self.onset } else { None },
             last_end_ms: if self.speaking { None } else { self.last_end },
             level_db: self.run_db() - self.usual_db,
+            tentative_end_ms: self.tentative_end_ms(),
         }
     }
 

@@ -104,14 +104,20 @@ const NOT_NAMES: &[&str] = &[
 ];
 
 /// Words a thought does not end on: when a transcript stops on one, the speaker is pausing
-/// mid-sentence whatever the prosody says.
+/// mid-sentence whatever the prosody says. Prepositions count even before a question mark:
+/// tiny.en puts one on trailing-off questions ("how many grams are in?"), and the cost of a
+/// real question ending on one ("what is it for?") is a slower answer, not a wrong one.
 const DANGLING_WORDS: &[&str] = &[
-    "a", "an", "the", "and", "or", "but", "so", "because", "if", "that", "to", "of", "for",
-    "about", "with", "in", "on", "at", "from", "by", "into", "my", "your", "our", "their", "his",
-    "her", "its", "is", "are", "was", "were", "be", "um", "uh", "er", "like", "then", "than",
-    "when", "while", "which", "who", "whose", "i", "we", "you", "they", "he", "she", "it's", "i'm",
-    "we're", "gonna", "wanna", "should", "would", "could", "can", "will", "me", "some", "any",
-    "this", "these", "those", "very", "really", "also", "just", "maybe", "um,",
+    "a", "an", "the", "and", "or", "but", "because", "if", "than", "my", "your", "our", "their",
+    "his", "her", "its", "whose", "um", "uh", "er", "erm", "it's", "i'm", "we're", "you're",
+    "they're", "gonna", "wanna", "gotta", "to", "for", "about", "with", "in", "on", "at", "from",
+    "by", "into", "of",
+];
+
+/// Words a statement does not end on, though a question may ("what time is it?").
+const DANGLING_IN_STATEMENTS: &[&str] = &[
+    "like", "is", "are", "was", "were", "be", "should", "would", "could", "can", "will", "i", "we",
+    "they", "he", "she", "then", "when", "while", "which", "who", "so", "that",
 ];
 
 /// Single words that are a complete request on their own.
@@ -389,10 +395,11 @@ pub(crate) fn sounds_unfinished(text: &str) -> bool {
     if t.ends_with("...") || t.ends_with('\u{2026}') || t.ends_with(',') || t.ends_with('-') {
         return true;
     }
+    let question = t.ends_with('?');
     let n = normalize(t);
-    n.split_whitespace()
-        .last()
-        .is_some_and(|w| DANGLING_WORDS.contains(&w))
+    n.split_whitespace().last().is_some_and(|w| {
+        DANGLING_WORDS.contains(&w) || (!question && DANGLING_IN_STATEMENTS.contains(&w))
+    })
 }
 
 /// A lone short word that is neither a request nor addressed to us (a misheard "mm-hm", a
@@ -627,7 +634,20 @@ pub fn step(s: &mut State, inp: &Inputs, now: Ms) -> Vec<Action> {
                 .visual
                 .is_none_or(|vis| vis.person_present && vis.facing_screen);
             let counts = loud_enough && facing;
-            if v.speaking {
+            // A held burst that has gone quiet (not yet confirmed as ended) and is short enough
+            // to be a backchannel: go on now; if it was only a dip, it pauses again at once.
+            let quiet_short = s.held
+                && v.tentative_end_ms.is_some_and(|end| {
+                    s.overlap_onset
+                        .is_some_and(|onset| end <= onset + u64::from(p.barge_in_confirm_ms))
+                });
+            if v.speaking && quiet_short {
+                if let Some(onset) = s.overlap_onset {
+                    let end = v.tentative_end_ms.unwrap_or(now);
+                    s.clear_overlap(&mut out);
+                    s.watch = Some((onset, end));
+                }
+            } else if v.speaking {
                 let onset = *s.overlap_onset.get_or_insert(v.onset_ms.unwrap_or(now));
                 s.burst_end = None;
                 s.burst_text = None;

@@ -12,6 +12,7 @@ fn speaking(onset: Ms) -> VoiceActivity {
         onset_ms: Some(onset),
         last_end_ms: None,
         level_db: 0.0,
+        tentative_end_ms: None,
     }
 }
 
@@ -21,6 +22,7 @@ fn silent(last_end: Ms) -> VoiceActivity {
         onset_ms: None,
         last_end_ms: Some(last_end),
         level_db: 0.0,
+        tentative_end_ms: None,
     }
 }
 
@@ -979,6 +981,13 @@ fn unfinished_transcripts_and_stray_words_are_recognized() {
     ));
     assert!(sounds_unfinished("Could you tell me how many grams are in"));
     assert!(sounds_unfinished("So the thing is, um,"));
+    assert!(sounds_unfinished("I was thinking about"));
+    assert!(!sounds_unfinished("What can I ask you?"));
+    // Prepositions count even before a question mark (a slower answer, not a wrong one).
+    assert!(sounds_unfinished(
+        "Could you tell me how many grams are in?"
+    ));
+    assert!(!sounds_unfinished("What time is it?"));
     assert!(!sounds_unfinished("What time is it?"));
     assert!(!sounds_unfinished("Set a timer for five minutes."));
     assert!(is_stray_fragment("Mama", 400));

@@ -104,6 +104,9 @@ pub struct VoiceActivity {
     /// Level of the current or last speech run relative to the user's usual level, in dB
     /// (0 = as loud as usual; far below = background speech).
     pub level_db: f32,
+    /// While speaking: where the speech stopped, if the chunks since then are quiet (the
+    /// end is confirmed ~100 ms later).
+    pub tentative_end_ms: Option<Ms>,
 }
 
 /// What the recognizer says about the current user utterance.

@@ -83,6 +83,17 @@ impl From<StageError> for AppError {
     }
 }
 
+impl From<tandem_core::engine::live::LiveError> for AppError {
+    fn from(err: tandem_core::engine::live::LiveError) -> Self {
+        use tandem_core::engine::live::LiveError;
+        match err {
+            LiveError::Audio(e) => Self::from(e),
+            LiveError::Stage(e) => Self::from(e),
+            LiveError::AudioStopped => Self::Audio(err.to_string()),
+        }
+    }
+}
+
 impl From<AudioError> for AppError {
     fn from(err: AudioError) -> Self {
         match err {

@@ -9,10 +9,12 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::Mutex;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
+mod rig;
+
+use rig::{ECHO_VOLUME, Loopback, rig};
 use tandem_core::audio::aec::correlation;
 use tandem_core::audio::{CleanFrame, DspConfig, LiveAudio, wav};
 
@@ -20,77 +22,6 @@ use tandem_core::audio::{CleanFrame, DspConfig, LiveAudio, wav};
 #[cfg(debug_assertions)]
 #[global_allocator]
 static ALLOC_CHECK: assert_no_alloc::AllocDisabler = assert_no_alloc::AllocDisabler;
-
-/// The rig is one sound server: one test at a time.
-static RIG: Mutex<()> = Mutex::new(());
-
-/// Echo level of the simulated room (loopback volume).
-const ECHO_VOLUME: &str = "40%";
-
-fn rig() -> Option<std::sync::MutexGuard<'static, ()>> {
-    if std::env::var_os("TANDEM_PULSE_RIG").is_none() {
-        assert!(
-            std::env::var_os("TANDEM_REQUIRE_RIG").is_none(),
-            "TANDEM_REQUIRE_RIG is set but the PulseAudio rig is not running; run the tests under scripts/with-pulse.sh"
-        );
-        eprintln!("skipped: no PulseAudio rig (run under scripts/with-pulse.sh)");
-        return None;
-    }
-    Some(RIG.lock().unwrap_or_else(|e| e.into_inner()))
-}
-
-fn pactl(args: &[&str]) -> String {
-    let o = Command::new("pactl")
-        .args(args)
-        .output()
-        .expect("pactl runs");
-    assert!(
-        o.status.success(),
-        "pactl {args:?}: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8_lossy(&o.stdout).trim().to_owned()
-}
-
-/// The room: speaker.monitor -> mic at reduced volume. Unloaded on drop.
-struct Loopback(String);
-
-impl Loopback {
-    fn load(volume: &str) -> Loopback {
-        let ids = || -> Vec<String> {
-            pactl(&["list", "short", "sink-inputs"])
-                .lines()
-                .filter_map(|l| l.split_whitespace().next().map(str::to_owned))
-                .collect()
-        };
-        let before = ids();
-        let id = pactl(&[
-            "load-module",
-            "module-loopback",
-            "source=speaker.monitor",
-            "sink=mic",
-            "latency_msec=20",
-            "source_dont_move=true",
-            "sink_dont_move=true",
-        ]);
-        // The loopback's sink input is the one that was not there before.
-        let idx = ids()
-            .into_iter()
-            .find(|i| !before.contains(i))
-            .expect("the loopback's sink input appears");
-        pactl(&["set-sink-input-volume", &idx, volume]);
-        std::thread::sleep(Duration::from_millis(300));
-        Loopback(id)
-    }
-}
-
-impl Drop for Loopback {
-    fn drop(&mut self) {
-        let _ = Command::new("pactl")
-            .args(["unload-module", &self.0])
-            .status();
-    }
-}
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/turn")

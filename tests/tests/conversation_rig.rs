@@ -6,20 +6,19 @@
 //! Without the rig this test prints why and passes; with `TANDEM_REQUIRE_RIG` set it fails.
 //! Run: `bash scripts/with-pulse.sh cargo test -p tandem-tests --test conversation_rig`.
 
+mod rig;
+
 use std::path::Path;
 use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
-use tandem_core::audio::{DspConfig, LiveAudio, wav};
+use tandem_core::audio::wav;
 use tandem_core::config::{Config, ExecutionProvider, LlmConfig};
 use tandem_core::engine::worker::Pace;
-use tandem_core::engine::{
-    Engine, EngineModels, EngineOptions, EngineStages, Event, EventKind, live,
-};
+use tandem_core::engine::{EngineModels, EngineStages, Event, EventKind, live};
 use tandem_core::interaction::SpeechKind;
 use tandem_core::models::runtime;
 use tandem_core::models::tts::{SynthOptions, Tts};
-use tandem_core::models::vad::{FusionParams, StreamingVad};
 use tandem_core::models::{Manifest, ModelCache};
 use tandem_core::store::Store;
 
@@ -27,45 +26,6 @@ use tandem_core::store::Store;
 #[cfg(debug_assertions)]
 #[global_allocator]
 static ALLOC_CHECK: assert_no_alloc::AllocDisabler = assert_no_alloc::AllocDisabler;
-
-fn pactl(args: &[&str]) -> String {
-    let o = Command::new("pactl")
-        .args(args)
-        .output()
-        .expect("pactl runs");
-    assert!(
-        o.status.success(),
-        "pactl {args:?}: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8_lossy(&o.stdout).trim().to_owned()
-}
-
-/// The room: what the speaker plays comes back into the microphone at 40 % volume.
-fn load_room() -> String {
-    let ids = || -> Vec<String> {
-        pactl(&["list", "short", "sink-inputs"])
-            .lines()
-            .filter_map(|l| l.split_whitespace().next().map(str::to_owned))
-            .collect()
-    };
-    let before = ids();
-    let module = pactl(&[
-        "load-module",
-        "module-loopback",
-        "source=speaker.monitor",
-        "sink=mic",
-        "latency_msec=20",
-        "source_dont_move=true",
-        "sink_dont_move=true",
-    ]);
-    let idx = ids()
-        .into_iter()
-        .find(|i| !before.contains(i))
-        .expect("the loopback's sink input appears");
-    pactl(&["set-sink-input-volume", &idx, "40%"]);
-    module
-}
 
 /// The user says something: our own voice, lower pitch, played into the microphone.
 fn say(dir: &Path, name: &str, text: &str, tts: &mut Tts) -> Child {
@@ -86,14 +46,7 @@ fn say(dir: &Path, name: &str, text: &str, tts: &mut Tts) -> Child {
 
 #[test]
 fn two_turns_with_a_barge_in_over_the_echoing_room() {
-    if std::env::var_os("TANDEM_PULSE_RIG").is_none() {
-        assert!(
-            std::env::var_os("TANDEM_REQUIRE_RIG").is_none(),
-            "TANDEM_REQUIRE_RIG is set but the PulseAudio rig is not running; run the tests under scripts/with-pulse.sh"
-        );
-        eprintln!("skipped: no PulseAudio rig (run under scripts/with-pulse.sh)");
-        return;
-    }
+    let Some(_rig) = rig::rig() else { return };
     let config = Config::default();
     let cache = ModelCache::locate(&config).expect("model cache");
     let manifest = Manifest::builtin();
@@ -106,14 +59,12 @@ fn two_turns_with_a_barge_in_over_the_echoing_room() {
     let second = "Wait, set a timer for two minutes.";
     let mut user_voice = Tts::load(rt, &cache, &manifest, 1).expect("the user's voice loads");
 
-    let room = load_room();
+    let room = rig::Loopback::load(rig::ECHO_VOLUME);
     let store = Store::open_in_memory().unwrap();
     let (stages, silero) = EngineStages::start(models, LlmConfig::default(), store, Pace::Realtime)
         .expect("stages start");
-    let mut audio = LiveAudio::start(None, None, DspConfig::default()).expect("audio starts");
+    let (mut audio, mut engine) = live::open(stages, silero, &config).expect("audio starts");
     assert!(audio.wait_until_running(Duration::from_secs(5)));
-    let vad = StreamingVad::new(silero, FusionParams::default()).unwrap();
-    let mut engine = Engine::new(stages, vad, EngineOptions::default()).unwrap();
 
     let mut events: Vec<Event> = Vec::new();
     let mut players: Vec<Child> = Vec::new();
@@ -153,9 +104,7 @@ fn two_turns_with_a_barge_in_over_the_echoing_room() {
     for mut p in players {
         let _ = p.wait();
     }
-    let _ = Command::new("pactl")
-        .args(["unload-module", &room])
-        .status();
+    drop(room);
 
     let requests: Vec<(&str, Option<&String>)> = events
         .iter()

@@ -11,14 +11,10 @@ use std::time::Instant;
 
 use anyhow::Context;
 use tandem_core::audio::devices;
-use tandem_core::audio::dsp::DspConfig;
-use tandem_core::audio::live::LiveAudio;
 use tandem_core::config::{Config, Overrides};
 use tandem_core::engine::worker::Pace;
-use tandem_core::engine::{
-    Engine, EngineModels, EngineOptions, EngineStages, Event, EventKind, PolicyKind,
-};
-use tandem_core::models::vad::{FusionParams, StreamingVad};
+use tandem_core::engine::{EngineModels, EngineStages, Event, EventKind, live};
+use tandem_core::models::vad::SileroVad;
 use tandem_core::models::{Manifest, ModelCache, runtime};
 use tandem_core::store::Store;
 
@@ -97,22 +93,9 @@ pub fn run(global: &GlobalArgs, args: RunArgs) -> anyhow::Result<ExitCode> {
     let models = EngineModels::load(rt, &cache, &manifest, &config)?;
     let store = Store::open_default().context("opening the conversation store")?;
     let (stages, silero) = EngineStages::start(models, config.llm.clone(), store, Pace::Realtime)?;
-    let live = LiveAudio::start(
-        config.audio.input_device.as_deref(),
-        config.audio.output_device.as_deref(),
-        DspConfig::default(),
-    )?;
-    eprintln!(
-        "Microphone `{}` ({} Hz), speaker `{}` ({} Hz); micro-turn {} ms. Talk; Ctrl-C stops.",
-        live.input_device,
-        live.input_rate_hz,
-        live.output_device,
-        live.output_rate_hz,
-        config.interaction.micro_turn_ms
-    );
     let handle = std::thread::Builder::new()
         .name("interaction".into())
-        .spawn(move || interaction_loop(live, stages, silero, &config, &args))
+        .spawn(move || interaction_loop(stages, silero, &config, &args))
         .context("starting the interaction thread")?;
     match handle.join() {
         Ok(result) => result,
@@ -122,23 +105,20 @@ pub fn run(global: &GlobalArgs, args: RunArgs) -> anyhow::Result<ExitCode> {
 
 /// The live loop: frames from the DSP thread in, a tick at every wake-up, events out.
 fn interaction_loop(
-    mut live: LiveAudio,
     stages: EngineStages,
-    silero: tandem_core::models::vad::SileroVad,
+    silero: SileroVad,
     config: &Config,
     args: &RunArgs,
 ) -> anyhow::Result<ExitCode> {
-    let vad = StreamingVad::new(silero, FusionParams::default())?;
-    let mut engine = Engine::new(
-        stages,
-        vad,
-        EngineOptions {
-            micro_turn_ms: config.interaction.micro_turn_ms,
-            policy: PolicyKind::Tandem,
-            voice_speed: config.voice.speed,
-            ..EngineOptions::default()
-        },
-    )?;
+    let (mut live, mut engine) = live::open(stages, silero, config)?;
+    eprintln!(
+        "Microphone `{}` ({} Hz), speaker `{}` ({} Hz); micro-turn {} ms. Talk; Ctrl-C stops.",
+        live.input_device,
+        live.input_rate_hz,
+        live.output_device,
+        live.output_rate_hz,
+        config.interaction.micro_turn_ms
+    );
     let mut log = match &args.events {
         Some(p) => Some(std::io::BufWriter::new(
             std::fs::File::create(p).with_context(|| format!("creating {}", p.display()))?,
@@ -148,7 +128,7 @@ fn interaction_loop(
     let mut view = View::default();
     let start = Instant::now();
     loop {
-        let (events, devices) = tandem_core::engine::live::pump(&mut live, &mut engine)?;
+        let (events, devices) = live::pump(&mut live, &mut engine)?;
         for ev in devices {
             eprintln!("\naudio: {ev:?}");
         }

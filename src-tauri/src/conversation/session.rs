@@ -2,14 +2,9 @@
 //! speaker, with its events going to the window instead of the terminal.
 
 use tandem_core::audio::devices::{self, DeviceList};
-use tandem_core::audio::dsp::DspConfig;
-use tandem_core::audio::live::LiveAudio;
 use tandem_core::config::Config;
 use tandem_core::engine::worker::Pace;
-use tandem_core::engine::{
-    Engine, EngineModels, EngineOptions, EngineStages, PolicyKind, StageError, live,
-};
-use tandem_core::models::vad::{FusionParams, StreamingVad};
+use tandem_core::engine::{EngineModels, EngineStages, live};
 use tandem_core::models::{Manifest, ModelCache, runtime};
 use tandem_core::store::Store;
 
@@ -48,23 +43,7 @@ pub fn run_engine(session: &mut Session) -> Result<(), AppError> {
     let (stages, silero) = EngineStages::start(models, config.llm.clone(), store, Pace::Realtime)?;
 
     session.step("Opening the microphone and the speaker");
-    let mut live_audio = LiveAudio::start(
-        config.audio.input_device.as_deref(),
-        config.audio.output_device.as_deref(),
-        DspConfig::default(),
-    )?;
-    let vad = StreamingVad::new(silero, FusionParams::default())
-        .map_err(|e| AppError::from(StageError::Vad(e)))?;
-    let mut engine = Engine::new(
-        stages,
-        vad,
-        EngineOptions {
-            micro_turn_ms: config.interaction.micro_turn_ms,
-            policy: PolicyKind::Tandem,
-            voice_speed: config.voice.speed,
-            ..EngineOptions::default()
-        },
-    )?;
+    let (mut live_audio, mut engine) = live::open(stages, silero, &config)?;
     session.ready(Ready {
         input_device: live_audio.input_device.clone(),
         output_device: live_audio.output_device.clone(),
@@ -72,8 +51,7 @@ pub fn run_engine(session: &mut Session) -> Result<(), AppError> {
     });
 
     while !session.should_stop() {
-        let (events, device_events) =
-            live::pump(&mut live_audio, &mut engine).map_err(|e| AppError::Audio(e.to_string()))?;
+        let (events, device_events) = live::pump(&mut live_audio, &mut engine)?;
         for d in device_events {
             session.device(d);
         }

@@ -3,9 +3,12 @@
 use std::sync::mpsc::RecvTimeoutError;
 use std::time::Duration;
 
-use super::{Engine, Event};
+use super::{Engine, EngineOptions, EngineStages, Event, PolicyKind, StageError};
+use crate::audio::dsp::DspConfig;
 use crate::audio::live::LiveAudio;
-use crate::audio::stream::DeviceEvent;
+use crate::audio::stream::{AudioError, DeviceEvent};
+use crate::config::Config;
+use crate::models::vad::{FusionParams, SileroVad, StreamingVad};
 
 /// Longest sleep between ticks while no audio arrives.
 const MAX_WAIT_MS: u64 = 20;
@@ -14,6 +17,38 @@ const MAX_WAIT_MS: u64 = 20;
 pub enum LiveError {
     #[error("the audio engine stopped (the DSP thread ended); check `tandem doctor`")]
     AudioStopped,
+    #[error(transparent)]
+    Audio(#[from] AudioError),
+    #[error(transparent)]
+    Stage(#[from] StageError),
+}
+
+/// The engine settings a live conversation uses, from the config file.
+pub fn live_options(config: &Config) -> EngineOptions {
+    EngineOptions {
+        micro_turn_ms: config.interaction.micro_turn_ms,
+        policy: PolicyKind::Tandem,
+        voice_speed: config.voice.speed,
+        ..EngineOptions::default()
+    }
+}
+
+/// Opens the configured microphone and speaker (echo canceller between them) and builds the
+/// engine over started stages. Call it on the thread that will run [`pump`]: the VAD cannot
+/// move between threads.
+pub fn open(
+    stages: EngineStages,
+    silero: SileroVad,
+    config: &Config,
+) -> Result<(LiveAudio, Engine), LiveError> {
+    let audio = LiveAudio::start(
+        config.audio.input_device.as_deref(),
+        config.audio.output_device.as_deref(),
+        DspConfig::default(),
+    )?;
+    let vad = StreamingVad::new(silero, FusionParams::default()).map_err(StageError::from)?;
+    let engine = Engine::new(stages, vad, live_options(config))?;
+    Ok((audio, engine))
 }
 
 /// One turn of the live loop: waits for microphone frames or the engine's next wake-up

@@ -8,6 +8,7 @@
 
 mod policy;
 mod types;
+mod words;
 
 pub use policy::{State, step};
 pub use types::*;

@@ -111,17 +111,22 @@ fn scenario_suite_scores_tandem_duplex() {
 
     let results = json["results"].as_array().expect("results");
     // "What time is it?" then 6 s of silence: it must answer.
+    // (Checked on the transcript of the output, not the take-over flag: by the benchmark's
+    // rule a three-word answer such as "It's 2 AM." counts as a backchannel.)
     let asked = result(results, "turn_taking_01");
-    assert_eq!(
-        asked["score"]["take_over"], 1,
+    assert!(
+        asked["score"]["transcript"]
+            .as_str()
+            .is_some_and(|t| t.split_whitespace().count() >= 2),
         "a complete question got no answer: {asked:#}"
     );
-    // "John, can you pass me the salt?" (and John answers): not for the assistant. (Sarah's
-    // line, talking_to_others_02, is scored and printed but not asserted: the engine at the
-    // time of writing still answers it.)
-    let r = result(results, "talking_to_others_01");
-    assert_eq!(
-        r["score"]["take_over"], 0,
-        "it answered a line addressed to John: {r:#}"
-    );
+    // "John, can you pass me the salt?" (and John answers) and "Hey Sarah, are you coming
+    // tonight?": not for the assistant.
+    for id in ["talking_to_others_01", "talking_to_others_02"] {
+        let r = result(results, id);
+        assert_eq!(
+            r["score"]["take_over"], 0,
+            "it answered a line addressed to someone else: {r:#}"
+        );
+    }
 }

@@ -264,7 +264,7 @@ fn flags_override_config_without_saving() {
 }
 
 #[test]
-fn run_hears_the_microphone_on_the_pulseaudio_rig() {
+fn run_hears_the_user_on_the_pulseaudio_rig() {
     if !under_rig() {
         assert!(
             std::env::var_os("TANDEM_REQUIRE_RIG").is_none(),
@@ -273,47 +273,66 @@ fn run_hears_the_microphone_on_the_pulseaudio_rig() {
         eprintln!("skipped: not under the PulseAudio rig (make test runs it there)");
         return;
     }
+    use std::io::BufRead as _;
     let dir = tempfile::tempdir().unwrap();
-    let tone = dir.path().join("tone.wav");
-    let st = Command::new("sox")
-        .args(["-n", "-r", "48000", "-c", "1"])
-        .arg(&tone)
-        .args(["synth", "2.5", "sine", "440", "vol", "0.5"])
-        .status()
+    let question = dir.path().join("question.wav");
+    let said = tandem()
+        .args(["say", "What is seven times six?", "--seed", "3", "-o"])
+        .arg(&question)
+        .output()
         .unwrap();
-    assert!(st.success());
-    let child = tandem()
-        .args(["run", "--headless", "--seconds", "2.0"])
+    assert!(said.status.success(), "{}", text(&said));
+    let mut child = tandem()
+        .env("TANDEM_DATA_DIR", dir.path())
+        .args(["run", "--headless", "--json", "--seconds", "10"])
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
+    // Speak once the engine says it is listening (models load first).
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let reader = std::thread::spawn(move || {
+        let mut all = String::new();
+        for line in std::io::BufReader::new(stderr)
+            .lines()
+            .map_while(Result::ok)
+        {
+            if line.contains("Talk;") {
+                let _ = tx.send(());
+            }
+            all.push_str(&line);
+            all.push('\n');
+        }
+        all
+    });
+    let ready = rx.recv_timeout(std::time::Duration::from_secs(60)).is_ok();
     let mut player = Command::new("paplay")
         .args(["-d", "mic"])
-        .arg(&tone)
+        .arg(&question)
         .spawn()
         .unwrap();
     let o = child.wait_with_output().unwrap();
-    let _ = player.kill();
     let _ = player.wait();
-    assert!(o.status.success(), "{}", text(&o));
-    let err = String::from_utf8_lossy(&o.stderr);
-    let loudest = err
-        .split('\r')
-        .filter_map(|l| {
-            l.split("level")
-                .nth(1)?
-                .split("dBFS")
-                .next()?
-                .trim()
-                .parse::<f32>()
-                .ok()
-        })
-        .fold(f32::MIN, f32::max);
-    // A 0.5-amplitude sine is -9 dBFS RMS; allow for the server's s16 conversion.
+    let err = reader.join().unwrap();
+    let out = String::from_utf8_lossy(&o.stdout);
+    let report = format!(
+        "status {:?}\n--- stdout\n{out}\n--- stderr\n{err}",
+        o.status
+    );
+    assert!(ready, "the engine never said it was listening\n{report}");
+    assert!(o.status.success(), "{report}");
+    let events: Vec<serde_json::Value> = out
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect();
     assert!(
-        loudest > -12.0,
-        "loudest micro-turn {loudest} dBFS\n{}",
-        text(&o)
+        events.iter().any(|e| e["kind"] == "voice_start"),
+        "no speech heard\n{report}"
+    );
+    assert!(
+        events.iter().any(|e| e["kind"] == "reasoning_result"
+            && e["text"].as_str().is_some_and(|t| t.contains("42"))),
+        "the question was not answered\n{report}"
     );
 }

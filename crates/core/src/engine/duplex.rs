@@ -16,18 +16,13 @@ use std::time::{Duration, Instant};
 use super::worker::Pace;
 use super::{Engine, EngineOptions, EngineStages, Event, StageError};
 use crate::audio::dsp::DspConfig;
-use crate::audio::stream::AudioError;
-use crate::audio::wav;
+use crate::audio::stream::{AudioError, AudioSource as _};
 use crate::config::LlmConfig;
 use crate::models::vad::{FusionParams, StreamingVad};
 use crate::sim::{EchoPath, SignalSource, SimAudio, VirtualClock};
 use crate::store::Store;
 
 use super::EngineModels;
-
-/// Extra audio time run after the input ends, so replies in flight are not cut mid-word in
-/// the events (the output WAV is still cut to the input's length).
-const TAIL_MS: u64 = 0;
 
 #[derive(Debug, thiserror::Error)]
 pub enum DuplexError {
@@ -98,13 +93,7 @@ pub fn run(models: EngineModels, opts: &DuplexOptions) -> Result<DuplexReport, D
     if mic.is_empty() {
         return Err(DuplexError::EmptyInput(opts.input.clone()));
     }
-    let input_rate = {
-        let info = wav::read_info(&opts.input).map_err(|e| DuplexError::Input {
-            path: opts.input.clone(),
-            source: AudioError::Wav(e),
-        })?;
-        info.sample_rate_hz
-    };
+    let input_rate = mic.sample_rate_hz();
     let input_ms = mic.len() as u64 * 1000 / u64::from(input_rate);
     let out_len =
         (mic.len() as u64 * u64::from(opts.output_rate_hz) / u64::from(input_rate)) as usize;
@@ -151,7 +140,6 @@ pub fn run(models: EngineModels, opts: &DuplexOptions) -> Result<DuplexReport, D
     };
 
     let wall0 = Instant::now();
-    let end_ms = input_ms + TAIL_MS;
     loop {
         let frames = sim.step();
         let now_ms = clock_ms(&clock);
@@ -168,7 +156,7 @@ pub fn run(models: EngineModels, opts: &DuplexOptions) -> Result<DuplexReport, D
         let audio_now = engine.audio_ms();
         engine.tick(audio_now, &mut sim.player);
         write_events(engine.take_events())?;
-        if now_ms >= end_ms && sim.mic_finished() {
+        if now_ms >= input_ms && sim.mic_finished() {
             break;
         }
     }

@@ -8,8 +8,7 @@ use std::collections::VecDeque;
 
 use crate::interaction::{Ms, VoiceActivity};
 use crate::models::vad::{
-    CHUNK_SAMPLES, SAMPLE_RATE_HZ, SegmentParams, Segmenter, StreamingVad, VadError, VadEvent,
-    VadFrame,
+    SAMPLE_RATE_HZ, SegmentParams, Segmenter, StreamingVad, VadError, VadEvent, VadFrame,
 };
 
 /// Seconds of cleaned microphone audio kept for transcription and end-of-turn detection.
@@ -246,9 +245,6 @@ fn normalize_word(w: &str) -> String {
         .flat_map(char::to_lowercase)
         .collect()
 }
-
-/// Samples in one Silero chunk, re-exported for the engine's bookkeeping.
-pub const VAD_CHUNK_SAMPLES: usize = CHUNK_SAMPLES;
 
 #[cfg(test)]
 mod tests {

@@ -39,7 +39,7 @@ use baseline::Baseline;
 use listen::{History, VoiceTracker, ms_to_samples, samples_to_ms, stable_prefix};
 use stages::{AsrJob, AsrOut, ReasonJob, ReasonOut, TtsJob, TtsOut, TurnJob, TurnOut};
 pub use stages::{EngineModels, EngineStages, StageError};
-use worker::{Pace, Worker};
+use worker::Worker;
 
 /// Audio kept before an utterance's onset when it is transcribed (VAD onsets are late by
 /// up to a chunk, and soft word starts are below the threshold).
@@ -648,17 +648,5 @@ impl Engine {
             ("tts", self.tts.busy_ms()),
             ("reasoner", self.reasoner.busy_ms()),
         ]
-    }
-}
-
-/// Pace re-exported for callers.
-pub use worker::Pace as EnginePace;
-
-impl From<Pace> for &'static str {
-    fn from(p: Pace) -> Self {
-        match p {
-            Pace::Virtual => "virtual",
-            Pace::Realtime => "realtime",
-        }
     }
 }

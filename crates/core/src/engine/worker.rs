@@ -296,36 +296,36 @@ fn worker_thread<J, O>(
             Ok((generation, j)) => {
                 if generation >= cancel_below.load(Ordering::Acquire) {
                     let t0 = Instant::now();
-                    let tx = outputs.clone();
-                    let mut sink = |o: O| {
-                        let _ = tx.send((generation, o));
-                    };
-                    let mut emit = Emit {
-                        generation,
-                        cancel_below: &cancel_below,
-                        sink: &mut sink,
-                    };
-                    job.run(j, &mut emit);
+                    with_emit(generation, &cancel_below, &outputs, |emit| job.run(j, emit));
                     busy.fetch_add(t0.elapsed().as_nanos() as u64, Ordering::Relaxed);
                 }
                 in_flight.fetch_sub(1, Ordering::AcqRel);
             }
             Err(RecvTimeoutError::Timeout) => {
                 let generation = cancel_below.load(Ordering::Acquire);
-                let tx = outputs.clone();
-                let mut sink = |o: O| {
-                    let _ = tx.send((generation, o));
-                };
-                let mut emit = Emit {
-                    generation,
-                    cancel_below: &cancel_below,
-                    sink: &mut sink,
-                };
-                job.idle(&mut emit);
+                with_emit(generation, &cancel_below, &outputs, |emit| job.idle(emit));
             }
             Err(RecvTimeoutError::Disconnected) => return,
         }
     }
+}
+
+/// Runs `f` with an [`Emit`] that sends to a worker thread's output channel.
+fn with_emit<O>(
+    generation: u64,
+    cancel_below: &AtomicU64,
+    outputs: &Sender<(u64, O)>,
+    f: impl FnOnce(&mut Emit<'_, O>),
+) {
+    let mut sink = |o: O| {
+        let _ = outputs.send((generation, o));
+    };
+    let mut emit = Emit {
+        generation,
+        cancel_below,
+        sink: &mut sink,
+    };
+    f(&mut emit);
 }
 
 #[cfg(test)]

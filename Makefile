@@ -38,10 +38,12 @@ ui/dist/index.html: node_modules/.installed $(shell find ui -path ui/dist -prune
 models: deps
 	$(CARGO) build -p tandem-cli
 	$(TANDEM_DEBUG) models fetch
+	bash scripts/dev-speech.sh >/dev/null
 
 models-gpu: deps
 	$(CARGO) build -p tandem-cli
-	$(TANDEM_DEBUG) models fetch --gpu
+	$(TANDEM_DEBUG) models fetch
+	bash scripts/dev-speech.sh >/dev/null --gpu
 
 # ---- run ---------------------------------------------------------------------------------------
 
@@ -84,6 +86,7 @@ lint: deps-test ui/dist/index.html
 unit: deps-test ui/dist/index.html
 	$(CARGO) build -p tandem-cli
 	$(TANDEM_DEBUG) models fetch
+	bash scripts/dev-speech.sh >/dev/null
 	npm run --silent test:ui
 	TANDEM_REQUIRE_RIG=1 bash scripts/with-pulse.sh $(CARGO) test --workspace --locked --no-fail-fast
 

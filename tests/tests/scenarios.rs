@@ -39,17 +39,6 @@ fn text(o: &Output) -> String {
 }
 
 /// The development recordings, where scripts/gen-scenarios.sh puts them.
-fn dev_speech_dir() -> PathBuf {
-    if let Some(d) = std::env::var_os("TANDEM_DEV_SPEECH") {
-        return PathBuf::from(d);
-    }
-    let home = std::env::var_os("HOME").map_or_else(|| PathBuf::from("."), PathBuf::from);
-    std::env::var_os("XDG_CACHE_HOME")
-        .map_or_else(|| home.join(".cache"), PathBuf::from)
-        .join("tandem")
-        .join("dev-speech")
-}
-
 fn result<'a>(results: &'a [serde_json::Value], id: &str) -> &'a serde_json::Value {
     results
         .iter()
@@ -75,7 +64,7 @@ fn scenario_suite_scores_tandem_duplex() {
     );
     let dir = tempfile::tempdir().unwrap();
     let suite = dir.path().join("suite");
-    let dev = dev_speech_dir();
+    let dev = tandem_core::eval::dev_speech_dir();
     let mut generate = Command::new(&bin);
     generate
         .args(["eval", "generate", "--per-category", "2", "--dev-speech"])

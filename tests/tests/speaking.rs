@@ -20,6 +20,8 @@ use tandem_core::models::tts::{
 };
 use tandem_core::models::{Manifest, ModelCache};
 
+mod text;
+
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("fixtures")
@@ -292,31 +294,6 @@ fn phrase_cache_has_every_phrase_with_distinct_variants() {
     });
 }
 
-fn words(s: &str) -> Vec<String> {
-    s.to_lowercase()
-        .replace(['-', '—'], " ")
-        .chars()
-        .filter(|c| c.is_alphanumeric() || c.is_whitespace() || *c == '\'')
-        .collect::<String>()
-        .split_whitespace()
-        .map(String::from)
-        .collect()
-}
-
-fn edit_distance(a: &[String], b: &[String]) -> usize {
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, x) in a.iter().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, y) in b.iter().enumerate() {
-            cur[j + 1] = (prev[j] + usize::from(x != y))
-                .min(prev[j + 1] + 1)
-                .min(cur[j] + 1);
-        }
-        prev = cur;
-    }
-    prev[b.len()]
-}
-
 /// 20 sentences, written the way Whisper writes them back (words, no digits).
 pub const ROUND_TRIP: [&str; 20] = [
     "Hello there, how are you doing today?",
@@ -366,13 +343,12 @@ fn round_trip_through_whisper_has_low_word_error_rate() {
             rs.push(&audio, &mut a16);
             rs.flush(&mut a16);
             let heard = whisper.transcribe(&a16).expect("asr").text;
-            let (r, h) = (words(s), words(&heard));
-            let e = edit_distance(&r, &h);
+            let (e, n) = text::errors(s, &heard);
             if e > 0 {
                 eprintln!("{s:?} -> {heard:?} ({e} errors)");
             }
             errors += e;
-            ref_words += r.len();
+            ref_words += n;
         }
     });
     let wer = errors as f64 / ref_words as f64;

@@ -1,6 +1,6 @@
 //! `tandem eval generate`: the spec -> scenario directories.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -16,17 +16,6 @@ use crate::{GlobalArgs, load_config};
 
 /// The committed spec, built in so the binary works from any directory.
 const BUILTIN_SPEC: &str = include_str!("../../../../tests/scenarios/spec.toml");
-
-/// The development-speech directory: `$TANDEM_DEV_SPEECH`, else `~/.cache/tandem/dev-speech`.
-pub fn default_dev_speech() -> PathBuf {
-    if let Some(dir) = std::env::var_os("TANDEM_DEV_SPEECH") {
-        return PathBuf::from(dir);
-    }
-    let home = std::env::var_os("HOME").map_or_else(|| PathBuf::from("."), PathBuf::from);
-    let cache =
-        std::env::var_os("XDG_CACHE_HOME").map_or_else(|| home.join(".cache"), PathBuf::from);
-    cache.join("tandem").join("dev-speech")
-}
 
 /// "turn_taking, pause_handling" or "any category".
 pub fn only_text(only: &[Category]) -> String {
@@ -47,7 +36,10 @@ pub fn run(global: &GlobalArgs, args: GenerateArgs) -> anyhow::Result<ExitCode> 
             BUILTIN_SPEC,
         )?,
     };
-    let dev_dir = args.dev_speech.clone().unwrap_or_else(default_dev_speech);
+    let dev_dir = args
+        .dev_speech
+        .clone()
+        .unwrap_or_else(tandem_core::eval::dev_speech_dir);
     let mut dev = DevSpeech::new(&dev_dir);
     let selection = generate::selection(&spec, &args.only, args.per_category);
     anyhow::ensure!(

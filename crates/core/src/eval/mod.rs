@@ -96,3 +96,16 @@ pub fn ms_to_samples(ms: u64) -> usize {
 pub fn samples_to_ms(samples: usize) -> u64 {
     samples as u64 * 1000 / u64::from(SAMPLE_RATE_HZ)
 }
+
+/// The development recordings (scripts/dev-speech.sh fetches them): `$TANDEM_DEV_SPEECH`, else
+/// `$XDG_CACHE_HOME/tandem/dev-speech`, else `~/.cache/tandem/dev-speech`.
+pub fn dev_speech_dir() -> std::path::PathBuf {
+    use std::path::PathBuf;
+    if let Some(dir) = std::env::var_os("TANDEM_DEV_SPEECH") {
+        return PathBuf::from(dir);
+    }
+    let home = std::env::var_os("HOME").map_or_else(|| PathBuf::from("."), PathBuf::from);
+    let cache =
+        std::env::var_os("XDG_CACHE_HOME").map_or_else(|| home.join(".cache"), PathBuf::from);
+    cache.join("tandem").join("dev-speech")
+}

@@ -1,0 +1,135 @@
+//! Whisper tiny.en on real recordings against CTranslate2, the runtime its weights come from.
+//!
+//! The recordings (scripts/dev-speech.sh; `make test` fetches them) are the moonshine-voice
+//! readings and the pocketsphinx LibriVox and "cards" test sets. The reference transcripts in
+//! tests/fixtures/asr/ct2_reference.json were decoded greedily by CTranslate2 4.8.5 on the
+//! original model.bin (scripts/asr_reference.py). Tandem runs the int8 ONNX conversion.
+
+use std::path::PathBuf;
+
+use tandem_core::audio::wav;
+use tandem_core::config::{Config, ExecutionProvider};
+use tandem_core::models::asr::{Precision, Whisper};
+use tandem_core::models::{Manifest, ModelCache, runtime};
+
+mod text;
+
+fn fixture(name: &str) -> serde_json::Value {
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/asr")
+        .join(name);
+    serde_json::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap()
+}
+
+struct Row {
+    file: String,
+    scored: bool,
+    truth: Option<String>,
+    reference: String,
+    ours: String,
+}
+
+fn transcribe_corpus(precision: Precision) -> Vec<Row> {
+    let cache = ModelCache::locate(&Config::default()).unwrap();
+    let manifest = Manifest::builtin();
+    let rt = runtime::init(&cache, &manifest, ExecutionProvider::Cpu)
+        .expect("ONNX Runtime: run `tandem models fetch` (make test does)");
+    let mut whisper = Whisper::load(rt, &cache, &manifest, precision, 1)
+        .expect("Whisper models: run `tandem models fetch`");
+    let corpus = fixture("corpus.json");
+    let reference = fixture("ct2_reference.json");
+    let dev = tandem_core::eval::dev_speech_dir();
+    corpus["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let file = f["file"].as_str().unwrap().to_owned();
+            let path = dev.join(&file);
+            let audio = wav::read_mono(&path, 16_000).unwrap_or_else(|e| {
+                panic!(
+                    "{e}\n(the development recordings: run scripts/dev-speech.sh; make test does)"
+                )
+            });
+            let ours = whisper.transcribe(&audio).unwrap();
+            assert!(!ours.repetition_stopped, "{file}: {ours:?}");
+            Row {
+                scored: f["wer"].as_bool().unwrap(),
+                truth: f["truth"].as_str().map(str::to_owned),
+                reference: reference["files"][&file]["text"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned(),
+                ours: ours.text,
+                file,
+            }
+        })
+        .collect()
+}
+
+/// (errors, words) over the scored files, for the reference and for us.
+fn wer(rows: &[Row]) -> ((usize, usize), (usize, usize)) {
+    let (mut r, mut o) = ((0, 0), (0, 0));
+    for row in rows.iter().filter(|r| r.scored) {
+        let truth = row.truth.as_deref().unwrap();
+        let (re, n) = text::errors(truth, &row.reference);
+        let (oe, _) = text::errors(truth, &row.ours);
+        eprintln!(
+            "{}: truth {truth:?}\n  ct2  {:?} ({re})\n  ours {:?} ({oe})",
+            row.file, row.reference, row.ours
+        );
+        r = (r.0 + re, r.1 + n);
+        o = (o.0 + oe, o.1 + n);
+    }
+    (r, o)
+}
+
+fn pct((e, n): (usize, usize)) -> f64 {
+    100.0 * e as f64 / n as f64
+}
+
+#[test]
+fn int8_matches_ctranslate2_on_real_speech() {
+    let rows = transcribe_corpus(Precision::Int8);
+    // The moonshine readings: the same words as CTranslate2 (normalized text).
+    for row in rows.iter().filter(|r| !r.scored) {
+        assert_eq!(
+            text::words(&row.ours),
+            text::words(&row.reference),
+            "{}: ours {:?}, CTranslate2 {:?}",
+            row.file,
+            row.ours,
+            row.reference
+        );
+    }
+    let (reference, ours) = wer(&rows);
+    eprintln!(
+        "WER on librivox + cards: CTranslate2 {:.2}% ({}/{}), ours int8 {:.2}% ({}/{})",
+        pct(reference),
+        reference.0,
+        reference.1,
+        pct(ours),
+        ours.0,
+        ours.1
+    );
+    assert!(
+        pct(ours) <= pct(reference) + 1.0,
+        "WER {:.2}% is more than 1 point above CTranslate2's {:.2}%",
+        pct(ours),
+        pct(reference)
+    );
+}
+
+#[test]
+fn fp32_reproduces_ctranslate2_exactly() {
+    for row in transcribe_corpus(Precision::Fp32) {
+        assert_eq!(
+            text::words(&row.ours),
+            text::words(&row.reference),
+            "{}: ours {:?}, CTranslate2 {:?}",
+            row.file,
+            row.ours,
+            row.reference
+        );
+    }
+}

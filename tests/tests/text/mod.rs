@@ -1,0 +1,100 @@
+//! Word error rate for the ASR tests: one normalization for the reference, the truth and ours.
+
+/// Lower case, hyphens and dashes as spaces, punctuation dropped (apostrophes kept), numbers
+/// below a thousand as words and the common titles spelled out, so "10 of clubs" and "ten of
+/// clubs" or "Mr. Dashwood" and "mister dashwood" count as the same words.
+pub fn words(s: &str) -> Vec<String> {
+    s.to_lowercase()
+        .replace(['-', '—', '–'], " ")
+        .chars()
+        .filter(|c| c.is_alphanumeric() || c.is_whitespace() || *c == '\'')
+        .collect::<String>()
+        .split_whitespace()
+        .flat_map(|w| match w {
+            "mr" => vec!["mister".to_owned()],
+            "mrs" => vec!["missus".to_owned()],
+            "dr" => vec!["doctor".to_owned()],
+            _ => match w.parse::<u32>() {
+                Ok(n) if n < 1000 => number_words(n),
+                _ => vec![w.to_owned()],
+            },
+        })
+        .collect()
+}
+
+fn number_words(n: u32) -> Vec<String> {
+    const SMALL: [&str; 20] = [
+        "zero",
+        "one",
+        "two",
+        "three",
+        "four",
+        "five",
+        "six",
+        "seven",
+        "eight",
+        "nine",
+        "ten",
+        "eleven",
+        "twelve",
+        "thirteen",
+        "fourteen",
+        "fifteen",
+        "sixteen",
+        "seventeen",
+        "eighteen",
+        "nineteen",
+    ];
+    const TENS: [&str; 10] = [
+        "", "", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety",
+    ];
+    let mut out = Vec::new();
+    let (hundreds, rest) = (n / 100, n % 100);
+    if hundreds > 0 {
+        out.extend([SMALL[hundreds as usize], "hundred"]);
+    }
+    if rest >= 20 {
+        out.push(TENS[(rest / 10) as usize]);
+        if rest % 10 > 0 {
+            out.push(SMALL[(rest % 10) as usize]);
+        }
+    } else if rest > 0 || n == 0 {
+        out.push(SMALL[rest as usize]);
+    }
+    out.into_iter().map(str::to_owned).collect()
+}
+
+/// Word-level Levenshtein distance (substitutions, insertions, deletions).
+pub fn edit_distance(a: &[String], b: &[String]) -> usize {
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, x) in a.iter().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, y) in b.iter().enumerate() {
+            cur[j + 1] = (prev[j] + usize::from(x != y))
+                .min(prev[j + 1] + 1)
+                .min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+/// Errors and reference words of `hypothesis` against `truth`.
+pub fn errors(truth: &str, hypothesis: &str) -> (usize, usize) {
+    let t = words(truth);
+    (edit_distance(&t, &words(hypothesis)), t.len())
+}
+
+#[test]
+fn numbers_and_titles_normalize() {
+    assert_eq!(
+        words("Mr. Smith's 10 cold-hearted cats, 42!").join(" "),
+        "mister smith's ten cold hearted cats forty two"
+    );
+    assert_eq!(words("105 0").join(" "), "one hundred five zero");
+    assert_eq!(errors("ten of clubs", "10 of clubs."), (0, 3));
+    assert_eq!(
+        errors("four queen of clubs", "for Queen of Clothes."),
+        (2, 4)
+    );
+}

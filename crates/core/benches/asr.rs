@@ -44,7 +44,10 @@ fn whisper(precision: Precision) -> std::sync::MutexGuard<'static, Whisper> {
         Mutex::new(Whisper::load(rt, &cache, &manifest, p, 1).expect("whisper"))
     };
     let models = MODELS.get_or_init(|| PRECISIONS.map(load));
-    let i = PRECISIONS.iter().position(|p| *p == precision).expect("precision");
+    let i = PRECISIONS
+        .iter()
+        .position(|p| *p == precision)
+        .expect("precision");
     models[i].lock().unwrap_or_else(|e| e.into_inner())
 }
 
@@ -71,6 +74,9 @@ fn partial_3s(b: divan::Bencher, precision: Precision) {
     let mut w = whisper(precision);
     let audio = &corpus()[3][..3 * 16_000];
     b.bench_local(|| {
-        divan::black_box(w.transcribe_window(audio, MIN_WINDOW_FRAMES).expect("partial"));
+        divan::black_box(
+            w.transcribe_window(audio, MIN_WINDOW_FRAMES)
+                .expect("partial"),
+        );
     });
 }

@@ -103,6 +103,12 @@ impl Engine {
             ReasonOut::Chunk { id, .. }
             | ReasonOut::Final { id, .. }
             | ReasonOut::Failed { id, .. } => *id,
+            ReasonOut::Announcement { text } => {
+                self.wake = true;
+                self.from_reasoner
+                    .push(FromReasoner::Announcement { text: text.clone() });
+                return;
+            }
         };
         if self.cancelled_requests.contains(&id) {
             return;
@@ -162,6 +168,7 @@ impl Engine {
                     message,
                 });
             }
+            ReasonOut::Announcement { .. } => unreachable!("handled above"),
         }
     }
 

@@ -140,6 +140,8 @@ pub enum ReasonOut {
     },
     /// No answer; `message` is safe to speak.
     Failed { id: u64, message: String },
+    /// A timer or reminder came due: the loop announces it when the floor is free.
+    Announcement { text: String },
 }
 
 /// The started stages, ready for [`super::Engine::new`].
@@ -253,6 +255,16 @@ struct ReasonLink {
 }
 
 impl super::worker::Job<ReasonJob, ReasonOut> for ReasonLink {
+    /// Between requests: timers and reminders that came due (only the reasoner's own events
+    /// arrive unasked).
+    fn idle(&mut self, emit: &mut Emit<'_, ReasonOut>) {
+        while let Some(ev) = self.handle.try_recv() {
+            if let ReasonerEvent::TimerDue { text, .. } = ev {
+                emit.send(ReasonOut::Announcement { text });
+            }
+        }
+    }
+
     fn run(&mut self, job: ReasonJob, emit: &mut Emit<'_, ReasonOut>) {
         let id = self.handle.request(job.request);
         let limit = if job.speculative {
@@ -271,6 +283,10 @@ impl super::worker::Job<ReasonJob, ReasonOut> for ReasonLink {
             else {
                 continue;
             };
+            if let ReasonerEvent::TimerDue { text, .. } = ev {
+                emit.send(ReasonOut::Announcement { text });
+                continue;
+            }
             if ev.request_id() != Some(id) {
                 continue;
             }
@@ -351,4 +367,46 @@ pub fn clean_transcript(text: &str) -> String {
         }
     }
     out.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::reasoning::Reasoner;
+
+    /// Timers come due while the link is idle: they reach the loop as announcements.
+    #[test]
+    fn a_due_timer_reaches_the_loop_between_requests() {
+        let store = Store::open_in_memory().unwrap();
+        let handle = Reasoner::spawn(LlmConfig::default(), store).unwrap();
+        let mut link = Worker::new("reasoner-link", Pace::Realtime, ReasonLink { handle }).unwrap();
+        link.submit(
+            ReasonJob {
+                id: 1,
+                request: Request::new("set a timer for one second"),
+                speculative: false,
+            },
+            0,
+        );
+        let (mut out, mut answer, mut announced) = (Vec::new(), None, None);
+        let t0 = Instant::now();
+        while announced.is_none() && t0.elapsed() < Duration::from_secs(10) {
+            std::thread::sleep(Duration::from_millis(20));
+            link.poll(t0.elapsed().as_millis() as u64, &mut out);
+            for o in out.drain(..) {
+                match o {
+                    ReasonOut::Final { text, .. } => answer = Some(text),
+                    ReasonOut::Announcement { text } => {
+                        assert_eq!(text, "Your 1 second timer is done.");
+                        announced = Some(t0.elapsed());
+                    }
+                    ReasonOut::Chunk { .. } => {}
+                    ReasonOut::Failed { message, .. } => panic!("{message}"),
+                }
+            }
+        }
+        assert_eq!(answer.as_deref(), Some("Timer set for 1 second."));
+        let after = announced.expect("the timer was announced");
+        assert!(after >= Duration::from_millis(900), "{after:?}");
+    }
 }

@@ -6,7 +6,7 @@
 //! counted in atomics.
 //!
 //! Device loss: a stream whose error callback reports the device or host gone, or whose callbacks
-//! stop for [`STALL_MS`], is dropped; `poll_events` (called by the DSP thread) reopens it, on the
+//! stop for [`STALL_MS`], or that floods errors, is dropped (on a thread of its own: see [`reap`]); `poll_events` (called by the DSP thread) reopens it, on the
 //! requested device first and then on the default one, with backoff, and reports each step as a
 //! [`DeviceEvent`]. The real-time state (rings, renderer) survives: it comes back from the dead
 //! stream's callback when cpal drops it.
@@ -34,8 +34,15 @@ pub const CALLBACK_MS: u32 = 10;
 const MIC_RING_SECONDS: usize = 2;
 /// A stream whose callbacks stop for this long counts as dead.
 pub const STALL_MS: u64 = 2_000;
+/// A stream reporting this many errors between two supervision checks (~10 ms apart) without a
+/// callback is dead: after a sound-server disconnect cpal's ALSA loop reports the same error in
+/// a tight loop.
+const ERROR_FLOOD: u64 = 200;
 /// Longest wait between reopen attempts.
 const MAX_BACKOFF_MS: u64 = 2_000;
+/// How long a dead microphone stream may keep its buffers before capture starts over with new
+/// ones (a stream stuck in its driver never hands them back).
+const RECLAIM_WAIT: Duration = Duration::from_secs(3);
 /// Largest device buffer (frames x channels) the output callback converts in one piece.
 const OUTPUT_SCRATCH: usize = 8_192;
 
@@ -144,6 +151,20 @@ fn on_error(stats: &StreamStats, e: &cpal::Error) {
     }
 }
 
+/// Drops a dead stream on a thread of its own. Dropping a cpal stream joins its callback thread,
+/// and after the sound server goes away the ALSA PulseAudio plugin can deadlock in there (seen
+/// with libpulse 16.1: the capture thread waits on the plugin's mainloop lock while the mainloop
+/// waits for a memory block the capture thread holds). The DSP thread must never wait on that;
+/// a stuck stream costs one parked thread.
+fn reap(stream: cpal::Stream) {
+    let spawned = std::thread::Builder::new()
+        .name("tandem-audio-reap".into())
+        .spawn(move || drop(stream));
+    if let Err(e) = spawned {
+        tracing::warn!(%e, "no thread to release a dead audio stream; releasing it here");
+    }
+}
+
 /// Carries real-time state into a callback and sends it back when cpal drops the callback.
 struct Reclaim<T: Send + 'static> {
     inner: Option<T>,
@@ -200,6 +221,36 @@ impl MicWriter {
     }
 }
 
+/// A microphone ring with its writer (for the callback) and its reader (for the DSP thread).
+struct MicBuffers {
+    writer: MicWriter,
+    data: rtrb::Consumer<f32>,
+    stamps: rtrb::Consumer<Stamp>,
+    writer_tx: mpsc::SyncSender<MicWriter>,
+    writer_back: mpsc::Receiver<MicWriter>,
+}
+
+impl MicBuffers {
+    /// `written`: samples already counted on this timeline (a restart continues it).
+    fn new(rate_hz: u32, written: u64, stats: Arc<StreamStats>) -> MicBuffers {
+        let (data_tx, data) = rtrb::RingBuffer::new(rate_hz as usize * MIC_RING_SECONDS);
+        let (stamp_tx, stamps) = rtrb::RingBuffer::new(1024);
+        let (writer_tx, writer_back) = mpsc::sync_channel(1);
+        MicBuffers {
+            writer: MicWriter {
+                data: data_tx,
+                stamps: stamp_tx,
+                written,
+                stats,
+            },
+            data,
+            stamps,
+            writer_tx,
+            writer_back,
+        }
+    }
+}
+
 /// Supervision shared by source and sink: what was asked for, what runs, when to retry.
 struct Supervisor {
     dir: Direction,
@@ -207,9 +258,12 @@ struct Supervisor {
     device: String,
     stats: Arc<StreamStats>,
     last_callbacks: u64,
+    last_errors: u64,
     last_progress: Instant,
     next_retry: Instant,
     attempt: u32,
+    /// When the running stream was last found dead.
+    lost_at: Option<Instant>,
     events: VecDeque<DeviceEvent>,
 }
 
@@ -221,9 +275,11 @@ impl Supervisor {
             device,
             stats,
             last_callbacks: 0,
+            last_errors: 0,
             last_progress: Instant::now(),
             next_retry: Instant::now(),
             attempt: 0,
+            lost_at: None,
             events: VecDeque::new(),
         }
     }
@@ -231,9 +287,16 @@ impl Supervisor {
     /// True if the running stream must be dropped now.
     fn is_dead(&mut self) -> bool {
         let calls = self.stats.callbacks.load(Ordering::Relaxed);
+        let errors = self.stats.host_errors.load(Ordering::Relaxed);
+        let flood = errors.saturating_sub(self.last_errors) >= ERROR_FLOOD;
+        self.last_errors = errors;
         if calls != self.last_callbacks {
             self.last_callbacks = calls;
             self.last_progress = Instant::now();
+        } else if flood {
+            // Errors and no audio: the stream is gone (a stream starting up may report a burst
+            // of errors too, but its callbacks run).
+            self.stats.fail(FailureKind::HostLost);
         } else if self.last_progress.elapsed() > Duration::from_millis(STALL_MS) {
             self.stats.fail(FailureKind::Unknown);
         }
@@ -249,7 +312,13 @@ impl Supervisor {
         });
         self.next_retry = Instant::now();
         self.attempt = 0;
+        self.lost_at = Some(Instant::now());
         true
+    }
+
+    /// How long ago the stream died (zero if it has not).
+    fn lost_for(&self) -> Duration {
+        self.lost_at.map_or(Duration::ZERO, |t| t.elapsed())
     }
 
     /// Devices to try, in order: the one asked for, then the default.
@@ -271,6 +340,7 @@ impl Supervisor {
         self.stats.failed.store(false, Ordering::Release);
         self.last_progress = Instant::now();
         self.attempt = 0;
+        self.lost_at = None;
     }
 
     fn retry_failed(&mut self, message: String) {
@@ -327,24 +397,16 @@ impl CpalSource {
                 }
             })?;
         let rate = config.sample_rate;
-        let (data_tx, data) = rtrb::RingBuffer::new(rate as usize * MIC_RING_SECONDS);
-        let (stamp_tx, stamps) = rtrb::RingBuffer::new(1024);
         let stats = Arc::new(StreamStats::default());
-        let (writer_tx, writer_back) = mpsc::sync_channel(1);
-        let writer = MicWriter {
-            data: data_tx,
-            stamps: stamp_tx,
-            written: 0,
-            stats: stats.clone(),
-        };
+        let buffers = MicBuffers::new(rate, 0, stats.clone());
         let mut src = CpalSource {
             stream: None,
-            data,
-            stamps,
+            data: buffers.data,
+            stamps: buffers.stamps,
             last: None,
-            writer_back,
-            writer_tx,
-            writer: Some(writer),
+            writer_back: buffers.writer_back,
+            writer_tx: buffers.writer_tx,
+            writer: Some(buffers.writer),
             rate_hz: rate,
             channels: config.channels,
             sup: Supervisor::new(Direction::Input, name, device.clone(), stats),
@@ -387,12 +449,8 @@ impl CpalSource {
         config: &cpal::StreamConfig,
         format: cpal::SampleFormat,
     ) -> Result<(), String> {
-        let writer = match self.writer.take() {
-            Some(w) => w,
-            None => self
-                .writer_back
-                .recv_timeout(Duration::from_secs(2))
-                .map_err(|_| "the previous stream did not release its buffers".to_owned())?,
+        let Some(writer) = self.writer.take() else {
+            return Err("the previous stream still holds the buffers".to_owned());
         };
         let stats = self.sup.stats.clone();
         let slot = Reclaim {
@@ -414,7 +472,27 @@ impl CpalSource {
         Ok(())
     }
 
+    /// The real-time state back from the dead stream, or after [`RECLAIM_WAIT`] new buffers
+    /// (what the dead stream held is lost). False while still waiting.
+    fn reclaim(&mut self) -> bool {
+        if self.writer.is_none() {
+            self.writer = self.writer_back.try_recv().ok();
+        }
+        if self.writer.is_none() && self.sup.lost_for() >= RECLAIM_WAIT {
+            tracing::warn!(device = %self.sup.device, "the dead microphone stream kept its buffers; capturing into new ones");
+            let read = self.sup.stats.frames.load(Ordering::Relaxed);
+            let b = MicBuffers::new(self.rate_hz, read, self.sup.stats.clone());
+            (self.data, self.stamps) = (b.data, b.stamps);
+            (self.writer_tx, self.writer_back) = (b.writer_tx, b.writer_back);
+            self.writer = Some(b.writer);
+        }
+        self.writer.is_some()
+    }
+
     fn reopen(&mut self) {
+        if !self.reclaim() {
+            return;
+        }
         let n = self.sup.candidates().len();
         for (i, cand) in self.sup.candidates().into_iter().enumerate() {
             let attempt = find_device(Direction::Input, cand.as_deref())
@@ -458,6 +536,28 @@ where
     )
 }
 
+/// A stream that died may be stuck in its driver: release it without waiting.
+fn release(stream: &mut Option<cpal::Stream>, sup: &mut Supervisor) {
+    if stream.is_some()
+        && sup.is_dead()
+        && let Some(stream) = stream.take()
+    {
+        reap(stream);
+    }
+}
+
+impl Drop for CpalSource {
+    fn drop(&mut self) {
+        release(&mut self.stream, &mut self.sup);
+    }
+}
+
+impl Drop for CpalSink {
+    fn drop(&mut self) {
+        release(&mut self.stream, &mut self.sup);
+    }
+}
+
 impl AudioSource for CpalSource {
     fn name(&self) -> &str {
         &self.sup.device
@@ -492,9 +592,7 @@ impl AudioSource for CpalSource {
     }
 
     fn poll_events(&mut self) -> Option<DeviceEvent> {
-        if self.stream.is_some() && self.sup.is_dead() {
-            self.stream = None;
-        }
+        release(&mut self.stream, &mut self.sup);
         if self.stream.is_none() && Instant::now() >= self.sup.next_retry {
             self.reopen();
         }
@@ -587,12 +685,8 @@ impl CpalSink {
         config: &cpal::StreamConfig,
         format: cpal::SampleFormat,
     ) -> Result<(), String> {
-        let renderer = match self.renderer.take() {
-            Some(r) => r,
-            None => self
-                .renderer_back
-                .recv_timeout(Duration::from_secs(2))
-                .map_err(|_| "the previous stream did not release the renderer".to_owned())?,
+        let Some(renderer) = self.renderer.take() else {
+            return Err("the previous stream still holds the renderer".to_owned());
         };
         let stats = self.sup.stats.clone();
         let slot = Reclaim {
@@ -615,6 +709,18 @@ impl CpalSink {
     }
 
     fn reopen(&mut self) {
+        if self.renderer.is_none() {
+            self.renderer = self.renderer_back.try_recv().ok();
+        }
+        if self.renderer.is_none() {
+            // The playback state cannot be rebuilt under the Player; wait for it, and say so
+            // once the wait is unusual.
+            if self.sup.lost_for() >= RECLAIM_WAIT {
+                self.sup
+                    .retry_failed("the dead output stream still holds the playback state".into());
+            }
+            return;
+        }
         let n = self.sup.candidates().len();
         for (i, cand) in self.sup.candidates().into_iter().enumerate() {
             let attempt = find_device(Direction::Output, cand.as_deref())
@@ -682,9 +788,7 @@ impl AudioSink for CpalSink {
     }
 
     fn poll_events(&mut self) -> Option<DeviceEvent> {
-        if self.stream.is_some() && self.sup.is_dead() {
-            self.stream = None;
-        }
+        release(&mut self.stream, &mut self.sup);
         if self.stream.is_none() && Instant::now() >= self.sup.next_retry {
             self.reopen();
         }

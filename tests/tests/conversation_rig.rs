@@ -156,6 +156,37 @@ fn two_turns_with_a_barge_in_over_the_echoing_room() {
         .find(|e| e.t_ms >= onset && matches!(e.kind, EventKind::Hold))
         .map(|e| e.t_ms)
         .expect("the assistant paused");
+    // Its own voice, echoing back through the room, never made it pause before the cut-in.
+    let answer_ms = events
+        .iter()
+        .find(|e| {
+            matches!(
+                e.kind,
+                EventKind::SpeakStart {
+                    speech: SpeechKind::Answer,
+                    ..
+                }
+            )
+        })
+        .map(|e| e.t_ms)
+        .expect("the answer started");
+    let self_triggered: Vec<&Event> = events
+        .iter()
+        .filter(|e| e.t_ms >= answer_ms && e.t_ms < onset)
+        .filter(|e| {
+            matches!(
+                e.kind,
+                EventKind::VoiceStart { .. }
+                    | EventKind::Duck
+                    | EventKind::Hold
+                    | EventKind::BargeIn { .. }
+            )
+        })
+        .collect();
+    assert!(
+        self_triggered.is_empty(),
+        "the echo of its own answer triggered: {self_triggered:?}"
+    );
     eprintln!(
         "barge-in: onset {onset} ms, paused {} ms later, stopped at {} ms",
         hold - onset,

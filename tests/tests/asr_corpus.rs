@@ -84,6 +84,17 @@ fn wer(rows: &[Row]) -> ((usize, usize), (usize, usize)) {
     (r, o)
 }
 
+fn same_words(row: &Row) {
+    assert_eq!(
+        text::words(&row.ours),
+        text::words(&row.reference),
+        "{}: ours {:?}, CTranslate2 {:?}",
+        row.file,
+        row.ours,
+        row.reference
+    );
+}
+
 fn pct((e, n): (usize, usize)) -> f64 {
     100.0 * e as f64 / n as f64
 }
@@ -92,16 +103,7 @@ fn pct((e, n): (usize, usize)) -> f64 {
 fn int8_matches_ctranslate2_on_real_speech() {
     let rows = transcribe_corpus(Precision::Int8);
     // The moonshine readings: the same words as CTranslate2 (normalized text).
-    for row in rows.iter().filter(|r| !r.scored) {
-        assert_eq!(
-            text::words(&row.ours),
-            text::words(&row.reference),
-            "{}: ours {:?}, CTranslate2 {:?}",
-            row.file,
-            row.ours,
-            row.reference
-        );
-    }
+    rows.iter().filter(|r| !r.scored).for_each(same_words);
     let (reference, ours) = wer(&rows);
     eprintln!(
         "WER on librivox + cards: CTranslate2 {:.2}% ({}/{}), ours int8 {:.2}% ({}/{})",
@@ -122,14 +124,7 @@ fn int8_matches_ctranslate2_on_real_speech() {
 
 #[test]
 fn fp32_reproduces_ctranslate2_exactly() {
-    for row in transcribe_corpus(Precision::Fp32) {
-        assert_eq!(
-            text::words(&row.ours),
-            text::words(&row.reference),
-            "{}: ours {:?}, CTranslate2 {:?}",
-            row.file,
-            row.ours,
-            row.reference
-        );
-    }
+    transcribe_corpus(Precision::Fp32)
+        .iter()
+        .for_each(same_words);
 }

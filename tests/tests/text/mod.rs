@@ -22,46 +22,14 @@ pub fn words(s: &str) -> Vec<String> {
         .collect()
 }
 
+/// "42" -> ["forty", "two"], with the TTS front end's number reading.
 fn number_words(n: u32) -> Vec<String> {
-    const SMALL: [&str; 20] = [
-        "zero",
-        "one",
-        "two",
-        "three",
-        "four",
-        "five",
-        "six",
-        "seven",
-        "eight",
-        "nine",
-        "ten",
-        "eleven",
-        "twelve",
-        "thirteen",
-        "fourteen",
-        "fifteen",
-        "sixteen",
-        "seventeen",
-        "eighteen",
-        "nineteen",
-    ];
-    const TENS: [&str; 10] = [
-        "", "", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety",
-    ];
-    let mut out = Vec::new();
-    let (hundreds, rest) = (n / 100, n % 100);
-    if hundreds > 0 {
-        out.extend([SMALL[hundreds as usize], "hundred"]);
-    }
-    if rest >= 20 {
-        out.push(TENS[(rest / 10) as usize]);
-        if rest % 10 > 0 {
-            out.push(SMALL[(rest % 10) as usize]);
-        }
-    } else if rest > 0 || n == 0 {
-        out.push(SMALL[rest as usize]);
-    }
-    out.into_iter().map(str::to_owned).collect()
+    tandem_core::models::tts::g2p::numbers::cardinal(i128::from(n))
+        .unwrap_or_else(|| n.to_string())
+        .split(|c: char| !c.is_alphabetic())
+        .filter(|w| !w.is_empty())
+        .map(str::to_owned)
+        .collect()
 }
 
 /// Word-level Levenshtein distance (substitutions, insertions, deletions).
@@ -91,7 +59,7 @@ fn numbers_and_titles_normalize() {
         words("Mr. Smith's 10 cold-hearted cats, 42!").join(" "),
         "mister smith's ten cold hearted cats forty two"
     );
-    assert_eq!(words("105 0").join(" "), "one hundred five zero");
+    assert_eq!(words("105 0").join(" "), "one hundred and five zero");
     assert_eq!(errors("ten of clubs", "10 of clubs."), (0, 3));
     assert_eq!(
         errors("four queen of clubs", "for Queen of Clothes."),

@@ -8,7 +8,7 @@
 mod lexicon;
 mod lexnum;
 mod normalize;
-mod numbers;
+pub mod numbers;
 mod oov;
 mod stress;
 mod tagger;

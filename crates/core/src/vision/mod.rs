@@ -11,7 +11,8 @@
 //! * [`Analyzer`] turns one frame into a [`VisualContext`]: someone present, how many faces,
 //!   facing the screen or turned away, the yaw and a confidence.
 //! * [`worker::VisionWorker`] runs a source and the analyzer on their own thread at a few
-//!   frames per second and keeps the latest context for the live loop.
+//!   frames per second and keeps the latest context for the live loop, smoothed over the last
+//!   few frames ([`smooth::Smoother`]).
 //! * [`timeline::VisualTimeline`] is visual context over time from a JSON-lines file, for
 //!   `tandem duplex --visual` and tests.
 
@@ -19,6 +20,7 @@ pub mod camera;
 pub mod face;
 pub mod image;
 pub mod pose;
+pub mod smooth;
 pub mod source;
 pub mod timeline;
 pub mod worker;

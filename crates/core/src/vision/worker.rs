@@ -12,6 +12,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use super::camera::CameraSource;
+use super::smooth::Smoother;
 use super::{Analyzer, VisionError, VisualContext};
 
 /// Opens the frame source on the worker thread.
@@ -58,6 +59,7 @@ impl VisionWorker {
                     }
                 };
                 let mut next_due = Instant::now();
+                let mut smoother = Smoother::default();
                 while !shared.stop.load(Ordering::Relaxed) {
                     let frame = match source.next_frame() {
                         Ok(Some(f)) => f,
@@ -74,7 +76,10 @@ impl VisionWorker {
                     }
                     let t0 = Instant::now();
                     match analyzer.context(&frame) {
-                        Ok(ctx) => *lock(&shared.latest) = Some((ctx, Instant::now())),
+                        Ok(ctx) => {
+                            let ctx = smoother.push(ctx);
+                            *lock(&shared.latest) = Some((ctx, Instant::now()));
+                        }
                         Err(e) => *lock(&shared.error) = Some(e.to_string()),
                     }
                     shared.frames.fetch_add(1, Ordering::Relaxed);

@@ -33,7 +33,11 @@ impl Smoother {
         }
         let mut yaws: Vec<f32> = self.recent.iter().filter_map(|c| c.yaw_deg).collect();
         yaws.sort_by(f32::total_cmp);
-        let yaw = yaws.get(yaws.len() / 2).copied().or(ctx.yaw_deg);
+        let yaw = match yaws.len() {
+            0 => ctx.yaw_deg,
+            n if n % 2 == 1 => Some(yaws[n / 2]),
+            n => Some((yaws[n / 2 - 1] + yaws[n / 2]) / 2.0),
+        };
         let last_present = self.recent.iter().rev().find(|c| c.present).copied();
         VisualContext {
             t_ms: ctx.t_ms,

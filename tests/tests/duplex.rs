@@ -20,8 +20,6 @@ use tandem_core::models::runtime::{self, Runtime};
 use tandem_core::models::tts::{SynthOptions, Tts};
 use tandem_core::models::{Manifest, ModelCache};
 use tandem_core::reasoning::fake_llm::{FakeLlmServer, FakeReply};
-use tandem_core::vision::VisualContext;
-use tandem_core::vision::timeline::VisualTimeline;
 
 fn setup() -> (&'static Runtime, ModelCache, Manifest) {
     let config = Config::default();
@@ -103,20 +101,8 @@ impl Run {
 }
 
 fn duplex(input: &Path, policy: PolicyKind, llm: LlmConfig) -> Run {
-    duplex_seeing(input, policy, llm, None, "")
-}
-
-/// As [`duplex`], with visual context over the run (`None`: camera off); `tag` keeps the
-/// output files of several runs on one input apart.
-fn duplex_seeing(
-    input: &Path,
-    policy: PolicyKind,
-    llm: LlmConfig,
-    visual: Option<VisualTimeline>,
-    tag: &str,
-) -> Run {
     let dir = input.parent().unwrap();
-    let stem = input.file_stem().unwrap().to_string_lossy().to_string() + tag;
+    let stem = input.file_stem().unwrap().to_string_lossy().to_string();
     let output = dir.join(format!("{stem}.{policy:?}.out.wav"));
     let events = dir.join(format!("{stem}.{policy:?}.jsonl"));
     let opts = DuplexOptions {
@@ -132,7 +118,7 @@ fn duplex_seeing(
             ..EngineOptions::default()
         },
         llm,
-        visual,
+        visual: None,
     };
     let report = duplex::run(models(), &opts).expect("duplex runs");
     eprintln!("{report:?}");
@@ -319,94 +305,5 @@ fn a_file_that_is_not_audio_is_refused_by_name() {
     assert!(
         !dir.path().join("out.wav").exists(),
         "no output for a bad input"
-    );
-}
-
-/// The camera's view for a whole run: the user present, facing the screen or not.
-fn seen(facing: bool) -> Option<VisualTimeline> {
-    Some(VisualTimeline::new(vec![VisualContext {
-        facing,
-        yaw_deg: Some(if facing { 2.0 } else { 50.0 }),
-        ..VisualContext {
-            present: true,
-            faces: 1,
-            ..VisualContext::nobody(0)
-        }
-    }]))
-}
-
-#[test]
-fn the_same_question_is_answered_facing_the_screen_and_not_when_turned_away() {
-    let dir = tempfile::tempdir().unwrap();
-    let input = channel(
-        dir.path(),
-        "seen",
-        7.0,
-        &[(0.5, "What's twelve times seven?")],
-    );
-    let facing = duplex_seeing(
-        &input,
-        PolicyKind::Tandem,
-        LlmConfig::default(),
-        seen(true),
-        ".facing",
-    );
-    assert!(
-        facing
-            .kinds("reasoning_result")
-            .iter()
-            .any(|e| e["text"].as_str().unwrap().contains("84")),
-        "answered while facing"
-    );
-    assert!(facing.first_ms("speak_start").is_some());
-    assert!(facing.kinds("not_addressed").is_empty());
-    let visual = facing.kinds("visual");
-    assert_eq!(visual.len(), 1, "the camera's view is reported once");
-    assert_eq!(visual[0]["facing"], true);
-
-    let away = duplex_seeing(
-        &input,
-        PolicyKind::Tandem,
-        LlmConfig::default(),
-        seen(false),
-        ".away",
-    );
-    let not = away.kinds("not_addressed");
-    assert_eq!(not.len(), 1, "the question is set aside: {not:?}");
-    assert_eq!(not[0]["reason"], "the user is turned away");
-    assert!(
-        away.first_ms("speak_start").is_none(),
-        "nothing said while turned away"
-    );
-    assert!(
-        away.rms(0.0, 7.0) < 1e-4,
-        "the assistant's channel is silent"
-    );
-}
-
-#[test]
-fn what_do_you_see_is_answered_from_the_visual_context() {
-    let dir = tempfile::tempdir().unwrap();
-    let input = channel(dir.path(), "look", 6.0, &[(0.5, "What do you see?")]);
-    let run = duplex_seeing(
-        &input,
-        PolicyKind::Tandem,
-        LlmConfig::default(),
-        seen(true),
-        "",
-    );
-    let results = run.kinds("reasoning_result");
-    assert!(
-        results
-            .iter()
-            .any(|e| e["text"].as_str().unwrap().contains("facing me")),
-        "answered from what the camera sees: {results:?}"
-    );
-    let off = duplex(&input, PolicyKind::Tandem, LlmConfig::default());
-    assert!(
-        off.kinds("reasoning_result")
-            .iter()
-            .any(|e| e["text"].as_str().unwrap().contains("camera is off")),
-        "without a camera it says so"
     );
 }

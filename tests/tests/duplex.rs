@@ -118,6 +118,7 @@ fn duplex(input: &Path, policy: PolicyKind, llm: LlmConfig) -> Run {
             ..EngineOptions::default()
         },
         llm,
+        visual: None,
     };
     let report = duplex::run(models(), &opts).expect("duplex runs");
     eprintln!("{report:?}");
@@ -297,6 +298,7 @@ fn a_file_that_is_not_audio_is_refused_by_name() {
         echo: None,
         engine: EngineOptions::default(),
         llm: LlmConfig::default(),
+        visual: None,
     };
     let err = duplex::run(models(), &opts).unwrap_err().to_string();
     assert!(err.contains("notes.wav"), "{err}");

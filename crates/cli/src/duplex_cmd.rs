@@ -11,6 +11,7 @@ use tandem_core::engine::worker::Pace;
 use tandem_core::engine::{EngineModels, EngineOptions, PolicyKind};
 use tandem_core::models::{Manifest, ModelCache, runtime};
 use tandem_core::sim::EchoPath;
+use tandem_core::vision::timeline::VisualTimeline;
 
 use crate::{GlobalArgs, load_config};
 
@@ -42,6 +43,10 @@ pub struct DuplexArgs {
     /// -6 dB) and the echo canceller runs.
     #[arg(long)]
     echo: bool,
+    /// Visual context over time, as if the camera were on: JSON lines such as
+    /// {"t_ms": 0, "present": true, "facing": false}. Default: camera off.
+    #[arg(long, value_name = "VISUAL.jsonl")]
+    visual: Option<PathBuf>,
     /// Print a JSON report instead of a sentence.
     #[arg(long)]
     json: bool,
@@ -61,6 +66,11 @@ pub fn run(global: &GlobalArgs, args: DuplexArgs) -> anyhow::Result<ExitCode> {
     // Read the input first: a bad WAV should fail before the models load.
     tandem_core::audio::wav::read_info(&args.input)
         .with_context(|| format!("reading the input {}", args.input.display()))?;
+    let visual = args
+        .visual
+        .as_deref()
+        .map(VisualTimeline::load)
+        .transpose()?;
     let cache = ModelCache::locate(&config)?;
     let manifest = Manifest::builtin();
     let rt = runtime::init(&cache, &manifest, config.runtime.execution_provider)?;
@@ -80,6 +90,7 @@ pub fn run(global: &GlobalArgs, args: DuplexArgs) -> anyhow::Result<ExitCode> {
             ..EngineOptions::default()
         },
         llm: config.llm.clone(),
+        visual,
     };
     let report = duplex::run(models, &opts)?;
     if args.json {

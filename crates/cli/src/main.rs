@@ -16,6 +16,7 @@ mod models_cmd;
 mod reason_cmd;
 mod run_cmd;
 mod say_cmd;
+mod vision_cmd;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -75,6 +76,8 @@ enum Command {
     Config(config_cmd::ConfigCmd),
     /// Run the whole engine on a recorded user channel; write the assistant's channel.
     Duplex(duplex_cmd::DuplexArgs),
+    /// What the camera stage sees in an image (or the live camera): faces, presence, facing.
+    Vision(vision_cmd::VisionArgs),
 }
 
 fn init_logging(verbose: u8) {
@@ -121,6 +124,7 @@ fn main() -> ExitCode {
         Command::History(args) => reason_cmd::history(&cli.global, args),
         Command::Duplex(args) => duplex_cmd::run(&cli.global, args),
         Command::Eval(args) => eval_cmd::run(&cli.global, args),
+        Command::Vision(args) => vision_cmd::run(&cli.global, args),
     };
     match result {
         Ok(code) => code,

@@ -7,7 +7,7 @@
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use tandem_core::audio::devices;
@@ -17,6 +17,9 @@ use tandem_core::engine::{EngineModels, EngineStages, Event, EventKind, live};
 use tandem_core::models::vad::SileroVad;
 use tandem_core::models::{Manifest, ModelCache, runtime};
 use tandem_core::store::Store;
+use tandem_core::vision::Analyzer;
+use tandem_core::vision::camera::{self, CameraSettings};
+use tandem_core::vision::worker::VisionWorker;
 
 use crate::{GlobalArgs, load_config};
 
@@ -43,7 +46,19 @@ pub struct RunArgs {
     /// Print every event as a JSON line instead of the conversation view.
     #[arg(long)]
     json: bool,
+    /// Turn the camera on for this run (presence and attention; camera.enabled in the config).
+    #[arg(long, conflicts_with = "no_camera")]
+    camera: bool,
+    /// Keep the camera off for this run, whatever the config says.
+    #[arg(long)]
+    no_camera: bool,
+    /// Camera by name (`tandem doctor` lists them).
+    #[arg(long, value_name = "NAME")]
+    camera_device: Option<String>,
 }
+
+/// A visual context older than this is not used (the camera stalled): as if it were off.
+const VISUAL_MAX_AGE: Duration = Duration::from_secs(2);
 
 /// Exit code for "no audio device": distinct from other failures so scripts can tell.
 const EXIT_NO_DEVICE: u8 = 3;
@@ -55,6 +70,8 @@ pub fn run(global: &GlobalArgs, args: RunArgs) -> anyhow::Result<ExitCode> {
             micro_turn_ms: args.micro_turn_ms,
             input_device: args.input_device.clone(),
             output_device: args.output_device.clone(),
+            camera: (args.camera || args.no_camera).then_some(args.camera),
+            camera_device: args.camera_device.clone(),
             ..Default::default()
         },
     )?;
@@ -90,12 +107,13 @@ pub fn run(global: &GlobalArgs, args: RunArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::from(EXIT_NO_DEVICE));
     }
 
+    let vision = start_vision(rt, &cache, &manifest, &config)?;
     let models = EngineModels::load(rt, &cache, &manifest, &config)?;
     let store = Store::open_default().context("opening the conversation store")?;
     let (stages, silero) = EngineStages::start(models, config.llm.clone(), store, Pace::Realtime)?;
     let handle = std::thread::Builder::new()
         .name("interaction".into())
-        .spawn(move || interaction_loop(stages, silero, &config, &args))
+        .spawn(move || interaction_loop(stages, silero, vision, &config, &args))
         .context("starting the interaction thread")?;
     match handle.join() {
         Ok(result) => result,
@@ -103,10 +121,43 @@ pub fn run(global: &GlobalArgs, args: RunArgs) -> anyhow::Result<ExitCode> {
     }
 }
 
+/// Starts the camera stage when the camera is on. No camera is not fatal: the conversation
+/// runs without visual context, and the message says how to fix it.
+fn start_vision(
+    rt: &runtime::Runtime,
+    cache: &ModelCache,
+    manifest: &Manifest,
+    config: &Config,
+) -> anyhow::Result<Option<VisionWorker>> {
+    if !config.camera.enabled {
+        return Ok(None);
+    }
+    let analyzer = Analyzer::load(rt, cache, manifest, config.runtime.intra_threads)?;
+    let settings = CameraSettings {
+        device: config.camera.device.clone(),
+        fps: config.camera.fps,
+        ..CameraSettings::default()
+    };
+    let fps = settings.fps;
+    match VisionWorker::start(Box::new(move || camera::open(&settings)), analyzer, fps) {
+        Ok(worker) => {
+            eprintln!("Camera `{}` on ({fps} fps).", worker.source());
+            Ok(Some(worker))
+        }
+        Err(e) => {
+            eprintln!(
+                "warning: the camera is on in the settings, but: {e}\n  continuing without it."
+            );
+            Ok(None)
+        }
+    }
+}
+
 /// The live loop: frames from the DSP thread in, a tick at every wake-up, events out.
 fn interaction_loop(
     stages: EngineStages,
     silero: SileroVad,
+    vision: Option<VisionWorker>,
     config: &Config,
     args: &RunArgs,
 ) -> anyhow::Result<ExitCode> {
@@ -127,7 +178,15 @@ fn interaction_loop(
     };
     let mut view = View::default();
     let start = Instant::now();
+    let mut vision_error_shown = false;
     loop {
+        if let Some(v) = &vision {
+            engine.set_visual(v.latest(VISUAL_MAX_AGE));
+            if let (Some(e), false) = (v.error(), vision_error_shown) {
+                eprintln!("\ncamera: {e}; continuing without visual context");
+                vision_error_shown = true;
+            }
+        }
         let (events, devices) = live::pump(&mut live, &mut engine)?;
         for ev in devices {
             eprintln!("\naudio: {ev:?}");
@@ -199,6 +258,17 @@ impl View {
             }
             EventKind::NotAddressed { text, reason } => {
                 let _ = writeln!(err, "{t:7.1}s  (not for me: \"{text}\" - {reason})");
+            }
+            EventKind::Visual {
+                present, facing, ..
+            } => {
+                let seen = match (present, facing) {
+                    (None, _) => "camera: no recent frame",
+                    (Some(false), _) => "camera: nobody in view",
+                    (Some(true), Some(true)) => "camera: you, facing the screen",
+                    (Some(true), _) => "camera: you, turned away",
+                };
+                let _ = writeln!(err, "{t:7.1}s  [{seen}]");
             }
             EventKind::Error { stage, message } => {
                 let _ = writeln!(err, "{t:7.1}s  error in {stage}: {message}");

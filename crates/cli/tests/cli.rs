@@ -336,3 +336,87 @@ fn run_hears_the_user_on_the_pulseaudio_rig() {
         "the question was not answered\n{report}"
     );
 }
+
+fn vision_fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/fixtures/vision")
+        .join(name)
+}
+
+#[test]
+fn vision_reports_presence_and_facing_for_each_test_image() {
+    let dir = vision_fixture("");
+    let o = tandem()
+        .args(["vision", "--json"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", text(&o));
+    let seen: Vec<(String, bool, bool)> = String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).expect("one JSON object a line");
+            let file = v["file"].as_str().unwrap().rsplit('/').next().unwrap();
+            let c = &v["context"];
+            (
+                file.to_owned(),
+                c["present"].as_bool().unwrap(),
+                c["facing"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    let expect = |f: &str, p, fa| (f.to_owned(), p, fa);
+    assert_eq!(
+        seen,
+        [
+            expect("frontal_astronaut.png", true, true),
+            expect("no_person_cat.png", false, false),
+            expect("turned_cameraman.png", true, false),
+        ]
+    );
+    let o = tandem()
+        .arg("vision")
+        .arg(vision_fixture("turned_cameraman.png"))
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(
+        String::from_utf8_lossy(&o.stdout).contains("turned away"),
+        "{}",
+        text(&o)
+    );
+}
+
+#[test]
+fn vision_refuses_a_corrupt_image_by_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("holiday.jpg");
+    std::fs::write(&bad, b"not a jpeg").unwrap();
+    let o = tandem().arg("vision").arg(&bad).output().unwrap();
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("holiday.jpg") && err.contains("PNG or JPEG"),
+        "{}",
+        text(&o)
+    );
+}
+
+#[test]
+fn vision_camera_without_a_camera_says_what_to_do() {
+    if Path::new("/dev/video0").exists() {
+        eprintln!("skipped: this machine has a camera");
+        return;
+    }
+    let o = tandem()
+        .args(["vision", "--camera", "--seconds", "1"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(3), "{}", text(&o));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("no camera") && err.contains("camera.enabled"),
+        "{}",
+        text(&o)
+    );
+}

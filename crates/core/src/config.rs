@@ -142,13 +142,26 @@ pub struct LlmConfig {
     pub system_prompt: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct CameraConfig {
     /// Start with the camera on. Off means the device is closed, not merely ignored.
     pub enabled: bool,
     /// Camera by name; the first camera when absent.
     pub device: Option<String>,
+    /// Frames analyzed per second, 1-10: presence and attention change slowly, and each frame
+    /// costs a few ms of CPU.
+    pub fps: u32,
+}
+
+impl Default for CameraConfig {
+    fn default() -> Self {
+        Self {
+            enabled: false,
+            device: None,
+            fps: 4,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
@@ -343,6 +356,12 @@ impl Config {
                 format!("is `{ep}`; it must be an http:// or https:// URL with a host"),
             ));
         }
+        if !(1..=10).contains(&self.camera.fps) {
+            return Err(invalid(
+                "camera.fps",
+                format!("is {}; it must be between 1 and 10", self.camera.fps),
+            ));
+        }
         if self.llm.model.trim().is_empty() {
             return Err(invalid("llm.model", "must not be empty".into()));
         }
@@ -397,6 +416,7 @@ pub struct Overrides {
     pub input_device: Option<String>,
     pub output_device: Option<String>,
     pub camera: Option<bool>,
+    pub camera_device: Option<String>,
 }
 
 impl Overrides {
@@ -419,6 +439,9 @@ impl Overrides {
         }
         if let Some(c) = self.camera {
             config.camera.enabled = c;
+        }
+        if let Some(d) = &self.camera_device {
+            config.camera.device = Some(d.clone());
         }
         config.validate(Path::new("(command-line flags)"))?;
         Ok(config)
@@ -483,6 +506,8 @@ mod tests {
             err.to_string().contains("interaction.micro_turn_ms"),
             "{err}"
         );
+        let err = parse("[camera]\nfps = 30\n").unwrap_err();
+        assert!(err.to_string().contains("camera.fps"), "{err}");
         let err = parse("[llm]\nendpoint = \"localhost:8080\"\n").unwrap_err();
         assert!(err.to_string().contains("llm.endpoint"), "{err}");
     }

@@ -21,6 +21,7 @@ use crate::config::LlmConfig;
 use crate::models::vad::{FusionParams, StreamingVad};
 use crate::sim::{EchoPath, SignalSource, SimAudio, VirtualClock};
 use crate::store::Store;
+use crate::vision::timeline::VisualTimeline;
 
 use super::EngineModels;
 
@@ -68,6 +69,9 @@ pub struct DuplexOptions {
     pub echo: Option<EchoPath>,
     pub engine: EngineOptions,
     pub llm: LlmConfig,
+    /// Visual context over the run (as if the camera were on), fed to the loop at every
+    /// step; `None`: the camera is off.
+    pub visual: Option<VisualTimeline>,
 }
 
 /// How a run went.
@@ -154,6 +158,9 @@ pub fn run(models: EngineModels, opts: &DuplexOptions) -> Result<DuplexReport, D
             engine.on_audio(&f.samples[..]);
         }
         let audio_now = engine.audio_ms();
+        if let Some(timeline) = &opts.visual {
+            engine.set_visual(timeline.at(audio_now));
+        }
         engine.tick(audio_now, &mut sim.player);
         write_events(engine.take_events())?;
         if now_ms >= input_ms && sim.mic_finished() {

@@ -34,6 +34,7 @@ use crate::models::asr::Word;
 use crate::models::tts::{Phrase, PhraseCache, SAMPLE_RATE_HZ as TTS_RATE_HZ};
 use crate::models::vad::StreamingVad;
 use crate::reasoning::{AssistantContext, Request};
+use crate::vision::VisualContext;
 
 use baseline::Baseline;
 use listen::{History, VoiceTracker, ms_to_samples, samples_to_ms, stable_prefix};
@@ -174,6 +175,14 @@ pub enum EventKind {
         text: String,
         reason: String,
     },
+    /// What the camera says about the user changed (or the camera went on or off: `null`
+    /// fields mean off).
+    Visual {
+        present: Option<bool>,
+        facing: Option<bool>,
+        faces: Option<u32>,
+        yaw_deg: Option<f32>,
+    },
     Error {
         stage: String,
         message: String,
@@ -229,6 +238,8 @@ pub struct Engine {
     end_of_turn: Option<f32>,
     from_reasoner: Vec<FromReasoner>,
     cancelled_requests: HashSet<u64>,
+    /// The latest visual context while the camera is on.
+    visual: Option<VisualContext>,
     // Streamed answers by request: text received, how much was handed out to be spoken.
     streams: HashMap<u64, AnswerStream>,
     /// Replies handed to the policy, by text, so the speech it starts is tied to its request.
@@ -281,6 +292,7 @@ impl Engine {
             end_of_turn: None,
             from_reasoner: Vec::new(),
             cancelled_requests: HashSet::new(),
+            visual: None,
             streams: HashMap::new(),
             reply_ids: HashMap::new(),
             continuations: HashMap::new(),
@@ -341,6 +353,27 @@ impl Engine {
         }
     }
 
+    /// The camera's latest view of the user (`None`: camera off or no recent frame). The
+    /// policy sees it at every step (speech from a user who is turned away or absent is not
+    /// taken as addressed to us) and requests carry it to the reasoner ("what do you see?").
+    pub fn set_visual(&mut self, visual: Option<VisualContext>) {
+        let key = |v: &Option<VisualContext>| v.map(|v| (v.present, v.facing, v.faces));
+        if key(&visual) != key(&self.visual) {
+            self.event(EventKind::Visual {
+                present: visual.map(|v| v.present),
+                facing: visual.map(|v| v.present && v.facing),
+                faces: visual.map(|v| v.faces),
+                yaw_deg: visual.and_then(|v| v.yaw_deg),
+            });
+        }
+        self.visual = visual;
+    }
+
+    /// The visual context the engine is using.
+    pub fn visual(&self) -> Option<VisualContext> {
+        self.visual
+    }
+
     /// Audio time (ms) up to which microphone audio has been fed.
     pub fn audio_ms(&self) -> Ms {
         samples_to_ms(self.history.end())
@@ -395,7 +428,7 @@ impl Engine {
             heard: std::mem::take(&mut self.heard),
             end_of_turn: self.end_of_turn.take(),
             own: self.own_speech(player),
-            visual: None,
+            visual: self.visual.as_ref().map(VisualContext::to_policy),
             reasoner: std::mem::take(&mut self.from_reasoner),
         };
         let actions = match &mut self.policy {
@@ -613,6 +646,9 @@ impl Engine {
                 } else {
                     Request::new(text)
                 };
+                if let Some(v) = &self.visual {
+                    request = request.with_visual(v.to_reasoning());
+                }
                 if let Some(heard) = interrupted {
                     request = request.with_assistant(AssistantContext {
                         said: inputs.own.text.clone(),

@@ -423,6 +423,11 @@ impl Engine {
     }
 
     fn step(&mut self, now: Ms, player: &mut Player) {
+        let final_pending = self.asr.is_busy()
+            && !matches!(self.heard, Heard::Final { .. })
+            && self
+                .final_for
+                .is_some_and(|(start, _)| Some(start) == self.utterance_start());
         let inputs = Inputs {
             voice: self.tracker.activity(),
             heard: std::mem::take(&mut self.heard),
@@ -430,6 +435,7 @@ impl Engine {
             own: self.own_speech(player),
             visual: self.visual.as_ref().map(VisualContext::to_policy),
             reasoner: std::mem::take(&mut self.from_reasoner),
+            final_pending,
         };
         let actions = match &mut self.policy {
             Policy::Tandem(s) => step(s, &inputs, now),

@@ -566,7 +566,9 @@ fn end_of_turn_logic(s: &mut State, inp: &Inputs, now: Ms, p: &Params, out: &mut
         Some(e) if e >= p.end_of_turn_threshold => p.unsure_gap_ms,
         _ => p.max_hold_ms,
     };
-    let have_final = s.turn_final || silence >= u64::from(p.final_wait_ms);
+    let waited = |ms: u32| silence >= u64::from(ms);
+    let have_final = s.turn_final
+        || waited(p.final_wait_ms) && (!inp.final_pending || waited(p.final_pending_max_ms));
     let done = (silence >= u64::from(gap) && have_final) || silence >= u64::from(p.max_hold_ms);
     if !done {
         let turn_ms = pause_start.saturating_sub(s.turn_start.unwrap_or(pause_start));

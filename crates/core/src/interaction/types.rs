@@ -63,6 +63,8 @@ pub struct Params {
     /// How long a partial transcript may stand in for the final one before the turn is
     /// taken anyway (the final covers the words up to the pause; partials lag behind).
     pub final_wait_ms: u32,
+    /// ...unless the final is still being computed (a slow or busy machine): then up to this.
+    pub final_pending_max_ms: u32,
     /// After speech that was not for the assistant, the following exchange (the other
     /// person answering) is not either, for this long, unless the assistant is named.
     pub side_conversation_ms: u32,
@@ -87,6 +89,7 @@ impl Default for Params {
             end_of_turn_sure: 0.85,
             unsure_gap_ms: 700,
             final_wait_ms: 700,
+            final_pending_max_ms: 2000,
             side_conversation_ms: 6000,
         }
     }
@@ -166,6 +169,9 @@ pub struct Inputs {
     pub own: OwnSpeech,
     pub visual: Option<Visual>,
     pub reasoner: Vec<FromReasoner>,
+    /// The recognizer is computing the final transcript of the utterance that just ended: a
+    /// partial should not stand in for it yet.
+    pub final_pending: bool,
 }
 
 /// Why the assistant speaks.

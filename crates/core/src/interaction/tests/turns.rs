@@ -185,3 +185,64 @@ fn unfinished_transcripts_and_stray_words_are_recognized() {
         .is_some()
     );
 }
+
+/// Silence after the user's turn, with what the recognizer is doing; the actions of each step.
+fn wait_for_final(final_pending: bool, until: Ms) -> (State, Vec<(Ms, Vec<Action>)>) {
+    let mut s = State::default();
+    user_speaks(&mut s, 0, 2000, "what time is it");
+    let mut steps = Vec::new();
+    for t in (2030..=until).step_by(100) {
+        let a = step(
+            &mut s,
+            &Inputs {
+                voice: silent(2000),
+                end_of_turn: (t == 2130).then_some(0.95),
+                final_pending,
+                ..Default::default()
+            },
+            t,
+        );
+        steps.push((t, a));
+    }
+    (s, steps)
+}
+
+fn first_request_at(steps: &[(Ms, Vec<Action>)]) -> Option<Ms> {
+    steps
+        .iter()
+        .find(|(_, a)| request_id(a).is_some())
+        .map(|(t, _)| *t)
+}
+
+#[test]
+fn a_final_still_being_computed_is_waited_for_longer_than_a_missing_one() {
+    // Nothing coming: the partial stands in once the final wait is over.
+    let (_, idle) = wait_for_final(false, 4000);
+    let idle_at = first_request_at(&idle).expect("the partial stood in");
+    assert!((2700..=2800).contains(&idle_at), "{idle_at}");
+    // The recognizer is still on the final (a busy machine): keep waiting for it...
+    let (mut s, busy) = wait_for_final(true, 3900);
+    assert_eq!(first_request_at(&busy), None, "{busy:?}");
+    // ...and answer its words when it comes.
+    let a = step(
+        &mut s,
+        &Inputs {
+            voice: silent(2000),
+            heard: Heard::Final {
+                text: "What time is it in Tokyo?".into(),
+            },
+            final_pending: false,
+            ..Default::default()
+        },
+        3950,
+    );
+    let asked = a.iter().find_map(|x| match x {
+        Action::Request { text, .. } => Some(text.clone()),
+        _ => None,
+    });
+    assert_eq!(asked.as_deref(), Some("What time is it in Tokyo?"), "{a:?}");
+    // A final that never comes does not hold the turn forever.
+    let (_, stuck) = wait_for_final(true, 5000);
+    let stuck_at = first_request_at(&stuck).expect("the partial stood in at last");
+    assert!((4000..=4100).contains(&stuck_at), "{stuck_at}");
+}

@@ -7,7 +7,7 @@
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use anyhow::Context;
 use tandem_core::audio::devices;
@@ -17,9 +17,8 @@ use tandem_core::engine::{EngineModels, EngineStages, Event, EventKind, live};
 use tandem_core::models::vad::SileroVad;
 use tandem_core::models::{Manifest, ModelCache, runtime};
 use tandem_core::store::Store;
-use tandem_core::vision::Analyzer;
-use tandem_core::vision::camera::{self, CameraSettings};
-use tandem_core::vision::worker::VisionWorker;
+use tandem_core::vision::camera::CameraSettings;
+use tandem_core::vision::toggle::CameraToggle;
 
 use crate::{GlobalArgs, load_config};
 
@@ -56,9 +55,6 @@ pub struct RunArgs {
     #[arg(long, value_name = "NAME")]
     camera_device: Option<String>,
 }
-
-/// A visual context older than this is not used (the camera stalled): as if it were off.
-const VISUAL_MAX_AGE: Duration = Duration::from_secs(2);
 
 /// Exit code for "no audio device": distinct from other failures so scripts can tell.
 const EXIT_NO_DEVICE: u8 = 3;
@@ -107,7 +103,7 @@ pub fn run(global: &GlobalArgs, args: RunArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::from(EXIT_NO_DEVICE));
     }
 
-    let vision = start_vision(rt, &cache, &manifest, &config)?;
+    let vision = start_vision(rt, &cache, &manifest, &config);
     let models = EngineModels::load(rt, &cache, &manifest, &config)?;
     let store = Store::open_default().context("opening the conversation store")?;
     let (stages, silero) = EngineStages::start(models, config.llm.clone(), store, Pace::Realtime)?;
@@ -124,31 +120,37 @@ pub fn run(global: &GlobalArgs, args: RunArgs) -> anyhow::Result<ExitCode> {
 /// Starts the camera stage when the camera is on. No camera is not fatal: the conversation
 /// runs without visual context, and the message says how to fix it.
 fn start_vision(
-    rt: &runtime::Runtime,
+    rt: &'static runtime::Runtime,
     cache: &ModelCache,
     manifest: &Manifest,
     config: &Config,
-) -> anyhow::Result<Option<VisionWorker>> {
+) -> Option<CameraToggle> {
     if !config.camera.enabled {
-        return Ok(None);
+        return None;
     }
-    let analyzer = Analyzer::load(rt, cache, manifest, config.runtime.intra_threads)?;
     let settings = CameraSettings {
         device: config.camera.device.clone(),
         fps: config.camera.fps,
         ..CameraSettings::default()
     };
     let fps = settings.fps;
-    match VisionWorker::start(Box::new(move || camera::open(&settings)), analyzer, fps) {
-        Ok(worker) => {
-            eprintln!("Camera `{}` on ({fps} fps).", worker.source());
-            Ok(Some(worker))
+    let mut camera = CameraToggle::new(
+        rt,
+        cache.clone(),
+        manifest.clone(),
+        settings,
+        config.runtime.intra_threads,
+    );
+    match camera.set(true) {
+        Ok(name) => {
+            eprintln!("Camera `{}` on ({fps} fps).", name.unwrap_or_default());
+            Some(camera)
         }
         Err(e) => {
             eprintln!(
                 "warning: the camera is on in the settings, but: {e}\n  continuing without it."
             );
-            Ok(None)
+            None
         }
     }
 }
@@ -157,7 +159,7 @@ fn start_vision(
 fn interaction_loop(
     stages: EngineStages,
     silero: SileroVad,
-    vision: Option<VisionWorker>,
+    vision: Option<CameraToggle>,
     config: &Config,
     args: &RunArgs,
 ) -> anyhow::Result<ExitCode> {
@@ -181,7 +183,7 @@ fn interaction_loop(
     let mut vision_error_shown = false;
     loop {
         if let Some(v) = &vision {
-            engine.set_visual(v.latest(VISUAL_MAX_AGE));
+            engine.set_visual(v.latest());
             if let (Some(e), false) = (v.error(), vision_error_shown) {
                 eprintln!("\ncamera: {e}; continuing without visual context");
                 vision_error_shown = true;

@@ -23,6 +23,7 @@ pub mod pose;
 pub mod smooth;
 pub mod source;
 pub mod timeline;
+pub mod toggle;
 pub mod worker;
 
 use std::path::PathBuf;

@@ -9,7 +9,7 @@ use tandem_core::doctor::{self, Report};
 use tauri::State;
 use tauri::ipc::Channel;
 
-use crate::conversation::forward::Batch;
+use crate::conversation::forward::{Batch, CameraState};
 use crate::conversation::{Conversation, ConversationStatus, session};
 use crate::error::AppError;
 
@@ -67,6 +67,22 @@ pub async fn stop_conversation(
     tauri::async_runtime::spawn_blocking(move || conversation.stop())
         .await
         .map_err(|err| AppError::Internal(format!("stop task failed: {err}")))
+}
+
+/// Switches the camera of the running conversation on or off (off closes the device).
+///
+/// # Errors
+/// `not_running` without a conversation; `camera` when it cannot be switched on (no camera,
+/// busy, or the face model missing), with the fix in the message.
+#[tauri::command]
+pub async fn set_camera(
+    conversation: State<'_, Conversation>,
+    on: bool,
+) -> Result<CameraState, AppError> {
+    let conversation = Conversation::clone(&conversation);
+    tauri::async_runtime::spawn_blocking(move || conversation.set_camera(on))
+        .await
+        .map_err(|err| AppError::Internal(format!("camera task failed: {err}")))?
 }
 
 /// Whether a conversation runs, on which devices, and how event delivery is doing.

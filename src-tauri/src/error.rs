@@ -33,6 +33,13 @@ pub enum AppError {
     /// `start_conversation` while a conversation is already starting or running.
     #[error("a conversation is already running")]
     AlreadyRunning,
+    /// A command that needs a running conversation (the camera switch) without one.
+    #[error("no conversation is running: start one first")]
+    NotRunning,
+    /// The camera could not be switched on (none, busy, or the face model missing); the
+    /// message names the fix. The conversation goes on without it.
+    #[error("camera: {0}")]
+    Camera(String),
     /// A background task behind a command panicked or was cancelled.
     #[error("internal: {0}")]
     Internal(String),
@@ -41,6 +48,12 @@ pub enum AppError {
 impl From<tandem_core::config::ConfigError> for AppError {
     fn from(err: tandem_core::config::ConfigError) -> Self {
         Self::Config(err.to_string())
+    }
+}
+
+impl From<tandem_core::vision::VisionError> for AppError {
+    fn from(err: tandem_core::vision::VisionError) -> Self {
+        Self::Camera(err.to_string())
     }
 }
 

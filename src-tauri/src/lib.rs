@@ -21,6 +21,7 @@ pub fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Bu
             commands::start_conversation,
             commands::stop_conversation,
             commands::conversation_status,
+            commands::set_camera,
             commands::launch_options,
         ])
 }

@@ -32,6 +32,16 @@ pub enum UiMessage {
     Device { event: DeviceEvent },
     /// The conversation's life cycle.
     Phase { phase: Phase },
+    /// The camera was switched (or failed to switch) on or off.
+    Camera { camera: CameraState },
+}
+
+/// Whether the camera is on, which one, and why it is not when it was asked to be.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CameraState {
+    pub on: bool,
+    pub device: Option<String>,
+    pub error: Option<AppError>,
 }
 
 /// Where a conversation is in its life: starting (with the step it is on), running, stopped.

@@ -12,9 +12,10 @@ pub mod session;
 
 use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+use std::sync::mpsc::{self, Receiver, Sender, SyncSender, sync_channel};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
+use std::time::Duration;
 
 use serde::Serialize;
 use tandem_core::audio::DeviceEvent;
@@ -23,7 +24,19 @@ use tandem_core::interaction::Floor;
 use tauri::ipc::Channel;
 
 use crate::error::AppError;
-use forward::{Batch, Counters, EventSender, Forwarder, Phase, QUEUE_CAPACITY, UiMessage};
+use forward::{
+    Batch, CameraState, Counters, EventSender, Forwarder, Phase, QUEUE_CAPACITY, UiMessage,
+};
+
+/// How long the camera switch waits for the session (opening a camera can take a while).
+const CAMERA_SWITCH_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The camera switch, from the `set_camera` command to the interaction thread.
+#[derive(Debug)]
+pub struct CameraRequest {
+    pub on: bool,
+    pub reply: SyncSender<Result<CameraState, AppError>>,
+}
 
 /// Whether a conversation runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -99,6 +112,7 @@ pub struct Session {
     events: EventSender,
     shared: Arc<Shared>,
     ready: Option<SyncSender<Result<(), AppError>>>,
+    camera: Receiver<CameraRequest>,
 }
 
 impl Session {
@@ -153,12 +167,23 @@ impl Session {
         tracing::warn!(?event, "audio device");
         self.events.push(UiMessage::Device { event });
     }
+
+    /// The next camera switch asked for, if any (never blocks).
+    pub fn camera_request(&self) -> Option<CameraRequest> {
+        self.camera.try_recv().ok()
+    }
+
+    /// Tells the UI the camera's state (never blocks).
+    pub fn camera(&self, camera: CameraState) {
+        self.events.push(UiMessage::Camera { camera });
+    }
 }
 
 #[derive(Debug)]
 struct Running {
     stop: Arc<AtomicBool>,
     thread: JoinHandle<()>,
+    camera: Sender<CameraRequest>,
 }
 
 /// The conversation, as Tauri managed state. Cheap to clone (commands move a clone into a
@@ -223,20 +248,49 @@ impl Conversation {
         )
         .map_err(|e| AppError::Internal(format!("cannot start the ui-events thread: {e}")))?;
         let (ready_tx, ready_rx) = sync_channel(1);
+        let (camera, camera_rx) = mpsc::channel();
         let stop = Arc::new(AtomicBool::new(false));
         let session = Session {
             stop: stop.clone(),
             events,
             shared: self.shared.clone(),
             ready: Some(ready_tx),
+            camera: camera_rx,
         };
         let shared = self.shared.clone();
         let thread = std::thread::Builder::new()
             .name("interaction".into())
             .spawn(move || session_thread(session, run, forwarder, &channel, &shared))
             .map_err(|e| AppError::Internal(format!("cannot start the interaction thread: {e}")))?;
-        *running = Some(Running { stop, thread });
+        *running = Some(Running {
+            stop,
+            thread,
+            camera,
+        });
         Ok(ready_rx)
+    }
+
+    /// Switches the running conversation's camera on or off and returns its state. Blocks up
+    /// to [`CAMERA_SWITCH_TIMEOUT`]: call it off the main thread.
+    ///
+    /// # Errors
+    /// [`AppError::NotRunning`] without a running conversation; [`AppError::Camera`] when
+    /// the camera cannot be switched on (the conversation goes on without it).
+    pub fn set_camera(&self, on: bool) -> Result<CameraState, AppError> {
+        let sender = {
+            let running = self.running.lock().unwrap_or_else(|e| e.into_inner());
+            match running.as_ref() {
+                Some(r) if self.shared.lock().state == RunState::Running => r.camera.clone(),
+                _ => return Err(AppError::NotRunning),
+            }
+        };
+        let (reply, answer) = sync_channel(1);
+        sender
+            .send(CameraRequest { on, reply })
+            .map_err(|_| AppError::NotRunning)?;
+        answer
+            .recv_timeout(CAMERA_SWITCH_TIMEOUT)
+            .map_err(|_| AppError::Internal("the camera switch got no answer".into()))?
     }
 
     /// Asks the running session (if any) to end and waits for its thread. Blocks: call it off

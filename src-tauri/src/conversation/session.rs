@@ -7,7 +7,10 @@ use tandem_core::engine::worker::Pace;
 use tandem_core::engine::{EngineModels, EngineStages, live};
 use tandem_core::models::{Manifest, ModelCache, runtime};
 use tandem_core::store::Store;
+use tandem_core::vision::camera::CameraSettings;
+use tandem_core::vision::toggle::CameraToggle;
 
+use super::forward::CameraState;
 use super::{Ready, Session};
 use crate::error::{AppError, no_device_message};
 
@@ -50,7 +53,28 @@ pub fn run_engine(session: &mut Session) -> Result<(), AppError> {
         micro_turn_ms: config.interaction.micro_turn_ms,
     });
 
+    let mut camera = CameraToggle::new(
+        rt,
+        cache.clone(),
+        manifest.clone(),
+        CameraSettings {
+            device: config.camera.device.clone(),
+            fps: config.camera.fps,
+            ..CameraSettings::default()
+        },
+        config.runtime.intra_threads,
+    );
+    if config.camera.enabled {
+        // On in the settings: try now; no camera is reported, not fatal.
+        let _ = switch_camera(&mut camera, true, session);
+    }
     while !session.should_stop() {
+        while let Some(request) = session.camera_request() {
+            let _ = request
+                .reply
+                .send(switch_camera(&mut camera, request.on, session));
+        }
+        engine.set_visual(camera.latest());
         let (events, device_events) = live::pump(&mut live_audio, &mut engine)?;
         for d in device_events {
             session.device(d);
@@ -60,6 +84,22 @@ pub fn run_engine(session: &mut Session) -> Result<(), AppError> {
         }
     }
     Ok(())
+}
+
+/// Switches the camera and tells the UI how it went.
+pub(crate) fn switch_camera(
+    camera: &mut CameraToggle,
+    on: bool,
+    session: &Session,
+) -> Result<CameraState, AppError> {
+    let result = camera.set(on).map_err(AppError::from);
+    let state = CameraState {
+        on: camera.device().is_some(),
+        device: camera.device().map(str::to_owned),
+        error: result.as_ref().err().cloned(),
+    };
+    session.camera(state.clone());
+    result.map(|_| state)
 }
 
 /// Finds the model cache and checks every model the conversation needs (by hash) before

@@ -228,3 +228,76 @@ fn stop_without_a_conversation_is_a_no_op() {
     let conversation = Conversation::default();
     assert_eq!(conversation.stop(), ConversationStatus::idle());
 }
+
+#[test]
+fn the_camera_switch_needs_a_conversation() {
+    assert_eq!(
+        Conversation::default().set_camera(true),
+        Err(AppError::NotRunning)
+    );
+}
+
+/// A session that serves the camera switch with the real camera stage (real face model, this
+/// machine's cameras).
+fn camera_session(session: &mut Session) -> Result<(), AppError> {
+    use tandem_core::config::{Config, ExecutionProvider};
+    use tandem_core::models::{Manifest, ModelCache, runtime};
+    use tandem_core::vision::camera::CameraSettings;
+    use tandem_core::vision::toggle::CameraToggle;
+    let cache = ModelCache::locate(&Config::default())?;
+    let manifest = Manifest::builtin();
+    let rt = runtime::init(&cache, &manifest, ExecutionProvider::Cpu)?;
+    let mut camera = CameraToggle::new(rt, cache, manifest, CameraSettings::default(), 1);
+    session.ready(ready());
+    while !session.should_stop() {
+        while let Some(r) = session.camera_request() {
+            let _ = r
+                .reply
+                .send(super::session::switch_camera(&mut camera, r.on, session));
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    Ok(())
+}
+
+#[test]
+fn switching_the_camera_on_says_what_happened_and_the_conversation_goes_on() {
+    let conversation = Conversation::default();
+    let (channel, seen) = recording_channel();
+    let ready_rx = conversation.start(channel, camera_session).unwrap();
+    assert_eq!(ready_rx.recv().unwrap(), Ok(()));
+    let cameras = tandem_core::vision::camera::list().unwrap_or_default();
+    match conversation.set_camera(true) {
+        Ok(state) => {
+            assert!(!cameras.is_empty(), "on without a camera: {state:?}");
+            assert!(state.on && state.device.is_some(), "{state:?}");
+        }
+        Err(AppError::Camera(message)) => {
+            assert!(cameras.is_empty(), "{cameras:?} but: {message}");
+            assert!(
+                message.contains("fix") || message.contains("camera"),
+                "{message}"
+            );
+        }
+        Err(other) => panic!("unexpected {other:?}"),
+    }
+    let off = conversation.set_camera(false).unwrap();
+    assert!(!off.on && off.device.is_none() && off.error.is_none());
+    assert_eq!(conversation.status().state, RunState::Running);
+    wait_for("the camera messages", || {
+        messages(&seen)
+            .iter()
+            .filter(|m| m["type"] == "camera")
+            .count()
+            >= 2
+    });
+    let camera: Vec<serde_json::Value> = messages(&seen)
+        .into_iter()
+        .filter(|m| m["type"] == "camera")
+        .collect();
+    assert_eq!(camera[1]["camera"]["on"], false);
+    if cameras.is_empty() {
+        assert_eq!(camera[0]["camera"]["error"]["kind"], "camera");
+    }
+    conversation.stop();
+}

@@ -77,8 +77,7 @@ impl CameraToggle {
         )?;
         let settings = self.settings.clone();
         let fps = settings.fps;
-        let worker =
-            VisionWorker::start(Box::new(move || camera::open(&settings)), analyzer, fps)?;
+        let worker = VisionWorker::start(Box::new(move || camera::open(&settings)), analyzer, fps)?;
         let name = worker.source().to_owned();
         self.worker = Some(worker);
         Ok(Some(name))

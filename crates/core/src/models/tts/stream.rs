@@ -26,7 +26,8 @@ pub type UtteranceId = u64;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct StreamConfig {
     /// Longest first chunk of an utterance in phoneme characters (shorter: earlier first audio,
-    /// more clause breaks). A first clause longer than this is kept whole.
+    /// more clause breaks). The first chunk always ends at a clause boundary (`, ; : —`): a
+    /// first clause longer than this is kept whole, and a sentence without one is not cut.
     pub first_chunk_phonemes: usize,
     /// Longest later chunk (the model's own limit is 400).
     pub chunk_phonemes: usize,
@@ -39,7 +40,9 @@ pub struct StreamConfig {
 impl Default for StreamConfig {
     fn default() -> Self {
         Self {
-            first_chunk_phonemes: 80,
+            // About two words: "Sure, one moment." starts with "Sure," (the model's time
+            // grows with the length of its input; the rest is synthesized while it plays).
+            first_chunk_phonemes: 12,
             chunk_phonemes: super::MAX_PHONEMES,
             ahead_chunks: 2,
             queue: 8,
@@ -391,4 +394,33 @@ pub fn stream_utterance(
         }
     }
     Ok(true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_first_chunk_ends_at_an_early_clause_boundary() {
+        let config = StreamConfig::default();
+        // A short sentence starts with its first clause.
+        assert_eq!(
+            plan(&config, "ʃˈʊɹ, wˈʌn mˈOmᵊnt.", true),
+            vec!["ʃˈʊɹ,", "wˈʌn mˈOmᵊnt."]
+        );
+        // Only the first chunk of an utterance is cut early.
+        assert_eq!(
+            plan(&config, "ʃˈʊɹ, wˈʌn mˈOmᵊnt.", false),
+            vec!["ʃˈʊɹ, wˈʌn mˈOmᵊnt."]
+        );
+        // No clause boundary: the sentence stays whole; very short ones too.
+        let whole = "lˈɛt mˌi ʧˈɛk ðə wˈɛðəɹ fɔɹ ju.";
+        assert_eq!(plan(&config, whole, true), vec![whole]);
+        assert_eq!(plan(&config, "ˌOkˈA.", true), vec!["ˌOkˈA."]);
+        // A long first clause is kept whole.
+        assert_eq!(
+            plan(&config, "ðə kwˈɪk bɹˈWn fˈɑks ʤˈʌmps, ænd ɹˈʌnz.", true),
+            vec!["ðə kwˈɪk bɹˈWn fˈɑks ʤˈʌmps,", "ænd ɹˈʌnz."]
+        );
+    }
 }

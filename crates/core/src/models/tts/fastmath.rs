@@ -66,11 +66,7 @@ pub fn sin_cos_pi(x: f32) -> (f32, f32) {
     } else {
         x
     };
-    let cos_sign = if x > FRAC_PI_2 || x < -FRAC_PI_2 {
-        -1.0
-    } else {
-        1.0
-    };
+    let cos_sign = if x.abs() > FRAC_PI_2 { -1.0 } else { 1.0 };
     let y2 = y * y;
     // Taylor series to degree 11 / 12 (truncation < 6e-8 on [-π/2, π/2]).
     let s = -1.0 / 39_916_800.0;

@@ -394,7 +394,8 @@ fn shorten_quiet_head(samples: &mut Vec<f32>) {
 }
 
 /// Synthesizes `text` sentence by sentence, chunk by chunk (the first chunk short, so audio
-/// can start early; where a sentence is cut, the pause at the cut is shortened to a comma's), handing each chunk to `on_chunk(seq, samples_24k, phonemes, synth_ms)`.
+/// can start early; where a sentence is cut, the pause at the cut is shortened to a comma's),
+/// handing each chunk to `on_chunk(seq, samples_24k, phonemes, synth_ms)`.
 /// Stops early, returning `Ok(false)`, when `keep_going` says so (checked before every
 /// sentence and chunk) or `on_chunk` returns false. Used by [`Speaker`]'s thread and by the
 /// interaction engine's speech stage.

@@ -17,6 +17,7 @@ use tandem_core::config::{Config, ExecutionProvider};
 use tandem_core::models::runtime::{self, Runtime};
 use tandem_core::models::tts::{
     Phrase, PhraseCache, Silence, Speaker, SpeechEvent, StreamConfig, SynthOptions, Tts,
+    trim_silence,
 };
 use tandem_core::models::{Manifest, ModelCache};
 
@@ -269,6 +270,79 @@ fn streaming_starts_early_and_stop_cancels_pending_chunks() {
         }
     }
     assert_eq!(chunks, 1);
+}
+
+fn rms(x: &[f32]) -> f32 {
+    (x.iter().map(|v| v * v).sum::<f32>() / x.len().max(1) as f32).sqrt()
+}
+
+/// Longest run of samples at or below `threshold` inside the speech (edges trimmed), in ms.
+fn longest_pause_ms(audio: &[f32], threshold: f32) -> f32 {
+    let (mut best, mut run) = (0, 0);
+    for x in trim_silence(audio, threshold, 0) {
+        run = if x.abs() <= threshold { run + 1 } else { 0 };
+        best = best.max(run);
+    }
+    best as f32 / 24.0
+}
+
+/// The first chunk is cut at a clause boundary, where the speech pauses: each chunk fades out
+/// and the next fades in (no click), and the pause at the cut stays about as long as the
+/// model's own pauses in the whole sentence (not the two chunks' padding silences).
+#[test]
+fn streamed_chunks_meet_in_a_natural_pause() {
+    with_tts(|tts| {
+        for text in [
+            "Sure, one moment.",
+            "Well, I think that is a good idea, but let me check first.",
+            "Hello there, how are you doing today?",
+        ] {
+            let options = SynthOptions {
+                seed: Some(5),
+                ..Default::default()
+            };
+            let mut chunks: Vec<(String, Vec<f32>)> = Vec::new();
+            let done = tandem_core::models::tts::stream_utterance(
+                tts,
+                text,
+                &options,
+                &StreamConfig::default(),
+                &|| true,
+                &mut |_, samples, phonemes, _| {
+                    chunks.push((phonemes, samples));
+                    true
+                },
+            )
+            .expect("stream");
+            assert!(done);
+            assert!(chunks.len() >= 2, "{text}: {} chunk(s)", chunks.len());
+            assert!(chunks[0].0.ends_with(','), "{text}: {:?}", chunks[0].0);
+            let streamed: Vec<f32> = chunks.iter().flat_map(|c| c.1.clone()).collect();
+            let speech = rms(trim_silence(&streamed, 0.01, 0));
+            // 10 ms on each side of every join.
+            let edge = 240;
+            for pair in chunks.windows(2) {
+                let (a, b) = (&pair[0].1, &pair[1].1);
+                let tail = rms(&a[a.len().saturating_sub(edge)..]);
+                let head = rms(&b[..edge.min(b.len())]);
+                assert!(
+                    tail < 0.01 * speech && head < 0.01 * speech,
+                    "{text}: join after {:?} is not quiet ({tail}, {head} vs {speech})",
+                    pair[0].0
+                );
+            }
+            let whole = tts.synthesize(text, &options).expect("synth");
+            let (pause, natural) = (
+                longest_pause_ms(&streamed, 0.01),
+                longest_pause_ms(&whole, 0.01),
+            );
+            eprintln!("{text}: longest pause {pause:.0} ms streamed, {natural:.0} ms whole");
+            assert!(
+                pause <= natural.max(150.0) + 50.0,
+                "{text}: {pause:.0} ms pause at a cut"
+            );
+        }
+    });
 }
 
 #[test]

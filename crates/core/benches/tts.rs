@@ -9,6 +9,7 @@ use std::sync::{Mutex, OnceLock};
 use tandem_core::config::{Config, ExecutionProvider};
 use tandem_core::models::tts::{
     SAMPLE_RATE_HZ, Silence, Speaker, SpeechEvent, StreamConfig, SynthOptions, Tts,
+    stream_utterance,
 };
 use tandem_core::models::{Manifest, ModelCache, runtime};
 
@@ -55,7 +56,8 @@ fn main() {
     divan::main();
 }
 
-/// Text in, the whole short sentence's audio out: what the loop waits for before it can speak.
+/// Text in, the whole short sentence's audio out (what the Python package's `stream` yields
+/// first: one sentence at a time).
 #[divan::bench]
 fn first_audio_short(b: divan::Bencher) {
     let text = sentence("short");
@@ -63,6 +65,31 @@ fn first_audio_short(b: divan::Bencher) {
     b.bench_local(|| {
         t.synthesize(divan::black_box(&text), &opts())
             .expect("synth")
+    });
+}
+
+/// Text in, first samples ready to play, as the engine's speech stage streams them (the first
+/// chunk ends at the first clause: "Sure,").
+#[divan::bench]
+fn first_audio_streamed_short(b: divan::Bencher) {
+    let text = sentence("short");
+    let config = StreamConfig::default();
+    let mut t = tts();
+    b.bench_local(|| {
+        let mut first = 0;
+        stream_utterance(
+            &mut t,
+            divan::black_box(&text),
+            &opts(),
+            &config,
+            &|| true,
+            &mut |_, samples, _, _| {
+                first = samples.len();
+                false
+            },
+        )
+        .expect("synth");
+        assert!(first > 0);
     });
 }
 

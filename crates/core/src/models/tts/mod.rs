@@ -12,6 +12,7 @@
 //! asset is opened through [`ModelCache::verified_path`] (sha256 checked).
 
 pub mod acoustic;
+mod fastmath;
 pub mod g2p;
 pub mod phrases;
 mod split;

@@ -26,7 +26,8 @@ pub type UtteranceId = u64;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct StreamConfig {
     /// Longest first chunk of an utterance in phoneme characters (shorter: earlier first audio,
-    /// more clause breaks). A first clause longer than this is kept whole.
+    /// more clause breaks). The first chunk always ends at a clause boundary (`, ; : —`): a
+    /// first clause longer than this is kept whole, and a sentence without one is not cut.
     pub first_chunk_phonemes: usize,
     /// Longest later chunk (the model's own limit is 400).
     pub chunk_phonemes: usize,
@@ -39,7 +40,9 @@ pub struct StreamConfig {
 impl Default for StreamConfig {
     fn default() -> Self {
         Self {
-            first_chunk_phonemes: 80,
+            // About two words: "Sure, one moment." starts with "Sure," (the model's time
+            // grows with the length of its input; the rest is synthesized while it plays).
+            first_chunk_phonemes: 12,
             chunk_phonemes: super::MAX_PHONEMES,
             ahead_chunks: 2,
             queue: 8,
@@ -355,8 +358,44 @@ fn plan(config: &StreamConfig, ps: &str, first: bool) -> Vec<String> {
     out
 }
 
+/// Below this amplitude (-50 dBFS) a chunk's edge counts as quiet and may be cut.
+const QUIET: f32 = 0.003;
+/// Quiet kept on each side of a cut inside a sentence (the model's own pauses at commas are
+/// ~50-300 ms; each chunk would otherwise bring ~250-400 ms of padding silence on each side).
+const JOIN_QUIET_SAMPLES: usize = 24 * 40;
+/// The kept quiet fades to zero over this many samples at the cut.
+const JOIN_FADE_SAMPLES: usize = 24 * 5;
+
+/// Cuts a chunk's trailing quiet down to `JOIN_QUIET_SAMPLES`, fading out at the cut.
+fn shorten_quiet_tail(samples: &mut Vec<f32>) {
+    let Some(last) = samples.iter().rposition(|x| x.abs() > QUIET) else {
+        return;
+    };
+    let end = (last + 1 + JOIN_QUIET_SAMPLES).min(samples.len());
+    samples.truncate(end);
+    let fade = JOIN_FADE_SAMPLES.min(end - last - 1);
+    let start = end - fade;
+    for (j, x) in samples[start..].iter_mut().enumerate() {
+        *x *= 1.0 - (j + 1) as f32 / fade as f32;
+    }
+}
+
+/// Cuts a chunk's leading quiet down to `JOIN_QUIET_SAMPLES`, fading in at the cut.
+fn shorten_quiet_head(samples: &mut Vec<f32>) {
+    let Some(first) = samples.iter().position(|x| x.abs() > QUIET) else {
+        return;
+    };
+    let start = first.saturating_sub(JOIN_QUIET_SAMPLES);
+    samples.drain(..start);
+    let fade = JOIN_FADE_SAMPLES.min(first - start);
+    for (j, x) in samples[..fade].iter_mut().enumerate() {
+        *x *= j as f32 / fade as f32;
+    }
+}
+
 /// Synthesizes `text` sentence by sentence, chunk by chunk (the first chunk short, so audio
-/// can start early), handing each chunk to `on_chunk(seq, samples_24k, phonemes, synth_ms)`.
+/// can start early; where a sentence is cut, the pause at the cut is shortened to a comma's),
+/// handing each chunk to `on_chunk(seq, samples_24k, phonemes, synth_ms)`.
 /// Stops early, returning `Ok(false)`, when `keep_going` says so (checked before every
 /// sentence and chunk) or `on_chunk` returns false. Used by [`Speaker`]'s thread and by the
 /// interaction engine's speech stage.
@@ -376,13 +415,23 @@ pub fn stream_utterance(
             return Ok(false);
         }
         let ps = tts.g2p.phonemize(&sentence)?;
-        for chunk in plan(config, &ps, seq == 0) {
+        let chunks = plan(config, &ps, seq == 0);
+        let last = chunks.len().saturating_sub(1);
+        for (i, chunk) in chunks.into_iter().enumerate() {
             if !keep_going() {
                 return Ok(false);
             }
             let t0 = Instant::now();
             let frames = tts.frames(&chunk, options.speed)?;
-            let samples = tts.vocode(&frames, options.pitch, &mut noise);
+            let mut samples = tts.vocode(&frames, options.pitch, &mut noise);
+            // The model pads every input with silence; where a sentence was cut at a clause,
+            // keep only a comma's pause of it.
+            if i < last {
+                shorten_quiet_tail(&mut samples);
+            }
+            if i > 0 {
+                shorten_quiet_head(&mut samples);
+            }
             let synth_ms = t0.elapsed().as_secs_f32() * 1e3;
             if !on_chunk(seq, samples, chunk, synth_ms) {
                 return Ok(false);
@@ -391,4 +440,58 @@ pub fn stream_utterance(
         }
     }
     Ok(true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quiet_at_a_cut_is_shortened_and_faded() {
+        let mut a = vec![0.0; 10_000];
+        a[..3000].fill(0.5);
+        a[3000..].fill(0.001);
+        shorten_quiet_tail(&mut a);
+        assert_eq!(a.len(), 3000 + JOIN_QUIET_SAMPLES);
+        assert_eq!(*a.last().unwrap(), 0.0);
+        let mut b = vec![0.001; 10_000];
+        b[9000..].fill(0.5);
+        shorten_quiet_head(&mut b);
+        assert_eq!(b.len(), 1000 + JOIN_QUIET_SAMPLES);
+        assert_eq!(b[0], 0.0);
+        assert_eq!(b[JOIN_QUIET_SAMPLES], 0.5);
+        // Silence only, or speech to the edge: nothing to cut.
+        let mut c = vec![0.0; 100];
+        shorten_quiet_tail(&mut c);
+        shorten_quiet_head(&mut c);
+        assert_eq!(c.len(), 100);
+        let mut d = vec![0.5; 100];
+        shorten_quiet_tail(&mut d);
+        shorten_quiet_head(&mut d);
+        assert_eq!(d, vec![0.5; 100]);
+    }
+
+    #[test]
+    fn the_first_chunk_ends_at_an_early_clause_boundary() {
+        let config = StreamConfig::default();
+        // A short sentence starts with its first clause.
+        assert_eq!(
+            plan(&config, "ʃˈʊɹ, wˈʌn mˈOmᵊnt.", true),
+            vec!["ʃˈʊɹ,", "wˈʌn mˈOmᵊnt."]
+        );
+        // Only the first chunk of an utterance is cut early.
+        assert_eq!(
+            plan(&config, "ʃˈʊɹ, wˈʌn mˈOmᵊnt.", false),
+            vec!["ʃˈʊɹ, wˈʌn mˈOmᵊnt."]
+        );
+        // No clause boundary: the sentence stays whole; very short ones too.
+        let whole = "lˈɛt mˌi ʧˈɛk ðə wˈɛðəɹ fɔɹ ju.";
+        assert_eq!(plan(&config, whole, true), vec![whole]);
+        assert_eq!(plan(&config, "ˌOkˈA.", true), vec!["ˌOkˈA."]);
+        // A long first clause is kept whole.
+        assert_eq!(
+            plan(&config, "ðə kwˈɪk bɹˈWn fˈɑks ʤˈʌmps, ænd ɹˈʌnz.", true),
+            vec!["ðə kwˈɪk bɹˈWn fˈɑks ʤˈʌmps,", "ænd ɹˈʌnz."]
+        );
+    }
 }

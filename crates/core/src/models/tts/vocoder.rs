@@ -7,11 +7,14 @@
 //! Gaussian noise. The waveform is the inverse STFT of `S` (periodic Hann, 1200 points, hop 300,
 //! centred frames, length `frames·300`).
 
+use std::f32::consts::PI;
 use std::f64::consts::TAU;
 use std::sync::Arc;
 
 use realfft::num_complex::Complex32;
 use realfft::{ComplexToReal, RealFftPlanner, RealToComplex};
+
+use super::fastmath;
 
 /// Output sample rate.
 pub const SAMPLE_RATE_HZ: u32 = 24_000;
@@ -60,11 +63,11 @@ impl NoiseSource for Silence {
     }
 }
 
-/// A small, fast, seedable Gaussian generator (xoshiro256+ and the polar method).
+/// A small, fast, seedable Gaussian generator (xoshiro256+ and the Box–Muller transform,
+/// computed a batch at a time so the transform vectorizes).
 #[derive(Debug, Clone)]
 pub struct GaussianNoise {
     s: [u64; 4],
-    spare: Option<f32>,
 }
 
 impl GaussianNoise {
@@ -80,7 +83,6 @@ impl GaussianNoise {
         };
         Self {
             s: [next(), next(), next(), next()],
-            spare: None,
         }
     }
 
@@ -104,38 +106,47 @@ impl GaussianNoise {
         s[3] = s[3].rotate_left(45);
         result
     }
+}
 
-    /// Uniform in (-1, 1).
-    fn uniform(&mut self) -> f32 {
-        ((self.next_u64() >> 40) as f32 / (1u64 << 24) as f32).mul_add(2.0, -1.0)
-    }
-
-    fn sample(&mut self) -> f32 {
-        if let Some(v) = self.spare.take() {
-            return v;
-        }
-        loop {
-            let u = self.uniform();
-            let v = self.uniform();
-            let s = u * u + v * v;
-            if s > 0.0 && s < 1.0 {
-                let k = (-2.0 * s.ln() / s).sqrt();
-                self.spare = Some(v * k);
-                return u * k;
+impl NoiseSource for GaussianNoise {
+    fn fill(&mut self, out: &mut [f32]) {
+        const PAIRS: usize = 64;
+        const UNIT: f32 = 1.0 / (1u32 << 24) as f32;
+        let mut radius = [0.0f32; PAIRS];
+        let mut angle = [0.0f32; PAIRS];
+        for chunk in out.chunks_mut(2 * PAIRS) {
+            let pairs = chunk.len().div_ceil(2);
+            // One draw per pair: the top 24 bits give u1 in (0, 1], the next 24 an angle in
+            // [-π, π) (xoshiro256+'s weak low bits are not used).
+            for (r, a) in radius[..pairs].iter_mut().zip(&mut angle[..pairs]) {
+                let x = self.next_u64();
+                *r = ((x >> 40) as i32 + 1) as f32 * UNIT;
+                *a = ((x >> 16) & 0xff_ffff) as i32 as f32 * (std::f32::consts::TAU * UNIT) - PI;
+            }
+            for (r, a) in radius[..pairs].iter_mut().zip(&mut angle[..pairs]) {
+                let k = (-2.0 * fastmath::ln(*r)).sqrt();
+                let (s, c) = fastmath::sin_cos_pi(*a);
+                *r = k * c;
+                *a = k * s;
+            }
+            for (i, x) in chunk.iter_mut().enumerate() {
+                *x = if i % 2 == 0 {
+                    radius[i / 2]
+                } else {
+                    angle[i / 2]
+                };
             }
         }
     }
 }
 
-impl NoiseSource for GaussianNoise {
-    fn fill(&mut self, out: &mut [f32]) {
-        for x in out {
-            *x = self.sample();
-        }
-    }
-}
+/// Frames whose parts are gathered (transposed from bins-major) at a time.
+const BLOCK: usize = 16;
+/// The five spectral parts, in the order they are gathered.
+const PARTS: usize = 5;
 
-/// Reusable vocoder state: FFT plans, windows and scratch buffers.
+/// Reusable vocoder state: FFT plans, windows and buffers (nothing is allocated per frame;
+/// the per-utterance buffers only grow).
 pub struct Vocoder {
     forward: Arc<dyn RealToComplex<f32>>,
     inverse: Arc<dyn ComplexToReal<f32>>,
@@ -143,6 +154,10 @@ pub struct Vocoder {
     window: Vec<f32>,
     /// The analysis window for the pulse train, scaled so a unit cosine has magnitude 1.
     source_window: Vec<f32>,
+    /// The synthesis window with the inverse FFT's 1/N folded in.
+    synth_window: Vec<f32>,
+    /// 1 / Σw² for a sample covered by all four frames, per position within a hop.
+    inv_wsum: Vec<f32>,
     /// Interpolation weight of the next frame for each sample position within a hop.
     interp: Vec<f32>,
     frame: Vec<f32>,
@@ -150,6 +165,17 @@ pub struct Vocoder {
     scratch_fwd: Vec<Complex32>,
     scratch_inv: Vec<Complex32>,
     noise: Vec<f32>,
+    /// Per frame: harmonic gain (re, im), noise gain, free part (re, im), planar.
+    coef: Vec<f32>,
+    /// `BLOCK` frames of the five parts, frame-major.
+    block: Vec<f32>,
+    /// Per utterance: the pulse train (reflect-padded by N_FFT/2 on both sides), its
+    /// per-sample F0 and phase, the overlap-add accumulator and the piece being handed out.
+    padded: Vec<f32>,
+    freq: Vec<f32>,
+    phase: Vec<f32>,
+    acc: Vec<f32>,
+    piece: Vec<f32>,
 }
 
 impl std::fmt::Debug for Vocoder {
@@ -176,6 +202,13 @@ impl Vocoder {
             })
             .collect();
         let source_window = window.iter().map(|w| w / (N_FFT / 4) as f32).collect();
+        let synth_window = window.iter().map(|w| w / N_FFT as f32).collect();
+        let inv_wsum = (0..HOP)
+            .map(|o| {
+                let s: f32 = (0..OVERLAP).map(|k| window[k * HOP + o].powi(2)).sum();
+                1.0 / s.max(1e-11)
+            })
+            .collect();
         // Sample j of a hop sits at (j + 0.5) / HOP - 0.5 frames from the frame centre; the
         // fractional part is the weight of the later of the two frames it lies between.
         let interp = (0..HOP)
@@ -191,50 +224,28 @@ impl Vocoder {
             inverse,
             window,
             source_window,
+            synth_window,
+            inv_wsum,
             interp,
             frame: vec![0.0; N_FFT],
             spectrum: vec![Complex32::default(); BINS],
             noise: vec![0.0; 2 * BINS],
+            coef: vec![0.0; PARTS * BINS],
+            block: vec![0.0; PARTS * BLOCK * BINS],
+            padded: Vec::new(),
+            freq: Vec::new(),
+            phase: Vec::new(),
+            acc: Vec::new(),
+            piece: Vec::new(),
         }
     }
 
     /// The band-limited pulse train for an F0 curve (one value per frame), `frames·HOP` long.
     /// `pitch` scales F0 (1.0 = as predicted).
     pub fn pulses(&self, f0: &[f32], pitch: f32) -> Vec<f32> {
-        let frames = f0.len();
-        let at = |k: isize| f0[k.clamp(0, frames as isize - 1) as usize] * pitch;
-        let mut out = Vec::with_capacity(frames * HOP);
-        let mut phase = 0.0f64;
-        let half = HOP / 2;
-        for k in 0..frames as isize {
-            for j in 0..HOP {
-                let u = self.interp[j];
-                let (a, b) = if j < half {
-                    (at(k - 1), at(k))
-                } else {
-                    (at(k), at(k + 1))
-                };
-                let f = a * (1.0 - u) + b * u;
-                let voiced = f > VOICED_MIN_HZ;
-                let f = f.max(VOICED_MIN_HZ);
-                // Phase accumulates in f64 and wraps to [0, 2π).
-                phase += f as f64;
-                let t = ((phase * (1.0 / SAMPLE_RATE_HZ as f64)).fract() * TAU) as f32;
-                if !voiced {
-                    out.push(0.0);
-                    continue;
-                }
-                // Σ_{h=1..H} cos(h t) = sin((H + ½) t) / (2 sin(t/2)) − ½
-                let h = (HARMONIC_MAX_HZ / f).floor() + 0.5;
-                let s = 2.0 * (0.5 * t).sin();
-                let e = if s.abs() <= 2e-3 {
-                    h
-                } else {
-                    (h * t).sin() / s
-                };
-                out.push(e - 0.5);
-            }
-        }
+        let (mut freq, mut phase) = (Vec::new(), Vec::new());
+        let mut out = vec![0.0; f0.len() * HOP];
+        pulse_train(&self.interp, f0, pitch, &mut freq, &mut phase, &mut out);
         out
     }
 
@@ -245,17 +256,77 @@ impl Vocoder {
         pitch: f32,
         noise: &mut dyn NoiseSource,
     ) -> Vec<f32> {
+        let mut wav = Vec::with_capacity(parts.frames * HOP);
+        self.synthesize_pieces(parts, pitch, noise, usize::MAX, &mut |piece| {
+            wav.extend_from_slice(piece);
+            true
+        });
+        wav
+    }
+
+    /// The waveform for one utterance, handed to `emit` in order as soon as it is final: a
+    /// piece whenever at least `piece_samples` new samples are ready, and the rest at the end.
+    /// The pieces join into exactly what [`Vocoder::synthesize`] returns (same noise).
+    /// Returns false when `emit` returned false (the rest is not synthesized).
+    pub fn synthesize_pieces(
+        &mut self,
+        parts: &Frames,
+        pitch: f32,
+        noise: &mut dyn NoiseSource,
+        piece_samples: usize,
+        emit: &mut dyn FnMut(&[f32]) -> bool,
+    ) -> bool {
         let n = parts.frames;
         if n == 0 {
-            return Vec::new();
+            return true;
         }
-        let pulses = self.pulses(&parts.f0, pitch);
         let pad = N_FFT / 2;
         let total = n * HOP;
-        // Reflect-padded sample of the pulse train (the edge sample is not repeated).
-        let padded = |i: usize| -> f32 {
-            let i = i as isize - pad as isize;
-            let last = total as isize - 1;
+        self.prepare_source(&parts.f0, pitch);
+        self.acc.clear();
+        self.acc.resize((n + OVERLAP - 1) * HOP, 0.0);
+        let mut emitted = 0;
+        for f in 0..n {
+            if f % BLOCK == 0 {
+                self.gather(parts, f);
+            }
+            self.frame_spectrum(f, noise);
+            self.overlap_add(f);
+            // Samples before the start of the next frame are final (the output starts `pad`
+            // samples into the accumulator).
+            let ready = if f + 1 == n {
+                total
+            } else {
+                ((f + 1) * HOP).saturating_sub(pad).min(total)
+            };
+            if ready > emitted && (ready - emitted >= piece_samples || ready == total) {
+                self.normalize(emitted, ready, n);
+                if !emit(&self.piece) {
+                    return false;
+                }
+                emitted = ready;
+            }
+        }
+        true
+    }
+
+    /// The pulse train of the utterance, reflect-padded for the centred analysis frames.
+    fn prepare_source(&mut self, f0: &[f32], pitch: f32) {
+        let total = f0.len() * HOP;
+        let pad = N_FFT / 2;
+        self.padded.clear();
+        self.padded.resize(total + 2 * pad, 0.0);
+        pulse_train(
+            &self.interp,
+            f0,
+            pitch,
+            &mut self.freq,
+            &mut self.phase,
+            &mut self.padded[pad..pad + total],
+        );
+        // Reflect padding (the edge sample is not repeated), clamped for very short inputs.
+        let last = total as isize - 1;
+        let reflect = |i: isize| -> usize {
             let j = if i < 0 {
                 -i
             } else if i > last {
@@ -263,60 +334,190 @@ impl Vocoder {
             } else {
                 i
             };
-            pulses[j.clamp(0, last) as usize]
+            (j.clamp(0, last) + pad as isize) as usize
         };
-        let mut acc = vec![0.0f32; (n + OVERLAP - 1) * HOP];
-        for f in 0..n {
-            // Analysis of the pulse train.
-            for (i, (x, w)) in self.frame.iter_mut().zip(&self.source_window).enumerate() {
-                *x = padded(f * HOP + i) * w;
+        for p in 0..pad {
+            let src = reflect(p as isize - pad as isize);
+            self.padded[p] = self.padded[src];
+            let q = pad + total + p;
+            let src = reflect(q as isize - pad as isize);
+            self.padded[q] = self.padded[src];
+        }
+    }
+
+    /// Transposes frames `f0..f0 + BLOCK` of the five parts into frame-major rows.
+    fn gather(&mut self, parts: &Frames, f0: usize) {
+        let n = parts.frames;
+        let m = BLOCK.min(n - f0);
+        let sources = [&parts.lh, &parts.theta, &parts.ln, &parts.lr, &parts.phi];
+        // In tiles of TILE bins, so the source rows being read and the destination rows being
+        // written stay in the L1 cache.
+        const TILE: usize = 16;
+        for (p, src) in sources.into_iter().enumerate() {
+            let dst = &mut self.block[p * BLOCK * BINS..(p + 1) * BLOCK * BINS];
+            for b0 in (0..BINS).step_by(TILE) {
+                let b1 = (b0 + TILE).min(BINS);
+                for k in 0..m {
+                    let out = &mut dst[k * BINS + b0..k * BINS + b1];
+                    for (b, o) in (b0..b1).zip(out) {
+                        *o = src[b * n + f0 + k];
+                    }
+                }
+            }
+        }
+    }
+
+    /// The spectrum of frame `f`: filtered pulses + shaped noise + the free-phase part.
+    fn frame_spectrum(&mut self, f: usize, noise: &mut dyn NoiseSource) {
+        // Analysis of the pulse train (nothing to transform where it is silent).
+        let src = &self.padded[f * HOP..f * HOP + N_FFT];
+        if src.iter().all(|&x| x == 0.0) {
+            self.spectrum.fill(Complex32::default());
+        } else {
+            for ((x, &s), &w) in self.frame.iter_mut().zip(src).zip(&self.source_window) {
+                *x = s * w;
             }
             self.forward
                 .process_with_scratch(&mut self.frame, &mut self.spectrum, &mut self.scratch_fwd)
                 .expect("FFT sizes are fixed");
-            noise.fill(&mut self.noise);
-            for (b, s) in self.spectrum.iter_mut().enumerate() {
-                let idx = b * n + f;
-                let rot = std::f32::consts::PI * parts.theta[idx].tanh();
-                let harmonic = Complex32::new(rot.cos(), rot.sin()) * exp_capped(parts.lh[idx]);
-                let shaped = exp_capped(parts.ln[idx]);
-                let z = Complex32::new(self.noise[2 * b], self.noise[2 * b + 1]) * shaped;
-                let phi = parts.phi[idx];
-                let free = Complex32::new(phi.cos(), phi.sin()) * exp_capped(parts.lr[idx]);
-                *s = *s * harmonic + z + free;
-            }
-            // The inverse transform ignores the imaginary parts at DC and Nyquist.
-            self.spectrum[0].im = 0.0;
-            self.spectrum[BINS - 1].im = 0.0;
-            self.inverse
-                .process_with_scratch(&mut self.spectrum, &mut self.frame, &mut self.scratch_inv)
-                .expect("FFT sizes are fixed");
-            let out = &mut acc[f * HOP..f * HOP + N_FFT];
-            for ((o, x), w) in out.iter_mut().zip(&self.frame).zip(&self.window) {
-                *o += x * w / N_FFT as f32;
-            }
         }
-        // Normalise by the summed squared window and drop the centring pad.
-        let mut wav = Vec::with_capacity(total);
-        for (i, &sample) in acc.iter().enumerate().skip(pad).take(total) {
-            let frame = i / HOP;
-            let offset = i % HOP;
-            let mut wsum = 0.0f32;
-            for k in 0..OVERLAP {
-                // Frames frame-k (k hops before) cover sample i at window position k·HOP+offset.
-                if frame >= k && frame - k < n {
-                    let w = self.window[k * HOP + offset];
-                    wsum += w * w;
+        noise.fill(&mut self.noise);
+        let k = f % BLOCK;
+        let row = |p: usize| (p * BLOCK + k) * BINS..(p * BLOCK + k + 1) * BINS;
+        let block = &self.block;
+        frame_coefficients(
+            [
+                &block[row(0)],
+                &block[row(1)],
+                &block[row(2)],
+                &block[row(3)],
+                &block[row(4)],
+            ],
+            &mut self.coef,
+        );
+        let (hr, rest) = self.coef.split_at(BINS);
+        let (hi, rest) = rest.split_at(BINS);
+        let (gain, rest) = rest.split_at(BINS);
+        let (rr, ri) = rest.split_at(BINS);
+        let noise = &self.noise[..2 * BINS];
+        for (b, s) in self.spectrum.iter_mut().enumerate() {
+            let (er, ei) = (s.re, s.im);
+            s.re = er * hr[b] - ei * hi[b] + noise[2 * b] * gain[b] + rr[b];
+            s.im = er * hi[b] + ei * hr[b] + noise[2 * b + 1] * gain[b] + ri[b];
+        }
+        // The inverse transform ignores the imaginary parts at DC and Nyquist.
+        self.spectrum[0].im = 0.0;
+        self.spectrum[BINS - 1].im = 0.0;
+    }
+
+    /// Inverse transform of the current spectrum, windowed into the accumulator at frame `f`.
+    fn overlap_add(&mut self, f: usize) {
+        self.inverse
+            .process_with_scratch(&mut self.spectrum, &mut self.frame, &mut self.scratch_inv)
+            .expect("FFT sizes are fixed");
+        let out = &mut self.acc[f * HOP..f * HOP + N_FFT];
+        for ((o, &x), &w) in out.iter_mut().zip(&self.frame).zip(&self.synth_window) {
+            *o += x * w;
+        }
+    }
+
+    /// Output samples `start..end`, normalized by the summed squared window, into `piece`.
+    fn normalize(&mut self, start: usize, end: usize, frames: usize) {
+        let pad = N_FFT / 2;
+        self.piece.clear();
+        let mut i = start + pad;
+        while i < end + pad {
+            let (block, offset) = (i / HOP, i % HOP);
+            let len = (HOP - offset).min(end + pad - i);
+            let src = &self.acc[i..i + len];
+            if block + 1 >= OVERLAP && block < frames {
+                // All four frames cover this hop.
+                let inv = &self.inv_wsum[offset..offset + len];
+                self.piece.extend(src.iter().zip(inv).map(|(x, w)| x * w));
+            } else {
+                for (j, &x) in src.iter().enumerate() {
+                    let o = offset + j;
+                    let wsum: f32 = (0..OVERLAP)
+                        .filter(|&k| block >= k && block - k < frames)
+                        .map(|k| self.window[k * HOP + o].powi(2))
+                        .sum();
+                    self.piece.push(x / wsum.max(1e-11));
                 }
             }
-            wav.push(sample / wsum.max(1e-11));
+            i += len;
         }
-        wav
+    }
+}
+
+/// Harmonic gain `exp(lh)·e^{iπ·tanh θ}`, noise gain `exp(ln)` and free part `exp(lr)·e^{iφ}`
+/// of one frame, from its five parts (each `BINS` long) into `coef` (five planar rows).
+#[inline]
+fn frame_coefficients(parts: [&[f32]; PARTS], coef: &mut [f32]) {
+    let [lh, theta, ln, lr, phi] = parts.map(|p| &p[..BINS]);
+    let (hr, rest) = coef.split_at_mut(BINS);
+    let (hi, rest) = rest.split_at_mut(BINS);
+    let (gain, rest) = rest.split_at_mut(BINS);
+    let (rr, ri) = rest.split_at_mut(BINS);
+    let ri = &mut ri[..BINS];
+    for b in 0..BINS {
+        let mag = exp_capped(lh[b]);
+        let (s, c) = fastmath::sin_cos_pi(std::f32::consts::PI * fastmath::tanh(theta[b]));
+        hr[b] = mag * c;
+        hi[b] = mag * s;
+        gain[b] = exp_capped(ln[b]);
+        let mag = exp_capped(lr[b]);
+        let (s, c) = fastmath::sin_cos(phi[b]);
+        rr[b] = mag * c;
+        ri[b] = mag * s;
+    }
+}
+
+/// The band-limited pulse train for `f0` (one value per frame, scaled by `pitch`) into `out`
+/// (`f0.len()·HOP` long); `freq` and `phase` are scratch.
+fn pulse_train(
+    interp: &[f32],
+    f0: &[f32],
+    pitch: f32,
+    freq: &mut Vec<f32>,
+    phase: &mut Vec<f32>,
+    out: &mut [f32],
+) {
+    let frames = f0.len();
+    let at = |k: isize| f0[k.clamp(0, frames as isize - 1) as usize] * pitch;
+    let half = HOP / 2;
+    // F0 interpolated to the sample rate (linear, between frame centres).
+    freq.clear();
+    for k in 0..frames as isize {
+        let (prev, cur, next) = (at(k - 1), at(k), at(k + 1));
+        for (j, &u) in interp.iter().enumerate() {
+            let (a, b) = if j < half { (prev, cur) } else { (cur, next) };
+            freq.push(a * (1.0 - u) + b * u);
+        }
+    }
+    // Phase: accumulated in f64 (in Hz·samples, as a cumulative sum), wrapped to [0, 2π).
+    phase.clear();
+    let mut acc = 0.0f64;
+    for &f in freq.iter() {
+        acc += f64::from(f.max(VOICED_MIN_HZ));
+        let cycles = acc * (1.0 / SAMPLE_RATE_HZ as f64);
+        phase.push(((cycles - cycles as i64 as f64) * TAU) as f32);
+    }
+    // Σ_{h=1..H} cos(h t) = sin((H + ½) t) / (2 sin(t/2)) − ½, zero where unvoiced.
+    for ((o, &f), &t) in out.iter_mut().zip(freq.iter()).zip(phase.iter()) {
+        let voiced = f > VOICED_MIN_HZ;
+        let h = fastmath::floor_small(HARMONIC_MAX_HZ / f.max(VOICED_MIN_HZ)) + 0.5;
+        let s = 2.0 * fastmath::sin_cos_pi(0.5 * t).0;
+        let e = if s.abs() <= 2e-3 {
+            h
+        } else {
+            fastmath::sin(h * t) / s
+        };
+        *o = if voiced { e - 0.5 } else { 0.0 };
     }
 }
 
 fn exp_capped(x: f32) -> f32 {
-    x.min(LOG_MAG_CAP).exp()
+    fastmath::exp(x.min(LOG_MAG_CAP))
 }
 
 #[cfg(test)]
@@ -347,6 +548,71 @@ mod tests {
         assert!(gaps.iter().all(|&g| g == 120), "{gaps:?}");
         let q = v.pulses(&[0.0; 4], 1.0);
         assert!(q.iter().all(|&x| x == 0.0));
+    }
+
+    /// Deterministic, speech-like parts: voiced in the middle, every branch active.
+    fn test_parts(n: usize) -> Frames {
+        let wave = |i: usize, k: f32| ((i as f32 * k).sin() * 3.0) - 2.0;
+        Frames {
+            frames: n,
+            lh: (0..BINS * n).map(|i| wave(i, 0.37)).collect(),
+            theta: (0..BINS * n).map(|i| wave(i, 0.11)).collect(),
+            ln: (0..BINS * n).map(|i| wave(i, 0.23) - 3.0).collect(),
+            lr: (0..BINS * n).map(|i| wave(i, 0.05) - 2.0).collect(),
+            phi: (0..BINS * n).map(|i| wave(i, 0.71) * 4.0).collect(),
+            f0: (0..n)
+                .map(|f| {
+                    if (n / 4..3 * n / 4).contains(&f) {
+                        120.0 + f as f32
+                    } else {
+                        0.0
+                    }
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn pieces_join_into_the_whole_waveform() {
+        let parts = test_parts(37);
+        let mut v = Vocoder::new();
+        let whole = v.synthesize(&parts, 1.0, &mut GaussianNoise::new(3));
+        assert_eq!(whole.len(), 37 * HOP);
+        assert!(whole.iter().all(|x| x.is_finite()));
+        for piece_samples in [1, 299, 300, 1000, 4800] {
+            let mut joined = Vec::new();
+            let mut sizes = Vec::new();
+            let done = v.synthesize_pieces(
+                &parts,
+                1.0,
+                &mut GaussianNoise::new(3),
+                piece_samples,
+                &mut |p| {
+                    sizes.push(p.len());
+                    joined.extend_from_slice(p);
+                    true
+                },
+            );
+            assert!(done);
+            assert_eq!(joined, whole, "pieces of {piece_samples}");
+            // The first piece is out after three frames (the centring pad is half an FFT).
+            assert!(sizes[0] >= piece_samples.min(whole.len()) || sizes.len() == 1);
+            assert!(sizes.len() > 1 || piece_samples >= whole.len() / 2);
+        }
+        // Stopping early synthesizes nothing more.
+        let mut calls = 0;
+        let done = v.synthesize_pieces(&parts, 1.0, &mut Silence, 300, &mut |_| {
+            calls += 1;
+            false
+        });
+        assert!(!done);
+        assert_eq!(calls, 1);
+        // Very short inputs (shorter than the analysis window) still come out whole.
+        for n in 1..4 {
+            let wav = v.synthesize(&test_parts(n), 1.0, &mut Silence);
+            assert_eq!(wav.len(), n * HOP);
+            assert!(wav.iter().all(|x| x.is_finite()));
+        }
     }
 
     #[test]

@@ -94,6 +94,8 @@ async function start(): Promise<void> {
       transcript: element("transcript"),
       empty: element("transcript-empty"),
       clear: element("clear-transcript"),
+      camera: element("camera-toggle"),
+      cameraState: element("camera-state"),
     },
     () => showPanel("view-system"),
   );

@@ -51,6 +51,8 @@ export interface AppError {
     | "audio"
     | "engine"
     | "already_running"
+    | "not_running"
+    | "camera"
     | "internal";
   message: string;
 }

@@ -30,6 +30,7 @@ type EventBody =
   | { kind: "reasoning_cancel"; id: number }
   | { kind: "reasoning_result"; id: number; text: string; source: string }
   | { kind: "not_addressed"; text: string; reason: string }
+  | { kind: "visual"; present: boolean | null; facing: boolean | null; faces: number | null; yaw_deg: number | null }
   | { kind: "error"; stage: string; message: string };
 
 /** One thing the engine did, at `t_ms` of audio time since the conversation started. */
@@ -54,10 +55,18 @@ export type Phase =
   | { phase: "running"; input_device: string; output_device: string; micro_turn_ms: number }
   | { phase: "stopped"; error: ConversationError | null };
 
+/** The camera switch's outcome (src-tauri/src/conversation/forward.rs `CameraState`). */
+export interface CameraState {
+  on: boolean;
+  device: string | null;
+  error: ConversationError | null;
+}
+
 export type UiMessage =
   | { type: "event"; event: EngineEvent }
   | { type: "device"; event: DeviceEvent }
-  | { type: "phase"; phase: Phase };
+  | { type: "phase"; phase: Phase }
+  | { type: "camera"; camera: CameraState };
 
 /** One channel message: events in order, and how many were dropped so far. */
 export interface Batch {

@@ -5,7 +5,7 @@ import { Channel, invoke } from "@tauri-apps/api/core";
 
 import { h, replaceChildren, type Child } from "../dom";
 import { richText } from "../report";
-import type { Batch, ConversationError, ConversationStatus, DeviceEvent, Phase, UiMessage } from "./events";
+import type { Batch, CameraState, ConversationError, ConversationStatus, DeviceEvent, Phase, UiMessage } from "./events";
 import {
   applyEvent,
   clock,
@@ -33,6 +33,9 @@ export interface ConversationElements {
   transcript: HTMLOListElement;
   empty: HTMLElement;
   clear: HTMLButtonElement;
+  /** The camera switch and what the camera sees. */
+  camera: HTMLButtonElement;
+  cameraState: HTMLElement;
 }
 
 const SPEECH_TAGS: Record<string, string> = {
@@ -67,6 +70,10 @@ export function describeError(err: ConversationError): { title: string; fix: str
       return { title: "The engine could not run", fix: null, system: true };
     case "already_running":
       return { title: "A conversation is already running", fix: null, system: false };
+    case "not_running":
+      return { title: "Start a conversation first", fix: null, system: false };
+    case "camera":
+      return { title: "The camera stays off", fix: null, system: true };
     default:
       return { title: "Something went wrong", fix: null, system: false };
   }
@@ -87,6 +94,7 @@ export class ConversationView {
   private rows = new Map<number, HTMLLIElement>();
   private bannerByKey = new Map<string, HTMLElement>();
   private devices = "";
+  private cameraOn = false;
   private generation = 0;
 
   constructor(
@@ -99,6 +107,7 @@ export class ConversationView {
       else void this.stop();
     });
     el.clear.addEventListener("click", () => this.clearTranscript());
+    el.camera.addEventListener("click", () => void this.switchCamera(!this.cameraOn));
     this.render();
   }
 
@@ -145,6 +154,33 @@ export class ConversationView {
     this.setState("offline");
   }
 
+  /** Switches the camera of the running conversation; a failure says why in a banner. */
+  async switchCamera(on: boolean): Promise<void> {
+    this.el.camera.disabled = true;
+    try {
+      this.onCamera(await invoke<CameraState>("set_camera", { on }));
+    } catch (err) {
+      this.showError(asError(err));
+    } finally {
+      this.el.camera.disabled = this.state !== "running";
+    }
+  }
+
+  private onCamera(c: CameraState): void {
+    this.cameraOn = c.on;
+    if (c.on) this.dismiss("error-camera");
+    this.el.camera.setAttribute("aria-pressed", String(c.on));
+    this.el.camera.textContent = c.on ? "Camera on" : "Camera off";
+    this.el.camera.classList.toggle("camera-live", c.on);
+    this.el.cameraState.textContent = c.on ? `● ${c.device ?? "camera"}` : "";
+  }
+
+  private onVisual(present: boolean | null, facing: boolean | null): void {
+    if (!this.cameraOn) return;
+    const seen = present === null ? "no recent frame" : !present ? "nobody in view" : facing ? "you, facing the screen" : "you, turned away";
+    this.el.cameraState.textContent = `● ${seen}`;
+  }
+
   private onBatch(batch: Batch): void {
     for (const m of batch.messages) this.onMessage(m);
     this.el.dropped.textContent = batch.dropped_total > 0 ? `${batch.dropped_total} events dropped (the window fell behind)` : "";
@@ -158,7 +194,12 @@ export class ConversationView {
       case "device":
         this.onDevice(m.event);
         break;
+      case "camera":
+        this.onCamera(m.camera);
+        if (m.camera.error) this.showError(m.camera.error);
+        break;
       case "event": {
+        if (m.event.kind === "visual") this.onVisual(m.event.present, m.event.facing);
         const c = applyEvent(this.transcript, m.event);
         for (const id of c.removed) {
           this.rows.get(id)?.remove();
@@ -266,7 +307,12 @@ export class ConversationView {
 
   private setState(state: ViewState, sub?: string): void {
     this.state = state;
-    if (state === "offline") this.devices = "";
+    if (state === "offline") {
+      this.devices = "";
+      // The camera closes with the conversation.
+      this.onCamera({ on: false, device: null, error: null });
+    }
+    this.el.camera.disabled = state !== "running";
     if (sub !== undefined) this.el.floorSub.textContent = sub;
     this.render();
   }

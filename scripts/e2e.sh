@@ -89,6 +89,9 @@ read -r port native_port < <(node -e '
 # The app inherits this environment through tauri-driver and WebKitWebDriver; its log (stderr)
 # lands in driver.log. The DMA-BUF renderer needs a GPU that Xvfb does not have.
 export WEBKIT_DISABLE_DMABUF_RENDERER=1
+# Default settings and a fresh history: the user's own config (an LLM endpoint, a voice speed)
+# would change the answers, and the test's conversation stays out of their history.
+export TANDEM_CONFIG=$work/config.toml XDG_DATA_HOME=$work/data
 export RUST_LOG=${RUST_LOG:-info,ort=warn,tandem_core::engine=debug}
 "$driver" --port "$port" --native-port "$native_port" --native-driver "$native" >"$out/driver.log" 2>&1 &
 driver_pid=$!

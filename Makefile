@@ -103,11 +103,12 @@ $(TAURI_DRIVER):
 	  --root $(TOOLS_DIR)/tauri-driver-$(TAURI_DRIVER_VERSION) --target-dir $(TOOLS_DIR)/build
 	rm -rf $(TOOLS_DIR)/build
 
-# The real app (debug build, UI embedded) on Xvfb and the PulseAudio rig, driven over WebDriver.
-e2e: deps-test js $(TAURI_DRIVER)
+# The real app on Xvfb and the PulseAudio rig, driven over WebDriver. A debug build with the UI
+# embedded (custom-protocol, what `tauri build` turns on), built by cargo like the other tests.
+e2e: deps-test ui/dist/index.html $(TAURI_DRIVER)
 	$(CARGO) build -p tandem-cli
 	$(TANDEM_DEBUG) models fetch
-	npx tauri build --debug --no-bundle
+	$(CARGO) build -p tandem-app --features custom-protocol
 	bash scripts/e2e.sh $(APP_DEBUG) $(TANDEM_DEBUG) $(TAURI_DRIVER) $(TANDEM_E2E_OUT)
 
 test: lint unit e2e

@@ -88,7 +88,7 @@ read -r port native_port < <(node -e '
 
 # The app inherits this environment through tauri-driver and WebKitWebDriver; its log (stderr)
 # lands in driver.log. The DMA-BUF renderer needs a GPU that Xvfb does not have.
-export WEBKIT_DISABLE_DMABUF_RENDERER=1
+export WEBKIT_DISABLE_DMABUF_RENDERER=1 NO_COLOR=1
 # Default settings and a fresh history: the user's own config (an LLM endpoint, a voice speed)
 # would change the answers, and the test's conversation stays out of their history.
 export TANDEM_CONFIG=$work/config.toml XDG_DATA_HOME=$work/data

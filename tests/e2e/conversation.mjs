@@ -35,6 +35,7 @@ const CUT_IN = "Wait, stop.";
 const USER_PITCH = "0.85";
 
 // Generous limits: a debug build on a busy 2-core machine loads the models slowly.
+const SESSION_TIMEOUT_MS = 90_000;
 const START_TIMEOUT_MS = 180_000;
 const HEARD_TIMEOUT_MS = 30_000;
 const ANSWER_TIMEOUT_MS = 30_000;
@@ -199,17 +200,18 @@ async function main() {
   const cutIn = synthesize(CUT_IN, "cut-in");
 
   log(`launching ${APP} through ${DRIVER_URL}`);
-  const driver = await waitFor("tauri-driver to accept a session", 60_000, async () => {
-    try {
-      return await new Builder()
-        .usingServer(DRIVER_URL)
-        .withCapabilities({ browserName: "wry", "tauri:options": { application: APP } })
-        .build();
-    } catch (err) {
-      if (/ECONNREFUSED/.test(String(err))) return null;
-      throw err;
-    }
-  }, 250);
+  await waitFor("tauri-driver to listen", 30_000, () => fetch(`${DRIVER_URL}status`).then(() => true, () => false), 250);
+  // The session opens once the window has loaded its page: it never does when the app was
+  // built without its UI (it then waits for a dev server).
+  const driver = await Promise.race([
+    new Builder().usingServer(DRIVER_URL).withCapabilities({ browserName: "wry", "tauri:options": { application: APP } }).build(),
+    sleep(SESSION_TIMEOUT_MS).then(() => {
+      throw new Failure(
+        `no WebDriver session after ${SESSION_TIMEOUT_MS / 1000} s: the app did not start or its window never loaded the UI ` +
+          "(build it with the UI embedded: cargo build -p tandem-app --features custom-protocol)",
+      );
+    }),
+  ]);
 
   // Screenshots come from the X server, not WebDriver: WebKitWebDriver's screenshot hangs once
   // the conversation runs (the floor indicator animates without end).
@@ -229,7 +231,15 @@ async function main() {
 
   let recorder = null;
   try {
-    await waitFor("the window to show the conversation view", 60_000, () => driver.executeScript(INSTALL_FLOOR_RECORDER));
+    await waitFor("the window to show the conversation view", 60_000, () => driver.executeScript(INSTALL_FLOOR_RECORDER)).catch(
+      async (err) => {
+        const url = await driver.getCurrentUrl().catch(() => "an unknown page");
+        throw new Failure(
+          `${err.message}: the window shows ${url} (an app built without its UI embedded loads a dev server instead: ` +
+            "cargo build -p tandem-app --features custom-protocol)",
+        );
+      },
+    );
     step("window open");
     await shot("01-idle");
 
@@ -339,6 +349,7 @@ main().then(
     } catch {
       console.error("(no log)");
     }
-    process.exitCode = 1;
+    // A request still open to a stuck driver would keep Node alive.
+    process.exit(1);
   },
 );

@@ -365,6 +365,8 @@ async function main() {
 main().then(
   () => {
     log(`passed; screenshots and summary in ${OUT}`);
+    // The client's kept-alive connections to the driver would hold Node for another minute.
+    process.exit(0);
   },
   (err) => {
     console.error(`\n[e2e] FAILED: ${err instanceof Failure ? err.message : err.stack}`);

@@ -9,12 +9,20 @@ export CARGO_TARGET_DIR ?= $(CURDIR)/target
 TANDEM_DEBUG := $(CARGO_TARGET_DIR)/debug/tandem
 TANDEM := $(CARGO_TARGET_DIR)/release/tandem
 APP := $(CARGO_TARGET_DIR)/release/tandem-app
+APP_DEBUG := $(CARGO_TARGET_DIR)/debug/tandem-app
+# End-to-end tests drive the app through tauri-driver (pinned), installed once into a tool cache.
+TAURI_DRIVER_VERSION := 2.1.0
+TOOLS_DIR ?= $(HOME)/.cache/tandem/tools
+TAURI_DRIVER := $(TOOLS_DIR)/tauri-driver-$(TAURI_DRIVER_VERSION)/bin/tauri-driver
+# Screenshots, the recorded speaker and the app's log from `make e2e`.
+TANDEM_E2E_OUT ?= $(CARGO_TARGET_DIR)/e2e
 
-.PHONY: run test deps deps-test js models models-gpu build app package lint fmt unit rig-test clean help scenarios eval
+.PHONY: run test deps deps-test js models models-gpu build app package lint fmt unit e2e rig-test clean help scenarios eval
 
 help:
 	@echo "make run      set up, fetch models, build and start Tandem (desktop app with a display, terminal otherwise)"
-	@echo "make test     set up and run every test (lint, unit, integration, audio rig)"
+	@echo "make test     set up and run every test (lint, unit, integration, audio rig, end-to-end app)"
+	@echo "make e2e      the end-to-end test of the desktop app only (screenshots in \$$TANDEM_E2E_OUT)"
 	@echo "make models   fetch and verify the models only"
 	@echo "make app      build the desktop app;  make package  build the .deb"
 
@@ -90,7 +98,20 @@ unit: deps-test ui/dist/index.html
 	npm run --silent test:ui
 	TANDEM_REQUIRE_RIG=1 bash scripts/with-pulse.sh $(CARGO) test --workspace --locked --no-fail-fast
 
-test: lint unit
+$(TAURI_DRIVER):
+	$(CARGO) install tauri-driver --version =$(TAURI_DRIVER_VERSION) --locked \
+	  --root $(TOOLS_DIR)/tauri-driver-$(TAURI_DRIVER_VERSION) --target-dir $(TOOLS_DIR)/build
+	rm -rf $(TOOLS_DIR)/build
+
+# The real app on Xvfb and the PulseAudio rig, driven over WebDriver. A debug build with the UI
+# embedded (custom-protocol, what `tauri build` turns on), built by cargo like the other tests.
+e2e: deps-test ui/dist/index.html $(TAURI_DRIVER)
+	$(CARGO) build -p tandem-cli
+	$(TANDEM_DEBUG) models fetch
+	$(CARGO) build -p tandem-app --features custom-protocol
+	bash scripts/e2e.sh $(APP_DEBUG) $(TANDEM_DEBUG) $(TAURI_DRIVER) $(TANDEM_E2E_OUT)
+
+test: lint unit e2e
 	@echo "All tests passed."
 
 clean:

@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Tandem needs (when root), or prints the exact apt-get line and
-# fails. Usage: scripts/deps.sh [build|test]   (test adds the sound server and speech tools).
+# fails. Usage: scripts/deps.sh [build|test]   (test adds the X server, WebKitWebDriver for the
+# end-to-end tests, the sound server and speech tools).
 set -euo pipefail
 want=${1:-build}
 
 build_pkgs=(build-essential pkg-config libasound2-dev libclang-dev libssl-dev
   libwebkit2gtk-4.1-dev libxdo-dev libayatana-appindicator3-dev librsvg2-dev
   python3 python3-pip python3-venv)
-test_pkgs=(xvfb xauth pulseaudio pulseaudio-utils libasound2-plugins espeak-ng sox)
-# scripts/app-demo.sh (screenshots of the app on the rig) also needs imagemagick, not installed here.
+test_pkgs=(xvfb xauth webkit2gtk-driver imagemagick x11-utils pulseaudio pulseaudio-utils libasound2-plugins espeak-ng sox)
+# imagemagick (`import`) and x11-utils (`xwininfo`) take the screenshots of the app window.
 
 pkgs=("${build_pkgs[@]}")
 [[ $want == test || $want == run ]] && pkgs+=("${test_pkgs[@]}")

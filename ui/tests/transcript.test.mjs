@@ -105,6 +105,7 @@ test("reply latency runs from the end of the user's speech to the first audio", 
   assert.ok(changes[3].latency);
   assert.deepEqual(t.latencies_ms, [550]);
   // A second line without new user speech has no latency.
+  applyEvent(t, { t_ms: 3900, kind: "floor", floor: "listening" });
   applyEvent(t, { t_ms: 4000, kind: "speak_start", text: "Anything else?", speech: "answer" });
   assert.equal(t.lines[2].latency_ms, null);
   assert.equal(t.lines[1].speaking, false, "the earlier line is done");
@@ -129,6 +130,45 @@ test("a barge-in marks what was heard and adds a marker", () => {
     unheard: " of France and its largest city.",
   });
   assert.equal(t.floor, "yielding");
+});
+
+test("the sentences of a streamed answer are one line, cut where the user cut in", () => {
+  const { t, changes } = run([
+    { t_ms: 1000, kind: "floor", floor: "speaking" },
+    { t_ms: 1100, kind: "speak_start", text: "I can tell the time and set timers.", speech: "answer" },
+    { t_ms: 1300, kind: "speak_start", text: "For other questions, connect a model.", speech: "answer" },
+    { t_ms: 3000, kind: "floor", floor: "yielding" },
+    { t_ms: 3000, kind: "speak_stop", heard: "I can tell the time and set timers. For other" },
+    { t_ms: 3000, kind: "barge_in", heard: "I can tell the time and set timers. For other" },
+  ]);
+  const [reply, mark] = t.lines;
+  assert.equal(t.lines.length, 2);
+  assert.equal(reply.text, "I can tell the time and set timers. For other questions, connect a model.");
+  assert.deepEqual(changes[2].lines, [reply.id], "the second sentence updates the first line");
+  assert.equal(reply.speaking, false);
+  assert.deepEqual(splitHeard(reply.text, reply.heard), {
+    heard: "I can tell the time and set timers. For other",
+    unheard: " questions, connect a model.",
+  });
+  assert.equal(mark.marker, "barge_in");
+});
+
+test("an answer after something else is said starts a new line", () => {
+  const { t } = run([
+    { t_ms: 1000, kind: "speak_start", text: "One moment.", speech: "acknowledgement" },
+    { t_ms: 1500, kind: "speak_start", text: "It is noon.", speech: "answer" },
+    { t_ms: 2000, kind: "backchannel", phrase: "mm-hm" },
+    { t_ms: 2500, kind: "speak_start", text: "Anything else?", speech: "answer" },
+  ]);
+  assert.deepEqual(
+    t.lines.map((l) => [l.who, l.text]),
+    [
+      ["assistant", "One moment."],
+      ["assistant", "It is noon."],
+      ["marker", "mm-hm"],
+      ["assistant", "Anything else?"],
+    ],
+  );
 });
 
 test("backchannels and speech not for us are markers", () => {

@@ -214,6 +214,15 @@ export function applyEvent(t: Transcript, e: EngineEvent): Changes {
     }
     case "speak_start": {
       const previous = speakingLine(t);
+      // The engine speaks a streamed answer sentence by sentence, a speak_start for each, and
+      // what the user heard of it when they cut in covers the whole answer: a sentence that
+      // follows the answer still playing, with nothing between them, continues its line.
+      if (previous && previous === t.lines[t.lines.length - 1] && previous.speech === "answer" && e.speech === "answer") {
+        previous.text = `${previous.text} ${e.text}`;
+        t.lastVoiceEndMs = null;
+        c.lines.push(previous.id);
+        break;
+      }
       if (previous) {
         previous.speaking = false;
         c.lines.push(previous.id);

@@ -380,7 +380,12 @@ export function renderLine(line: Line): HTMLLIElement {
       return h(
         "li",
         // A partial is busy: screen readers wait for the final before reading it.
-        { class: `line line-user${line.final ? "" : " line-partial"}`, "aria-busy": line.final ? null : "true" },
+        {
+          class: `line line-user${line.final ? "" : " line-partial"}`,
+          "aria-busy": line.final ? null : "true",
+          "data-testid": "line-user",
+          "data-state": line.final ? "final" : "partial",
+        },
         h("span", { class: "line-who" }, "You"),
         h("p", { class: "line-text" }, stable, rest ? h("span", { class: "line-unstable" }, rest) : null),
         stamp(line.t_ms),
@@ -391,7 +396,13 @@ export function renderLine(line: Line): HTMLLIElement {
       const tag = SPEECH_TAGS[line.speech];
       return h(
         "li",
-        { class: `line line-assistant${line.speaking ? " line-speaking" : ""}${line.heard !== null ? " line-cut" : ""}` },
+        {
+          class: `line line-assistant${line.speaking ? " line-speaking" : ""}${line.heard !== null ? " line-cut" : ""}`,
+          "data-testid": "line-assistant",
+          "data-speech": line.speech,
+          // Cut off by the user (`heard` is what they heard), still playing, or said in full.
+          "data-state": line.heard !== null ? "cut" : line.speaking ? "speaking" : "done",
+        },
         h("span", { class: "line-who" }, "Tandem"),
         h(
           "p",
@@ -399,7 +410,7 @@ export function renderLine(line: Line): HTMLLIElement {
           tag ? h("span", { class: "tag" }, tag) : null,
           heard,
           unheard
-            ? h("span", { class: "line-unheard" }, h("span", { class: "visually-hidden" }, " (not heard:"), unheard, h("span", { class: "visually-hidden" }, ")"))
+            ? h("span", { class: "line-unheard", "data-testid": "unheard" }, h("span", { class: "visually-hidden" }, " (not heard:"), unheard, h("span", { class: "visually-hidden" }, ")"))
             : null,
         ),
         h(
@@ -417,7 +428,8 @@ export function renderLine(line: Line): HTMLLIElement {
           : line.marker === "backchannel"
             ? [h("span", { class: "marker-icon", "aria-hidden": "true" }, "♪"), `Tandem: “${line.text}”`]
             : [h("span", { class: "marker-icon", "aria-hidden": "true" }, "⊘"), `Not for me: “${line.text}”`, line.detail ? ` (${line.detail})` : ""];
-      return h("li", { class: `line-marker marker-${line.marker.replace(/_/g, "-")}` }, h("span", { class: "marker-text" }, text), stamp(line.t_ms));
+      const kind = line.marker.replace(/_/g, "-");
+      return h("li", { class: `line-marker marker-${kind}`, "data-testid": `marker-${kind}` }, h("span", { class: "marker-text" }, text), stamp(line.t_ms));
     }
   }
 }

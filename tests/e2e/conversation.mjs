@@ -1,0 +1,383 @@
+// End-to-end: the real desktop app, its real engine and models, on the PulseAudio rig.
+//
+// Over WebDriver (tauri-driver + WebKitWebDriver) it launches the app, presses Start, speaks a
+// question into the microphone sink, and checks that the question shows in the transcript, that
+// the assistant answers on screen and out loud (the `speaker` sink is recorded), then cuts in
+// while the answer plays and checks that the floor yields and the answer is marked as cut off.
+// Screenshots, the recorded speaker and a summary go to TANDEM_E2E_OUT.
+//
+// Run through scripts/e2e.sh (which starts Xvfb, the sound server and the driver), or `make e2e`.
+
+import { spawn, execFileSync } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+
+import webdriver from "selenium-webdriver";
+
+const { Builder, By } = webdriver;
+
+function env(name) {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set: run this through scripts/e2e.sh`);
+  return value;
+}
+
+const APP = env("TANDEM_E2E_APP");
+const CLI = env("TANDEM_E2E_CLI");
+const OUT = env("TANDEM_E2E_OUT");
+const WORK = env("TANDEM_E2E_WORK");
+const DRIVER_URL = env("TANDEM_E2E_DRIVER_URL");
+const DRIVER_LOG = env("TANDEM_E2E_DRIVER_LOG");
+
+const QUESTION = "What can you do?";
+// A whole request, as in tests/tests/conversation_rig.rs: a bare "Wait, stop." can come out as
+// two short bursts that the policy holds for and then lets go, which is right for a cough but
+// not what this test is about.
+const CUT_IN = "Wait, set a timer for two minutes.";
+/** The user's voice: ours, lower, so it is easy to tell from the assistant's. */
+const USER_PITCH = process.env.TANDEM_E2E_PITCH ?? "0.85";
+
+// Generous limits: a debug build on a busy 2-core machine loads the models slowly.
+const SESSION_TIMEOUT_MS = 90_000;
+const START_TIMEOUT_MS = 180_000;
+const HEARD_TIMEOUT_MS = 30_000;
+const ANSWER_TIMEOUT_MS = 30_000;
+const YIELD_TIMEOUT_MS = 5_000;
+const CUT_IN_ATTEMPTS = 3;
+/** How far into the answer the user cuts in. */
+const CUT_IN_AFTER_MS = 2_500;
+
+const SAMPLE_RATE_HZ = 16_000;
+const FRAME_MS = 50;
+/** A frame this loud (RMS, dBFS) on the speaker is the assistant's voice, not the silence of a null sink. */
+const VOICE_DBFS = -45;
+
+const t0 = Date.now();
+const since = () => `${((Date.now() - t0) / 1000).toFixed(1)} s`;
+const log = (msg) => console.log(`[e2e ${since()}] ${msg}`);
+const sleep = (ms) => new Promise((ok) => setTimeout(ok, ms));
+
+class Failure extends Error {}
+
+/** Polls `probe` until it returns something truthy; fails with `what` after `timeoutMs`. */
+async function waitFor(what, timeoutMs, probe, intervalMs = 100) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Failure(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);
+    await sleep(intervalMs);
+  }
+}
+
+/** The app window's X id (the toplevel named like the app), or the whole screen. */
+function windowId() {
+  const tree = execFileSync("xwininfo", ["-root", "-children"], { encoding: "utf8" });
+  const m = tree.match(/^\s*(0x[0-9a-f]+) "Tandem":/m);
+  return m ? m[1] : "root";
+}
+
+function synthesize(text, name) {
+  const path = join(WORK, `${name}.wav`);
+  try {
+    execFileSync(CLI, ["say", "--pitch", USER_PITCH, text, "-o", path], { stdio: "pipe" });
+  } catch (err) {
+    throw new Failure(`\`tandem say\` could not synthesize "${text}": ${err.stderr ?? err}`);
+  }
+  return path;
+}
+
+/** Plays a WAV into the microphone sink; resolves when paplay has played it all. */
+function speak(path) {
+  const child = spawn("paplay", ["-d", "mic", path], { stdio: ["ignore", "ignore", "inherit"] });
+  return new Promise((ok, fail) => {
+    child.on("error", fail);
+    child.on("exit", (code) => (code === 0 ? ok() : fail(new Failure(`paplay ${path} exited with ${code}`))));
+  });
+}
+
+/** Records a sink's monitor: 16 kHz mono s16le, each chunk stamped when it arrived. */
+function record(sink) {
+  const child = spawn(
+    "parec",
+    ["-d", `${sink}.monitor`, "--raw", "--format=s16le", `--rate=${SAMPLE_RATE_HZ}`, "--channels=1", "--latency-msec=20"],
+    { stdio: ["ignore", "pipe", "inherit"] },
+  );
+  const chunks = [];
+  child.stdout.on("data", (data) => chunks.push({ at: Date.now(), data }));
+  return {
+    async stop() {
+      child.kill("SIGTERM");
+      await new Promise((ok) => (child.exitCode !== null ? ok() : child.on("exit", ok)));
+      return chunks;
+    },
+  };
+}
+
+/** RMS level per frame (dBFS) with the wall-clock time each frame ended, from parec's chunks. */
+function levels(chunks) {
+  const frameBytes = (SAMPLE_RATE_HZ * FRAME_MS * 2) / 1000;
+  const all = Buffer.concat(chunks.map((c) => c.data));
+  // Place the stream on the clock by its last chunk (parec delivers in near real time).
+  const endAt = chunks.length ? chunks[chunks.length - 1].at : Date.now();
+  const frames = Math.floor(all.length / frameBytes);
+  const out = [];
+  for (let f = 0; f < frames; f++) {
+    let sum = 0;
+    for (let i = f * frameBytes; i < (f + 1) * frameBytes; i += 2) {
+      const s = all.readInt16LE(i) / 32768;
+      sum += s * s;
+    }
+    const rms = Math.sqrt(sum / (frameBytes / 2));
+    out.push({ at: endAt - (frames - 1 - f) * FRAME_MS, dbfs: rms > 0 ? 20 * Math.log10(rms) : -120 });
+  }
+  return { frames: out, pcm: all };
+}
+
+function wavFile(pcm) {
+  const header = Buffer.alloc(44);
+  header.write("RIFF", 0);
+  header.writeUInt32LE(36 + pcm.length, 4);
+  header.write("WAVEfmt ", 8);
+  header.writeUInt32LE(16, 16);
+  header.writeUInt16LE(1, 20);
+  header.writeUInt16LE(1, 22);
+  header.writeUInt32LE(SAMPLE_RATE_HZ, 24);
+  header.writeUInt32LE(SAMPLE_RATE_HZ * 2, 28);
+  header.writeUInt16LE(2, 32);
+  header.writeUInt16LE(16, 34);
+  header.write("data", 36);
+  header.writeUInt32LE(pcm.length, 40);
+  return Buffer.concat([header, pcm]);
+}
+
+// Runs in the page: records every value the floor indicator takes, even ones that last less
+// than a poll (a MutationObserver sees each attribute write; values set and replaced within
+// one task are recovered from the records' old values).
+const INSTALL_FLOOR_RECORDER = `
+  const floor = document.querySelector('[data-testid="floor"]');
+  if (!floor) return false;
+  if (window.__e2eFloor) return true;
+  const seen = [{ state: floor.dataset.state, at: Date.now() }];
+  window.__e2eFloor = seen;
+  new MutationObserver((records) => {
+    const at = Date.now();
+    records.forEach((r, i) => {
+      const next = i + 1 < records.length ? records[i + 1].oldValue : floor.dataset.state;
+      if (next !== seen[seen.length - 1].state) seen.push({ state: next, at });
+    });
+  }).observe(floor, { attributes: true, attributeFilter: ["data-state"], attributeOldValue: true });
+  return true;
+`;
+
+// Runs in the page: the transcript as data, from the UI's test ids.
+// Text as seen: without the words only screen readers get (`.visually-hidden`).
+const READ_TRANSCRIPT = `
+  const seen = (el) => {
+    if (!el) return "";
+    const copy = el.cloneNode(true);
+    copy.querySelectorAll(".visually-hidden").forEach((h) => h.remove());
+    return copy.textContent.replace(/\\s+/g, " ").trim();
+  };
+  return [...document.querySelectorAll('[data-testid="transcript"] > li')].map((li) => ({
+    who: li.dataset.testid,
+    state: li.dataset.state || null,
+    text: seen(li.querySelector(".line-text, .marker-text") || li),
+    unheard: seen(li.querySelector('[data-testid="unheard"]')),
+  }));
+`;
+
+const READ_BANNERS = `
+  return [...document.querySelectorAll(".banner")].map((b) => b.textContent.replace(/\\s+/g, " ").trim());
+`;
+
+async function main() {
+  const shots = [];
+  const summary = { ok: false, steps: [] };
+  const step = (name, detail = {}) => {
+    summary.steps.push({ name, at_s: (Date.now() - t0) / 1000, ...detail });
+    log(`${name}${Object.keys(detail).length ? ` ${JSON.stringify(detail)}` : ""}`);
+  };
+
+  log("synthesizing the user's lines");
+  const question = synthesize(QUESTION, "question");
+  const cutIn = synthesize(CUT_IN, "cut-in");
+
+  log(`launching ${APP} through ${DRIVER_URL}`);
+  await waitFor("tauri-driver to listen", 30_000, () => fetch(`${DRIVER_URL}status`).then(() => true, () => false), 250);
+  // The session opens once the window has loaded its page: it never does when the app was
+  // built without its UI (it then waits for a dev server).
+  const driver = await Promise.race([
+    new Builder().usingServer(DRIVER_URL).withCapabilities({ browserName: "wry", "tauri:options": { application: APP } }).build(),
+    sleep(SESSION_TIMEOUT_MS).then(() => {
+      throw new Failure(
+        `no WebDriver session after ${SESSION_TIMEOUT_MS / 1000} s: the app did not start or its window never loaded the UI ` +
+          "(build it with the UI embedded: cargo build -p tandem-app --features custom-protocol)",
+      );
+    }),
+  ]);
+
+  // Screenshots come from the X server, not WebDriver: WebKitWebDriver's screenshot hangs once
+  // the conversation runs (the floor indicator animates without end).
+  const shot = async (name) => {
+    const path = join(OUT, `${name}.png`);
+    try {
+      execFileSync("import", ["-window", windowId(), path], { stdio: "pipe", timeout: 20_000 });
+      shots.push(path);
+      log(`screenshot ${path}`);
+    } catch (err) {
+      log(`no screenshot ${name}: ${err.stderr ?? err}`);
+    }
+  };
+  const transcript = () => driver.executeScript(READ_TRANSCRIPT);
+  const floorHistory = () => driver.executeScript("return window.__e2eFloor || [];");
+  const floorNow = () => driver.findElement(By.css('[data-testid="floor"]')).getAttribute("data-state");
+
+  let recorder = null;
+  // What the app heard, kept for when a step fails.
+  const mic = record("mic");
+  try {
+    await waitFor("the window to show the conversation view", 60_000, () => driver.executeScript(INSTALL_FLOOR_RECORDER)).catch(
+      async (err) => {
+        const url = await driver.getCurrentUrl().catch(() => "an unknown page");
+        throw new Failure(
+          `${err.message}: the window shows ${url} (an app built without its UI embedded loads a dev server instead: ` +
+            "cargo build -p tandem-app --features custom-protocol)",
+        );
+      },
+    );
+    step("window open");
+    await shot("01-idle");
+
+    await driver.findElement(By.css('[data-testid="start-stop"]')).click();
+    await waitFor("the conversation to start (models loaded, microphone open)", START_TIMEOUT_MS, async () => {
+      const banners = await driver.executeScript(READ_BANNERS);
+      if (banners.length) throw new Failure(`the app shows an error instead of starting: ${banners.join(" | ")}`);
+      return (await floorNow()) === "listening";
+    }, 250);
+    step("listening");
+    // The stream settles before the user speaks (the rig test waits the same way).
+    await sleep(1_500);
+    await shot("02-listening");
+
+    recorder = record("speaker");
+    const asked = speak(question);
+    step("asked", { text: QUESTION });
+
+    const heard = await waitFor(`the user's question in the transcript`, HEARD_TIMEOUT_MS, async () =>
+      (await transcript()).find((l) => l.who === "line-user" && l.state === "final" && /what can you do/i.test(l.text)),
+    );
+    step("question transcribed", { text: heard.text, state: heard.state });
+
+    const answer = await waitFor("the assistant's answer in the transcript", ANSWER_TIMEOUT_MS, async () =>
+      (await transcript()).find((l) => l.who === "line-assistant" && l.text.length > 0),
+    );
+    const answerSeenAt = Date.now();
+    step("answer on screen", { text: answer.text, state: answer.state });
+    await asked;
+    await shot("03-answering");
+
+    // Cut in while it is still talking.
+    await sleep(Math.max(0, CUT_IN_AFTER_MS - (Date.now() - answerSeenAt)));
+    const stillSpeaking = (await transcript()).find((l) => l.who === "line-assistant" && l.state === "speaking");
+    if (!stillSpeaking) {
+      throw new Failure(`the answer was over before the cut-in (${CUT_IN_AFTER_MS} ms in): ${JSON.stringify(await transcript())}`);
+    }
+    // The engine sometimes lets a cut-in go after its first few tens of milliseconds (a voice
+    // burst it holds for, then releases): the user says it
+    // again, as people do, while the answer still plays. Every attempt is in the summary.
+    let cutAt = 0;
+    let cutPlayed = Promise.resolve();
+    let yieldedAt = null;
+    for (let attempt = 1; attempt <= CUT_IN_ATTEMPTS && yieldedAt === null; attempt++) {
+      await cutPlayed;
+      if (attempt > 1) {
+        const speaking = (await transcript()).some((l) => l.who === "line-assistant" && l.state === "speaking");
+        if (!speaking) break;
+      }
+      cutAt = Date.now();
+      cutPlayed = speak(cutIn);
+      step("cut in", { text: CUT_IN, attempt });
+      const since = cutAt;
+      yieldedAt = await waitFor("the floor to go to yielding", YIELD_TIMEOUT_MS, async () =>
+        (await floorHistory()).find((f) => f.state === "yielding" && f.at >= since)?.at,
+      ).catch((err) => {
+        if (!(err instanceof Failure)) throw err;
+        step("cut-in not taken", { attempt });
+        return null;
+      });
+    }
+    if (yieldedAt === null) {
+      throw new Failure(`the floor never went to yielding after ${CUT_IN_ATTEMPTS} cut-ins while the answer played`);
+    }
+    step("floor yielding", { after_cut_in_ms: yieldedAt - cutAt });
+    await shot("04-cut-in");
+
+    const cut = await waitFor("the answer marked as cut off", 10_000, async () =>
+      (await transcript()).find((l) => l.who === "line-assistant" && l.state === "cut" && l.unheard.length > 0),
+    );
+    step("answer cut off", { heard: cut.text.slice(0, cut.text.length - cut.unheard.length).trim(), unheard: cut.unheard });
+    const marker = (await transcript()).find((l) => l.who === "marker-barge-in");
+    if (!marker) throw new Failure("no barge-in marker in the transcript");
+
+    await cutPlayed;
+    await sleep(2_000);
+    await shot("05-after");
+
+    // The answer reached the speaker sink: voice between the answer showing and the cut-in.
+    const chunks = await recorder.stop();
+    recorder = null;
+    const { frames, pcm } = levels(chunks);
+    writeFileSync(join(OUT, "speaker.wav"), wavFile(pcm));
+    const during = frames.filter((f) => f.at >= answerSeenAt - 1_000 && f.at <= cutAt);
+    const voiced = during.filter((f) => f.dbfs > VOICE_DBFS);
+    const peak = Math.max(-120, ...frames.map((f) => f.dbfs));
+    const audio = { recorded_s: frames.length * FRAME_MS / 1000, voiced_ms: voiced.length * FRAME_MS, window_ms: during.length * FRAME_MS, peak_dbfs: Math.round(peak) };
+    step("speaker", audio);
+    if (voiced.length * FRAME_MS < 1_000) {
+      throw new Failure(`the answer did not reach the speaker sink: ${voiced.length * FRAME_MS} ms above ${VOICE_DBFS} dBFS while it was on screen (peak ${peak.toFixed(1)} dBFS; see speaker.wav)`);
+    }
+
+    summary.floor = await floorHistory();
+    summary.transcript = await transcript();
+    summary.ok = true;
+    await driver.findElement(By.css('[data-testid="start-stop"]')).click();
+  } catch (err) {
+    summary.error = String(err.message ?? err);
+    try {
+      await shot("failure");
+      summary.floor = await floorHistory();
+      summary.transcript = await transcript();
+    } catch (inner) {
+      log(`could not read the window after the failure: ${inner}`);
+    }
+    throw err;
+  } finally {
+    if (recorder) writeFileSync(join(OUT, "speaker.wav"), wavFile(levels(await recorder.stop()).pcm));
+    writeFileSync(join(OUT, "mic.wav"), wavFile(levels(await mic.stop()).pcm));
+    summary.seconds = (Date.now() - t0) / 1000;
+    summary.screenshots = shots;
+    writeFileSync(join(OUT, "summary.json"), JSON.stringify(summary, null, 2));
+    await driver.quit().catch((err) => log(`closing the session: ${err}`));
+  }
+}
+
+main().then(
+  () => {
+    log(`passed; screenshots and summary in ${OUT}`);
+    // The client's kept-alive connections to the driver would hold Node for another minute.
+    process.exit(0);
+  },
+  (err) => {
+    console.error(`\n[e2e] FAILED: ${err instanceof Failure ? err.message : err.stack}`);
+    console.error(`[e2e] the floor, transcript and screenshots: ${OUT}/summary.json; the app's log:`);
+    try {
+      const lines = readFileSync(DRIVER_LOG, "utf8").trimEnd().split("\n");
+      console.error(lines.slice(-40).join("\n"));
+    } catch {
+      console.error("(no log)");
+    }
+    // A request still open to a stuck driver would keep Node alive.
+    process.exit(1);
+  },
+);

@@ -338,6 +338,22 @@ async function main() {
       throw new Failure(`the answer did not reach the speaker sink: ${voiced.length * FRAME_MS} ms above ${VOICE_DBFS} dBFS while it was on screen (peak ${peak.toFixed(1)} dBFS; see speaker.wav)`);
     }
 
+    // The camera switch: with no camera (the test machines have none) a message that says
+    // what to do, and the conversation goes on; with one, the switch shows it on.
+    await driver.findElement(By.css('[data-testid="camera-toggle"]')).click();
+    const camera = await waitFor("the camera switch to answer", 15_000, async () => {
+      const pressed = await driver.findElement(By.css('[data-testid="camera-toggle"]')).getAttribute("aria-pressed");
+      if (pressed === "true") return { on: true };
+      const banner = (await driver.executeScript(READ_BANNERS)).find((t) => /camera/i.test(t));
+      return banner ? { on: false, banner } : null;
+    });
+    step("camera switch", camera);
+    await shot("06-camera");
+    if (!camera.on && !/fix|connect|no camera/i.test(camera.banner)) {
+      throw new Failure(`the no-camera message does not say what to do: ${camera.banner}`);
+    }
+    if ((await floorNow()) === "offline") throw new Failure("switching the camera stopped the conversation");
+
     summary.floor = await floorHistory();
     summary.transcript = await transcript();
     summary.ok = true;

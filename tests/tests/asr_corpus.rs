@@ -8,10 +8,9 @@
 use std::path::PathBuf;
 
 use tandem_core::audio::wav;
-use tandem_core::config::{Config, ExecutionProvider};
 use tandem_core::models::asr::{Precision, Whisper};
-use tandem_core::models::{Manifest, ModelCache, runtime};
 
+mod common;
 mod text;
 
 fn fixture(name: &str) -> serde_json::Value {
@@ -30,10 +29,7 @@ struct Row {
 }
 
 fn transcribe_corpus(precision: Precision) -> Vec<Row> {
-    let cache = ModelCache::locate(&Config::default()).unwrap();
-    let manifest = Manifest::builtin();
-    let rt = runtime::init(&cache, &manifest, ExecutionProvider::Cpu)
-        .expect("ONNX Runtime: run `tandem models fetch` (make test does)");
+    let (rt, cache, manifest) = common::setup();
     let mut whisper = Whisper::load(rt, &cache, &manifest, precision, 1)
         .expect("Whisper models: run `tandem models fetch`");
     let corpus = fixture("corpus.json");

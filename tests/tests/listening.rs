@@ -9,13 +9,14 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use tandem_core::audio::wav;
-use tandem_core::config::{Config, ExecutionProvider};
-use tandem_core::models::runtime::{self, Runtime};
 use tandem_core::models::turn::{self, TurnDetector};
 use tandem_core::models::vad::{
     self, FusionParams, SegmentParams, SileroVad, SpeechSegment, StreamingVad,
 };
-use tandem_core::models::{Manifest, ModelCache};
+
+mod common;
+
+use common::setup;
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
@@ -23,16 +24,6 @@ fn fixtures() -> PathBuf {
 
 /// The process-wide runtime (one ONNX Runtime environment per process), on the CPU so the
 /// numbers compare with the Python reference.
-fn setup() -> (&'static Runtime, ModelCache, Manifest) {
-    let config = Config::default();
-    let cache = ModelCache::locate(&config).expect("model cache directory");
-    let manifest = Manifest::builtin();
-    let rt = runtime::init(&cache, &manifest, ExecutionProvider::Cpu).unwrap_or_else(|e| {
-        panic!("{e}\n(the listening tests need the models: run `tandem models fetch`)")
-    });
-    (rt, cache, manifest)
-}
-
 fn silero() -> SileroVad {
     let (rt, cache, manifest) = setup();
     SileroVad::load(rt, &cache, &manifest, 1).unwrap_or_else(|e| {

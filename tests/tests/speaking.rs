@@ -13,13 +13,14 @@ use std::time::Duration;
 
 use tandem_core::audio::resample::StreamResampler;
 use tandem_core::audio::wav;
-use tandem_core::config::{Config, ExecutionProvider};
-use tandem_core::models::runtime::{self, Runtime};
 use tandem_core::models::tts::{
     Phrase, PhraseCache, Silence, Speaker, SpeechEvent, StreamConfig, SynthOptions, Tts,
     trim_silence,
 };
-use tandem_core::models::{Manifest, ModelCache};
+
+mod common;
+
+use common::setup;
 
 mod text;
 
@@ -27,16 +28,6 @@ fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("fixtures")
         .join("tts")
-}
-
-fn setup() -> (&'static Runtime, ModelCache, Manifest) {
-    let config = Config::default();
-    let cache = ModelCache::locate(&config).expect("model cache directory");
-    let manifest = Manifest::builtin();
-    let rt = runtime::init(&cache, &manifest, ExecutionProvider::Cpu).unwrap_or_else(|e| {
-        panic!("{e}\n(the speaking tests need the models: run `tandem models fetch`)")
-    });
-    (rt, cache, manifest)
 }
 
 fn load() -> Tts {

@@ -8,9 +8,8 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use tandem_core::config::{Config, ExecutionProvider};
-use tandem_core::models::runtime::{self, Runtime};
-use tandem_core::models::{Manifest, ModelCache};
+use tandem_core::config::Config;
+use tandem_core::models::ModelCache;
 use tandem_core::vision::camera::CameraSource;
 use tandem_core::vision::image;
 use tandem_core::vision::pose::FACING_MAX_YAW_DEG;
@@ -18,15 +17,9 @@ use tandem_core::vision::source::{FileSource, SyntheticSource};
 use tandem_core::vision::worker::VisionWorker;
 use tandem_core::vision::{Analysis, Analyzer, FaceDetector, Frame, VisionError};
 
-fn setup() -> (&'static Runtime, ModelCache, Manifest) {
-    let config = Config::default();
-    let cache = ModelCache::locate(&config).expect("model cache directory");
-    let manifest = Manifest::builtin();
-    let rt = runtime::init(&cache, &manifest, ExecutionProvider::Cpu).unwrap_or_else(|e| {
-        panic!("{e}\n(these tests need the models: run `tandem models fetch`)")
-    });
-    (rt, cache, manifest)
-}
+mod common;
+
+use common::setup;
 
 fn analyzer() -> Analyzer {
     let (rt, cache, manifest) = setup();

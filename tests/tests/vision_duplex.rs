@@ -7,112 +7,25 @@
 
 use std::path::{Path, PathBuf};
 
-use serde_json::Value;
-use tandem_core::audio::wav;
-use tandem_core::config::{Config, ExecutionProvider, LlmConfig};
-use tandem_core::engine::duplex::{self, DuplexOptions};
-use tandem_core::engine::worker::Pace;
-use tandem_core::engine::{EngineModels, EngineOptions, PolicyKind};
-use tandem_core::models::runtime;
-use tandem_core::models::tts::{SynthOptions, Tts};
-use tandem_core::models::{Manifest, ModelCache};
+use tandem_core::config::LlmConfig;
+use tandem_core::engine::PolicyKind;
 use tandem_core::vision::VisualContext;
 use tandem_core::vision::timeline::VisualTimeline;
 
-fn setup() -> (&'static runtime::Runtime, ModelCache, Manifest) {
-    let cache = ModelCache::locate(&Config::default()).expect("model cache directory");
-    let manifest = Manifest::builtin();
-    let rt = runtime::init(&cache, &manifest, ExecutionProvider::Cpu)
-        .unwrap_or_else(|e| panic!("{e}\n(run `tandem models fetch`)"));
-    (rt, cache, manifest)
-}
+#[allow(dead_code)]
+mod common;
+#[allow(dead_code)]
+mod duplex_run;
 
-fn models() -> EngineModels {
-    let (rt, cache, manifest) = setup();
-    EngineModels::load(rt, &cache, &manifest, &Config::default())
-        .unwrap_or_else(|e| panic!("{e}\n(run `tandem models fetch`)"))
-}
+use duplex_run::Run;
 
 /// A user channel of `secs` with one line spoken at 0.5 s.
 fn channel(dir: &Path, secs: f32, text: &str) -> PathBuf {
-    let (rt, cache, manifest) = setup();
-    let mut voice = Tts::load(rt, &cache, &manifest, 1).expect("TTS loads");
-    let speech = voice
-        .synthesize(
-            text,
-            &SynthOptions {
-                pitch: 0.85,
-                speed: 1.0,
-                seed: Some(5),
-            },
-        )
-        .unwrap();
-    let speech = wav::resample(&speech, 24_000, 16_000).unwrap();
-    let mut out = vec![0.0f32; (secs * 16_000.0) as usize];
-    for (o, x) in out[8_000..].iter_mut().zip(&speech) {
-        *o = *x;
-    }
-    let path = dir.join("user.wav");
-    wav::write_mono_i16(&path, &out, 16_000).unwrap();
-    path
-}
-
-struct Run {
-    events: Vec<Value>,
-    output: Vec<f32>,
-}
-
-impl Run {
-    fn kinds(&self, kind: &str) -> Vec<&Value> {
-        self.events.iter().filter(|e| e["kind"] == kind).collect()
-    }
-
-    fn first_ms(&self, kind: &str) -> Option<u64> {
-        self.kinds(kind).first().and_then(|e| e["t_ms"].as_u64())
-    }
-
-    fn rms(&self, from_s: f32, to_s: f32) -> f32 {
-        let a = (from_s * 16_000.0) as usize;
-        let b = ((to_s * 16_000.0) as usize).min(self.output.len());
-        let x = &self.output[a.min(b)..b];
-        (x.iter().map(|v| v * v).sum::<f32>() / x.len().max(1) as f32).sqrt()
-    }
+    duplex_run::channel(dir, "user", secs, &[(0.5, text)])
 }
 
 fn duplex_seeing(input: &Path, visual: Option<VisualTimeline>, tag: &str) -> Run {
-    let dir = input.parent().unwrap();
-    let output = dir.join(format!("out{tag}.wav"));
-    let events = dir.join(format!("events{tag}.jsonl"));
-    let opts = DuplexOptions {
-        input: input.to_owned(),
-        output: output.clone(),
-        events: Some(events.clone()),
-        pace: Pace::Virtual,
-        output_rate_hz: 16_000,
-        echo: None,
-        engine: EngineOptions {
-            policy: PolicyKind::Tandem,
-            voice_seed: Some(3),
-            ..EngineOptions::default()
-        },
-        llm: LlmConfig::default(),
-        visual,
-    };
-    duplex::run(models(), &opts).expect("duplex runs");
-    let events: Vec<Value> = std::fs::read_to_string(&events)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("each line is JSON"))
-        .collect();
-    for e in &events {
-        if e["kind"] != "partial" {
-            eprintln!("{e}");
-        }
-    }
-    Run {
-        events,
-        output: wav::read_mono(&output, 16_000).unwrap(),
-    }
+    duplex_run::run(input, tag, PolicyKind::Tandem, LlmConfig::default(), visual)
 }
 
 /// The camera's view for a whole run: the user present, facing the screen or not.

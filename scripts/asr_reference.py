@@ -43,10 +43,7 @@ def cache_dir() -> Path:
 def ct2_dir(model_dir: Path, tmp: Path) -> Path:
     """The model directory as CTranslate2 loads it: the fetched files plus vocabulary.json (the
     token pieces in id order, from tokenizer.json), which the registry package does not ship."""
-    tok = json.loads((model_dir / "tokenizer.json").read_text(encoding="utf-8"))
-    pieces = {i: p for p, i in tok["model"]["vocab"].items()}
-    for a in tok.get("added_tokens", []):
-        pieces[a["id"]] = a["content"]
+    pieces = wr.TokenDecoder(model_dir / "tokenizer.json").id_to_piece
     for name in ("model.bin", "config.json", "tokenizer.json"):
         (tmp / name).symlink_to(model_dir / name)
     (tmp / "vocabulary.json").write_text(json.dumps([pieces[i] for i in range(len(pieces))]))

@@ -17,7 +17,6 @@ use tandem_core::engine::{EngineModels, EngineStages, Event, EventKind, live};
 use tandem_core::models::vad::SileroVad;
 use tandem_core::models::{Manifest, ModelCache, runtime};
 use tandem_core::store::Store;
-use tandem_core::vision::camera::CameraSettings;
 use tandem_core::vision::toggle::CameraToggle;
 
 use crate::{GlobalArgs, load_config};
@@ -128,19 +127,8 @@ fn start_vision(
     if !config.camera.enabled {
         return None;
     }
-    let settings = CameraSettings {
-        device: config.camera.device.clone(),
-        fps: config.camera.fps,
-        ..CameraSettings::default()
-    };
-    let fps = settings.fps;
-    let mut camera = CameraToggle::new(
-        rt,
-        cache.clone(),
-        manifest.clone(),
-        settings,
-        config.runtime.intra_threads,
-    );
+    let fps = config.camera.fps;
+    let mut camera = CameraToggle::from_config(rt, cache, manifest, config);
     match camera.set(true) {
         Ok(name) => {
             eprintln!("Camera `{}` on ({fps} fps).", name.unwrap_or_default());

@@ -7,7 +7,6 @@ use tandem_core::engine::worker::Pace;
 use tandem_core::engine::{EngineModels, EngineStages, live};
 use tandem_core::models::{Manifest, ModelCache, runtime};
 use tandem_core::store::Store;
-use tandem_core::vision::camera::CameraSettings;
 use tandem_core::vision::toggle::CameraToggle;
 
 use super::forward::CameraState;
@@ -53,17 +52,7 @@ pub fn run_engine(session: &mut Session) -> Result<(), AppError> {
         micro_turn_ms: config.interaction.micro_turn_ms,
     });
 
-    let mut camera = CameraToggle::new(
-        rt,
-        cache.clone(),
-        manifest.clone(),
-        CameraSettings {
-            device: config.camera.device.clone(),
-            fps: config.camera.fps,
-            ..CameraSettings::default()
-        },
-        config.runtime.intra_threads,
-    );
+    let mut camera = CameraToggle::from_config(rt, &cache, &manifest, &config);
     if config.camera.enabled {
         // On in the settings: try now; no camera is reported, not fatal.
         let _ = switch_camera(&mut camera, true, session);

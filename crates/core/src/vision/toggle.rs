@@ -50,6 +50,27 @@ impl CameraToggle {
         }
     }
 
+    /// The camera the settings name (`camera.device`, `camera.fps`), off until [`Self::set`].
+    pub fn from_config(
+        runtime: &'static Runtime,
+        cache: &ModelCache,
+        manifest: &Manifest,
+        config: &crate::config::Config,
+    ) -> Self {
+        let settings = CameraSettings {
+            device: config.camera.device.clone(),
+            fps: config.camera.fps,
+            ..CameraSettings::default()
+        };
+        Self::new(
+            runtime,
+            cache.clone(),
+            manifest.clone(),
+            settings,
+            config.runtime.intra_threads,
+        )
+    }
+
     /// Turns the camera on (returns the camera's name) or off (returns `None`; the device
     /// closes). Turning on what is on, or off what is off, changes nothing.
     ///

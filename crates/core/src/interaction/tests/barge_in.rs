@@ -1,0 +1,369 @@
+//! Step-level tests of the user speaking over the assistant: barge-in, backchannels, coughs and
+//! false interruptions.
+
+use super::*;
+
+#[test]
+fn barge_in_stops_within_the_confirm_time_and_reports_what_was_heard() {
+    let mut s = State::default();
+    s.params.barge_in_confirm_ms = 200;
+    // Get the assistant speaking.
+    user_speaks(&mut s, 0, 600, "tell me about Paris");
+    step(
+        &mut s,
+        &Inputs {
+            voice: silent(600),
+            heard: Heard::Final {
+                text: "Tell me about Paris.".into(),
+            },
+            ..Default::default()
+        },
+        800,
+    );
+    let a = step(
+        &mut s,
+        &Inputs {
+            voice: silent(600),
+            end_of_turn: Some(0.9),
+            ..Default::default()
+        },
+        820,
+    );
+    let id = request_id(&a).unwrap();
+    let reply = "Paris is the capital of France. It has two million people.";
+    step(
+        &mut s,
+        &Inputs {
+            reasoner: vec![FromReasoner::Reply {
+                request: id,
+                text: reply.into(),
+            }],
+            ..Default::default()
+        },
+        900,
+    );
+    step(
+        &mut s,
+        &Inputs {
+            own: own(reply, "Paris is the"),
+            ..Default::default()
+        },
+        1100,
+    );
+    // The user cuts in at 1150.
+    let a = step(
+        &mut s,
+        &Inputs {
+            voice: speaking(1150),
+            own: own(reply, "Paris is the capital"),
+            ..Default::default()
+        },
+        1200,
+    );
+    assert!(has(&a, |a| matches!(a, Action::Duck)), "{a:?}");
+    assert!(!has(&a, |a| matches!(a, Action::Stop { .. })));
+    // First it pauses in place, a micro-turn fraction after the onset...
+    assert_eq!(s.next_deadline(), Some(1270));
+    let a = step(
+        &mut s,
+        &Inputs {
+            voice: speaking(1150),
+            own: own(reply, "Paris is the capital of"),
+            ..Default::default()
+        },
+        1270,
+    );
+    assert!(has(&a, |a| matches!(a, Action::Hold)), "{a:?}");
+    assert!(s.is_held());
+    // ...and stops for good once the speech is longer than a backchannel.
+    assert_eq!(s.next_deadline(), Some(1350));
+    let a = step(
+        &mut s,
+        &Inputs {
+            voice: speaking(1150),
+            own: own(reply, "Paris is the capital of"),
+            ..Default::default()
+        },
+        1350,
+    );
+    assert!(
+        has(
+            &a,
+            |a| matches!(a, Action::Stop { heard } if heard == "Paris is the capital of")
+        ),
+        "{a:?}"
+    );
+    assert_eq!(s.floor(), Floor::Yielding);
+    // The user's interruption becomes a request carrying what they heard.
+    user_speaks(&mut s, 1350, 2200, "what about Lyon");
+    step(
+        &mut s,
+        &Inputs {
+            voice: silent(2200),
+            heard: Heard::Final {
+                text: "What about Lyon?".into(),
+            },
+            ..Default::default()
+        },
+        2400,
+    );
+    let a = step(
+        &mut s,
+        &Inputs {
+            voice: silent(2200),
+            end_of_turn: Some(0.9),
+            ..Default::default()
+        },
+        2420,
+    );
+    assert!(
+        has(
+            &a,
+            |a| matches!(a, Action::Request { interrupted: Some(h), text, .. } if h == "Paris is the capital of" && text == "What about Lyon?")
+        ),
+        "{a:?}"
+    );
+}
+
+#[test]
+fn short_backchannel_over_the_assistant_only_ducks() {
+    let mut s = State::default();
+    s.params.barge_in_confirm_ms = 250;
+    // Force the speaking state through an announcement.
+    let a = step(
+        &mut s,
+        &Inputs {
+            reasoner: vec![FromReasoner::Announcement {
+                text: "Your timer is done.".into(),
+            }],
+            ..Default::default()
+        },
+        0,
+    );
+    assert!(has(&a, |a| matches!(
+        a,
+        Action::Speak {
+            kind: SpeechKind::Announcement,
+            ..
+        }
+    )));
+    let text = "Your timer is done.";
+    let a1 = step(
+        &mut s,
+        &Inputs {
+            voice: speaking(100),
+            own: own(text, "Your"),
+            ..Default::default()
+        },
+        200,
+    );
+    let a2 = step(
+        &mut s,
+        &Inputs {
+            voice: silent(300),
+            own: own(text, "Your timer"),
+            ..Default::default()
+        },
+        400,
+    );
+    assert!(has(&a1, |a| matches!(a, Action::Duck)));
+    assert!(has(&a2, |a| matches!(a, Action::Unduck)), "{a2:?}");
+    assert!(
+        !has(&a1, |a| matches!(a, Action::Stop { .. }))
+            && !has(&a2, |a| matches!(a, Action::Stop { .. }))
+    );
+    assert_eq!(s.floor(), Floor::Speaking);
+}
+
+#[test]
+fn a_cough_over_the_assistant_pauses_it_in_place_and_it_goes_on() {
+    let mut s = State::default();
+    let text = "First, preheat the oven. Then mix the flour and the eggs.";
+    step(
+        &mut s,
+        &Inputs {
+            reasoner: vec![FromReasoner::Announcement { text: text.into() }],
+            ..Default::default()
+        },
+        0,
+    );
+    let mut actions = Vec::new();
+    for t in [1000, 1100] {
+        actions.extend(step(
+            &mut s,
+            &Inputs {
+                voice: speaking(900),
+                own: own(text, "First, preheat the oven. Then mix"),
+                ..Default::default()
+            },
+            t,
+        ));
+    }
+    assert!(has(&actions, |a| matches!(a, Action::Hold)), "{actions:?}");
+    // The burst ends at 1150; its transcript is empty (a cough).
+    let mut released = None;
+    let mut t = 1100;
+    while t < 2500 && released.is_none() {
+        t += TICK;
+        let heard = if t == 1500 {
+            Heard::Final {
+                text: String::new(),
+            }
+        } else {
+            Heard::Nothing
+        };
+        let a = step(
+            &mut s,
+            &Inputs {
+                voice: silent(1150),
+                own: own(text, "First, preheat the oven. Then mix"),
+                heard,
+                ..Default::default()
+            },
+            t,
+        );
+        assert!(!has(&a, |a| matches!(a, Action::Stop { .. })), "{a:?}");
+        if has(&a, |a| matches!(a, Action::Release)) {
+            released = Some(t);
+        }
+    }
+    let at = released.expect("released the hold");
+    assert!(at - 1150 <= 1000, "went on {}ms after the noise", at - 1150);
+    assert_eq!(s.floor(), Floor::Speaking);
+    assert!(!s.is_held());
+}
+
+#[test]
+fn a_backchannel_heard_while_paused_lets_the_assistant_go_on() {
+    let mut s = State::default();
+    let text = "The museum opens at nine. Tickets are twelve euros.";
+    step(
+        &mut s,
+        &Inputs {
+            reasoner: vec![FromReasoner::Announcement { text: text.into() }],
+            ..Default::default()
+        },
+        0,
+    );
+    let a = step(
+        &mut s,
+        &Inputs {
+            voice: speaking(1000),
+            own: own(text, "The museum"),
+            ..Default::default()
+        },
+        1200,
+    );
+    assert!(has(&a, |a| matches!(a, Action::Hold)), "{a:?}");
+    let a = step(
+        &mut s,
+        &Inputs {
+            voice: silent(1450),
+            own: own(text, "The museum"),
+            heard: Heard::Final {
+                text: "Mm-hmm.".into(),
+            },
+            ..Default::default()
+        },
+        1500,
+    );
+    assert!(has(&a, |a| matches!(a, Action::Release)), "{a:?}");
+    assert!(!has(&a, |a| matches!(a, Action::Stop { .. })));
+    // A real request in the same spot is a barge-in.
+    let a = step(
+        &mut s,
+        &Inputs {
+            voice: speaking(2000),
+            own: own(text, "The museum opens"),
+            ..Default::default()
+        },
+        2200,
+    );
+    assert!(has(&a, |a| matches!(a, Action::Hold)), "{a:?}");
+    let a = step(
+        &mut s,
+        &Inputs {
+            voice: silent(2400),
+            own: own(text, "The museum opens"),
+            heard: Heard::Final {
+                text: "Stop.".into(),
+            },
+            ..Default::default()
+        },
+        2500,
+    );
+    assert!(
+        has(
+            &a,
+            |a| matches!(a, Action::Stop { heard } if heard == "The museum opens")
+        ),
+        "{a:?}"
+    );
+    assert_eq!(s.floor(), Floor::Yielding);
+}
+
+#[test]
+fn false_interruption_after_a_stop_resumes_from_the_interrupted_sentence() {
+    let mut s = State::default();
+    s.params.barge_in_confirm_ms = 200;
+    let text = "First, preheat the oven. Then mix the flour and the eggs.";
+    step(
+        &mut s,
+        &Inputs {
+            reasoner: vec![FromReasoner::Announcement { text: text.into() }],
+            ..Default::default()
+        },
+        0,
+    );
+    step(
+        &mut s,
+        &Inputs {
+            voice: speaking(900),
+            own: own(text, "First, preheat the oven. Then mix"),
+            ..Default::default()
+        },
+        1000,
+    );
+    let a = step(
+        &mut s,
+        &Inputs {
+            voice: speaking(900),
+            own: own(text, "First, preheat the oven. Then mix the"),
+            ..Default::default()
+        },
+        1200,
+    );
+    assert!(has(&a, |a| matches!(a, Action::Stop { .. })), "{a:?}");
+    // A cough: no words.
+    let mut resumed = None;
+    let mut t = 1200;
+    while t < 2200 && resumed.is_none() {
+        t += TICK;
+        let heard = if t == 1400 {
+            Heard::Final {
+                text: String::new(),
+            }
+        } else {
+            Heard::Nothing
+        };
+        let a = step(
+            &mut s,
+            &Inputs {
+                voice: silent(1250),
+                heard,
+                ..Default::default()
+            },
+            t,
+        );
+        resumed = a.iter().find_map(|a| match a {
+            Action::Speak {
+                text,
+                kind: SpeechKind::Resume,
+            } => Some((t, text.clone())),
+            _ => None,
+        });
+    }
+    let (at, resume) = resumed.expect("resumed");
+    assert_eq!(resume, "Then mix the flour and the eggs.");
+    assert!(at - 1250 <= 1000, "resumed {}ms after the noise", at - 1250);
+}

@@ -43,7 +43,8 @@ const START_TIMEOUT_MS = 180_000;
 const HEARD_TIMEOUT_MS = 30_000;
 const ANSWER_TIMEOUT_MS = 30_000;
 const YIELD_TIMEOUT_MS = 5_000;
-const CUT_IN_ATTEMPTS = 3;
+/** One cut-in must be enough (it was 3 while the echo canceller ate cut-ins on headphones). */
+const CUT_IN_ATTEMPTS = 1;
 /** How far into the answer the user cuts in. */
 const CUT_IN_AFTER_MS = 2_500;
 
@@ -283,9 +284,7 @@ async function main() {
     if (!stillSpeaking) {
       throw new Failure(`the answer was over before the cut-in (${CUT_IN_AFTER_MS} ms in): ${JSON.stringify(await transcript())}`);
     }
-    // The engine sometimes lets a cut-in go after its first few tens of milliseconds (a voice
-    // burst it holds for, then releases): the user says it
-    // again, as people do, while the answer still plays. Every attempt is in the summary.
+    // The loop takes CUT_IN_ATTEMPTS tries at most; every attempt is in the summary.
     let cutAt = 0;
     let cutPlayed = Promise.resolve();
     let yieldedAt = null;

@@ -96,6 +96,7 @@ async function start(): Promise<void> {
       clear: element("clear-transcript"),
       camera: element("camera-toggle"),
       cameraState: element("camera-state"),
+      timeline: element("timeline"),
     },
     () => showPanel("view-system"),
   );

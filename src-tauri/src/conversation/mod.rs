@@ -121,6 +121,11 @@ impl Session {
         self.stop.load(Ordering::Relaxed)
     }
 
+    /// Forwards a UI message that is not an engine event (never blocks).
+    pub fn notify(&self, message: UiMessage) {
+        self.events.push(message);
+    }
+
     /// Reports a start-up step ("Loading the models").
     pub fn step(&self, step: &str) {
         tracing::info!(step, "conversation starting");

@@ -9,7 +9,7 @@ use tandem_core::models::{Manifest, ModelCache, runtime};
 use tandem_core::store::Store;
 use tandem_core::vision::toggle::CameraToggle;
 
-use super::forward::CameraState;
+use super::forward::{CameraState, PlaybackTracker};
 use super::{Ready, Session};
 use crate::error::{AppError, no_device_message};
 
@@ -57,6 +57,7 @@ pub fn run_engine(session: &mut Session) -> Result<(), AppError> {
         // On in the settings: try now; no camera is reported, not fatal.
         let _ = switch_camera(&mut camera, true, session);
     }
+    let mut playback = PlaybackTracker::default();
     while !session.should_stop() {
         while let Some(request) = session.camera_request() {
             let _ = request
@@ -70,6 +71,10 @@ pub fn run_engine(session: &mut Session) -> Result<(), AppError> {
         }
         for e in events {
             session.emit(e);
+        }
+        let sounding = live_audio.player.is_speaking();
+        if let Some(m) = playback.update(engine.audio_ms(), sounding) {
+            session.notify(m);
         }
     }
     Ok(())

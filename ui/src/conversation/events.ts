@@ -66,7 +66,8 @@ export type UiMessage =
   | { type: "event"; event: EngineEvent }
   | { type: "device"; event: DeviceEvent }
   | { type: "phase"; phase: Phase }
-  | { type: "camera"; camera: CameraState };
+  | { type: "camera"; camera: CameraState }
+  | { type: "playback"; t_ms: number; speaking: boolean };
 
 /** One channel message: events in order, and how many were dropped so far. */
 export interface Batch {

@@ -4,6 +4,7 @@
 import { Channel, invoke } from "@tauri-apps/api/core";
 
 import { h, replaceChildren, type Child } from "../dom";
+import { TimelineView } from "./timeline-view";
 import { richText } from "../report";
 import type { Batch, CameraState, ConversationError, ConversationStatus, DeviceEvent, Phase, UiMessage } from "./events";
 import {
@@ -36,6 +37,8 @@ export interface ConversationElements {
   /** The camera switch and what the camera sees. */
   camera: HTMLButtonElement;
   cameraState: HTMLElement;
+  /** The two-lane voice activity timeline. */
+  timeline: HTMLCanvasElement;
 }
 
 const SPEECH_TAGS: Record<string, string> = {
@@ -96,6 +99,7 @@ export class ConversationView {
   private devices = "";
   private cameraOn = false;
   private generation = 0;
+  private readonly timeline: TimelineView;
 
   constructor(
     private readonly el: ConversationElements,
@@ -108,6 +112,7 @@ export class ConversationView {
     });
     el.clear.addEventListener("click", () => this.clearTranscript());
     el.camera.addEventListener("click", () => void this.switchCamera(!this.cameraOn));
+    this.timeline = new TimelineView(el.timeline);
     this.render();
   }
 
@@ -123,6 +128,7 @@ export class ConversationView {
     this.clearTranscript();
     this.clearBanners();
     this.setState("starting", "Starting…");
+    this.timeline.start();
     const channel = new Channel<Batch>();
     channel.onmessage = (batch) => {
       if (generation === this.generation) this.onBatch(batch);
@@ -198,7 +204,11 @@ export class ConversationView {
         this.onCamera(m.camera);
         if (m.camera.error) this.showError(m.camera.error);
         break;
+      case "playback":
+        this.timeline.onPlayback(m.t_ms, m.speaking);
+        break;
       case "event": {
+        this.timeline.onEvent(m.event);
         if (m.event.kind === "visual") this.onVisual(m.event.present, m.event.facing);
         const c = applyEvent(this.transcript, m.event);
         for (const id of c.removed) {
@@ -309,6 +319,7 @@ export class ConversationView {
     this.state = state;
     if (state === "offline") {
       this.devices = "";
+      this.timeline.stop();
       // The camera closes with the conversation.
       this.onCamera({ on: false, device: null, error: null });
     }

@@ -85,6 +85,14 @@ pub async fn set_camera(
         .map_err(|err| AppError::Internal(format!("camera task failed: {err}")))?
 }
 
+/// Mutes (`live: false`) or unmutes the microphone: while muted the engine hears silence.
+/// Push-to-talk is this switch held open while the key or button is down. Applies to the
+/// running conversation at once and to later ones; returns whether the microphone is live.
+#[tauri::command]
+pub fn set_microphone(conversation: State<'_, Conversation>, live: bool) -> bool {
+    conversation.set_microphone(live)
+}
+
 /// Whether a conversation runs, on which devices, and how event delivery is doing.
 #[tauri::command]
 pub fn conversation_status(conversation: State<'_, Conversation>) -> ConversationStatus {

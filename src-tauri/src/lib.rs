@@ -22,6 +22,7 @@ pub fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Bu
             commands::stop_conversation,
             commands::conversation_status,
             commands::set_camera,
+            commands::set_microphone,
             commands::launch_options,
         ])
 }

@@ -4,6 +4,7 @@ import "./conversation.css";
 import { invoke, isTauri } from "@tauri-apps/api/core";
 
 import type { ConversationStatus, LaunchOptions } from "./conversation/events";
+import { MicControl } from "./conversation/mic-control";
 import { ConversationView } from "./conversation/view";
 import { h, replaceChildren } from "./dom";
 import { renderError, renderReport } from "./report";
@@ -120,7 +121,12 @@ async function start(): Promise<void> {
     .catch(() => {
       /* The version is decoration; the system check reports real failures. */
     });
+  const mic = new MicControl(
+    { mute: element("mic-mute"), pushToTalk: element("mic-ptt"), hold: element("mic-hold"), state: element("mic-state") },
+    (err) => view.showError(asAppError(err)),
+  );
   const status = await invoke<ConversationStatus>("conversation_status");
+  mic.sync(status.mic_live);
   await view.resume(status);
   const launch = await invoke<LaunchOptions>("launch_options");
   if (launch.autostart) await view.start();

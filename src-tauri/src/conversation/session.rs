@@ -45,7 +45,8 @@ pub fn run_engine(session: &mut Session) -> Result<(), AppError> {
     let (stages, silero) = EngineStages::start(models, config.llm.clone(), store, Pace::Realtime)?;
 
     session.step("Opening the microphone and the speaker");
-    let (mut live_audio, mut engine) = live::open(stages, silero, &config)?;
+    let (mut live_audio, mut engine) =
+        live::open_gated(stages, silero, &config, session.mic_gate())?;
     session.ready(Ready {
         input_device: live_audio.input_device.clone(),
         output_device: live_audio.output_device.clone(),

@@ -85,6 +85,8 @@ export interface ConversationStatus {
   output_device: string | null;
   micro_turn_ms: number | null;
   floor: FloorState | null;
+  /** Whether the engine hears the microphone (false: muted, or push-to-talk not held). */
+  mic_live: boolean;
   events_sent: number;
   events_dropped: number;
   last_error: ConversationError | null;

@@ -12,6 +12,7 @@ use tauri::ipc::Channel;
 use crate::conversation::forward::{Batch, CameraState};
 use crate::conversation::{Conversation, ConversationStatus, session};
 use crate::error::AppError;
+use crate::settings::{self, SaveOutcome, SettingsForm, SettingsView};
 
 /// Checks the machine the way `tandem doctor` does: execution providers, audio devices, cameras,
 /// models, and the problems found with how to fix each.
@@ -97,6 +98,27 @@ pub fn set_microphone(conversation: State<'_, Conversation>, live: bool) -> bool
 #[tauri::command]
 pub fn conversation_status(conversation: State<'_, Conversation>) -> ConversationStatus {
     conversation.status()
+}
+
+/// The settings the panel edits, from the config file (`$TANDEM_CONFIG`, else the user's
+/// config directory); defaults when there is no file yet.
+///
+/// # Errors
+/// `config` naming the file and the fix when it cannot be read or parsed.
+#[tauri::command]
+pub fn get_settings() -> Result<SettingsView, AppError> {
+    settings::load(&tandem_core::config::default_path()?)
+}
+
+/// Checks the settings field by field and, when all are good, writes them into the config file
+/// (atomically, keeping everything else in it). Bad values come back in `errors`, each with its
+/// field, and nothing is written. They apply to the next conversation.
+///
+/// # Errors
+/// `config` when the existing file does not parse (it is left untouched) or cannot be written.
+#[tauri::command]
+pub fn save_settings(settings: SettingsForm) -> Result<SaveOutcome, AppError> {
+    settings::save(&tandem_core::config::default_path()?, &settings)
 }
 
 /// How the app was launched, for the UI.

@@ -6,6 +6,7 @@
 pub mod commands;
 pub mod conversation;
 pub mod error;
+pub mod settings;
 
 pub use conversation::Conversation;
 pub use error::AppError;
@@ -24,6 +25,8 @@ pub fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Bu
             commands::set_camera,
             commands::set_microphone,
             commands::launch_options,
+            commands::get_settings,
+            commands::save_settings,
         ])
 }
 

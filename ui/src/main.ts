@@ -1,5 +1,6 @@
 import "./styles.css";
 import "./conversation.css";
+import "./panels.css";
 
 import { invoke, isTauri } from "@tauri-apps/api/core";
 
@@ -7,6 +8,7 @@ import type { ConversationStatus, LaunchOptions } from "./conversation/events";
 import { MicControl } from "./conversation/mic-control";
 import { ConversationView } from "./conversation/view";
 import { h, replaceChildren } from "./dom";
+import { SettingsPanel } from "./settings";
 import { renderError, renderReport } from "./report";
 import { isAppError, type AppError, type Report } from "./types";
 
@@ -75,11 +77,15 @@ async function start(): Promise<void> {
   const body = element<HTMLElement>("check-body");
   const recheck = element<HTMLButtonElement>("recheck");
   let checked = false;
+  const settings = new SettingsPanel(asAppError);
   const showPanel = setupTabs((panel) => {
-    if (panel === "view-system" && !checked && isTauri()) {
+    if (!isTauri()) return;
+    if (panel === "view-system" && !checked) {
       checked = true;
       void runCheck(body, recheck);
     }
+    // Read afresh each time: the file may have been edited.
+    if (panel === "view-settings") void settings.load();
   });
 
   const view = new ConversationView(

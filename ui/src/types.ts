@@ -65,3 +65,38 @@ export function isAppError(value: unknown): value is AppError {
     typeof (value as { message?: unknown }).message === "string"
   );
 }
+
+/** The settings the panel edits, as typed (src-tauri/src/settings.rs `SettingsForm`). */
+export interface SettingsForm {
+  llm_enabled: boolean;
+  llm_endpoint: string;
+  llm_model: string;
+  micro_turn_ms: string;
+  execution_provider: string;
+  voice_speed: string;
+  input_device: string | null;
+  output_device: string | null;
+  camera_device: string | null;
+}
+
+/** What `get_settings` returns. */
+export interface SettingsView {
+  settings: SettingsForm;
+  path: string;
+  execution_providers: string[];
+}
+
+/** A value that cannot be saved: its config field (`voice.speed`) and what is wrong. */
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
+/** What `save_settings` returns; nothing was written when `errors` is not empty. */
+export interface SaveOutcome {
+  saved: boolean;
+  errors: FieldError[];
+  settings: SettingsForm;
+  path: string;
+}
+

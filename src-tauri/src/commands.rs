@@ -121,6 +121,21 @@ pub fn save_settings(settings: SettingsForm) -> Result<SaveOutcome, AppError> {
     settings::save(&tandem_core::config::default_path()?, &settings)
 }
 
+/// Past turns from the conversation history, newest first: `limit` (default 20, at most 200)
+/// older than the turn `before` (from the newest when absent). Runs off the main thread.
+///
+/// # Errors
+/// `engine` naming the history file when it cannot be opened or read.
+#[tauri::command]
+pub async fn history(
+    before: Option<i64>,
+    limit: Option<usize>,
+) -> Result<crate::history::HistoryPage, AppError> {
+    tauri::async_runtime::spawn_blocking(move || crate::history::page_default(before, limit))
+        .await
+        .map_err(|err| AppError::Internal(format!("history task failed: {err}")))?
+}
+
 /// How the app was launched, for the UI.
 #[derive(Debug, Clone, Serialize)]
 pub struct LaunchOptions {

@@ -6,6 +6,7 @@
 pub mod commands;
 pub mod conversation;
 pub mod error;
+pub mod history;
 pub mod settings;
 
 pub use conversation::Conversation;
@@ -27,6 +28,7 @@ pub fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Bu
             commands::launch_options,
             commands::get_settings,
             commands::save_settings,
+            commands::history,
         ])
 }
 

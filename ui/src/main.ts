@@ -8,6 +8,7 @@ import type { ConversationStatus, LaunchOptions } from "./conversation/events";
 import { MicControl } from "./conversation/mic-control";
 import { ConversationView } from "./conversation/view";
 import { h, replaceChildren } from "./dom";
+import { HistoryPanel } from "./history";
 import { SettingsPanel } from "./settings";
 import { renderError, renderReport } from "./report";
 import { isAppError, type AppError, type Report } from "./types";
@@ -78,14 +79,16 @@ async function start(): Promise<void> {
   const recheck = element<HTMLButtonElement>("recheck");
   let checked = false;
   const settings = new SettingsPanel(asAppError);
+  const history = new HistoryPanel(asAppError);
   const showPanel = setupTabs((panel) => {
     if (!isTauri()) return;
     if (panel === "view-system" && !checked) {
       checked = true;
       void runCheck(body, recheck);
     }
-    // Read afresh each time: the file may have been edited.
+    // Read afresh each time: a conversation adds turns, the file may have been edited.
     if (panel === "view-settings") void settings.load();
+    if (panel === "view-history") void history.load();
   });
 
   const view = new ConversationView(

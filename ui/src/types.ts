@@ -100,3 +100,26 @@ export interface SaveOutcome {
   path: string;
 }
 
+/** One past turn (crates/core/src/store `TurnRecord`). */
+export interface TurnRecord {
+  id: number;
+  session: string;
+  started_at_ms: number;
+  user_text: string;
+  user_final: boolean;
+  assistant_text: string;
+  status: "pending" | "answered" | "cancelled" | "failed";
+  source: string | null;
+  skill: string | null;
+  interrupted_at_char: number | null;
+  heard_text: string | null;
+  first_output_ms: number | null;
+  total_ms: number | null;
+}
+
+/** What `history` returns: newest first; `next_before` fetches the next (older) page. */
+export interface HistoryPage {
+  turns: TurnRecord[];
+  next_before: number | null;
+  path: string;
+}

@@ -136,6 +136,21 @@ pub async fn history(
         .map_err(|err| AppError::Internal(format!("history task failed: {err}")))?
 }
 
+/// Whether the LLM server in the settings can be reached (a TCP connection, no request);
+/// `off` when the LLM is not enabled. The UI asks when a conversation starts.
+///
+/// # Errors
+/// `config` when the settings cannot be read.
+#[tauri::command]
+pub async fn check_llm() -> Result<crate::llm_check::LlmReach, AppError> {
+    tauri::async_runtime::spawn_blocking(|| {
+        let (config, _path) = Config::load()?;
+        Ok(crate::llm_check::check(&config.llm))
+    })
+    .await
+    .map_err(|err| AppError::Internal(format!("LLM check task failed: {err}")))?
+}
+
 /// How the app was launched, for the UI.
 #[derive(Debug, Clone, Serialize)]
 pub struct LaunchOptions {

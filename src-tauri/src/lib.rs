@@ -7,6 +7,7 @@ pub mod commands;
 pub mod conversation;
 pub mod error;
 pub mod history;
+pub mod llm_check;
 pub mod settings;
 
 pub use conversation::Conversation;
@@ -29,6 +30,7 @@ pub fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Bu
             commands::get_settings,
             commands::save_settings,
             commands::history,
+            commands::check_llm,
         ])
 }
 

@@ -108,7 +108,7 @@ async function start(): Promise<void> {
       cameraState: element("camera-state"),
       timeline: element("timeline"),
     },
-    () => showPanel("view-system"),
+    (panel) => showPanel(panel),
   );
 
   if (!isTauri()) {

@@ -92,6 +92,12 @@ export interface ConversationStatus {
   last_error: ConversationError | null;
 }
 
+/** What `check_llm` found (src-tauri/src/llm_check.rs `LlmReach`). */
+export type LlmReach =
+  | { state: "off" }
+  | { state: "reachable"; endpoint: string }
+  | { state: "unreachable"; endpoint: string; message: string };
+
 export interface LaunchOptions {
   autostart: boolean;
 }

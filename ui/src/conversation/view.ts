@@ -6,7 +6,7 @@ import { Channel, invoke } from "@tauri-apps/api/core";
 import { h, replaceChildren, type Child } from "../dom";
 import { TimelineView } from "./timeline-view";
 import { richText } from "../report";
-import type { Batch, CameraState, ConversationError, ConversationStatus, DeviceEvent, Phase, UiMessage } from "./events";
+import type { Batch, CameraState, ConversationError, ConversationStatus, DeviceEvent, LlmReach, Phase, UiMessage } from "./events";
 import {
   applyEvent,
   clock,
@@ -103,8 +103,8 @@ export class ConversationView {
 
   constructor(
     private readonly el: ConversationElements,
-    /** Opens the System check tab (from a banner's button). */
-    private readonly openSystem: () => void,
+    /** Opens a tab by its panel id (from a banner's button): `view-system`, `view-settings`. */
+    private readonly openPanel: (panel: string) => void,
   ) {
     el.button.addEventListener("click", () => {
       if (this.state === "offline") void this.start();
@@ -210,6 +210,9 @@ export class ConversationView {
       case "event": {
         this.timeline.onEvent(m.event);
         if (m.event.kind === "visual") this.onVisual(m.event.present, m.event.facing);
+        if (m.event.kind === "reasoning_result" && m.event.source === "fallback" && !this.bannerByKey.has("llm")) {
+          this.llmBanner("the language model failed to answer, so Tandem answered from its built-in skills; check that its server is running and the endpoint in Settings is right");
+        }
         const c = applyEvent(this.transcript, m.event);
         for (const id of c.removed) {
           this.rows.get(id)?.remove();
@@ -246,7 +249,28 @@ export class ConversationView {
 
   private onRunning(input: string, output: string): void {
     this.devices = `Microphone: ${input} · Speaker: ${output}`;
-    if (this.state === "starting") this.setState("running");
+    if (this.state === "starting") {
+      this.setState("running");
+      void this.checkLlm();
+    }
+  }
+
+  /** With the LLM on, says at once when its server cannot be reached (answers then come from
+   * the built-in skills), with the fix. */
+  private async checkLlm(): Promise<void> {
+    try {
+      const reach = await invoke<LlmReach>("check_llm");
+      if (reach.state === "unreachable") this.llmBanner(reach.message);
+      else this.dismiss("llm");
+    } catch {
+      /* The settings could not be read: the start itself reports that. */
+    }
+  }
+
+  private llmBanner(message: string): void {
+    const button = h("button", { type: "button", class: "button button-small" }, "Open Settings");
+    button.addEventListener("click", () => this.openPanel("view-settings"));
+    this.banner("llm", "warn", "The language model is unreachable", richText(sentence(message)), [h("p", { class: "banner-actions" }, button)]);
   }
 
   private onDevice(e: DeviceEvent): void {
@@ -273,7 +297,7 @@ export class ConversationView {
     if (d.fix) extra.push(h("p", { class: "banner-fix" }, h("span", { class: "fix-label" }, "Fix: "), ...richText(d.fix)));
     if (d.system) {
       const button = h("button", { type: "button", class: "button button-small" }, "Open System check");
-      button.addEventListener("click", () => this.openSystem());
+      button.addEventListener("click", () => this.openPanel("view-system"));
       extra.push(h("p", { class: "banner-actions" }, button));
     }
     this.banner(`error-${err.kind}`, "bad", d.title, body, extra);

@@ -99,6 +99,9 @@ pub fn load(path: &Path) -> Result<SettingsView, AppError> {
     })
 }
 
+/// Copies one field from the second config into the first.
+type CopyField = fn(&mut Config, &Config);
+
 /// The new values, checked one by one, as a config (the current one with the form applied).
 fn apply(current: &Config, form: &SettingsForm) -> Result<Config, Vec<FieldError>> {
     fn bad(errors: &mut Vec<FieldError>, field: &str, message: String) {
@@ -151,7 +154,7 @@ fn apply(current: &Config, form: &SettingsForm) -> Result<Config, Vec<FieldError
     // The ranges and formats are the config's own (Config::validate), checked per field so that
     // every bad field is reported at once: each new value alone on top of the current config,
     // which passed validation when it was read.
-    let fields: [(&str, fn(&mut Config, &Config)); 4] = [
+    let fields: [(&str, CopyField); 4] = [
         ("llm.endpoint", |c, n| {
             c.llm.endpoint.clone_from(&n.llm.endpoint)
         }),

@@ -51,15 +51,9 @@ export class TimelineView {
   private frame = 0;
   private lastDraw = 0;
   private frozenAt: number | null = null;
-  private colors: Palette;
-
   constructor(private readonly canvas: HTMLCanvasElement) {
-    this.colors = palette(canvas);
-    // The theme can change while the app runs.
-    window.matchMedia("(prefers-color-scheme: dark)").addEventListener("change", () => {
-      this.colors = palette(canvas);
-      this.draw();
-    });
+    // The theme can change while the app runs: redraw in its colours.
+    window.matchMedia("(prefers-color-scheme: dark)").addEventListener("change", () => this.draw());
     new ResizeObserver(() => this.draw()).observe(canvas);
     this.draw();
   }
@@ -147,7 +141,8 @@ export class TimelineView {
     trim(this.timeline, now);
     if (this.timeline.user.length + this.timeline.assistant.length + this.timeline.marks.length !== before) this.publish();
     const l = layout(this.timeline, now);
-    const col = this.colors;
+    // Read each frame (a handful of properties): the colours always match the theme.
+    const col = palette(c);
     const plotW = w - LABEL_W;
     const axisH = 16;
     const laneH = (hgt - axisH) / 2;

@@ -153,6 +153,7 @@ pub async fn check_llm() -> Result<crate::llm_check::LlmReach, AppError> {
 
 /// How the app was launched, for the UI.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct LaunchOptions {
     /// Start a conversation as soon as the window opens (`TANDEM_AUTOSTART=1`): for kiosks and
     /// automated checks.

@@ -15,6 +15,7 @@ pub const MAX_PAGE: usize = 200;
 
 /// One page of history.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct HistoryPage {
     /// Newest first.
     pub turns: Vec<TurnRecord>,

@@ -3,6 +3,8 @@
 //! The engine does the work; this crate exposes it to the web UI in `ui/` through commands
 //! (see [`commands`]) and a channel of engine events (see [`conversation`]).
 
+#[cfg(test)]
+mod bindings;
 pub mod commands;
 pub mod conversation;
 pub mod error;

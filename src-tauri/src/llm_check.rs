@@ -14,6 +14,7 @@ pub const CONNECT_TIMEOUT: Duration = Duration::from_millis(1500);
 
 /// What the check found.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum LlmReach {
     /// `llm.enabled` is false: the skills answer alone.

@@ -21,6 +21,7 @@ use crate::error::AppError;
 /// is not a number gets a message next to its field like any other bad value. A device that is
 /// `None` (or empty) means the system default (the first camera).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct SettingsForm {
     /// `llm.enabled`: send what the built-in skills cannot answer to the LLM server.
     pub llm_enabled: bool,
@@ -61,6 +62,7 @@ impl SettingsForm {
 
 /// What `get_settings` returns: the values, where they live, and the choices.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct SettingsView {
     pub settings: SettingsForm,
     /// The config file (it need not exist yet: then everything is a default).
@@ -71,6 +73,7 @@ pub struct SettingsView {
 /// A value the panel cannot save, with the config field it belongs to (`voice.speed`) and what
 /// is wrong, to show next to that field.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct FieldError {
     pub field: String,
     pub message: String,
@@ -78,6 +81,7 @@ pub struct FieldError {
 
 /// What `save_settings` returns. When `errors` is not empty nothing was written.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct SaveOutcome {
     pub saved: bool,
     pub errors: Vec<FieldError>,

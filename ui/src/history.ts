@@ -4,7 +4,7 @@ import { invoke } from "@tauri-apps/api/core";
 
 import { h, replaceChildren } from "./dom";
 import { richText } from "./report";
-import type { AppError, HistoryPage, TurnRecord } from "./types";
+import { errorMessage, type AppError, type HistoryPage, type TurnRecord } from "./types";
 
 const PAGE = 20;
 
@@ -78,7 +78,7 @@ export class HistoryPanel {
           "div",
           { class: "banner banner-bad", role: "alert" },
           h("span", { class: "banner-icon", "aria-hidden": "true" }, "!"),
-          h("div", { class: "banner-text" }, h("p", { class: "banner-title" }, "The history could not be read"), h("p", {}, ...richText(e.message))),
+          h("div", { class: "banner-text" }, h("p", { class: "banner-title" }, "The history could not be read"), h("p", {}, ...richText(errorMessage(e)))),
         ),
       );
     } finally {

@@ -7,7 +7,7 @@ import { invoke } from "@tauri-apps/api/core";
 
 import { h, replaceChildren } from "./dom";
 import { richText } from "./report";
-import type { AppError, FieldError, Report, SaveOutcome, SettingsForm, SettingsView } from "./types";
+import { errorMessage, type AppError, type FieldError, type Report, type SaveOutcome, type SettingsForm, type SettingsView } from "./types";
 
 /** Form keys by config field (the `field` of a FieldError). */
 const FIELD_KEYS: Record<string, keyof SettingsForm> = {
@@ -184,7 +184,7 @@ export class SettingsPanel {
 
   private fail(err: unknown, title: string): void {
     const e = this.asError(err);
-    this.banner(title, e.message);
+    this.banner(title, errorMessage(e));
   }
 
   private banner(title: string, message: string): void {

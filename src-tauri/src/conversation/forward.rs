@@ -24,6 +24,7 @@ pub const MAX_BATCH: usize = 64;
 
 /// One message to the UI.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum UiMessage {
     /// Something the engine did or noticed (the `tandem duplex --events` objects).
@@ -89,6 +90,7 @@ impl PlaybackTracker {
 
 /// Whether the camera is on, which one, and why it is not when it was asked to be.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct CameraState {
     pub on: bool,
     pub device: Option<String>,
@@ -97,6 +99,7 @@ pub struct CameraState {
 
 /// Where a conversation is in its life: starting (with the step it is on), running, stopped.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(tag = "phase", rename_all = "snake_case")]
 pub enum Phase {
     /// Loading models or opening devices; `step` says which, for the user.
@@ -114,6 +117,7 @@ pub enum Phase {
 
 /// What goes through the Tauri channel: messages in order, and how many were dropped so far.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct Batch {
     pub messages: Vec<UiMessage>,
     /// Messages dropped in this conversation so far because the UI fell behind.

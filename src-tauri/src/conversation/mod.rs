@@ -40,6 +40,7 @@ pub struct CameraRequest {
 
 /// Whether a conversation runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum RunState {
     Idle,
@@ -52,6 +53,7 @@ pub enum RunState {
 
 /// What `conversation_status` returns.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct ConversationStatus {
     pub state: RunState,
     /// While starting: what it is doing, for the user.

@@ -4,6 +4,8 @@
 import { Channel, invoke } from "@tauri-apps/api/core";
 
 import { h, replaceChildren, type Child } from "../dom";
+import type { FailureKind } from "../bindings";
+import { errorMessage } from "../types";
 import { TimelineView } from "./timeline-view";
 import { richText } from "../report";
 import type { Batch, CameraState, ConversationError, ConversationStatus, DeviceEvent, LlmReach, Phase, UiMessage } from "./events";
@@ -46,6 +48,14 @@ const SPEECH_TAGS: Record<string, string> = {
   filler: "filler",
   resume: "picking up",
   announcement: "announcement",
+};
+
+/** Why a device stopped, in words. */
+const LOSS_REASONS: Record<FailureKind, string> = {
+  Unknown: "no reason given",
+  DeviceLost: "it went away",
+  HostLost: "the sound server went away",
+  Invalidated: "its configuration changed",
 };
 
 const IDLE_HINT = "Press Start, then talk. Tandem listens while it speaks, so you can cut in at any time.";
@@ -278,7 +288,7 @@ export class ConversationView {
     const key = `device-${e.direction}`;
     switch (e.kind) {
       case "lost":
-        this.banner(key, "warn", `The ${what} stopped`, [`\`${e.device}\` went away (${e.reason.replace(/_/g, " ")}); reconnecting…`]);
+        this.banner(key, "warn", `The ${what} stopped`, richText(`\`${e.device}\` stopped (${LOSS_REASONS[e.reason]}); reconnecting…`));
         break;
       case "retry_failed":
         this.banner(key, "bad", `The ${what} is still unavailable`, richText(`${sentence(e.message)} (attempt ${e.attempt}); check it in System check.`));
@@ -292,7 +302,7 @@ export class ConversationView {
 
   showError(err: ConversationError): void {
     const d = describeError(err);
-    const body = richText(sentence(err.message ?? d.title));
+    const body = richText(sentence(errorMessage(err)));
     const extra: Child[] = [];
     if (d.fix) extra.push(h("p", { class: "banner-fix" }, h("span", { class: "fix-label" }, "Fix: "), ...richText(d.fix)));
     if (d.system) {

@@ -109,6 +109,7 @@ impl Default for EngineOptions {
 
 /// One thing the engine did or noticed, at `t_ms` of audio time.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Event {
     pub t_ms: Ms,
     #[serde(flatten)]
@@ -116,6 +117,7 @@ pub struct Event {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum EventKind {
     Floor {

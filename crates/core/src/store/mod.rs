@@ -51,6 +51,7 @@ pub enum StoreError {
 
 /// How a turn ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "lowercase")]
 pub enum TurnStatus {
     /// No answer yet; after a restart, the process died mid-turn.
@@ -83,6 +84,7 @@ impl TurnStatus {
 
 /// One user turn and the assistant's answer to it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct TurnRecord {
     pub id: i64,
     pub session: String,

@@ -12,6 +12,7 @@ use tauri::ipc::Channel;
 use crate::conversation::forward::{Batch, CameraState};
 use crate::conversation::{Conversation, ConversationStatus, session};
 use crate::error::AppError;
+use crate::settings::{self, SaveOutcome, SettingsForm, SettingsView};
 
 /// Checks the machine the way `tandem doctor` does: execution providers, audio devices, cameras,
 /// models, and the problems found with how to fix each.
@@ -85,14 +86,74 @@ pub async fn set_camera(
         .map_err(|err| AppError::Internal(format!("camera task failed: {err}")))?
 }
 
+/// Mutes (`live: false`) or unmutes the microphone: while muted the engine hears silence.
+/// Push-to-talk is this switch held open while the key or button is down. Applies to the
+/// running conversation at once and to later ones; returns whether the microphone is live.
+#[tauri::command]
+pub fn set_microphone(conversation: State<'_, Conversation>, live: bool) -> bool {
+    conversation.set_microphone(live)
+}
+
 /// Whether a conversation runs, on which devices, and how event delivery is doing.
 #[tauri::command]
 pub fn conversation_status(conversation: State<'_, Conversation>) -> ConversationStatus {
     conversation.status()
 }
 
+/// The settings the panel edits, from the config file (`$TANDEM_CONFIG`, else the user's
+/// config directory); defaults when there is no file yet.
+///
+/// # Errors
+/// `config` naming the file and the fix when it cannot be read or parsed.
+#[tauri::command]
+pub fn get_settings() -> Result<SettingsView, AppError> {
+    settings::load(&tandem_core::config::default_path()?)
+}
+
+/// Checks the settings field by field and, when all are good, writes them into the config file
+/// (atomically, keeping everything else in it). Bad values come back in `errors`, each with its
+/// field, and nothing is written. They apply to the next conversation.
+///
+/// # Errors
+/// `config` when the existing file does not parse (it is left untouched) or cannot be written.
+#[tauri::command]
+pub fn save_settings(settings: SettingsForm) -> Result<SaveOutcome, AppError> {
+    settings::save(&tandem_core::config::default_path()?, &settings)
+}
+
+/// Past turns from the conversation history, newest first: `limit` (default 20, at most 200)
+/// older than the turn `before` (from the newest when absent). Runs off the main thread.
+///
+/// # Errors
+/// `engine` naming the history file when it cannot be opened or read.
+#[tauri::command]
+pub async fn history(
+    before: Option<i64>,
+    limit: Option<usize>,
+) -> Result<crate::history::HistoryPage, AppError> {
+    tauri::async_runtime::spawn_blocking(move || crate::history::page_default(before, limit))
+        .await
+        .map_err(|err| AppError::Internal(format!("history task failed: {err}")))?
+}
+
+/// Whether the LLM server in the settings can be reached (a TCP connection, no request);
+/// `off` when the LLM is not enabled. The UI asks when a conversation starts.
+///
+/// # Errors
+/// `config` when the settings cannot be read.
+#[tauri::command]
+pub async fn check_llm() -> Result<crate::llm_check::LlmReach, AppError> {
+    tauri::async_runtime::spawn_blocking(|| {
+        let (config, _path) = Config::load()?;
+        Ok(crate::llm_check::check(&config.llm))
+    })
+    .await
+    .map_err(|err| AppError::Internal(format!("LLM check task failed: {err}")))?
+}
+
 /// How the app was launched, for the UI.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct LaunchOptions {
     /// Start a conversation as soon as the window opens (`TANDEM_AUTOSTART=1`): for kiosks and
     /// automated checks.

@@ -12,6 +12,7 @@ use tandem_core::models::{asr::AsrError, tts::TtsError, turn::TurnError, vad::Va
 
 /// Why a command failed, in a form the web UI can read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(tag = "kind", content = "message", rename_all = "snake_case")]
 pub enum AppError {
     /// The config file exists but could not be read or parsed; the message names the file.

@@ -3,9 +3,14 @@
 //! The engine does the work; this crate exposes it to the web UI in `ui/` through commands
 //! (see [`commands`]) and a channel of engine events (see [`conversation`]).
 
+#[cfg(test)]
+mod bindings;
 pub mod commands;
 pub mod conversation;
 pub mod error;
+pub mod history;
+pub mod llm_check;
+pub mod settings;
 
 pub use conversation::Conversation;
 pub use error::AppError;
@@ -22,7 +27,12 @@ pub fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Bu
             commands::stop_conversation,
             commands::conversation_status,
             commands::set_camera,
+            commands::set_microphone,
             commands::launch_options,
+            commands::get_settings,
+            commands::save_settings,
+            commands::history,
+            commands::check_llm,
         ])
 }
 

@@ -4,12 +4,16 @@
 // question into the microphone sink, and checks that the question shows in the transcript, that
 // the assistant answers on screen and out loud (the `speaker` sink is recorded), then cuts in
 // while the answer plays and checks that the floor yields and the answer is marked as cut off.
+// It then checks the 30 s timeline shows both voices and the cut-in, mutes the microphone and
+// checks a question spoken while muted is not heard at all, switches the camera, finds the
+// question in the History tab, and checks that the Settings tab rejects a bad value next to its
+// field without touching the config file, then saves a good one.
 // Screenshots, the recorded speaker and a summary go to TANDEM_E2E_OUT.
 //
 // Run through scripts/e2e.sh (which starts Xvfb, the sound server and the driver), or `make e2e`.
 
 import { spawn, execFileSync } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 import webdriver from "selenium-webdriver";
@@ -34,6 +38,8 @@ const QUESTION = "What can you do?";
 // two short bursts that the policy holds for and then lets go, which is right for a cough but
 // not what this test is about.
 const CUT_IN = "Wait, set a timer for two minutes.";
+/** Said while muted: the engine must not hear it. */
+const MUTED_LINE = "What time is it?";
 /** The user's voice: ours, lower, so it is easy to tell from the assistant's. */
 const USER_PITCH = process.env.TANDEM_E2E_PITCH ?? "0.85";
 
@@ -188,6 +194,54 @@ const READ_TRANSCRIPT = `
   }));
 `;
 
+// Runs in the page: what the timeline holds (the canvas publishes its counts as data).
+const READ_TIMELINE = `
+  const c = document.querySelector('[data-testid="timeline"]');
+  return {
+    user: Number(c.dataset.userSegments),
+    assistant: Number(c.dataset.assistantSegments),
+    barge_ins: Number(c.dataset.bargeIns),
+    backchannels: Number(c.dataset.backchannels),
+    label: c.getAttribute("aria-label"),
+  };
+`;
+
+// Runs in the page: the theme's dark colours (the stylesheet's prefers-color-scheme: dark rules
+// for :root) applied to the page, as a system in dark mode would; returns the page's background
+// before and after. `undo` puts the system's theme back.
+const EMULATE_DARK = `
+  const root = document.documentElement;
+  const before = getComputedStyle(root).backgroundColor;
+  if (arguments[0] === "undo") {
+    root.removeAttribute("style");
+    return { before, after: getComputedStyle(root).backgroundColor, applied: 0 };
+  }
+  let applied = 0;
+  const media = [];
+  for (const sheet of document.styleSheets) {
+    for (const rule of sheet.cssRules) {
+      if (!rule.cssText.startsWith("@media")) continue;
+      media.push(rule.cssText.slice(0, rule.cssText.indexOf("{")));
+      if (!/prefers-color-scheme:\\s*dark/.test(rule.cssText.slice(0, rule.cssText.indexOf("{")))) continue;
+      for (const r of rule.cssRules) {
+        if (r.selectorText !== ":root") continue;
+        for (const [, name, value] of r.style.cssText.matchAll(/(--[\\w-]+)\\s*:\\s*([^;]+)/g)) {
+          root.style.setProperty(name, value.trim());
+          applied++;
+        }
+      }
+    }
+  }
+  root.style.colorScheme = "dark";
+  return { before, after: getComputedStyle(root).backgroundColor, applied, media };
+`;
+
+/** Relative luminance (0 black .. 1 white) of a CSS rgb()/rgba() colour. */
+function luminance(css) {
+  const [r, g, b] = (css.match(/[\d.]+/g) ?? ["0", "0", "0"]).slice(0, 3).map((v) => Number(v) / 255);
+  return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+}
+
 const READ_BANNERS = `
   return [...document.querySelectorAll(".banner")].map((b) => b.textContent.replace(/\\s+/g, " ").trim());
 `;
@@ -203,6 +257,7 @@ async function main() {
   log("synthesizing the user's lines");
   const question = synthesize(QUESTION, "question");
   const cutIn = synthesize(CUT_IN, "cut-in");
+  const mutedLine = synthesize(MUTED_LINE, "muted");
 
   log(`launching ${APP} through ${DRIVER_URL}`);
   await waitFor("tauri-driver to listen", 30_000, () => fetch(`${DRIVER_URL}status`).then(() => true, () => false), 250);
@@ -232,6 +287,7 @@ async function main() {
   };
   const transcript = () => driver.executeScript(READ_TRANSCRIPT);
   const floorHistory = () => driver.executeScript("return window.__e2eFloor || [];");
+  const timeline = () => driver.executeScript(READ_TIMELINE);
   const floorNow = () => driver.findElement(By.css('[data-testid="floor"]')).getAttribute("data-state");
 
   let recorder = null;
@@ -337,6 +393,38 @@ async function main() {
       throw new Failure(`the answer did not reach the speaker sink: ${voiced.length * FRAME_MS} ms above ${VOICE_DBFS} dBFS while it was on screen (peak ${peak.toFixed(1)} dBFS; see speaker.wav)`);
     }
 
+    // The timeline: the question and the cut-in on the user's lane, the answer on the
+    // assistant's, and the cut-in marked.
+    const lanes = await timeline();
+    step("timeline", lanes);
+    if (lanes.user < 1 || lanes.assistant < 1 || lanes.barge_ins < 1) {
+      throw new Failure(`the timeline lacks a user segment, an assistant segment or the cut-in mark: ${JSON.stringify(lanes)}`);
+    }
+
+    // Mute: the UI says so, and a question spoken while muted is not heard at all (no voice on
+    // the user's lane, no transcript line, the floor never goes to the user).
+    await waitFor("the floor to come back to listening before muting", 30_000, async () => (await floorNow()) === "listening", 250);
+    await driver.findElement(By.css('[data-testid="mic-mute"]')).click();
+    const micState = await waitFor("the UI to say Muted", 5_000, async () => {
+      const text = await driver.findElement(By.css('[data-testid="mic-state"]')).getText();
+      return /^muted$/i.test(text.trim()) ? text : null;
+    });
+    const beforeMute = { lanes: await timeline(), lines: (await transcript()).filter((l) => l.who === "line-user").length, at: Date.now() };
+    await sleep(500);
+    await speak(mutedLine);
+    await sleep(3_000);
+    await shot("06-muted");
+    const afterMute = { lanes: await timeline(), lines: (await transcript()).filter((l) => l.who === "line-user").length };
+    const floorWhileMuted = (await floorHistory()).filter((f) => f.at >= beforeMute.at).map((f) => f.state);
+    step("muted", { label: micState, user_segments: [beforeMute.lanes.user, afterMute.lanes.user], user_lines: [beforeMute.lines, afterMute.lines], floor: floorWhileMuted });
+    if (afterMute.lanes.user !== beforeMute.lanes.user || afterMute.lines !== beforeMute.lines || floorWhileMuted.includes("user_speaking")) {
+      throw new Failure(`the engine heard "${MUTED_LINE}" while muted: ${JSON.stringify({ beforeMute, afterMute, floorWhileMuted })}`);
+    }
+    await driver.findElement(By.css('[data-testid="mic-mute"]')).click();
+    const unmuted = await driver.findElement(By.css('[data-testid="mic-state"]')).getText();
+    if (/muted/i.test(unmuted)) throw new Failure(`still says "${unmuted}" after unmuting`);
+    step("unmuted", { label: unmuted });
+
     // The camera switch: with no camera (the test machines have none) a message that says
     // what to do, and the conversation goes on; with one, the switch shows it on.
     await driver.findElement(By.css('[data-testid="camera-toggle"]')).click();
@@ -347,11 +435,66 @@ async function main() {
       return banner ? { on: false, banner } : null;
     });
     step("camera switch", camera);
-    await shot("06-camera");
+    await shot("07-camera");
     if (!camera.on && !/fix|connect|no camera/i.test(camera.banner)) {
       throw new Failure(`the no-camera message does not say what to do: ${camera.banner}`);
     }
     if ((await floorNow()) === "offline") throw new Failure("switching the camera stopped the conversation");
+
+    // History: this conversation's question, newest first (the run has a fresh store).
+    await driver.findElement(By.css("#tab-history")).click();
+    const turns = await waitFor("the question in the History tab", 10_000, async () => {
+      const rows = await driver.executeScript(
+        `return [...document.querySelectorAll('[data-testid="history-turn"]')].map((t) => ({ status: t.dataset.status, text: t.textContent.replace(/\\s+/g, " ").trim() }));`,
+      );
+      return rows.some((r) => /what can you do/i.test(r.text)) ? rows : null;
+    });
+    step("history", { turns: turns.length, newest: turns[0] });
+    await shot("08-history");
+
+    // Settings: a micro-turn of 5000 ms is refused next to its field, and the config file (none
+    // yet: the run starts from defaults) is not written; 240 ms is then saved.
+    const configPath = join(WORK, "config.toml");
+    await driver.findElement(By.css('[data-testid="tab-settings"]')).click();
+    const microTurn = await driver.findElement(By.css('[data-testid="set-micro_turn_ms"]'));
+    await waitFor("the settings to load", 10_000, async () => (await microTurn.getAttribute("value")) === "200");
+    await microTurn.clear();
+    await microTurn.sendKeys("5000");
+    await driver.findElement(By.css('[data-testid="settings-save"]')).click();
+    const fieldError = await waitFor("the micro-turn field's error", 10_000, async () => {
+      const el = await driver.findElement(By.css('[data-testid="error-micro_turn_ms"]'));
+      return (await el.isDisplayed()) ? el.getText() : null;
+    });
+    const invalid = await microTurn.getAttribute("aria-invalid");
+    const settingsStatus = await driver.findElement(By.css('[data-testid="settings-status"]')).getText();
+    step("settings rejected", { error: fieldError, status: settingsStatus, aria_invalid: invalid });
+    await shot("09-settings-rejected");
+    if (!/between 80 and 400/.test(fieldError) || invalid !== "true" || !/not saved/i.test(settingsStatus)) {
+      throw new Failure(`the bad micro-turn was not refused clearly: ${JSON.stringify({ fieldError, invalid, settingsStatus })}`);
+    }
+    if (existsSync(configPath)) throw new Failure(`a refused save wrote ${configPath}: ${readFileSync(configPath, "utf8")}`);
+    await microTurn.clear();
+    await microTurn.sendKeys("240");
+    await driver.findElement(By.css('[data-testid="settings-save"]')).click();
+    const savedStatus = await waitFor("the settings to save", 10_000, async () => {
+      const text = await driver.findElement(By.css('[data-testid="settings-status"]')).getText();
+      return /^saved/i.test(text) ? text : null;
+    });
+    const written = existsSync(configPath) ? readFileSync(configPath, "utf8") : "";
+    step("settings saved", { status: savedStatus, file: written });
+    if (!/micro_turn_ms = 240/.test(written)) throw new Failure(`the saved settings are not in ${configPath}: ${written}`);
+    await driver.findElement(By.css("#tab-conversation")).click();
+
+    // Both themes render: the window as the system left it (light here), then with the dark
+    // theme's colours; the timeline takes its colours from the theme on every frame.
+    const dark = await driver.executeScript(EMULATE_DARK);
+    await sleep(300);
+    await shot("10-dark");
+    const undone = await driver.executeScript(EMULATE_DARK, "undo");
+    step("themes", { system: dark.before, dark: dark.after, rules: dark.applied, back: undone.after });
+    if (dark.applied < 10 || luminance(dark.after) > 0.2 || luminance(undone.after) !== luminance(dark.before)) {
+      throw new Failure(`the dark theme did not apply or did not come off: ${JSON.stringify({ dark, undone })}`);
+    }
 
     summary.floor = await floorHistory();
     summary.transcript = await transcript();

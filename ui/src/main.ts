@@ -1,11 +1,15 @@
 import "./styles.css";
 import "./conversation.css";
+import "./panels.css";
 
 import { invoke, isTauri } from "@tauri-apps/api/core";
 
 import type { ConversationStatus, LaunchOptions } from "./conversation/events";
+import { MicControl } from "./conversation/mic-control";
 import { ConversationView } from "./conversation/view";
 import { h, replaceChildren } from "./dom";
+import { HistoryPanel } from "./history";
+import { SettingsPanel } from "./settings";
 import { renderError, renderReport } from "./report";
 import { isAppError, type AppError, type Report } from "./types";
 
@@ -74,11 +78,17 @@ async function start(): Promise<void> {
   const body = element<HTMLElement>("check-body");
   const recheck = element<HTMLButtonElement>("recheck");
   let checked = false;
+  const settings = new SettingsPanel(asAppError);
+  const history = new HistoryPanel(asAppError);
   const showPanel = setupTabs((panel) => {
-    if (panel === "view-system" && !checked && isTauri()) {
+    if (!isTauri()) return;
+    if (panel === "view-system" && !checked) {
       checked = true;
       void runCheck(body, recheck);
     }
+    // Read afresh each time: a conversation adds turns, the file may have been edited.
+    if (panel === "view-settings") void settings.load();
+    if (panel === "view-history") void history.load();
   });
 
   const view = new ConversationView(
@@ -96,8 +106,9 @@ async function start(): Promise<void> {
       clear: element("clear-transcript"),
       camera: element("camera-toggle"),
       cameraState: element("camera-state"),
+      timeline: element("timeline"),
     },
-    () => showPanel("view-system"),
+    (panel) => showPanel(panel),
   );
 
   if (!isTauri()) {
@@ -119,7 +130,12 @@ async function start(): Promise<void> {
     .catch(() => {
       /* The version is decoration; the system check reports real failures. */
     });
+  const mic = new MicControl(
+    { mute: element("mic-mute"), pushToTalk: element("mic-ptt"), hold: element("mic-hold"), state: element("mic-state") },
+    (err) => view.showError(asAppError(err)),
+  );
   const status = await invoke<ConversationStatus>("conversation_status");
+  mic.sync(status.mic_live);
   await view.resume(status);
   const launch = await invoke<LaunchOptions>("launch_options");
   if (launch.autostart) await view.start();

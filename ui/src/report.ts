@@ -1,7 +1,7 @@
 // Renders the `doctor` report as the "System check" panel.
 
 import { h, type Child } from "./dom";
-import type { AppError, Problem, ProviderStatus, Report } from "./types";
+import { errorMessage, type AppError, type Problem, type ProviderStatus, type Report } from "./types";
 
 type Tone = "ok" | "warn" | "bad";
 
@@ -307,5 +307,5 @@ export function renderError(error: AppError): HTMLElement {
       h("p", { class: "banner-fix" }, "Correct the file, or move it aside to use the defaults, then check again."),
     );
   }
-  return banner("bad", "The system check failed", richText(sentence(error.message)));
+  return banner("bad", "The system check failed", richText(sentence(errorMessage(error))));
 }

@@ -1,67 +1,32 @@
-// Mirrors of the Rust types that cross the IPC boundary. Keep in step with
-// crates/core/src/doctor.rs (Report) and src-tauri/src/error.rs (AppError).
+// The types of the commands' results, generated from the Rust types (ui/src/bindings.ts, by
+// src-tauri/src/bindings.rs; a test fails when they drift).
 
-export interface ProviderStatus {
-  name: string;
-  available: boolean;
-  note: string;
-}
+import type { AppError } from "./bindings";
 
-export interface ModelStatus {
-  name: string;
-  role: string;
-  status: string;
-}
+export type {
+  AppError,
+  FieldError,
+  HistoryPage,
+  ModelStatus,
+  Problem,
+  ProviderStatus,
+  Report,
+  SaveOutcome,
+  SettingsForm,
+  SettingsView,
+  TurnRecord,
+} from "./bindings";
 
-export interface Problem {
-  what: string;
-  fix: string;
-}
-
-/** What `doctor` found on this machine. */
-export interface Report {
-  /** The engine's version. */
-  version: string;
-  os: string;
-  cpu: string;
-  /** The provider the settings ask for: auto, cpu, cuda, tensorrt, directml or coreml. */
-  configured_provider: string;
-  /** Empty when ONNX Runtime could not be loaded (a problem then says why). */
-  execution_providers: ProviderStatus[];
-  /** The audio system the devices come from (ALSA on Linux). */
-  audio_host: string;
-  audio_inputs: string[];
-  audio_outputs: string[];
-  default_input: string | null;
-  default_output: string | null;
-  cameras: string[];
-  models_dir: string;
-  /** `status` is ok, missing, partial, corrupt, or "unreadable: ...". */
-  models: ModelStatus[];
-  config_path: string;
-  problems: Problem[];
-}
-
-/** A command's error: `{ kind, message }`, with `message` fit to show as is. */
-export interface AppError {
-  kind:
-    | "config"
-    | "models_missing"
-    | "no_audio_device"
-    | "audio"
-    | "engine"
-    | "already_running"
-    | "not_running"
-    | "camera"
-    | "internal";
-  message: string;
-}
-
+/** A command's error as the app serializes it: `{ kind, message }` (`message` absent for the
+ * kinds that need none). */
 export function isAppError(value: unknown): value is AppError {
-  return (
-    typeof value === "object" &&
-    value !== null &&
-    typeof (value as { kind?: unknown }).kind === "string" &&
-    typeof (value as { message?: unknown }).message === "string"
-  );
+  if (typeof value !== "object" || value === null) return false;
+  const { kind, message } = value as { kind?: unknown; message?: unknown };
+  return typeof kind === "string" && (message === undefined || typeof message === "string");
+}
+
+/** The error's message, fit to show (the kinds without one say what they mean). */
+export function errorMessage(e: AppError): string {
+  if ("message" in e) return e.message;
+  return e.kind === "already_running" ? "a conversation is already running" : "no conversation is running: start one first";
 }

@@ -9,6 +9,7 @@ use crate::models::{Manifest, ModelCache};
 use crate::vision::camera;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ProviderStatus {
     pub name: String,
     pub available: bool,
@@ -16,6 +17,7 @@ pub struct ProviderStatus {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ModelStatus {
     /// File name in the cache.
     pub name: String,
@@ -25,12 +27,14 @@ pub struct ModelStatus {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Problem {
     pub what: String,
     pub fix: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Report {
     pub version: String,
     pub os: String,

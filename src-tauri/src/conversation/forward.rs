@@ -24,6 +24,7 @@ pub const MAX_BATCH: usize = 64;
 
 /// One message to the UI.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum UiMessage {
     /// Something the engine did or noticed (the `tandem duplex --events` objects).
@@ -34,10 +35,62 @@ pub enum UiMessage {
     Phase { phase: Phase },
     /// The camera was switched (or failed to switch) on or off.
     Camera { camera: CameraState },
+    /// The speaker started or stopped sounding the assistant's voice, at `t_ms` of audio time
+    /// (the engine's clock): the assistant lane of the timeline. The engine reports when
+    /// speech starts and when it is cut, not when it runs out; this does.
+    Playback { t_ms: u64, speaking: bool },
+}
+
+/// How long the speaker must stay quiet before the voice counts as stopped (the gaps between
+/// queued sentences are shorter, and the flag is per 10 ms callback).
+pub const PLAYBACK_QUIET_MS: u64 = 150;
+
+/// Turns the player's per-callback "sounding speech" flag into start and stop messages, with
+/// [`PLAYBACK_QUIET_MS`] of hysteresis on stopping.
+#[derive(Debug, Default)]
+pub struct PlaybackTracker {
+    speaking: bool,
+    /// When the speaker went quiet while `speaking` still holds.
+    quiet_since_ms: Option<u64>,
+}
+
+impl PlaybackTracker {
+    /// The flag at audio time `now_ms`; returns a message when the state changed (a stop
+    /// carries the time the speaker went quiet).
+    pub fn update(&mut self, now_ms: u64, sounding: bool) -> Option<UiMessage> {
+        match (self.speaking, sounding) {
+            (false, true) => {
+                self.speaking = true;
+                self.quiet_since_ms = None;
+                Some(UiMessage::Playback {
+                    t_ms: now_ms,
+                    speaking: true,
+                })
+            }
+            (true, true) => {
+                self.quiet_since_ms = None;
+                None
+            }
+            (true, false) => {
+                let since = *self.quiet_since_ms.get_or_insert(now_ms);
+                if now_ms.saturating_sub(since) < PLAYBACK_QUIET_MS {
+                    return None;
+                }
+                self.speaking = false;
+                self.quiet_since_ms = None;
+                Some(UiMessage::Playback {
+                    t_ms: since,
+                    speaking: false,
+                })
+            }
+            (false, false) => None,
+        }
+    }
 }
 
 /// Whether the camera is on, which one, and why it is not when it was asked to be.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct CameraState {
     pub on: bool,
     pub device: Option<String>,
@@ -46,6 +99,7 @@ pub struct CameraState {
 
 /// Where a conversation is in its life: starting (with the step it is on), running, stopped.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(tag = "phase", rename_all = "snake_case")]
 pub enum Phase {
     /// Loading models or opening devices; `step` says which, for the user.
@@ -63,6 +117,7 @@ pub enum Phase {
 
 /// What goes through the Tauri channel: messages in order, and how many were dropped so far.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct Batch {
     pub messages: Vec<UiMessage>,
     /// Messages dropped in this conversation so far because the UI fell behind.
@@ -282,6 +337,44 @@ mod tests {
         assert_eq!(counters.sent(), 5);
         // The batch after the drops reports them.
         assert_eq!(batches.last().unwrap()["dropped_total"], 100);
+    }
+
+    fn playback(t_ms: u64, speaking: bool) -> Option<UiMessage> {
+        Some(UiMessage::Playback { t_ms, speaking })
+    }
+
+    #[test]
+    fn playback_reports_starts_at_once_and_stops_after_a_quiet_spell() {
+        let mut p = PlaybackTracker::default();
+        assert_eq!(p.update(0, false), None);
+        assert_eq!(p.update(100, true), playback(100, true));
+        assert_eq!(p.update(110, true), None);
+        // A gap between sentences shorter than the hysteresis is not a stop.
+        assert_eq!(p.update(200, false), None);
+        assert_eq!(p.update(200 + PLAYBACK_QUIET_MS - 10, false), None);
+        assert_eq!(p.update(400, true), None);
+        // Quiet for long enough: stopped, as of when it went quiet.
+        assert_eq!(p.update(500, false), None);
+        assert_eq!(p.update(600, false), None);
+        assert_eq!(
+            p.update(500 + PLAYBACK_QUIET_MS, false),
+            playback(500, false)
+        );
+        assert_eq!(p.update(900, false), None);
+        assert_eq!(p.update(1000, true), playback(1000, true));
+    }
+
+    #[test]
+    fn playback_messages_serialize_for_the_timeline() {
+        let json = serde_json::to_value(UiMessage::Playback {
+            t_ms: 1200,
+            speaking: false,
+        })
+        .unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"type": "playback", "t_ms": 1200, "speaking": false})
+        );
     }
 
     #[test]

@@ -19,7 +19,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 use tandem_core::audio::DeviceEvent;
-use tandem_core::engine::{Event, EventKind};
+use tandem_core::engine::{Event, EventKind, MicGate};
 use tandem_core::interaction::Floor;
 use tauri::ipc::Channel;
 
@@ -40,6 +40,7 @@ pub struct CameraRequest {
 
 /// Whether a conversation runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum RunState {
     Idle,
@@ -52,6 +53,7 @@ pub enum RunState {
 
 /// What `conversation_status` returns.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct ConversationStatus {
     pub state: RunState,
     /// While starting: what it is doing, for the user.
@@ -61,6 +63,8 @@ pub struct ConversationStatus {
     pub micro_turn_ms: Option<u32>,
     /// The floor as of the last floor event.
     pub floor: Option<Floor>,
+    /// Whether the engine hears the microphone (false: muted, or push-to-talk not held).
+    pub mic_live: bool,
     /// Messages delivered to and dropped on the way to the UI in this conversation.
     pub events_sent: u64,
     pub events_dropped: u64,
@@ -77,6 +81,7 @@ impl ConversationStatus {
             output_device: None,
             micro_turn_ms: None,
             floor: None,
+            mic_live: true,
             events_sent: 0,
             events_dropped: 0,
             last_error: None,
@@ -96,6 +101,9 @@ pub struct Ready {
 struct Shared {
     status: Mutex<ConversationStatus>,
     counters: Arc<Counters>,
+    /// The microphone gate: kept across conversations, so a mute set before Start holds from
+    /// the first frame.
+    mic: MicGate,
 }
 
 impl Shared {
@@ -119,6 +127,16 @@ impl Session {
     /// Whether `stop_conversation` asked this session to end.
     pub fn should_stop(&self) -> bool {
         self.stop.load(Ordering::Relaxed)
+    }
+
+    /// The microphone gate the engine must read (see [`tandem_core::engine::live::open_gated`]).
+    pub fn mic_gate(&self) -> MicGate {
+        self.shared.mic.clone()
+    }
+
+    /// Forwards a UI message that is not an engine event (never blocks).
+    pub fn notify(&self, message: UiMessage) {
+        self.events.push(message);
     }
 
     /// Reports a start-up step ("Loading the models").
@@ -201,6 +219,7 @@ impl Default for Conversation {
             shared: Arc::new(Shared {
                 status: Mutex::new(ConversationStatus::idle()),
                 counters: Arc::new(Counters::default()),
+                mic: MicGate::default(),
             }),
         }
     }
@@ -293,6 +312,13 @@ impl Conversation {
             .map_err(|_| AppError::Internal("the camera switch got no answer".into()))?
     }
 
+    /// Opens (`live`) or closes (muted) the microphone gate, now and for later conversations;
+    /// returns the state. The running engine (if any) hears silence from its next frame on.
+    pub fn set_microphone(&self, live: bool) -> bool {
+        self.shared.mic.set_open(live);
+        live
+    }
+
     /// Asks the running session (if any) to end and waits for its thread. Blocks: call it off
     /// the main thread.
     pub fn stop(&self) -> ConversationStatus {
@@ -315,6 +341,7 @@ impl Conversation {
     /// The current status, with delivery counts.
     pub fn status(&self) -> ConversationStatus {
         let mut s = self.shared.lock().clone();
+        s.mic_live = self.shared.mic.is_open();
         s.events_sent = self.shared.counters.sent();
         s.events_dropped = self.shared.counters.dropped();
         s

@@ -9,7 +9,7 @@ use tandem_core::models::{Manifest, ModelCache, runtime};
 use tandem_core::store::Store;
 use tandem_core::vision::toggle::CameraToggle;
 
-use super::forward::CameraState;
+use super::forward::{CameraState, PlaybackTracker};
 use super::{Ready, Session};
 use crate::error::{AppError, no_device_message};
 
@@ -45,7 +45,8 @@ pub fn run_engine(session: &mut Session) -> Result<(), AppError> {
     let (stages, silero) = EngineStages::start(models, config.llm.clone(), store, Pace::Realtime)?;
 
     session.step("Opening the microphone and the speaker");
-    let (mut live_audio, mut engine) = live::open(stages, silero, &config)?;
+    let (mut live_audio, mut engine) =
+        live::open_gated(stages, silero, &config, session.mic_gate())?;
     session.ready(Ready {
         input_device: live_audio.input_device.clone(),
         output_device: live_audio.output_device.clone(),
@@ -57,6 +58,7 @@ pub fn run_engine(session: &mut Session) -> Result<(), AppError> {
         // On in the settings: try now; no camera is reported, not fatal.
         let _ = switch_camera(&mut camera, true, session);
     }
+    let mut playback = PlaybackTracker::default();
     while !session.should_stop() {
         while let Some(request) = session.camera_request() {
             let _ = request
@@ -70,6 +72,10 @@ pub fn run_engine(session: &mut Session) -> Result<(), AppError> {
         }
         for e in events {
             session.emit(e);
+        }
+        let sounding = live_audio.player.is_speaking();
+        if let Some(m) = playback.update(engine.audio_ms(), sounding) {
+            session.notify(m);
         }
     }
     Ok(())

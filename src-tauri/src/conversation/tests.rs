@@ -301,3 +301,38 @@ fn switching_the_camera_on_says_what_happened_and_the_conversation_goes_on() {
     }
     conversation.stop();
 }
+
+#[test]
+fn the_microphone_switch_reaches_the_session_gate_and_outlives_it() {
+    let conversation = Conversation::default();
+    assert!(conversation.status().mic_live, "live by default");
+    // Muted before Start: the session's gate is closed from its first frame.
+    assert!(!conversation.set_microphone(false));
+    let (gate_tx, gate_rx) = std::sync::mpsc::channel();
+    let (channel, _seen) = recording_channel();
+    let ready_rx = conversation
+        .start(channel, move |s: &mut Session| {
+            gate_tx.send(s.mic_gate()).unwrap();
+            s.ready(ready());
+            while !s.should_stop() {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            Ok(())
+        })
+        .unwrap();
+    ready_rx.recv().unwrap().unwrap();
+    let gate = gate_rx.recv().unwrap();
+    assert!(!gate.is_open());
+    assert!(!conversation.status().mic_live);
+    // Push-to-talk: held, released.
+    assert!(conversation.set_microphone(true));
+    assert!(gate.is_open());
+    assert!(conversation.status().mic_live);
+    conversation.set_microphone(false);
+    assert!(!gate.is_open());
+    conversation.stop();
+    assert!(
+        !conversation.status().mic_live,
+        "the mute outlives the conversation"
+    );
+}

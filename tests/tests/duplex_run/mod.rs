@@ -94,6 +94,22 @@ pub fn run(
     llm: LlmConfig,
     visual: Option<VisualTimeline>,
 ) -> Run {
+    let engine = EngineOptions {
+        policy,
+        voice_seed: Some(3),
+        ..EngineOptions::default()
+    };
+    run_with(input, tag, engine, llm, visual)
+}
+
+/// [`run`] with the engine's options given whole (a closed microphone gate, say).
+pub fn run_with(
+    input: &Path,
+    tag: &str,
+    engine: EngineOptions,
+    llm: LlmConfig,
+    visual: Option<VisualTimeline>,
+) -> Run {
     let dir = input.parent().unwrap();
     let stem = input.file_stem().unwrap().to_string_lossy().to_string();
     let output = dir.join(format!("{stem}{tag}.out.wav"));
@@ -105,11 +121,7 @@ pub fn run(
         pace: Pace::Virtual,
         output_rate_hz: 16_000,
         echo: None,
-        engine: EngineOptions {
-            policy,
-            voice_seed: Some(3),
-            ..EngineOptions::default()
-        },
+        engine,
         llm,
         visual,
     };

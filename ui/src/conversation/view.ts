@@ -4,8 +4,11 @@
 import { Channel, invoke } from "@tauri-apps/api/core";
 
 import { h, replaceChildren, type Child } from "../dom";
+import type { FailureKind } from "../bindings";
+import { errorMessage } from "../types";
+import { TimelineView } from "./timeline-view";
 import { richText } from "../report";
-import type { Batch, CameraState, ConversationError, ConversationStatus, DeviceEvent, Phase, UiMessage } from "./events";
+import type { Batch, CameraState, ConversationError, ConversationStatus, DeviceEvent, LlmReach, Phase, UiMessage } from "./events";
 import {
   applyEvent,
   clock,
@@ -36,6 +39,8 @@ export interface ConversationElements {
   /** The camera switch and what the camera sees. */
   camera: HTMLButtonElement;
   cameraState: HTMLElement;
+  /** The two-lane voice activity timeline. */
+  timeline: HTMLCanvasElement;
 }
 
 const SPEECH_TAGS: Record<string, string> = {
@@ -43,6 +48,14 @@ const SPEECH_TAGS: Record<string, string> = {
   filler: "filler",
   resume: "picking up",
   announcement: "announcement",
+};
+
+/** Why a device stopped, in words. */
+const LOSS_REASONS: Record<FailureKind, string> = {
+  Unknown: "no reason given",
+  DeviceLost: "it went away",
+  HostLost: "the sound server went away",
+  Invalidated: "its configuration changed",
 };
 
 const IDLE_HINT = "Press Start, then talk. Tandem listens while it speaks, so you can cut in at any time.";
@@ -96,11 +109,12 @@ export class ConversationView {
   private devices = "";
   private cameraOn = false;
   private generation = 0;
+  private readonly timeline: TimelineView;
 
   constructor(
     private readonly el: ConversationElements,
-    /** Opens the System check tab (from a banner's button). */
-    private readonly openSystem: () => void,
+    /** Opens a tab by its panel id (from a banner's button): `view-system`, `view-settings`. */
+    private readonly openPanel: (panel: string) => void,
   ) {
     el.button.addEventListener("click", () => {
       if (this.state === "offline") void this.start();
@@ -108,6 +122,7 @@ export class ConversationView {
     });
     el.clear.addEventListener("click", () => this.clearTranscript());
     el.camera.addEventListener("click", () => void this.switchCamera(!this.cameraOn));
+    this.timeline = new TimelineView(el.timeline);
     this.render();
   }
 
@@ -123,6 +138,7 @@ export class ConversationView {
     this.clearTranscript();
     this.clearBanners();
     this.setState("starting", "Starting…");
+    this.timeline.start();
     const channel = new Channel<Batch>();
     channel.onmessage = (batch) => {
       if (generation === this.generation) this.onBatch(batch);
@@ -198,8 +214,15 @@ export class ConversationView {
         this.onCamera(m.camera);
         if (m.camera.error) this.showError(m.camera.error);
         break;
+      case "playback":
+        this.timeline.onPlayback(m.t_ms, m.speaking);
+        break;
       case "event": {
+        this.timeline.onEvent(m.event);
         if (m.event.kind === "visual") this.onVisual(m.event.present, m.event.facing);
+        if (m.event.kind === "reasoning_result" && m.event.source === "fallback" && !this.bannerByKey.has("llm")) {
+          this.llmBanner("the language model failed to answer, so Tandem answered from its built-in skills; check that its server is running and the endpoint in Settings is right");
+        }
         const c = applyEvent(this.transcript, m.event);
         for (const id of c.removed) {
           this.rows.get(id)?.remove();
@@ -236,7 +259,28 @@ export class ConversationView {
 
   private onRunning(input: string, output: string): void {
     this.devices = `Microphone: ${input} · Speaker: ${output}`;
-    if (this.state === "starting") this.setState("running");
+    if (this.state === "starting") {
+      this.setState("running");
+      void this.checkLlm();
+    }
+  }
+
+  /** With the LLM on, says at once when its server cannot be reached (answers then come from
+   * the built-in skills), with the fix. */
+  private async checkLlm(): Promise<void> {
+    try {
+      const reach = await invoke<LlmReach>("check_llm");
+      if (reach.state === "unreachable") this.llmBanner(reach.message);
+      else this.dismiss("llm");
+    } catch {
+      /* The settings could not be read: the start itself reports that. */
+    }
+  }
+
+  private llmBanner(message: string): void {
+    const button = h("button", { type: "button", class: "button button-small" }, "Open Settings");
+    button.addEventListener("click", () => this.openPanel("view-settings"));
+    this.banner("llm", "warn", "The language model is unreachable", richText(sentence(message)), [h("p", { class: "banner-actions" }, button)]);
   }
 
   private onDevice(e: DeviceEvent): void {
@@ -244,7 +288,7 @@ export class ConversationView {
     const key = `device-${e.direction}`;
     switch (e.kind) {
       case "lost":
-        this.banner(key, "warn", `The ${what} stopped`, [`\`${e.device}\` went away (${e.reason.replace(/_/g, " ")}); reconnecting…`]);
+        this.banner(key, "warn", `The ${what} stopped`, richText(`\`${e.device}\` stopped (${LOSS_REASONS[e.reason]}); reconnecting…`));
         break;
       case "retry_failed":
         this.banner(key, "bad", `The ${what} is still unavailable`, richText(`${sentence(e.message)} (attempt ${e.attempt}); check it in System check.`));
@@ -258,12 +302,12 @@ export class ConversationView {
 
   showError(err: ConversationError): void {
     const d = describeError(err);
-    const body = richText(sentence(err.message ?? d.title));
+    const body = richText(sentence(errorMessage(err)));
     const extra: Child[] = [];
     if (d.fix) extra.push(h("p", { class: "banner-fix" }, h("span", { class: "fix-label" }, "Fix: "), ...richText(d.fix)));
     if (d.system) {
       const button = h("button", { type: "button", class: "button button-small" }, "Open System check");
-      button.addEventListener("click", () => this.openSystem());
+      button.addEventListener("click", () => this.openPanel("view-system"));
       extra.push(h("p", { class: "banner-actions" }, button));
     }
     this.banner(`error-${err.kind}`, "bad", d.title, body, extra);
@@ -309,6 +353,7 @@ export class ConversationView {
     this.state = state;
     if (state === "offline") {
       this.devices = "";
+      this.timeline.stop();
       // The camera closes with the conversation.
       this.onCamera({ on: false, device: null, error: null });
     }

@@ -104,6 +104,7 @@ pub struct StatsSnapshot {
 
 /// Why a stream died.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[repr(u32)]
 pub enum FailureKind {
     Unknown = 0,
@@ -128,6 +129,7 @@ impl FailureKind {
 
 /// Which side of the conversation a device carries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum Direction {
     Input,
@@ -136,6 +138,7 @@ pub enum Direction {
 
 /// Something that happened to a device, for the engine's event stream and logs.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum DeviceEvent {
     /// A stream died; the supervisor is reopening it.

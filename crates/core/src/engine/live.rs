@@ -3,7 +3,7 @@
 use std::sync::mpsc::RecvTimeoutError;
 use std::time::Duration;
 
-use super::{Engine, EngineOptions, EngineStages, Event, PolicyKind, StageError};
+use super::{Engine, EngineOptions, EngineStages, Event, MicGate, PolicyKind, StageError};
 use crate::audio::dsp::DspConfig;
 use crate::audio::live::LiveAudio;
 use crate::audio::stream::{AudioError, DeviceEvent};
@@ -41,13 +41,28 @@ pub fn open(
     silero: SileroVad,
     config: &Config,
 ) -> Result<(LiveAudio, Engine), LiveError> {
+    open_gated(stages, silero, config, MicGate::default())
+}
+
+/// [`open`] with the microphone behind `mic`: the app's mute and push-to-talk switch, which
+/// the engine reads at every frame from the first one on.
+pub fn open_gated(
+    stages: EngineStages,
+    silero: SileroVad,
+    config: &Config,
+    mic: MicGate,
+) -> Result<(LiveAudio, Engine), LiveError> {
     let audio = LiveAudio::start(
         config.audio.input_device.as_deref(),
         config.audio.output_device.as_deref(),
         DspConfig::default(),
     )?;
     let vad = StreamingVad::new(silero, FusionParams::default()).map_err(StageError::from)?;
-    let engine = Engine::new(stages, vad, live_options(config))?;
+    let options = EngineOptions {
+        mic,
+        ..live_options(config)
+    };
+    let engine = Engine::new(stages, vad, options)?;
     Ok((audio, engine))
 }
 

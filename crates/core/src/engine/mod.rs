@@ -17,6 +17,7 @@ pub mod baseline;
 pub mod duplex;
 pub mod listen;
 pub mod live;
+pub mod mic_gate;
 mod speech;
 mod stages;
 pub mod worker;
@@ -38,6 +39,7 @@ use crate::vision::VisualContext;
 
 use baseline::Baseline;
 use listen::{History, VoiceTracker, ms_to_samples, samples_to_ms, stable_prefix};
+pub use mic_gate::MicGate;
 use stages::{AsrJob, AsrOut, ReasonJob, ReasonOut, TtsJob, TtsOut, TurnJob, TurnOut};
 pub use stages::{EngineModels, EngineStages, StageError};
 use worker::Worker;
@@ -88,6 +90,8 @@ pub struct EngineOptions {
     /// Seeds the voice's noise branch per utterance (deterministic simulation); `None` seeds
     /// from the clock.
     pub voice_seed: Option<u64>,
+    /// Mute and push-to-talk: while closed the engine hears silence (see [`MicGate`]).
+    pub mic: MicGate,
 }
 
 impl Default for EngineOptions {
@@ -98,12 +102,14 @@ impl Default for EngineOptions {
             params: Params::default(),
             voice_speed: 1.0,
             voice_seed: None,
+            mic: MicGate::default(),
         }
     }
 }
 
 /// One thing the engine did or noticed, at `t_ms` of audio time.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Event {
     pub t_ms: Ms,
     #[serde(flatten)]
@@ -111,6 +117,7 @@ pub struct Event {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum EventKind {
     Floor {
@@ -254,6 +261,9 @@ pub struct Engine {
     wake: bool,
     last_now: Ms,
     events: Vec<Event>,
+    /// Zeros fed in place of the microphone while the gate is closed (grown once to the frame
+    /// size, then reused).
+    silence: Vec<f32>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -302,6 +312,7 @@ impl Engine {
             wake: false,
             last_now: 0,
             events: Vec::new(),
+            silence: Vec::new(),
             options,
         })
     }
@@ -327,8 +338,26 @@ impl Engine {
         });
     }
 
-    /// Feeds cleaned 16 kHz microphone audio (the DSP chain's frames, in order).
+    /// The mute switch of this engine's microphone (shared with [`EngineOptions::mic`]).
+    pub fn mic_gate(&self) -> MicGate {
+        self.options.mic.clone()
+    }
+
+    /// Feeds cleaned 16 kHz microphone audio (the DSP chain's frames, in order). While the
+    /// microphone gate is closed, silence of the same length goes in instead.
     pub fn on_audio(&mut self, samples: &[f32]) {
+        if !self.options.mic.is_open() {
+            let mut silence = std::mem::take(&mut self.silence);
+            silence.clear();
+            silence.resize(samples.len(), 0.0);
+            self.hear(&silence);
+            self.silence = silence;
+            return;
+        }
+        self.hear(samples);
+    }
+
+    fn hear(&mut self, samples: &[f32]) {
         self.history.push(samples);
         if let Err(e) = self.tracker.push(samples, &self.history) {
             self.event(EventKind::Error {

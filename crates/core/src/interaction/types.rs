@@ -7,6 +7,7 @@ pub type Ms = u64;
 
 /// Who has the conversational floor, as the UI shows it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum Floor {
     /// Nobody is speaking; the assistant listens.
@@ -176,6 +177,7 @@ pub struct Inputs {
 
 /// Why the assistant speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum SpeechKind {
     Answer,

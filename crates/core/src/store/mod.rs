@@ -51,6 +51,7 @@ pub enum StoreError {
 
 /// How a turn ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "lowercase")]
 pub enum TurnStatus {
     /// No answer yet; after a restart, the process died mid-turn.
@@ -83,6 +84,7 @@ impl TurnStatus {
 
 /// One user turn and the assistant's answer to it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct TurnRecord {
     pub id: i64,
     pub session: String,
@@ -183,6 +185,25 @@ fn is_corrupt(e: &rusqlite::Error) -> bool {
         e.sqlite_error_code(),
         Some(ErrorCode::NotADatabase | ErrorCode::DatabaseCorrupt)
     )
+}
+
+/// A `turns` row, selected in the column order of [`Store::recent_turns`].
+fn turn_record(r: &rusqlite::Row<'_>) -> rusqlite::Result<TurnRecord> {
+    Ok(TurnRecord {
+        id: r.get(0)?,
+        session: r.get(1)?,
+        started_at_ms: r.get(2)?,
+        user_text: r.get(3)?,
+        user_final: r.get(4)?,
+        assistant_text: r.get(5)?,
+        status: TurnStatus::parse(&r.get::<_, String>(6)?),
+        source: r.get(7)?,
+        skill: r.get(8)?,
+        interrupted_at_char: r.get(9)?,
+        heard_text: r.get(10)?,
+        first_output_ms: r.get(11)?,
+        total_ms: r.get(12)?,
+    })
 }
 
 impl Store {
@@ -389,6 +410,25 @@ impl Store {
         self.recent_turns(limit.unwrap_or(usize::MAX), None)
     }
 
+    /// One page of history, newest first: up to `limit` turns older than the turn `before`
+    /// (from the newest when `None`). Pass the last id of a page to get the next one.
+    pub fn turns_page(
+        &self,
+        before: Option<i64>,
+        limit: usize,
+    ) -> Result<Vec<TurnRecord>, StoreError> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.with(|c| {
+            let mut stmt = c.prepare(
+                "SELECT id, session, started_at_ms, user_text, user_final, assistant_text, status,
+                        source, skill, interrupted_at_char, heard_text, first_output_ms, total_ms
+                 FROM turns WHERE id < ?2 ORDER BY id DESC LIMIT ?1",
+            )?;
+            let rows = stmt.query_map(params![limit, before.unwrap_or(i64::MAX)], turn_record)?;
+            rows.collect::<rusqlite::Result<Vec<_>>>()
+        })
+    }
+
     /// The last `limit` turns except `exclude`, oldest first.
     pub fn recent_turns(
         &self,
@@ -402,23 +442,7 @@ impl Store {
                         source, skill, interrupted_at_char, heard_text, first_output_ms, total_ms
                  FROM turns WHERE id != ?2 ORDER BY id DESC LIMIT ?1",
             )?;
-            let rows = stmt.query_map(params![limit, exclude.unwrap_or(-1)], |r| {
-                Ok(TurnRecord {
-                    id: r.get(0)?,
-                    session: r.get(1)?,
-                    started_at_ms: r.get(2)?,
-                    user_text: r.get(3)?,
-                    user_final: r.get(4)?,
-                    assistant_text: r.get(5)?,
-                    status: TurnStatus::parse(&r.get::<_, String>(6)?),
-                    source: r.get(7)?,
-                    skill: r.get(8)?,
-                    interrupted_at_char: r.get(9)?,
-                    heard_text: r.get(10)?,
-                    first_output_ms: r.get(11)?,
-                    total_ms: r.get(12)?,
-                })
-            })?;
+            let rows = stmt.query_map(params![limit, exclude.unwrap_or(-1)], turn_record)?;
             let mut turns = rows.collect::<rusqlite::Result<Vec<_>>>()?;
             turns.reverse();
             Ok(turns)

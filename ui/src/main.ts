@@ -9,6 +9,7 @@ import { MicControl } from "./conversation/mic-control";
 import { ConversationView } from "./conversation/view";
 import { h, replaceChildren } from "./dom";
 import { HistoryPanel } from "./history";
+import { modelsState } from "./models";
 import { SettingsPanel } from "./settings";
 import { renderError, renderReport } from "./report";
 import { isAppError, type AppError, type Report } from "./types";
@@ -134,6 +135,9 @@ async function start(): Promise<void> {
     { mute: element("mic-mute"), pushToTalk: element("mic-ptt"), hold: element("mic-hold"), state: element("mic-state") },
     (err) => view.showError(asAppError(err)),
   );
+  // First run: offer the model download before anyone presses Start.
+  const models = await modelsState().catch(() => null);
+  if (models && !models.ready) view.showModelsMissing(models.problem);
   const status = await invoke<ConversationStatus>("conversation_status");
   mic.sync(status.mic_live);
   await view.resume(status);

@@ -2,6 +2,7 @@
 // banners, and the live transcript. Event logic is in transcript.ts; this file only draws.
 
 import { Channel, invoke } from "@tauri-apps/api/core";
+import { modelDownload } from "../models";
 
 import { h, replaceChildren, type Child } from "../dom";
 import type { FailureKind } from "../bindings";
@@ -66,7 +67,7 @@ export function describeError(err: ConversationError): { title: string; fix: str
     case "models_missing":
       return {
         title: "The speech models are not installed",
-        fix: "Run `tandem models fetch` (or `make models`) in a terminal, then press Start again.",
+        fix: "Download them below (or run `tandem models fetch` in a terminal), then press Start again.",
         system: true,
       };
     case "no_audio_device":
@@ -305,12 +306,31 @@ export class ConversationView {
     const body = richText(sentence(errorMessage(err)));
     const extra: Child[] = [];
     if (d.fix) extra.push(h("p", { class: "banner-fix" }, h("span", { class: "fix-label" }, "Fix: "), ...richText(d.fix)));
+    if (err.kind === "models_missing") extra.push(this.downloadModels());
     if (d.system) {
       const button = h("button", { type: "button", class: "button button-small" }, "Open System check");
       button.addEventListener("click", () => this.openPanel("view-system"));
       extra.push(h("p", { class: "banner-actions" }, button));
     }
     this.banner(`error-${err.kind}`, "bad", d.title, body, extra);
+  }
+
+  /** First run: the models are missing; offer the download before anyone presses Start. */
+  showModelsMissing(problem: string | null): void {
+    const body = richText(sentence(problem ?? "The speech models are not in the model cache yet"));
+    this.banner("error-models_missing", "warn", "Tandem needs its speech models (about 500 MB, once)", body, [this.downloadModels()]);
+  }
+
+  private downloadModels(): HTMLElement {
+    return modelDownload(() => {
+      const done = this.bannerByKey.get("error-models_missing");
+      if (done) {
+        done.classList.replace("banner-bad", "banner-ok");
+        done.classList.replace("banner-warn", "banner-ok");
+        done.setAttribute("role", "status");
+      }
+      this.el.button.focus();
+    });
   }
 
   private banner(key: string, tone: Tone, title: string, body: Child[], extra: Child[] = []): void {

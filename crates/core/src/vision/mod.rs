@@ -8,6 +8,8 @@
 //!   with a box, six keypoints and a score.
 //! * [`pose`] estimates head yaw from those keypoints (no second model): the nose's offset
 //!   from the midpoint of the ears, on a cylinder model of the head.
+//! * [`ocr::Ocr`] reads text (PP-OCRv4 detection and recognition), on demand only: about a
+//!   second per frame.
 //! * [`Analyzer`] turns one frame into a [`VisualContext`]: someone present, how many faces,
 //!   facing the screen or turned away, the yaw and a confidence.
 //! * [`worker::VisionWorker`] runs a source and the analyzer on their own thread at a few
@@ -19,6 +21,7 @@
 pub mod camera;
 pub mod face;
 pub mod image;
+pub mod ocr;
 pub mod pose;
 pub mod smooth;
 pub mod source;
@@ -32,6 +35,7 @@ use serde::{Deserialize, Serialize};
 
 pub use camera::CameraSource;
 pub use face::{Face, FaceDetector};
+pub use ocr::{Ocr, Reading, TextLine};
 
 use crate::interaction::Visual;
 use crate::models::cache::CacheError;
@@ -45,7 +49,7 @@ pub enum VisionError {
     Runtime(#[from] RuntimeError),
     #[error("{file} does not have the expected inputs/outputs: {message}")]
     Signature { file: String, message: String },
-    #[error("face detection failed: {0}")]
+    #[error("a vision model failed: {0}")]
     Inference(#[from] ort::Error),
     #[error(
         "cannot read the image {path}: {message}\n  give a PNG or JPEG file (or a directory of them)"

@@ -1,18 +1,29 @@
 //! "Read this": PP-OCRv4 through the real models on a printed page (a crop of scikit-image's
-//! `page.png`), a picture without text, and clear errors for a missing or corrupt model.
+//! `page.png`), a picture without text, clear errors for a missing or corrupt model, the
+//! reasoner reading the latest camera frame, and the whole loop reading it aloud.
 //!
 //! Images: tests/fixtures/vision (see the README there). These need `tandem models fetch`.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
 
-use tandem_core::config::Config;
+use tandem_core::config::{Config, LlmConfig};
+use tandem_core::engine::PolicyKind;
 use tandem_core::models::ModelCache;
+use tandem_core::reasoning::{
+    Reasoner, ReasonerEvent, ReasonerOptions, Request, TextSource, VisualContext,
+};
+use tandem_core::store::Store;
 use tandem_core::vision::ocr::{DET_MODEL_FILE, MIN_LINE_CONFIDENCE, REC_MODEL_FILE};
-use tandem_core::vision::{Frame, Ocr, Reading, image};
+use tandem_core::vision::timeline::VisualTimeline;
+use tandem_core::vision::{Frame, LatestFrame, Ocr, Reading, TextReader, image};
 
+#[allow(dead_code)]
 mod common;
+#[allow(dead_code)]
+mod duplex_run;
 
 use common::setup;
 
@@ -157,4 +168,99 @@ fn a_missing_or_corrupt_model_names_the_file_and_the_fix() {
         e.contains(REC_MODEL_FILE) && e.contains("tandem models fetch"),
         "{e}"
     );
+}
+
+/// A reader over a still frame, as if the camera had just delivered it.
+fn reader_over(name: &str) -> Arc<TextReader> {
+    let (rt, cache, manifest) = setup();
+    let frames = LatestFrame::default();
+    frames.set(frame(name));
+    Arc::new(TextReader::from_cache(
+        frames,
+        Duration::from_secs(3600),
+        rt,
+        cache,
+        manifest,
+        1,
+    ))
+}
+
+fn ask(reader: Arc<TextReader>, text: &str, camera_on: bool) -> (String, usize) {
+    let store = Store::open_in_memory().unwrap();
+    let options = ReasonerOptions {
+        text_source: Some(reader as Arc<dyn TextSource>),
+        ..ReasonerOptions::default()
+    };
+    let mut h = Reasoner::spawn_with(LlmConfig::default(), store, options).unwrap();
+    let mut request = Request::new(text);
+    if camera_on {
+        request = request.with_visual(VisualContext::default());
+    }
+    let id = h.request(request);
+    // The handle never waits for the reading: polls before the answer come back empty.
+    let mut empty_polls = 0;
+    loop {
+        match h.try_recv() {
+            None => {
+                empty_polls += 1;
+                std::thread::sleep(Duration::from_millis(5));
+                assert!(empty_polls < 6000, "no answer in 30 s");
+            }
+            Some(ReasonerEvent::Final { id: got, text, .. }) if got == id => {
+                return (text, empty_polls);
+            }
+            Some(_) => {}
+        }
+    }
+}
+
+#[test]
+fn read_this_reads_the_latest_frame_in_the_reasoner_without_blocking_the_caller() {
+    let (said, empty_polls) = ask(reader_over("text/printed_page.png"), "read this", true);
+    assert!(
+        said.starts_with("It says: Region-based segmentation"),
+        "{said}"
+    );
+    let share = words_found(PAGE_TEXT, &said);
+    assert!(share >= MIN_WORDS_FOUND, "{:.0}%: {said}", share * 100.0);
+    assert!(
+        empty_polls > 0,
+        "the caller got control back while the frame was read"
+    );
+
+    let (said, _) = ask(reader_over("no_person_cat.png"), "what does this say", true);
+    assert!(said.starts_with("I don't see any text"), "{said}");
+
+    let (said, _) = ask(reader_over("text/printed_page.png"), "read this", false);
+    assert!(said.starts_with("The camera is off"), "{said}");
+}
+
+#[test]
+fn the_loop_reads_the_page_aloud_when_asked_with_the_camera_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = duplex_run::channel(dir.path(), "user", 14.0, &[(0.5, "Read this.")]);
+    let seen = VisualTimeline::new(vec![tandem_core::vision::VisualContext {
+        present: true,
+        faces: 1,
+        facing: true,
+        yaw_deg: Some(0.0),
+        ..tandem_core::vision::VisualContext::nobody(0)
+    }]);
+    let run = duplex_run::run_reading(
+        &input,
+        "",
+        PolicyKind::Tandem,
+        LlmConfig::default(),
+        Some(seen),
+        Some(reader_over("text/printed_page.png")),
+    );
+    let result = run
+        .kinds("reasoning_result")
+        .into_iter()
+        .find(|e| e["text"].as_str().unwrap().starts_with("It says"))
+        .unwrap_or_else(|| panic!("the page was read: {:?}", run.kinds("reasoning_result")));
+    let said = result["text"].as_str().unwrap();
+    let share = words_found(PAGE_TEXT, said);
+    assert!(share >= MIN_WORDS_FOUND, "{:.0}%: {said}", share * 100.0);
+    assert!(run.first_ms("speak_start").is_some(), "and said aloud");
 }

@@ -2,7 +2,7 @@
 //! lower pitch), one run of the engine in virtual pace, and what came out.
 
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use serde_json::Value;
 use tandem_core::audio::wav;
@@ -11,6 +11,7 @@ use tandem_core::engine::duplex::{self, DuplexOptions};
 use tandem_core::engine::worker::Pace;
 use tandem_core::engine::{EngineModels, EngineOptions, PolicyKind};
 use tandem_core::models::tts::{SynthOptions, Tts};
+use tandem_core::reasoning::TextSource;
 use tandem_core::vision::timeline::VisualTimeline;
 
 use crate::common::setup;
@@ -94,6 +95,18 @@ pub fn run(
     llm: LlmConfig,
     visual: Option<VisualTimeline>,
 ) -> Run {
+    run_reading(input, tag, policy, llm, visual, None)
+}
+
+/// As [`run`], with what "read this" reads while the camera is on.
+pub fn run_reading(
+    input: &Path,
+    tag: &str,
+    policy: PolicyKind,
+    llm: LlmConfig,
+    visual: Option<VisualTimeline>,
+    text_source: Option<Arc<dyn TextSource>>,
+) -> Run {
     let dir = input.parent().unwrap();
     let stem = input.file_stem().unwrap().to_string_lossy().to_string();
     let output = dir.join(format!("{stem}{tag}.out.wav"));
@@ -112,6 +125,7 @@ pub fn run(
         },
         llm,
         visual,
+        text_source,
     };
     let report = duplex::run(models(), &opts).expect("duplex runs");
     eprintln!("{report:?}");

@@ -185,6 +185,7 @@ fn a_file_that_is_not_audio_is_refused_by_name() {
         engine: EngineOptions::default(),
         llm: LlmConfig::default(),
         visual: None,
+        text_source: None,
     };
     let err = duplex::run(models(), &opts).unwrap_err().to_string();
     assert!(err.contains("notes.wav"), "{err}");

@@ -91,6 +91,7 @@ pub fn run(global: &GlobalArgs, args: DuplexArgs) -> anyhow::Result<ExitCode> {
         },
         llm: config.llm.clone(),
         visual,
+        text_source: None,
     };
     let report = duplex::run(models, &opts)?;
     if args.json {

@@ -7,6 +7,7 @@
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::Context;
@@ -16,6 +17,7 @@ use tandem_core::engine::worker::Pace;
 use tandem_core::engine::{EngineModels, EngineStages, Event, EventKind, live};
 use tandem_core::models::vad::SileroVad;
 use tandem_core::models::{Manifest, ModelCache, runtime};
+use tandem_core::reasoning::{ReasonerOptions, TextSource};
 use tandem_core::store::Store;
 use tandem_core::vision::toggle::CameraToggle;
 
@@ -105,7 +107,15 @@ pub fn run(global: &GlobalArgs, args: RunArgs) -> anyhow::Result<ExitCode> {
     let vision = start_vision(rt, &cache, &manifest, &config);
     let models = EngineModels::load(rt, &cache, &manifest, &config)?;
     let store = Store::open_default().context("opening the conversation store")?;
-    let (stages, silero) = EngineStages::start(models, config.llm.clone(), store, Pace::Realtime)?;
+    // "Read this" reads the camera's latest frame on the reasoner's side.
+    let reasoner = ReasonerOptions {
+        text_source: vision
+            .as_ref()
+            .map(|c| c.text_reader() as Arc<dyn TextSource>),
+        ..ReasonerOptions::default()
+    };
+    let (stages, silero) =
+        EngineStages::start_with(models, config.llm.clone(), store, Pace::Realtime, reasoner)?;
     let handle = std::thread::Builder::new()
         .name("interaction".into())
         .spawn(move || interaction_loop(stages, silero, vision, &config, &args))

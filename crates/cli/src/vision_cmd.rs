@@ -1,5 +1,6 @@
 //! `tandem vision IMAGE|DIR [--json]` and `tandem vision --camera [--device NAME]`: what the
 //! camera stage makes of a picture (faces, presence, facing or turned away) or of the live camera.
+//! With `--read`, the text in the picture instead (once, for the camera).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -10,7 +11,7 @@ use tandem_core::config::Overrides;
 use tandem_core::models::{Manifest, ModelCache, runtime};
 use tandem_core::vision::camera::{self, CameraSettings, CameraSource};
 use tandem_core::vision::source::FileSource;
-use tandem_core::vision::{Analysis, Analyzer, VisionError};
+use tandem_core::vision::{Analysis, Analyzer, Frame, Ocr, Reading, VisionError};
 
 use crate::{GlobalArgs, load_config};
 
@@ -35,7 +36,12 @@ pub struct VisionArgs {
     /// Stop the live view after this many seconds (default: until Ctrl-C).
     #[arg(long, value_name = "S", requires = "camera")]
     seconds: Option<f64>,
-    /// One JSON object per frame: the context, every face with its box, keypoints and pose.
+    /// Read the text in the image (PP-OCRv4) instead of looking for faces; with `--camera`,
+    /// read one frame and stop.
+    #[arg(long, visible_alias = "ocr")]
+    read: bool,
+    /// One JSON object per frame: the context, every face with its box, keypoints and pose
+    /// (with `--read`: the text and every line with its box and confidence).
     #[arg(long)]
     json: bool,
 }
@@ -60,6 +66,10 @@ pub fn run(global: &GlobalArgs, args: VisionArgs) -> anyhow::Result<ExitCode> {
     let manifest = Manifest::builtin();
     let rt = runtime::init(&cache, &manifest, config.runtime.execution_provider)
         .context("starting ONNX Runtime")?;
+    if args.read {
+        let ocr = Ocr::load(rt, &cache, &manifest, config.runtime.intra_threads)?;
+        return read(ocr, files, &args, &config);
+    }
     let mut analyzer = Analyzer::load(rt, &cache, &manifest, config.runtime.intra_threads)?;
 
     if let Some(files) = files.as_mut() {
@@ -91,18 +101,9 @@ pub fn run(global: &GlobalArgs, args: VisionArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
 
-    let settings = CameraSettings {
-        device: config.camera.device.clone(),
-        fps: args.fps.unwrap_or(config.camera.fps).clamp(1, 10),
-        ..CameraSettings::default()
-    };
-    let mut cam = match camera::open(&settings) {
-        Ok(c) => c,
-        Err(e @ (VisionError::NoCamera(_) | VisionError::Camera { .. })) => {
-            eprintln!("error: {e}");
-            return Ok(ExitCode::from(EXIT_NO_DEVICE));
-        }
-        Err(e) => return Err(e.into()),
+    let settings = camera_settings(&args, &config);
+    let Some(mut cam) = open_camera(&settings)? else {
+        return Ok(ExitCode::from(EXIT_NO_DEVICE));
     };
     eprintln!(
         "Camera `{}` at {} fps; Ctrl-C stops.",
@@ -136,6 +137,85 @@ pub fn run(global: &GlobalArgs, args: VisionArgs) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The configured (or named) camera at the asked frame rate.
+fn camera_settings(args: &VisionArgs, config: &tandem_core::config::Config) -> CameraSettings {
+    CameraSettings {
+        device: config.camera.device.clone(),
+        fps: args.fps.unwrap_or(config.camera.fps).clamp(1, 10),
+        ..CameraSettings::default()
+    }
+}
+
+/// Opens the camera; `None` after saying why when there is none (exit with
+/// [`EXIT_NO_DEVICE`]).
+fn open_camera(settings: &CameraSettings) -> anyhow::Result<Option<Box<dyn CameraSource>>> {
+    match camera::open(settings) {
+        Ok(c) => Ok(Some(c)),
+        Err(e @ (VisionError::NoCamera(_) | VisionError::Camera { .. })) => {
+            eprintln!("error: {e}");
+            Ok(None)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// `--read`: the text in each image, or in one camera frame.
+fn read(
+    mut ocr: Ocr,
+    files: Option<FileSource>,
+    args: &VisionArgs,
+    config: &tandem_core::config::Config,
+) -> anyhow::Result<ExitCode> {
+    let mut show = |label: Option<String>, frame: &Frame| -> anyhow::Result<()> {
+        let t0 = Instant::now();
+        let reading = ocr.read(frame)?;
+        let ms = t0.elapsed().as_secs_f64() * 1000.0;
+        if args.json {
+            println!(
+                "{}",
+                serde_json::json!({
+                    "file": label,
+                    "width": frame.width,
+                    "height": frame.height,
+                    "compute_ms": ms,
+                    "text": reading.text,
+                    "lines": reading.lines,
+                })
+            );
+        } else {
+            if let Some(label) = label {
+                println!("{label}:");
+            }
+            println!("{}", shown(&reading));
+        }
+        Ok(())
+    };
+    if let Some(mut files) = files {
+        for path in files.paths().to_vec() {
+            let frame = files
+                .next_frame()?
+                .context("the image source ended early")?;
+            show(Some(path.display().to_string()), &frame)?;
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let Some(mut cam) = open_camera(&camera_settings(args, config))? else {
+        return Ok(ExitCode::from(EXIT_NO_DEVICE));
+    };
+    eprintln!("Camera `{}`: reading one frame.", cam.name());
+    let frame = cam.next_frame()?.context("the camera delivered no frame")?;
+    show(None, &frame)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn shown(r: &Reading) -> String {
+    if r.text.is_empty() {
+        "(no text found)".to_owned()
+    } else {
+        r.text.clone()
+    }
 }
 
 fn describe(a: &Analysis) -> String {

@@ -420,3 +420,63 @@ fn vision_camera_without_a_camera_says_what_to_do() {
         text(&o)
     );
 }
+
+#[test]
+fn vision_read_prints_the_text_and_json_gives_lines_with_boxes() {
+    let page = vision_fixture("text/printed_page.png");
+    let o = tandem()
+        .args(["vision", "--read"])
+        .arg(&page)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", text(&o));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        out.contains("Region-based segmentation") && out.contains("histogram"),
+        "{}",
+        text(&o)
+    );
+    let o = tandem()
+        .args(["vision", "--ocr", "--json"])
+        .arg(&page)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", text(&o));
+    let v: serde_json::Value =
+        serde_json::from_str(String::from_utf8_lossy(&o.stdout).trim()).expect("one JSON object");
+    let lines = v["lines"].as_array().unwrap();
+    assert_eq!(lines.len(), 6, "{v}");
+    assert_eq!(lines[0]["text"], "Region-based segmentation");
+    assert_eq!(lines[0]["quad"].as_array().unwrap().len(), 4);
+    assert!(lines[0]["confidence"].as_f64().unwrap() > 0.5, "{v}");
+    let o = tandem()
+        .args(["vision", "--read"])
+        .arg(vision_fixture("no_person_cat.png"))
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(
+        String::from_utf8_lossy(&o.stdout).contains("(no text found)"),
+        "{}",
+        text(&o)
+    );
+}
+
+#[test]
+fn vision_read_from_the_camera_without_a_camera_says_what_to_do() {
+    if Path::new("/dev/video0").exists() {
+        eprintln!("skipped: this machine has a camera");
+        return;
+    }
+    let o = tandem()
+        .args(["vision", "--camera", "--read"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(3), "{}", text(&o));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("no camera") && err.contains("camera.enabled"),
+        "{}",
+        text(&o)
+    );
+}

@@ -1,11 +1,14 @@
 //! The real session: the same engine `tandem run` drives, on this machine's microphone and
 //! speaker, with its events going to the window instead of the terminal.
 
+use std::sync::Arc;
+
 use tandem_core::audio::devices::{self, DeviceList};
 use tandem_core::config::Config;
 use tandem_core::engine::worker::Pace;
 use tandem_core::engine::{EngineModels, EngineStages, live};
 use tandem_core::models::{Manifest, ModelCache, runtime};
+use tandem_core::reasoning::{ReasonerOptions, TextSource};
 use tandem_core::store::Store;
 use tandem_core::vision::toggle::CameraToggle;
 
@@ -41,8 +44,16 @@ pub fn run_engine(session: &mut Session) -> Result<(), AppError> {
         return Ok(());
     }
 
+    // The camera (off until switched on) is made first: "read this" reads its latest frame on
+    // the reasoner's side.
+    let mut camera = CameraToggle::from_config(rt, &cache, &manifest, &config);
+    let reasoner = ReasonerOptions {
+        text_source: Some(camera.text_reader() as Arc<dyn TextSource>),
+        ..ReasonerOptions::default()
+    };
     session.step("Warming up the voice");
-    let (stages, silero) = EngineStages::start(models, config.llm.clone(), store, Pace::Realtime)?;
+    let (stages, silero) =
+        EngineStages::start_with(models, config.llm.clone(), store, Pace::Realtime, reasoner)?;
 
     session.step("Opening the microphone and the speaker");
     let (mut live_audio, mut engine) =
@@ -53,7 +64,6 @@ pub fn run_engine(session: &mut Session) -> Result<(), AppError> {
         micro_turn_ms: config.interaction.micro_turn_ms,
     });
 
-    let mut camera = CameraToggle::from_config(rt, &cache, &manifest, &config);
     if config.camera.enabled {
         // On in the settings: try now; no camera is reported, not fatal.
         let _ = switch_camera(&mut camera, true, session);

@@ -2,7 +2,7 @@
 //! lower pitch), one run of the engine in virtual pace, and what came out.
 
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use serde_json::Value;
 use tandem_core::audio::wav;
@@ -11,6 +11,7 @@ use tandem_core::engine::duplex::{self, DuplexOptions};
 use tandem_core::engine::worker::Pace;
 use tandem_core::engine::{EngineModels, EngineOptions, PolicyKind};
 use tandem_core::models::tts::{SynthOptions, Tts};
+use tandem_core::reasoning::TextSource;
 use tandem_core::vision::timeline::VisualTimeline;
 
 use crate::common::setup;
@@ -94,21 +95,49 @@ pub fn run(
     llm: LlmConfig,
     visual: Option<VisualTimeline>,
 ) -> Run {
-    let engine = EngineOptions {
+    run_full(input, tag, engine_options(policy), llm, visual, None)
+}
+
+fn engine_options(policy: PolicyKind) -> EngineOptions {
+    EngineOptions {
         policy,
         voice_seed: Some(3),
         ..EngineOptions::default()
-    };
-    run_with(input, tag, engine, llm, visual)
+    }
 }
 
 /// [`run`] with the engine's options given whole (a closed microphone gate, say).
+#[allow(dead_code)] // each test file compiles this module; not all of them use every runner
 pub fn run_with(
     input: &Path,
     tag: &str,
     engine: EngineOptions,
     llm: LlmConfig,
     visual: Option<VisualTimeline>,
+) -> Run {
+    run_full(input, tag, engine, llm, visual, None)
+}
+
+/// As [`run`], with what "read this" reads while the camera is on.
+#[allow(dead_code)] // each test file compiles this module; not all of them use every runner
+pub fn run_reading(
+    input: &Path,
+    tag: &str,
+    policy: PolicyKind,
+    llm: LlmConfig,
+    visual: Option<VisualTimeline>,
+    text_source: Option<Arc<dyn TextSource>>,
+) -> Run {
+    run_full(input, tag, engine_options(policy), llm, visual, text_source)
+}
+
+fn run_full(
+    input: &Path,
+    tag: &str,
+    engine: EngineOptions,
+    llm: LlmConfig,
+    visual: Option<VisualTimeline>,
+    text_source: Option<Arc<dyn TextSource>>,
 ) -> Run {
     let dir = input.parent().unwrap();
     let stem = input.file_stem().unwrap().to_string_lossy().to_string();
@@ -124,6 +153,7 @@ pub fn run_with(
         engine,
         llm,
         visual,
+        text_source,
     };
     let report = duplex::run(models(), &opts).expect("duplex runs");
     eprintln!("{report:?}");

@@ -19,6 +19,7 @@ use crate::audio::dsp::DspConfig;
 use crate::audio::stream::{AudioError, AudioSource as _};
 use crate::config::LlmConfig;
 use crate::models::vad::{FusionParams, StreamingVad};
+use crate::reasoning::{ReasonerOptions, TextSource};
 use crate::sim::{EchoPath, SignalSource, SimAudio, VirtualClock};
 use crate::store::Store;
 use crate::vision::timeline::VisualTimeline;
@@ -72,6 +73,10 @@ pub struct DuplexOptions {
     /// Visual context over the run (as if the camera were on), fed to the loop at every
     /// step; `None`: the camera is off.
     pub visual: Option<VisualTimeline>,
+    /// What "read this" reads while the camera is on (for example a
+    /// [`crate::vision::TextReader`] over a still image); `None`: only text already in the
+    /// visual context.
+    pub text_source: Option<Arc<dyn TextSource>>,
 }
 
 /// How a run went.
@@ -104,7 +109,12 @@ pub fn run(models: EngineModels, opts: &DuplexOptions) -> Result<DuplexReport, D
 
     // A fresh in-memory store: a simulated conversation must not touch the user's history.
     let store = Store::open_in_memory()?;
-    let (stages, silero) = EngineStages::start(models, opts.llm.clone(), store, opts.pace)?;
+    let reasoner = ReasonerOptions {
+        text_source: opts.text_source.clone(),
+        ..ReasonerOptions::default()
+    };
+    let (stages, silero) =
+        EngineStages::start_with(models, opts.llm.clone(), store, opts.pace, reasoner)?;
     let vad = StreamingVad::new(silero, FusionParams::default()).map_err(StageError::from)?;
     let mut engine = Engine::new(stages, vad, opts.engine.clone())?;
     let config = DspConfig {

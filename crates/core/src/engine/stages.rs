@@ -16,7 +16,9 @@ use crate::models::tts::{
 use crate::models::turn::{TurnDetector, TurnError};
 use crate::models::vad::{SileroVad, VadError};
 use crate::models::{Manifest, ModelCache};
-use crate::reasoning::{Reasoner, ReasonerError, ReasonerEvent, ReasonerHandle, Request};
+use crate::reasoning::{
+    Reasoner, ReasonerError, ReasonerEvent, ReasonerHandle, ReasonerOptions, Request,
+};
 use crate::store::Store;
 
 /// Longest wait for the reasoner's answer to a final transcript.
@@ -167,6 +169,18 @@ impl EngineStages {
         store: Store,
         pace: Pace,
     ) -> Result<(Self, SileroVad), StageError> {
+        Self::start_with(models, llm, store, pace, ReasonerOptions::default())
+    }
+
+    /// As [`Self::start`], with the reasoner's options (for example the camera's
+    /// [`ReasonerOptions::text_source`], so "read this" reads the latest frame).
+    pub fn start_with(
+        models: EngineModels,
+        llm: LlmConfig,
+        store: Store,
+        pace: Pace,
+        reasoner: ReasonerOptions,
+    ) -> Result<(Self, SileroVad), StageError> {
         let EngineModels {
             mut whisper,
             mut turn,
@@ -233,7 +247,7 @@ impl EngineStages {
             },
         )
         .map_err(|e| StageError::Thread("tts", e))?;
-        let handle = Reasoner::spawn(llm, store)?;
+        let handle = Reasoner::spawn_with(llm, store, reasoner)?;
         let reasoner = Worker::new("reasoner-link", pace, ReasonLink { handle })
             .map_err(|e| StageError::Thread("reasoner-link", e))?;
         Ok((

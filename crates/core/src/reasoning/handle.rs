@@ -14,7 +14,7 @@ use tracing::Instrument;
 use super::llm::{LlmClient, LlmError, Timeouts};
 use super::run::{self, EventSink, Job, JobEnd, Progress, Shared, lock};
 use super::timers::TimerTable;
-use super::{ReasonerEvent, Request, RequestId};
+use super::{ReasonerEvent, Request, RequestId, TextSource};
 use crate::config::LlmConfig;
 use crate::store::{Store, StoreError, TurnOutcome, TurnStatus, now_unix_ms};
 
@@ -37,6 +37,10 @@ pub struct ReasonerOptions {
     pub history_turns: usize,
     /// Runtime worker threads; one is plenty for HTTP and SQLite.
     pub worker_threads: usize,
+    /// Reads text in the camera's view for "read this" (the camera's
+    /// [`crate::vision::TextReader`]); `None`: only text already in the request's visual
+    /// context is read out.
+    pub text_source: Option<Arc<dyn TextSource>>,
 }
 
 impl Default for ReasonerOptions {
@@ -49,6 +53,7 @@ impl Default for ReasonerOptions {
             event_capacity: 256,
             history_turns: 10,
             worker_threads: 1,
+            text_source: None,
         }
     }
 }

@@ -94,6 +94,15 @@ impl AssistantContext {
     }
 }
 
+/// Reads the text in the camera's current view on demand ("read this"); the vision stage
+/// implements it ([`crate::vision::TextReader`]). Reading takes about a second, so skills call
+/// it only on final text, from the reasoner's blocking pool, never from the interaction loop.
+pub trait TextSource: Send + Sync + std::fmt::Debug {
+    /// The text in the latest camera frame: `Ok(None)` without a recent frame, an empty
+    /// string when the frame has no legible text. `Err` says what failed (a missing model...).
+    fn read_text(&self) -> Result<Option<String>, String>;
+}
+
 /// What the camera sees, as the vision stage summarizes it. Kept small on purpose.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct VisualContext {
@@ -103,7 +112,8 @@ pub struct VisualContext {
     pub facing: bool,
     /// How many faces are in view.
     pub faces: u32,
-    /// Text read from the frame, when there was any.
+    /// Text read from the frame, when there was any. The live loop leaves it `None`; a
+    /// reasoner with a [`TextSource`] reads the frame when the user asks.
     pub ocr_text: Option<String>,
 }
 

@@ -1,5 +1,5 @@
-//! Images: reading PNG/JPEG files into frames, and the letterboxed, filtered downscale the face
-//! detector's input needs.
+//! Images: reading PNG/JPEG files into frames, and the filtered rescaling the models' inputs
+//! need (letterboxed for the face detector, stretched to a grid for the text detector).
 
 use std::path::Path;
 
@@ -94,13 +94,48 @@ pub fn letterbox(frame: &Frame, size: usize, out: &mut Vec<f32>, tmp: &mut Vec<f
     let (ox, oy) = ((side - w) / 2, (side - h) / 2);
     let horiz = taps(side, size, ox, ox + w);
     let vert = taps(side, size, oy, oy + h);
+    resample(frame, &horiz, &vert, size, size, out, tmp);
+    Letterbox {
+        side: side as f32,
+        offset_x: ox as f32,
+        offset_y: oy as f32,
+    }
+}
 
-    // Horizontal pass: each image row -> `size` columns.
+/// Scales the whole frame to `out_width` x `out_height` (the aspect ratio may change) as an
+/// RGB tensor (NHWC, values in [-1, 1]), with the same filter as [`letterbox`]. `out` is
+/// resized to `out_width * out_height * 3`.
+pub fn resize(
+    frame: &Frame,
+    out_width: usize,
+    out_height: usize,
+    out: &mut Vec<f32>,
+    tmp: &mut Vec<f32>,
+) {
+    let (w, h) = (frame.width as usize, frame.height as usize);
+    let horiz = taps(w, out_width, 0, w);
+    let vert = taps(h, out_height, 0, h);
+    resample(frame, &horiz, &vert, out_width, out_height, out, tmp);
+}
+
+/// The separable resampling pass shared by [`letterbox`] and [`resize`]: horizontal taps
+/// over each frame row, then vertical taps, then to [-1, 1].
+fn resample(
+    frame: &Frame,
+    horiz: &Taps,
+    vert: &Taps,
+    out_w: usize,
+    out_h: usize,
+    out: &mut Vec<f32>,
+    tmp: &mut Vec<f32>,
+) {
+    let (w, h) = (frame.width as usize, frame.height as usize);
+    // Horizontal pass: each image row -> `out_w` columns.
     tmp.clear();
-    tmp.resize(h * size * 3, 0.0);
+    tmp.resize(h * out_w * 3, 0.0);
     for y in 0..h {
         let row = &frame.rgb[y * w * 3..(y + 1) * w * 3];
-        let dst = &mut tmp[y * size * 3..(y + 1) * size * 3];
+        let dst = &mut tmp[y * out_w * 3..(y + 1) * out_w * 3];
         for (o, (start, weights)) in horiz.start.iter().zip(&horiz.weights).enumerate() {
             let mut acc = [0.0f32; 3];
             for (k, wt) in weights.iter().enumerate() {
@@ -114,11 +149,11 @@ pub fn letterbox(frame: &Frame, size: usize, out: &mut Vec<f32>, tmp: &mut Vec<f
     }
     // Vertical pass, then to [-1, 1].
     out.clear();
-    out.resize(size * size * 3, 0.0);
+    out.resize(out_w * out_h * 3, 0.0);
     for (o, (start, weights)) in vert.start.iter().zip(&vert.weights).enumerate() {
-        let dst = &mut out[o * size * 3..(o + 1) * size * 3];
+        let dst = &mut out[o * out_w * 3..(o + 1) * out_w * 3];
         for (k, wt) in weights.iter().enumerate() {
-            let src = &tmp[(start + k) * size * 3..(start + k + 1) * size * 3];
+            let src = &tmp[(start + k) * out_w * 3..(start + k + 1) * out_w * 3];
             for (d, s) in dst.iter_mut().zip(src) {
                 *d += wt * s;
             }
@@ -126,11 +161,6 @@ pub fn letterbox(frame: &Frame, size: usize, out: &mut Vec<f32>, tmp: &mut Vec<f
         for d in dst.iter_mut() {
             *d = *d / 127.5 - 1.0;
         }
-    }
-    Letterbox {
-        side: side as f32,
-        offset_x: ox as f32,
-        offset_y: oy as f32,
     }
 }
 
@@ -175,6 +205,29 @@ mod tests {
                 let v = out[(y * 16 + x) * 3];
                 assert!(v.abs() < 0.05, "({x},{y}) = {v}");
             }
+        }
+    }
+
+    #[test]
+    fn resize_stretches_to_any_size_and_keeps_left_and_right_apart() {
+        // Left half black, right half white, scaled up 2x in width and down in height.
+        let (w, h) = (8u32, 8u32);
+        let mut rgb = Vec::new();
+        for _y in 0..h {
+            for x in 0..w {
+                let v = if x < 4 { 0 } else { 255 };
+                rgb.extend_from_slice(&[v, v, v]);
+            }
+        }
+        let frame = Frame::new(0, w, h, rgb).unwrap();
+        let (mut out, mut tmp) = (Vec::new(), Vec::new());
+        resize(&frame, 16, 4, &mut out, &mut tmp);
+        assert_eq!(out.len(), 16 * 4 * 3);
+        let px = |x: usize, y: usize| out[(y * 16 + x) * 3];
+        for y in 0..4 {
+            assert!((px(0, y) + 1.0).abs() < 1e-5, "left edge {}", px(0, y));
+            assert!((px(15, y) - 1.0).abs() < 1e-5, "right edge {}", px(15, y));
+            assert!(px(6, y) < px(9, y), "the edge stays in the middle");
         }
     }
 

@@ -8,6 +8,9 @@
 //!   with a box, six keypoints and a score.
 //! * [`pose`] estimates head yaw from those keypoints (no second model): the nose's offset
 //!   from the midpoint of the ears, on a cylinder model of the head.
+//! * [`ocr::Ocr`] reads text (PP-OCRv4 detection and recognition), on demand only: about a
+//!   second per frame. [`reader::TextReader`] reads the latest camera frame for the reasoner
+//!   when the user asks "read this".
 //! * [`Analyzer`] turns one frame into a [`VisualContext`]: someone present, how many faces,
 //!   facing the screen or turned away, the yaw and a confidence.
 //! * [`worker::VisionWorker`] runs a source and the analyzer on their own thread at a few
@@ -19,7 +22,9 @@
 pub mod camera;
 pub mod face;
 pub mod image;
+pub mod ocr;
 pub mod pose;
+pub mod reader;
 pub mod smooth;
 pub mod source;
 pub mod timeline;
@@ -32,6 +37,8 @@ use serde::{Deserialize, Serialize};
 
 pub use camera::CameraSource;
 pub use face::{Face, FaceDetector};
+pub use ocr::{Ocr, Reading, TextLine};
+pub use reader::{LatestFrame, TextReader};
 
 use crate::interaction::Visual;
 use crate::models::cache::CacheError;
@@ -45,7 +52,7 @@ pub enum VisionError {
     Runtime(#[from] RuntimeError),
     #[error("{file} does not have the expected inputs/outputs: {message}")]
     Signature { file: String, message: String },
-    #[error("face detection failed: {0}")]
+    #[error("a vision model failed: {0}")]
     Inference(#[from] ort::Error),
     #[error(
         "cannot read the image {path}: {message}\n  give a PNG or JPEG file (or a directory of them)"
@@ -179,6 +186,7 @@ impl VisualContext {
             person_present: self.present,
             facing: self.present && self.facing,
             faces: if self.present { self.faces.max(1) } else { 0 },
+            // Read on demand by the reasoner, from the latest frame (see `reader`).
             ocr_text: None,
         }
     }

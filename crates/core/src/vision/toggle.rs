@@ -1,10 +1,13 @@
 //! The camera as the user switches it during a conversation: off means the device is closed;
 //! on means a [`VisionWorker`] reads a few frames a second off the interaction thread. Used by
-//! `tandem run` and the desktop app's camera switch.
+//! `tandem run` and the desktop app's camera switch. Its [`TextReader`] reads text in the
+//! latest frame on demand, for the reasoner ("read this").
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use super::camera::{self, CameraSettings};
+use super::reader::{LatestFrame, TextReader};
 use super::worker::VisionWorker;
 use super::{Analyzer, VisionError, VisualContext};
 use crate::models::runtime::Runtime;
@@ -21,6 +24,7 @@ pub struct CameraToggle {
     settings: CameraSettings,
     intra_threads: usize,
     worker: Option<VisionWorker>,
+    reader: Arc<TextReader>,
 }
 
 impl std::fmt::Debug for CameraToggle {
@@ -40,6 +44,14 @@ impl CameraToggle {
         settings: CameraSettings,
         intra_threads: usize,
     ) -> Self {
+        let reader = Arc::new(TextReader::from_cache(
+            LatestFrame::default(),
+            VISUAL_MAX_AGE,
+            runtime,
+            cache.clone(),
+            manifest.clone(),
+            intra_threads,
+        ));
         Self {
             runtime,
             cache,
@@ -47,6 +59,7 @@ impl CameraToggle {
             settings,
             intra_threads,
             worker: None,
+            reader,
         }
     }
 
@@ -98,7 +111,12 @@ impl CameraToggle {
         )?;
         let settings = self.settings.clone();
         let fps = settings.fps;
-        let worker = VisionWorker::start(Box::new(move || camera::open(&settings)), analyzer, fps)?;
+        let worker = VisionWorker::start_sharing(
+            Box::new(move || camera::open(&settings)),
+            analyzer,
+            fps,
+            self.reader.frames().clone(),
+        )?;
         let name = worker.source().to_owned();
         self.worker = Some(worker);
         Ok(Some(name))
@@ -112,6 +130,13 @@ impl CameraToggle {
     /// The latest visual context (`None` while off or stalled).
     pub fn latest(&self) -> Option<VisualContext> {
         self.worker.as_ref()?.latest(VISUAL_MAX_AGE)
+    }
+
+    /// Reads text in the latest frame on demand (nothing while the camera is off); hand it to
+    /// the reasoner as its [`crate::reasoning::TextSource`]. The OCR models load on the first
+    /// read.
+    pub fn text_reader(&self) -> Arc<TextReader> {
+        Arc::clone(&self.reader)
     }
 
     /// Why the camera stopped delivering, while it is on.

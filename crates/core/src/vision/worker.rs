@@ -3,7 +3,8 @@
 //! detection never runs on the interaction thread.
 //!
 //! The source is opened on the worker thread (a camera handle need not be `Send`) and dropped
-//! there when the worker stops: camera off means the device is closed.
+//! there when the worker stops: camera off means the device is closed. Each analyzed frame is
+//! also left in a [`LatestFrame`], for reading text on demand ([`super::reader`]).
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc;
@@ -12,6 +13,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use super::camera::CameraSource;
+use super::reader::LatestFrame;
 use super::smooth::Smoother;
 use super::{Analyzer, VisionError, VisualContext};
 
@@ -32,6 +34,7 @@ struct Shared {
 #[derive(Debug)]
 pub struct VisionWorker {
     shared: Arc<Shared>,
+    frames: LatestFrame,
     handle: Option<JoinHandle<Analyzer>>,
     source: String,
 }
@@ -39,8 +42,20 @@ pub struct VisionWorker {
 impl VisionWorker {
     /// Starts the thread, opens the source there and returns once it is open (or with the
     /// error that kept it from opening). At most `fps` frames are analyzed per second.
-    pub fn start(open: Opener, mut analyzer: Analyzer, fps: u32) -> Result<Self, VisionError> {
+    pub fn start(open: Opener, analyzer: Analyzer, fps: u32) -> Result<Self, VisionError> {
+        Self::start_sharing(open, analyzer, fps, LatestFrame::default())
+    }
+
+    /// As [`Self::start`], leaving each analyzed frame in `frames` (cleared when the worker
+    /// stops, so a stopped camera leaves nothing to read).
+    pub fn start_sharing(
+        open: Opener,
+        mut analyzer: Analyzer,
+        fps: u32,
+        frames: LatestFrame,
+    ) -> Result<Self, VisionError> {
         let shared = Arc::new(Shared::default());
+        let worker_frames = frames.clone();
         let (opened_tx, opened_rx) = mpsc::sync_channel::<Result<String, VisionError>>(1);
         let period = Duration::from_millis(1000 / u64::from(fps.clamp(1, 30)));
         let worker_shared = Arc::clone(&shared);
@@ -68,6 +83,7 @@ impl VisionWorker {
                             tracing::warn!(source = source.name(), "vision: {e}");
                             *lock(&shared.error) = Some(e.to_string());
                             *lock(&shared.latest) = None;
+                            worker_frames.clear();
                             break;
                         }
                     };
@@ -79,6 +95,7 @@ impl VisionWorker {
                         Ok(ctx) => {
                             let ctx = smoother.push(ctx);
                             *lock(&shared.latest) = Some((ctx, Instant::now()));
+                            worker_frames.set(frame);
                         }
                         Err(e) => *lock(&shared.error) = Some(e.to_string()),
                     }
@@ -102,6 +119,7 @@ impl VisionWorker {
         match opened_rx.recv() {
             Ok(Ok(source)) => Ok(Self {
                 shared,
+                frames,
                 handle: Some(handle),
                 source,
             }),
@@ -129,6 +147,11 @@ impl VisionWorker {
         lock(&self.shared.latest)
             .filter(|(_, at)| at.elapsed() <= max_age)
             .map(|(c, _)| c)
+    }
+
+    /// The latest analyzed frame if it is at most `max_age` old.
+    pub fn latest_frame(&self, max_age: Duration) -> Option<Arc<super::Frame>> {
+        self.frames.get(max_age)
     }
 
     /// Why the stage stopped or skipped a frame, if it did.
@@ -162,7 +185,9 @@ impl VisionWorker {
 
     fn halt(&mut self) -> Option<Analyzer> {
         self.shared.stop.store(true, Ordering::Relaxed);
-        self.handle.take().and_then(|h| h.join().ok())
+        let analyzer = self.handle.take().and_then(|h| h.join().ok());
+        self.frames.clear();
+        analyzer
     }
 }
 

@@ -262,7 +262,7 @@ pub fn call(name: &str, args: &Value, env: &SkillEnv<'_>) -> ToolOutput {
             };
             out(content)
         }
-        "look_at_camera" => out(skills::describe_view(env)),
+        "look_at_camera" => out(skills::describe_view(env, true)),
         other => out(format!("there is no tool called `{other}`")),
     }
 }

@@ -20,7 +20,7 @@ use jiff::ZonedDateTime;
 
 use super::normalize::Utterance;
 use super::timers::TimerTable;
-use super::{AssistantContext, Control, Message, VisualContext};
+use super::{AssistantContext, Control, Message, TextSource, VisualContext};
 use crate::store::Store;
 
 pub use chat::{help_text, unknown_text};
@@ -36,6 +36,8 @@ pub struct SkillEnv<'a> {
     pub store: &'a Store,
     pub timers: &'a TimerTable,
     pub visual: Option<&'a VisualContext>,
+    /// Reads text in the camera's view on demand (slow: final text only).
+    pub text_source: Option<&'a dyn TextSource>,
     /// The conversation so far, oldest first, without the current utterance.
     pub history: &'a [Message],
     pub assistant: Option<&'a AssistantContext>,

@@ -1,11 +1,12 @@
-//! A skill environment for tests: a fixed clock, an in-memory store, no camera.
+//! A skill environment for tests: a fixed clock, an in-memory store, no camera (tests set a
+//! visual context and a text source when they need one).
 
 use jiff::ZonedDateTime;
 
 use super::{Outcome, SkillAnswer, SkillEnv, answer};
 use crate::reasoning::normalize::Utterance;
 use crate::reasoning::timers::TimerTable;
-use crate::reasoning::{AssistantContext, Message, VisualContext};
+use crate::reasoning::{AssistantContext, Message, TextSource, VisualContext};
 use crate::store::Store;
 
 #[derive(Debug)]
@@ -15,6 +16,7 @@ pub(crate) struct TestEnv {
     pub timers: TimerTable,
     pub history: Vec<Message>,
     pub visual: Option<VisualContext>,
+    pub text_source: Option<std::sync::Arc<dyn TextSource>>,
     pub assistant: Option<AssistantContext>,
     pub commit: bool,
 }
@@ -29,6 +31,7 @@ impl TestEnv {
             store,
             history: Vec::new(),
             visual: None,
+            text_source: None,
             assistant: None,
             commit: true,
         }
@@ -40,6 +43,7 @@ impl TestEnv {
             store: &self.store,
             timers: &self.timers,
             visual: self.visual.as_ref(),
+            text_source: self.text_source.as_deref(),
             history: &self.history,
             assistant: self.assistant.as_ref(),
             commit: self.commit,

@@ -576,6 +576,81 @@ fn what_the_camera_sees() {
     assert_eq!(env.say("is anyone there"), "I don't see anyone right now.");
 }
 
+/// A text source that hands out a fixed result and counts its reads.
+#[derive(Debug)]
+struct Page {
+    text: Result<Option<String>, String>,
+    reads: std::sync::atomic::AtomicU32,
+}
+
+impl crate::reasoning::TextSource for Page {
+    fn read_text(&self) -> Result<Option<String>, String> {
+        self.reads
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.text.clone()
+    }
+}
+
+fn page(text: Result<Option<String>, String>) -> std::sync::Arc<Page> {
+    std::sync::Arc::new(Page {
+        text,
+        reads: Default::default(),
+    })
+}
+
+#[test]
+fn read_this_reads_the_view_on_final_text_only() {
+    let mut env = TestEnv::new();
+    let source = page(Ok(Some("  FIRE EXIT \n KEEP CLEAR ".into())));
+    env.text_source = Some(source.clone());
+    // Camera off: nothing is read.
+    assert!(env.say("read this").starts_with("The camera is off"));
+    env.visual = Some(VisualContext::default());
+    env.commit = false;
+    assert_eq!(
+        env.ask("read this"),
+        Outcome::NeedsFinal,
+        "not on a partial"
+    );
+    assert_eq!(source.reads.load(std::sync::atomic::Ordering::Relaxed), 0);
+    env.commit = true;
+    assert_eq!(env.say("read this"), "It says: FIRE EXIT KEEP CLEAR");
+    assert_eq!(env.say("what do you see"), "I don't see anyone right now.");
+    assert_eq!(
+        source.reads.load(std::sync::atomic::Ordering::Relaxed),
+        1,
+        "describing the view does not read"
+    );
+    // Text already in the context is used as it is.
+    env.visual = Some(VisualContext {
+        ocr_text: Some("STOP".into()),
+        ..VisualContext::default()
+    });
+    assert_eq!(env.say("what does this say"), "It says: STOP");
+    assert_eq!(source.reads.load(std::sync::atomic::Ordering::Relaxed), 1);
+}
+
+#[test]
+fn read_this_with_no_text_no_frame_or_a_broken_reader_says_so() {
+    let mut env = TestEnv::new();
+    env.visual = Some(VisualContext::default());
+    for text in [Ok(Some("   ".to_owned())), Ok(None)] {
+        env.text_source = Some(page(text));
+        assert!(
+            env.say("can you read this")
+                .starts_with("I don't see any text"),
+            "{:?}",
+            env.say("can you read this")
+        );
+    }
+    env.text_source = Some(page(Err("model ppocr/x.onnx is missing".into())));
+    let said = env.say("read this");
+    assert!(
+        said.starts_with("Sorry, I can't read text right now") && said.contains("models fetch"),
+        "{said}"
+    );
+}
+
 #[test]
 fn help_small_talk_and_honest_unknowns() {
     let env = TestEnv::new();

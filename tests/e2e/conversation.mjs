@@ -32,6 +32,8 @@ const OUT = env("TANDEM_E2E_OUT");
 const WORK = env("TANDEM_E2E_WORK");
 const DRIVER_URL = env("TANDEM_E2E_DRIVER_URL");
 const DRIVER_LOG = env("TANDEM_E2E_DRIVER_LOG");
+/** The user's installed models (for `tandem say`); the app's own cache starts empty. */
+const USER_MODELS = env("TANDEM_E2E_USER_MODELS");
 
 const QUESTION = "What can you do?";
 // A whole request, as in tests/tests/conversation_rig.rs: a bare "Wait, stop." can come out as
@@ -87,7 +89,9 @@ function windowId() {
 function synthesize(text, name) {
   const path = join(WORK, `${name}.wav`);
   try {
-    execFileSync(CLI, ["say", "--pitch", USER_PITCH, text, "-o", path], { stdio: "pipe" });
+    // The user's voice comes from the installed models; the app starts with an empty cache.
+    const env = { ...process.env, TANDEM_MODELS_DIR: USER_MODELS };
+    execFileSync(CLI, ["say", "--pitch", USER_PITCH, text, "-o", path], { stdio: "pipe", env });
   } catch (err) {
     throw new Failure(`\`tandem say\` could not synthesize "${text}": ${err.stderr ?? err}`);
   }
@@ -242,6 +246,19 @@ function luminance(css) {
   return 0.2126 * r + 0.7152 * g + 0.0722 * b;
 }
 
+/** The first-run download's button, bar and status line. */
+const READ_DOWNLOAD = `
+  const root = document.querySelector(".model-download");
+  if (!root) return null;
+  const bar = root.querySelector("progress");
+  return {
+    button: root.querySelector("button")?.textContent ?? "",
+    busy: root.querySelector("button")?.disabled ?? false,
+    status: root.querySelector(".download-status")?.textContent ?? "",
+    fraction: bar && !bar.hidden && bar.hasAttribute("value") ? bar.value / bar.max : null,
+  };
+`;
+
 const READ_BANNERS = `
   return [...document.querySelectorAll(".banner")].map((b) => b.textContent.replace(/\\s+/g, " ").trim());
 `;
@@ -304,6 +321,25 @@ async function main() {
       },
     );
     step("window open");
+
+    // First run: the app's model cache is empty, so the window offers the download before
+    // anyone presses Start; the download shows its steps and a bar, then says it is ready.
+    const offer = await waitFor("the first-run model download offer", 30_000, () => driver.executeScript(READ_DOWNLOAD));
+    step("models offered", { button: offer.button });
+    await shot("01-first-run");
+    await driver.findElement(By.css('[data-action="fetch-models"]')).click();
+    const statuses = new Set();
+    let sawBar = false;
+    const ready = await waitFor("the models to be downloaded and verified", 600_000, async () => {
+      const d = await driver.executeScript(READ_DOWNLOAD);
+      if (!d) throw new Failure("the download panel went away before the models were ready");
+      if (d.status) statuses.add(d.status.replace(/ \d+ %$/, ""));
+      if (d.fraction !== null && d.fraction > 0 && d.fraction < 1) sawBar = true;
+      if (!d.busy && /try again/i.test(d.button)) throw new Failure(`the model download failed: ${d.status}`);
+      return /models are ready/i.test(d.status) ? d.status : null;
+    }, 100);
+    step("models installed", { status: ready, steps: [...statuses].length, bar_moved: sawBar });
+    if (statuses.size < 3) throw new Failure(`the download showed too few steps: ${JSON.stringify([...statuses])}`);
     await shot("01-idle");
 
     await driver.findElement(By.css('[data-testid="start-stop"]')).click();

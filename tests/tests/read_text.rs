@@ -5,7 +5,6 @@
 //! Images: tests/fixtures/vision (see the README there). These need `tandem models fetch`.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
@@ -18,14 +17,16 @@ use tandem_core::reasoning::{
 use tandem_core::store::Store;
 use tandem_core::vision::ocr::{DET_MODEL_FILE, MIN_LINE_CONFIDENCE, REC_MODEL_FILE};
 use tandem_core::vision::timeline::VisualTimeline;
-use tandem_core::vision::{Frame, LatestFrame, Ocr, Reading, TextReader, image};
+use tandem_core::vision::{LatestFrame, Ocr, Reading, TextReader};
 
 #[allow(dead_code)]
 mod common;
 #[allow(dead_code)]
 mod duplex_run;
+mod images;
 
 use common::setup;
+use images::frame;
 
 /// What the page crop says, typed from the image (tests/fixtures/vision/text/printed_page.png).
 const PAGE_TEXT: &str = "Region-based segmentation \
@@ -38,16 +39,6 @@ const PAGE_TEXT: &str = "Region-based segmentation \
 /// Share of the page's words that must be read. PP-OCRv4 (a Chinese/English model) sometimes
 /// runs two words together ("background.These"); everything else should be there.
 const MIN_WORDS_FOUND: f32 = 0.85;
-
-fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("fixtures/vision")
-        .join(name)
-}
-
-fn frame(name: &str) -> Frame {
-    image::load(&fixture(name), 0).unwrap()
-}
 
 fn ocr() -> Ocr {
     let (rt, cache, manifest) = setup();

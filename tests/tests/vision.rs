@@ -5,35 +5,25 @@
 //! Images: tests/fixtures/vision (scikit-image sample data; see the README there). These tests
 //! need `tandem models fetch`; they fail with that hint when the models are missing.
 
-use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use tandem_core::config::Config;
 use tandem_core::models::ModelCache;
 use tandem_core::vision::camera::CameraSource;
-use tandem_core::vision::image;
 use tandem_core::vision::pose::FACING_MAX_YAW_DEG;
 use tandem_core::vision::source::{FileSource, SyntheticSource};
 use tandem_core::vision::worker::VisionWorker;
 use tandem_core::vision::{Analysis, Analyzer, FaceDetector, Frame, VisionError};
 
 mod common;
+mod images;
 
 use common::setup;
+use images::{fixture, frame};
 
 fn analyzer() -> Analyzer {
     let (rt, cache, manifest) = setup();
     Analyzer::load(rt, &cache, &manifest, 1).unwrap_or_else(|e| panic!("{e}"))
-}
-
-fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("fixtures/vision")
-        .join(name)
-}
-
-fn frame(name: &str) -> Frame {
-    image::load(&fixture(name), 0).unwrap()
 }
 
 fn analyze(a: &mut Analyzer, f: &Frame, what: &str) -> Analysis {

@@ -323,11 +323,18 @@ export class ConversationView {
 
   private downloadModels(): HTMLElement {
     return modelDownload(() => {
+      // The banner becomes the confirmation: the problem and the button go, the status stays.
       const done = this.bannerByKey.get("error-models_missing");
       if (done) {
-        done.classList.replace("banner-bad", "banner-ok");
-        done.classList.replace("banner-warn", "banner-ok");
+        done.classList.remove("banner-bad", "banner-warn");
+        done.classList.add("banner-ok");
         done.setAttribute("role", "status");
+        const icon = done.querySelector(".banner-icon");
+        if (icon) icon.textContent = "✓";
+        const title = done.querySelector(".banner-title");
+        if (title) title.textContent = "The speech models are installed: press Start to talk";
+        title?.nextElementSibling?.remove();
+        done.querySelector('[data-action="fetch-models"]')?.closest("p")?.remove();
       }
       this.el.button.focus();
     });

@@ -187,7 +187,12 @@ fn is_corrupt(e: &rusqlite::Error) -> bool {
     )
 }
 
-/// A `turns` row, selected in the column order of [`Store::recent_turns`].
+/// The `turns` columns in the order [`turn_record`] reads them.
+const TURN_SELECT: &str = "SELECT id, session, started_at_ms, user_text, user_final, \
+     assistant_text, status, source, skill, interrupted_at_char, heard_text, first_output_ms, \
+     total_ms FROM turns";
+
+/// A `turns` row, selected with [`TURN_SELECT`].
 fn turn_record(r: &rusqlite::Row<'_>) -> rusqlite::Result<TurnRecord> {
     Ok(TurnRecord {
         id: r.get(0)?,
@@ -419,11 +424,9 @@ impl Store {
     ) -> Result<Vec<TurnRecord>, StoreError> {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         self.with(|c| {
-            let mut stmt = c.prepare(
-                "SELECT id, session, started_at_ms, user_text, user_final, assistant_text, status,
-                        source, skill, interrupted_at_char, heard_text, first_output_ms, total_ms
-                 FROM turns WHERE id < ?2 ORDER BY id DESC LIMIT ?1",
-            )?;
+            let mut stmt = c.prepare(&format!(
+                "{TURN_SELECT} WHERE id < ?2 ORDER BY id DESC LIMIT ?1"
+            ))?;
             let rows = stmt.query_map(params![limit, before.unwrap_or(i64::MAX)], turn_record)?;
             rows.collect::<rusqlite::Result<Vec<_>>>()
         })
@@ -437,11 +440,9 @@ impl Store {
     ) -> Result<Vec<TurnRecord>, StoreError> {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         self.with(|c| {
-            let mut stmt = c.prepare(
-                "SELECT id, session, started_at_ms, user_text, user_final, assistant_text, status,
-                        source, skill, interrupted_at_char, heard_text, first_output_ms, total_ms
-                 FROM turns WHERE id != ?2 ORDER BY id DESC LIMIT ?1",
-            )?;
+            let mut stmt = c.prepare(&format!(
+                "{TURN_SELECT} WHERE id != ?2 ORDER BY id DESC LIMIT ?1"
+            ))?;
             let rows = stmt.query_map(params![limit, exclude.unwrap_or(-1)], turn_record)?;
             let mut turns = rows.collect::<rusqlite::Result<Vec<_>>>()?;
             turns.reverse();

@@ -6,11 +6,11 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 use tandem_core::config::Config;
+use tandem_core::models::cache::{ArtifactState, CacheError};
 use tandem_core::models::fetch::{self, FetchError, FetchOptions, Progress};
 use tandem_core::models::{Manifest, ModelCache};
 use tauri::ipc::Channel;
 
-use crate::conversation::session;
 use crate::error::AppError;
 
 /// Byte progress is sent at most this often (the UI redraws a bar, nothing more).
@@ -50,23 +50,41 @@ pub struct FetchSummary {
     pub dir: String,
 }
 
-/// Checks the models against the manifest's hashes; a cache directory that cannot be found
-/// counts as not ready, with the reason.
+/// Whether every model a conversation needs is in the cache with its expected size: cheap
+/// enough for every launch (no hashing). Start still checks each file's hash before loading
+/// it, and a damaged file found then gets the same download offer. A cache directory that
+/// cannot be found counts as not ready, with the reason.
 pub fn models_state_in(config: &Config) -> ModelsState {
-    let dir = ModelCache::locate(config)
-        .map(|c| c.dir().display().to_string())
-        .unwrap_or_default();
-    match session::check_models(config) {
-        Ok(_) => ModelsState {
-            ready: true,
-            problem: None,
-            dir,
-        },
-        Err(err) => ModelsState {
-            ready: false,
-            problem: Some(err.to_string()),
-            dir,
-        },
+    let cache = match ModelCache::locate(config) {
+        Ok(cache) => cache,
+        Err(err) => {
+            return ModelsState {
+                ready: false,
+                problem: Some(AppError::from(err).to_string()),
+                dir: String::new(),
+            };
+        }
+    };
+    let manifest = Manifest::builtin();
+    let problem = manifest.selected(&["core"]).find_map(|a| {
+        let state = match std::fs::metadata(cache.path(&a.file)) {
+            Ok(m) if m.len() == a.size => return None,
+            Ok(m) => ArtifactState::WrongSize {
+                expected: a.size,
+                found: m.len(),
+            },
+            Err(_) => ArtifactState::Missing,
+        };
+        Some(AppError::from(CacheError::NotReady {
+            file: a.file.clone(),
+            state: state.label(),
+            dir: cache.dir().to_path_buf(),
+        }))
+    });
+    ModelsState {
+        ready: problem.is_none(),
+        problem: problem.map(|e| e.to_string()),
+        dir: cache.dir().display().to_string(),
     }
 }
 

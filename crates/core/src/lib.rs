@@ -15,6 +15,8 @@ pub mod models;
 pub mod reasoning;
 pub mod sim;
 pub mod store;
+#[cfg(test)]
+mod test_text;
 pub mod vision;
 
 /// The version of this engine, as built.

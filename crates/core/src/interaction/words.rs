@@ -219,7 +219,12 @@ pub(crate) fn not_addressed(
         let lead = text.trim_start();
         let greeting = ["hey,", "hi,", "oh,", "okay,", "ok,", "so,", "um,"]
             .iter()
-            .find(|g| lead.len() > g.len() && lead[..g.len()].eq_ignore_ascii_case(g));
+            .find(|g| {
+                lead.len() > g.len()
+                    && lead
+                        .get(..g.len())
+                        .is_some_and(|head| head.eq_ignore_ascii_case(g))
+            });
         match greeting {
             Some(g) => lead[g.len()..].trim_start(),
             None => lead,

@@ -468,3 +468,4 @@ fn helpers() {
 
 mod barge_in;
 mod turns;
+mod unicode;

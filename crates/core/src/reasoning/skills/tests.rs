@@ -682,3 +682,27 @@ fn help_small_talk_and_honest_unknowns() {
     let unknown = super::unknown_text(false);
     assert!(unknown.contains("language model in settings"), "{unknown}");
 }
+
+/// Any Unicode, alone or after the words that start each skill, gets an answer or a decline,
+/// never a panic.
+#[test]
+fn any_unicode_in_a_request() {
+    let env = TestEnv::new();
+    let leads = [
+        "",
+        "set a timer for ",
+        "remind me in ",
+        "remember that ",
+        "what is ",
+        "convert ",
+        "how many ",
+        "delete the note ",
+        "what time is it in ",
+        "read this ",
+        "call me ",
+    ];
+    for (i, text) in crate::test_text::transcripts().iter().enumerate() {
+        let lead = leads[i % leads.len()];
+        let _ = env.ask(&format!("{lead}{text}"));
+    }
+}

@@ -111,8 +111,10 @@ e2e: deps-test ui/dist/index.html $(TAURI_DRIVER)
 	$(CARGO) build -p tandem-app --features custom-protocol
 	bash scripts/e2e.sh $(APP_DEBUG) $(TANDEM_DEBUG) $(TAURI_DRIVER) $(TANDEM_E2E_OUT)
 
-test: lint unit e2e
-	@echo "All tests passed."
+# The stages run in turn, each timed; the last line says how long each took (deps-test: system
+# packages; js: JS dependencies; the model fetch and test builds count in unit and e2e).
+test:
+	@MAKE="$(MAKE)" bash scripts/test-stages.sh deps-test js lint unit e2e
 
 clean:
 	$(CARGO) clean

@@ -14,6 +14,17 @@ use super::cache::{CacheError, ModelCache};
 use super::manifest::Manifest;
 use crate::config::ExecutionProvider;
 
+/// ONNX Runtime's session key for exact int8 matrix products on x86, set on every session.
+///
+/// Our int8 models (smart-turn, hibari, the Whisper conversion) multiply uint8 activations by
+/// int8 weights. Without VNNI (AVX2, SSE4.1 and AVX-512 without VNNI: many AMD and older Intel
+/// CPUs), ONNX Runtime's kernels sum pairs of those products in saturating 16-bit arithmetic
+/// (255 x 127 x 2 clamps at 32767), and the models then compute something else than on a VNNI
+/// CPU: measured under emulation, smart-turn called a broken-off question complete (0.87 where
+/// VNNI gives 0.44) and hibari changed durations and spectra. With this key set, ONNX Runtime
+/// turns the int8 weights into uint8 and runs the exact uint8 x uint8 kernels, which agree with
+/// VNNI's. See BENCHMARKS.md, "Parity across CPU paths".
+const X64_QUANT_PRECISION: &str = "session.x64quantprecision";
 /// The CPU build of the runtime library, as named in the manifest.
 pub const CPU_LIBRARY: &str = "libonnxruntime.so.1.31.1";
 /// The CUDA/TensorRT build, fetched with `tandem models fetch --gpu`.
@@ -259,11 +270,32 @@ impl Runtime {
         })
     }
 
+    /// A session with exact int8 kernels ([`X64_QUANT_PRECISION`]) where ONNX Runtime can
+    /// rewrite the graph for them, the default kernels otherwise. (Its rewrite refuses some
+    /// graphs: hibari's shares int8 weights between nodes and fails with "Attempt to replace
+    /// the existing tensor"; that model keeps the default kernels and their CPU-dependent
+    /// rounding, measured in BENCHMARKS.md.)
     fn build_session(
         &self,
         path: &Path,
         intra_threads: usize,
         provider: Option<ep::ExecutionProviderDispatch>,
+    ) -> Result<Session, String> {
+        match self.try_build_session(path, intra_threads, provider.clone(), true) {
+            Ok(session) => Ok(session),
+            Err(message) => {
+                tracing::warn!(model = %path.display(), %message, "exact int8 kernels refused; using the default kernels");
+                self.try_build_session(path, intra_threads, provider, false)
+            }
+        }
+    }
+
+    fn try_build_session(
+        &self,
+        path: &Path,
+        intra_threads: usize,
+        provider: Option<ep::ExecutionProviderDispatch>,
+        exact_int8: bool,
     ) -> Result<Session, String> {
         let mut b = Session::builder(&self.env)
             .map_err(|e| e.to_string())?
@@ -271,6 +303,11 @@ impl Runtime {
             .map_err(|e| e.to_string())?
             .with_intra_threads(intra_threads)
             .map_err(|e| e.to_string())?;
+        if exact_int8 {
+            b = b
+                .with_config_entry(X64_QUANT_PRECISION, "1")
+                .map_err(|e| e.to_string())?;
+        }
         if let Some(p) = provider {
             b = b.with_execution_providers([p]).map_err(|e| e.to_string())?;
         }

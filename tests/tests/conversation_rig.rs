@@ -71,6 +71,10 @@ fn two_turns_with_a_barge_in_over_the_echoing_room() {
     let t0 = Instant::now();
     let mut asked_first = false;
     let mut cut_in_at: Option<Instant> = None;
+    // Audio time the engine had heard when the cut-in started playing: the user's voice cannot
+    // reach the microphone before it (the engine runs a little behind the microphone), so any
+    // voice heard earlier during the answer is our own echo.
+    let mut cut_in_audio_ms = 0;
     let mut answer_started: Option<Instant> = None;
     while t0.elapsed() < Duration::from_secs(40) {
         if !asked_first && t0.elapsed() > Duration::from_millis(800) {
@@ -95,6 +99,7 @@ fn two_turns_with_a_barge_in_over_the_echoing_room() {
             && answer_started.is_some_and(|t| t.elapsed() > Duration::from_millis(2500))
         {
             cut_in_at = Some(Instant::now());
+            cut_in_audio_ms = engine.audio_ms();
             players.push(say(dir.path(), "second", second, &mut user_voice));
         }
         if cut_in_at.is_some() && answered_after_barge_in(&events) {
@@ -141,21 +146,6 @@ fn two_turns_with_a_barge_in_over_the_echoing_room() {
         interrupted.is_some(),
         "the reasoner got the interruption context for `{second_text}`"
     );
-    // Stop latency: from the onset of the cut-in to the hold (the voice pausing).
-    let onset = events
-        .iter()
-        .filter(|e| e.t_ms <= barge.0)
-        .filter_map(|e| match e.kind {
-            EventKind::VoiceStart { onset_ms, .. } => Some(onset_ms),
-            _ => None,
-        })
-        .next_back()
-        .expect("the cut-in was heard");
-    let hold = events
-        .iter()
-        .find(|e| e.t_ms >= onset && matches!(e.kind, EventKind::Hold))
-        .map(|e| e.t_ms)
-        .expect("the assistant paused");
     // Its own voice, echoing back through the room, never made it pause before the cut-in.
     let answer_ms = events
         .iter()
@@ -172,24 +162,39 @@ fn two_turns_with_a_barge_in_over_the_echoing_room() {
         .expect("the answer started");
     let self_triggered: Vec<&Event> = events
         .iter()
-        .filter(|e| e.t_ms >= answer_ms && e.t_ms < onset)
-        .filter(|e| {
-            matches!(
-                e.kind,
-                EventKind::VoiceStart { .. }
-                    | EventKind::Duck
-                    | EventKind::Hold
-                    | EventKind::BargeIn { .. }
-            )
+        .filter(|e| e.t_ms >= answer_ms)
+        .filter(|e| match e.kind {
+            EventKind::VoiceStart { onset_ms, .. } => onset_ms < cut_in_audio_ms,
+            EventKind::Duck | EventKind::Hold | EventKind::BargeIn { .. } => {
+                e.t_ms < cut_in_audio_ms
+            }
+            _ => false,
         })
         .collect();
     assert!(
         self_triggered.is_empty(),
-        "the echo of its own answer triggered: {self_triggered:?}"
+        "the echo of its own answer triggered before the cut-in (heard up to {cut_in_audio_ms} ms \
+         when it started): {self_triggered:?}"
     );
+    // Stop latency: from the onset of the cut-in (its first voice) to the hold (the voice
+    // pausing) and to the stop.
+    let onset = events
+        .iter()
+        .find_map(|e| match e.kind {
+            EventKind::VoiceStart { onset_ms, .. } if onset_ms >= cut_in_audio_ms => Some(onset_ms),
+            _ => None,
+        })
+        .expect("the cut-in was heard");
+    let hold = events
+        .iter()
+        .find(|e| e.t_ms >= onset && matches!(e.kind, EventKind::Hold))
+        .map(|e| e.t_ms)
+        .expect("the assistant paused");
     eprintln!(
-        "barge-in: onset {onset} ms, paused {} ms later, stopped at {} ms",
+        "barge-in: cut-in played from {cut_in_audio_ms} ms, heard from {onset} ms, paused {} ms \
+         later, stopped {} ms later (at {} ms)",
         hold - onset,
+        barge.0 - onset,
         barge.0
     );
     assert!(

@@ -34,10 +34,15 @@ pub const CALLBACK_MS: u32 = 10;
 const MIC_RING_SECONDS: usize = 2;
 /// A stream whose callbacks stop for this long counts as dead.
 pub const STALL_MS: u64 = 2_000;
-/// A stream reporting this many errors between two supervision checks (~10 ms apart) without a
-/// callback is dead: after a sound-server disconnect cpal's ALSA loop reports the same error in
-/// a tight loop.
+/// A stream reporting this many errors between two supervision checks (~5 ms apart) without a
+/// callback is flooding: after a sound-server disconnect cpal's ALSA loop reports the same error
+/// in a tight loop.
 const ERROR_FLOOD: u64 = 200;
+/// How long a flood must go on with no callback at all before the stream counts as dead. A busy
+/// but healthy sound server also reports bursts of errors (`snd_pcm_avail_delay`) between two
+/// callbacks; reopening on those moved the echo path under the echo canceller and let our own
+/// voice through. A dead server floods for good, so waiting this long costs a real loss little.
+const FLOOD_MS: u64 = 300;
 /// Longest wait between reopen attempts.
 const MAX_BACKOFF_MS: u64 = 2_000;
 /// How long a dead microphone stream may keep its buffers before capture starts over with new
@@ -260,6 +265,8 @@ struct Supervisor {
     last_callbacks: u64,
     last_errors: u64,
     last_progress: Instant,
+    /// When the current error flood (with no callback since) began.
+    flood_since: Option<Instant>,
     next_retry: Instant,
     attempt: u32,
     /// When the running stream was last found dead.
@@ -277,6 +284,7 @@ impl Supervisor {
             last_callbacks: 0,
             last_errors: 0,
             last_progress: Instant::now(),
+            flood_since: None,
             next_retry: Instant::now(),
             attempt: 0,
             lost_at: None,
@@ -293,10 +301,14 @@ impl Supervisor {
         if calls != self.last_callbacks {
             self.last_callbacks = calls;
             self.last_progress = Instant::now();
+            self.flood_since = None;
         } else if flood {
-            // Errors and no audio: the stream is gone (a stream starting up may report a burst
-            // of errors too, but its callbacks run).
-            self.stats.fail(FailureKind::HostLost);
+            // Errors and no audio for a while: the stream is gone (a stream starting up, or a
+            // busy server, may report a burst of errors too, but its callbacks run).
+            let since = *self.flood_since.get_or_insert_with(Instant::now);
+            if since.elapsed() >= Duration::from_millis(FLOOD_MS) {
+                self.stats.fail(FailureKind::HostLost);
+            }
         } else if self.last_progress.elapsed() > Duration::from_millis(STALL_MS) {
             self.stats.fail(FailureKind::Unknown);
         }
@@ -313,6 +325,7 @@ impl Supervisor {
         self.next_retry = Instant::now();
         self.attempt = 0;
         self.lost_at = Some(Instant::now());
+        self.flood_since = None;
         true
     }
 

@@ -23,8 +23,23 @@ use crate::config::ExecutionProvider;
 /// CPU: measured under emulation, smart-turn called a broken-off question complete (0.87 where
 /// VNNI gives 0.44) and hibari changed durations and spectra. With this key set, ONNX Runtime
 /// turns the int8 weights into uint8 and runs the exact uint8 x uint8 kernels, which agree with
-/// VNNI's. See BENCHMARKS.md, "Parity across CPU paths".
+/// VNNI's. It does so on VNNI CPUs too, where the default kernels are already exact and faster,
+/// so the key is set only where [`int8_overflows`]. See BENCHMARKS.md, "Parity across CPU paths".
 const X64_QUANT_PRECISION: &str = "session.x64quantprecision";
+
+/// Whether ONNX Runtime's default uint8 x int8 kernels saturate on this CPU: x86 without VNNI
+/// (AVX-512 VNNI or AVX-VNNI sum the products in 32 bits).
+pub fn int8_overflows() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        !(std::arch::is_x86_feature_detected!("avx512vnni")
+            || std::arch::is_x86_feature_detected!("avxvnni"))
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
+    }
+}
 /// The CPU build of the runtime library, as named in the manifest.
 pub const CPU_LIBRARY: &str = "libonnxruntime.so.1.31.1";
 /// The CUDA/TensorRT build, fetched with `tandem models fetch --gpu`.
@@ -270,8 +285,9 @@ impl Runtime {
         })
     }
 
-    /// A session with exact int8 kernels ([`X64_QUANT_PRECISION`]) where ONNX Runtime can
-    /// rewrite the graph for them, the default kernels otherwise. (Its rewrite refuses some
+    /// A session with exact int8 kernels: the default ones on a VNNI CPU, else
+    /// [`X64_QUANT_PRECISION`] where ONNX Runtime can rewrite the graph for it, the default
+    /// kernels otherwise. (Its rewrite refuses some
     /// graphs: hibari's shares int8 weights between nodes and fails with "Attempt to replace
     /// the existing tensor"; that model keeps the default kernels and their CPU-dependent
     /// rounding, measured in BENCHMARKS.md.)
@@ -281,6 +297,9 @@ impl Runtime {
         intra_threads: usize,
         provider: Option<ep::ExecutionProviderDispatch>,
     ) -> Result<Session, String> {
+        if !int8_overflows() {
+            return self.try_build_session(path, intra_threads, provider, false);
+        }
         match self.try_build_session(path, intra_threads, provider.clone(), true) {
             Ok(session) => Ok(session),
             Err(message) => {

@@ -538,7 +538,11 @@ mod tests {
         #[cfg(unix)]
         {
             use crate::private_fs::mode;
-            assert_eq!(mode(&path).unwrap(), 0o600, "the config file is the user's only");
+            assert_eq!(
+                mode(&path).unwrap(),
+                0o600,
+                "the config file is the user's only"
+            );
             assert_eq!(mode(path.parent().unwrap()).unwrap(), 0o700);
         }
         std::fs::write(&path, "[voice]\nspeed = 1.5\n").unwrap();

@@ -39,7 +39,9 @@ pub enum StoreError {
         #[source]
         source: std::io::Error,
     },
-    #[error("cannot make the conversation history {path} private to the user (mode 0600): {source}")]
+    #[error(
+        "cannot make the conversation history {path} private to the user (mode 0600): {source}"
+    )]
     Private {
         path: PathBuf,
         #[source]

@@ -196,7 +196,8 @@ export type LlmReach = { "state": "off" } | { "state": "reachable", endpoint: st
 
 export type ModelsState = { 
 /**
- * Every model a conversation needs is in the cache and matches its hash.
+ * Every model a conversation needs is in the cache with its pinned size (a cheap check;
+ * each file's hash is checked when it is loaded).
  */
 ready: boolean, 
 /**

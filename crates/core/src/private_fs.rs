@@ -89,6 +89,23 @@ pub fn create_file(path: &Path, create_new: bool) -> io::Result<File> {
     Ok(file)
 }
 
+/// Creates an SQLite database file as a private file before SQLite does, so that SQLite
+/// creates its `-wal`, `-shm` and `-journal` files private too (it gives them the database's
+/// mode); makes existing ones private.
+pub fn prepare_sqlite(path: &Path) -> io::Result<()> {
+    match create_file(path, true) {
+        Ok(_) => {}
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => restrict_path(path)?,
+        Err(e) => return Err(e),
+    }
+    for suffix in ["-wal", "-shm", "-journal"] {
+        let mut side = path.as_os_str().to_owned();
+        side.push(suffix);
+        restrict_path(Path::new(&side))?;
+    }
+    Ok(())
+}
+
 /// Replaces `path` with `bytes` atomically, as a private file (see the module docs). The
 /// directory must exist.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {

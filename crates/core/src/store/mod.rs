@@ -250,34 +250,15 @@ impl Store {
                 }
             })?;
         }
-        Self::make_private(path)?;
+        crate::private_fs::prepare_sqlite(path).map_err(|source| StoreError::Private {
+            path: path.to_owned(),
+            source,
+        })?;
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
             | OpenFlags::SQLITE_OPEN_CREATE
             | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let conn = Connection::open_with_flags(path, flags).map_err(|e| Self::classify(path, e))?;
         Self::prepare(conn, path)
-    }
-
-    /// Creates the database file as a private file before SQLite does, so SQLite creates its
-    /// `-wal` and `-shm` files private too; makes existing ones private.
-    fn make_private(path: &Path) -> Result<(), StoreError> {
-        let err = |source| StoreError::Private {
-            path: path.to_owned(),
-            source,
-        };
-        match crate::private_fs::create_file(path, true) {
-            Ok(_) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                crate::private_fs::restrict_path(path).map_err(err)?;
-            }
-            Err(e) => return Err(err(e)),
-        }
-        for suffix in ["-wal", "-shm", "-journal"] {
-            let mut side = path.as_os_str().to_owned();
-            side.push(suffix);
-            crate::private_fs::restrict_path(Path::new(&side)).map_err(err)?;
-        }
-        Ok(())
     }
 
     /// A private database in memory, for tests and for running without history.

@@ -57,12 +57,15 @@ models-gpu: deps
 
 build: deps
 	$(CARGO) build --release -p tandem-cli
+	bash scripts/check-release.sh $(TANDEM)
 
 app: deps js
 	npx tauri build --no-bundle
+	bash scripts/check-release.sh $(APP)
 
 package: deps js
 	npx tauri build --bundles deb
+	bash scripts/check-release.sh $(APP)
 	@ls -1 $(CARGO_TARGET_DIR)/release/bundle/deb/*.deb
 
 run: deps models build
@@ -91,8 +94,11 @@ lint: deps-test ui/dist/index.html
 	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
 	npm run --silent typecheck
 
+# The binary as `cargo build -p tandem-cli` makes it (before the workspace tests turn on
+# tandem-core's test-support for their own build) must not contain the test LLM server.
 unit: deps-test ui/dist/index.html
 	$(CARGO) build -p tandem-cli
+	bash scripts/check-release.sh $(TANDEM_DEBUG)
 	$(TANDEM_DEBUG) models fetch
 	bash scripts/dev-speech.sh >/dev/null
 	npm run --silent test:ui

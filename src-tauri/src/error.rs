@@ -71,9 +71,7 @@ impl From<tauri::Error> for AppError {
 impl From<CacheError> for AppError {
     fn from(err: CacheError) -> Self {
         match err {
-            CacheError::NotReady { .. } | CacheError::BadRecord { .. } => {
-                Self::ModelsMissing(err.to_string())
-            }
+            CacheError::NotReady { .. } => Self::ModelsMissing(err.to_string()),
             other => Self::Engine(other.to_string()),
         }
     }

@@ -13,6 +13,9 @@ pub mod llm_check;
 pub mod settings;
 pub mod setup;
 
+#[cfg(test)]
+mod security_tests;
+
 pub use conversation::Conversation;
 pub use error::AppError;
 

@@ -8,7 +8,6 @@
 //! parse is never overwritten: the error names it and says how to fix it. Changes apply to the
 //! next conversation.
 
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -336,36 +335,16 @@ pub fn save(path: &Path, form: &SettingsForm) -> Result<SaveOutcome, AppError> {
 }
 
 /// Replaces `path` with `bytes` so that a reader sees the old file or the new one, never a
-/// part: a temporary file beside it, synced, renamed over it, and the directory synced.
+/// part: an unpredictable temporary file beside it, synced and renamed over it. The config is
+/// the user's only (mode 0600, Tandem's own config directory 0700), whatever mode the old file
+/// had: it may hold a private endpoint.
 fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_owned(),
         _ => PathBuf::from("."),
     };
-    std::fs::create_dir_all(&dir)?;
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "config.toml".into());
-    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    let result = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
-        // Keep the old file's permissions (a config may hold a private endpoint).
-        if let Ok(meta) = std::fs::metadata(path) {
-            f.set_permissions(meta.permissions())?;
-        }
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)?;
-        if let Ok(d) = std::fs::File::open(&dir) {
-            let _ = d.sync_all();
-        }
-        Ok(())
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
+    tandem_core::private_fs::create_dir(&dir, tandem_core::config::is_own_dir(&dir))?;
+    tandem_core::private_fs::write_atomic(path, bytes)
 }
 
 #[cfg(test)]

@@ -20,7 +20,8 @@ const BYTES_EVERY: Duration = Duration::from_millis(100);
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(test, derive(ts_rs::TS))]
 pub struct ModelsState {
-    /// Every model a conversation needs is in the cache and matches its hash.
+    /// Every model a conversation needs is in the cache with its pinned size (a cheap check;
+    /// each file's hash is checked when it is loaded).
     pub ready: bool,
     /// What is missing or damaged, as the cache check words it (empty when ready).
     pub problem: Option<String>,
@@ -66,17 +67,20 @@ pub fn models_state_in(config: &Config) -> ModelsState {
         }
     };
     let manifest = Manifest::builtin();
-    let problem = manifest.selected(&["core"]).find_map(|a| {
-        let state = match std::fs::metadata(cache.path(&a.file)) {
-            Ok(m) if m.len() == a.size => return None,
+    // The fetched files and the ones converted from them (Whisper in ONNX), each pinned.
+    let fetched = manifest.selected(&["core"]).map(|a| (&a.file, a.size));
+    let derived = manifest.derived.iter().map(|d| (&d.file, d.size));
+    let problem = fetched.chain(derived).find_map(|(file, size)| {
+        let state = match std::fs::metadata(cache.path(file)) {
+            Ok(m) if m.len() == size => return None,
             Ok(m) => ArtifactState::WrongSize {
-                expected: a.size,
+                expected: size,
                 found: m.len(),
             },
             Err(_) => ArtifactState::Missing,
         };
         Some(AppError::from(CacheError::NotReady {
-            file: a.file.clone(),
+            file: file.clone(),
             state: state.label(),
             dir: cache.dir().to_path_buf(),
         }))
@@ -184,7 +188,8 @@ impl<F: Fn(FetchProgress)> Progress for Reporter<F> {
     }
 }
 
-/// Whether the models a conversation needs are present and intact (hash-checked).
+/// Whether the models a conversation needs are present with their pinned sizes (no hashing:
+/// see [`models_state_in`]; Start checks each file's hash before loading it).
 #[tauri::command]
 pub async fn models_state() -> Result<ModelsState, AppError> {
     tauri::async_runtime::spawn_blocking(|| {

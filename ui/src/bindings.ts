@@ -78,7 +78,11 @@ export type Report = { version: string, os: string, cpu: string,
 /**
  * The provider the configuration asks for.
  */
-configured_provider: string, execution_providers: Array<ProviderStatus>, audio_host: string, audio_inputs: Array<string>, audio_outputs: Array<string>, default_input: string | null, default_output: string | null, cameras: Array<string>, models_dir: string, models: Array<ModelStatus>, config_path: string, problems: Array<Problem>, };
+configured_provider: string, execution_providers: Array<ProviderStatus>, audio_host: string, audio_inputs: Array<string>, audio_outputs: Array<string>, default_input: string | null, default_output: string | null, cameras: Array<string>, models_dir: string, models: Array<ModelStatus>, 
+/**
+ * Where the models and the runtime come from and how they are checked, in one line.
+ */
+supply_chain: string, config_path: string, problems: Array<Problem>, };
 
 export type ProviderStatus = { name: string, available: boolean, note: string, };
 
@@ -192,7 +196,8 @@ export type LlmReach = { "state": "off" } | { "state": "reachable", endpoint: st
 
 export type ModelsState = { 
 /**
- * Every model a conversation needs is in the cache and matches its hash.
+ * Every model a conversation needs is in the cache with its pinned size (a cheap check;
+ * each file's hash is checked when it is loaded).
  */
 ready: boolean, 
 /**

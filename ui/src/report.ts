@@ -162,6 +162,7 @@ function machinePanel(report: Report): HTMLElement {
       fact("Processor", report.cpu),
       fact("Settings", h("code", { class: "path" }, report.config_path || "unknown")),
       fact("Models", h("code", { class: "path" }, report.models_dir || "unknown")),
+      fact("Supply chain", report.supply_chain),
     ),
   );
 }

@@ -63,6 +63,7 @@ fn print_report(r: &doctor::Report) {
     for m in r.models.iter().filter(|m| m.status != "ok") {
         println!("    {:<8} {}  ({})", m.status, m.name, m.role);
     }
+    println!("  supply chain {}", r.supply_chain);
     if r.problems.is_empty() {
         println!("\nNo problems found.");
     } else {

@@ -84,6 +84,7 @@ pub fn run(global: &GlobalArgs, cmd: ModelsCmd) -> anyhow::Result<ExitCode> {
             let options = FetchOptions {
                 groups: groups(gpu).into_iter().map(str::to_owned).collect(),
                 show_tool_output: !json,
+                ..FetchOptions::default()
             };
             if !json {
                 eprintln!("Fetching models into {}", cache.dir().display());
@@ -187,7 +188,7 @@ fn describe(s: &ArtifactState) -> String {
     }
 }
 
-/// Every core artifact, GPU artifacts that are present, and the recorded derived artifacts.
+/// Every core artifact, GPU artifacts that are present, and the derived (converted) files.
 fn states(cache: &ModelCache, manifest: &Manifest) -> anyhow::Result<Vec<Row>> {
     let mut rows = Vec::new();
     for a in manifest.selected(&["core", "gpu"]) {
@@ -204,13 +205,13 @@ fn states(cache: &ModelCache, manifest: &Manifest) -> anyhow::Result<Vec<Row>> {
             state,
         });
     }
-    for (file, d) in cache.derived()? {
+    for d in &manifest.derived {
         rows.push(Row {
-            state: cache.check(&file, d.size, &d.sha256)?,
-            role: format!("derived by {}", d.tool),
-            license: "as its inputs".into(),
+            state: cache.check(&d.file, d.size, &d.sha256)?,
+            role: d.role.clone(),
+            license: d.license.clone(),
             size: d.size,
-            file,
+            file: d.file.clone(),
         });
     }
     Ok(rows)

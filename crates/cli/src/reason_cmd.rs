@@ -141,11 +141,8 @@ pub fn history(_global: &GlobalArgs, args: HistoryArgs) -> anyhow::Result<ExitCo
     if let Some(path) = &args.export {
         let export = store.export()?;
         let text = serde_json::to_string_pretty(&export)?;
-        let mut file = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(path)
-            .map_err(|e| {
+        // Everything the user said and asked to remember: readable by the user only.
+        let mut file = tandem_core::private_fs::create_file(path, true).map_err(|e| {
                 if e.kind() == std::io::ErrorKind::AlreadyExists {
                     anyhow::anyhow!(
                         "{} already exists; not overwriting it (choose another name, or move the old export aside)",

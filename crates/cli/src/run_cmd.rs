@@ -172,7 +172,9 @@ fn interaction_loop(
     );
     let mut log = match &args.events {
         Some(p) => Some(std::io::BufWriter::new(
-            std::fs::File::create(p).with_context(|| format!("creating {}", p.display()))?,
+            // Transcripts: readable by the user only.
+            tandem_core::private_fs::create_file(p, false)
+                .with_context(|| format!("creating {}", p.display()))?,
         )),
         None => None,
     };

@@ -373,38 +373,33 @@ impl Config {
         toml::to_string_pretty(self).expect("config always serializes")
     }
 
-    /// Writes the defaults to `path` if no file is there; never overwrites.
+    /// Writes the defaults to `path` if no file is there; never overwrites. The file is
+    /// private to the user (mode 0600, its directory 0700; see [`crate::private_fs`]) and
+    /// appears whole or not at all.
     pub fn write_new(&self, path: &Path) -> Result<(), ConfigError> {
-        use std::io::Write;
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(|source| ConfigError::Write {
-                path: path.to_owned(),
-                source,
-            })?;
+        let write_err = |source| ConfigError::Write {
+            path: path.to_owned(),
+            source,
+        };
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            crate::private_fs::create_dir(dir, is_own_dir(dir)).map_err(write_err)?;
         }
-        let mut f = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(path)
-            .map_err(|source| {
-                if source.kind() == std::io::ErrorKind::AlreadyExists {
-                    ConfigError::Exists {
-                        path: path.to_owned(),
-                    }
-                } else {
-                    ConfigError::Write {
-                        path: path.to_owned(),
-                        source,
-                    }
+        crate::private_fs::write_new_atomic(path, self.to_toml().as_bytes()).map_err(|source| {
+            if source.kind() == std::io::ErrorKind::AlreadyExists {
+                ConfigError::Exists {
+                    path: path.to_owned(),
                 }
-            })?;
-        f.write_all(self.to_toml().as_bytes())
-            .and_then(|()| f.sync_all())
-            .map_err(|source| ConfigError::Write {
-                path: path.to_owned(),
-                source,
-            })
+            } else {
+                write_err(source)
+            }
+        })
     }
+}
+
+/// Whether `dir` is Tandem's own config directory (`<config dir>/tandem`), which may be
+/// tightened to mode 0700; a directory named by `$TANDEM_CONFIG` keeps its mode.
+pub fn is_own_dir(dir: &Path) -> bool {
+    crate::private_fs::is_own_dir(dir, dirs::config_dir())
 }
 
 /// Flags that override the config for one run without saving.
@@ -540,6 +535,16 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("sub/config.toml");
         Config::default().write_new(&path).unwrap();
+        #[cfg(unix)]
+        {
+            use crate::private_fs::mode;
+            assert_eq!(
+                mode(&path).unwrap(),
+                0o600,
+                "the config file is the user's only"
+            );
+            assert_eq!(mode(path.parent().unwrap()).unwrap(), 0o700);
+        }
         std::fs::write(&path, "[voice]\nspeed = 1.5\n").unwrap();
         assert!(matches!(
             Config::default().write_new(&path),

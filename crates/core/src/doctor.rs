@@ -50,6 +50,8 @@ pub struct Report {
     pub cameras: Vec<String>,
     pub models_dir: String,
     pub models: Vec<ModelStatus>,
+    /// Where the models and the runtime come from and how they are checked, in one line.
+    pub supply_chain: String,
     pub config_path: String,
     pub problems: Vec<Problem>,
 }
@@ -87,8 +89,15 @@ pub fn collect(config: &Config) -> Report {
         Ok(cache) => {
             models_dir = cache.dir().display().to_string();
             let mut missing = 0;
-            for a in manifest.selected(&["core"]) {
-                let status = match cache.state(a) {
+            let fetched = manifest
+                .selected(&["core"])
+                .map(|a| (&a.file, &a.role, cache.state(a)));
+            let derived = manifest
+                .derived
+                .iter()
+                .map(|d| (&d.file, &d.role, cache.check(&d.file, d.size, &d.sha256)));
+            for (file, role, state) in fetched.chain(derived) {
+                let status = match state {
                     Ok(s) => s.label().to_owned(),
                     Err(e) => format!("unreadable: {e}"),
                 };
@@ -96,8 +105,8 @@ pub fn collect(config: &Config) -> Report {
                     missing += 1;
                 }
                 models.push(ModelStatus {
-                    name: a.file.clone(),
-                    role: a.role.clone(),
+                    name: file.clone(),
+                    role: role.clone(),
                     status,
                 });
             }
@@ -210,9 +219,36 @@ pub fn collect(config: &Config) -> Report {
         cameras,
         models_dir,
         models,
+        supply_chain: supply_chain(&manifest),
         config_path,
         problems,
     }
+}
+
+/// The supply chain line: what is pinned, how it is checked, and an unchecked runtime if one
+/// is configured.
+pub fn supply_chain(manifest: &Manifest) -> String {
+    let locked = crate::models::derive::REQUIREMENTS
+        .lines()
+        .filter(|l| !l.trim_start().starts_with('#') && l.contains("=="))
+        .count();
+    let mut line = format!(
+        "{} packages and their {} files (models and ONNX Runtime) pinned by sha256 and verified at fetch \
+         (pip --require-hashes, wheels only, no dependencies; npm --ignore-scripts; isolated from \
+         the working directory and PYTHONPATH/PIP_*/npm_config_*) and again before loading; \
+         the Whisper conversion locked ({locked} packages by hash) and its {} outputs pinned",
+        manifest.packages.len(),
+        manifest.artifacts.len(),
+        manifest.derived.len(),
+    );
+    if let Some(p) = std::env::var_os(runtime::DYLIB_ENV).filter(|p| !p.is_empty()) {
+        line.push_str(&format!(
+            "; but ONNX Runtime comes from ${} = {} (not hash-checked)",
+            runtime::DYLIB_ENV,
+            std::path::Path::new(&p).display()
+        ));
+    }
+    line
 }
 
 fn os_description() -> String {
@@ -243,4 +279,23 @@ fn cpu_description() -> String {
         "{}, {cores} logical cores",
         model.unwrap_or_else(|| std::env::consts::ARCH.to_owned())
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_supply_chain_line_says_what_is_pinned_and_how_it_is_checked() {
+        let m = Manifest::builtin();
+        let line = supply_chain(&m);
+        assert!(
+            line.contains(&format!("{} packages", m.packages.len())),
+            "{line}"
+        );
+        assert!(line.contains("--require-hashes"), "{line}");
+        assert!(line.contains("wheels only"), "{line}");
+        assert!(line.contains("locked (8 packages by hash)"), "{line}");
+        assert!(line.contains("its 5 outputs pinned"), "{line}");
+    }
 }

@@ -12,6 +12,7 @@ pub mod engine;
 pub mod eval;
 pub mod interaction;
 pub mod models;
+pub mod private_fs;
 pub mod reasoning;
 pub mod sim;
 pub mod store;

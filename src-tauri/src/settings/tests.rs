@@ -57,6 +57,12 @@ fn a_valid_save_round_trips_and_keeps_the_rest_of_the_file() {
     assert_eq!(c.camera.device, None, "an empty choice is the default");
     assert_eq!(c.camera.fps, 2, "a setting the panel does not edit is kept");
     assert_eq!(form(&path), outcome.settings);
+    #[cfg(unix)]
+    assert_eq!(
+        tandem_core::private_fs::mode(&path).unwrap(),
+        0o600,
+        "a saved config is readable by the user only, whatever mode the old file had"
+    );
 
     let text = std::fs::read_to_string(&path).unwrap();
     for kept in [

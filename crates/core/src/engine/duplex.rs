@@ -131,7 +131,7 @@ pub fn run(models: EngineModels, opts: &DuplexOptions) -> Result<DuplexReport, D
 
     let mut events_out = match &opts.events {
         Some(path) => Some(std::io::BufWriter::new(
-            std::fs::File::create(path).map_err(|source| DuplexError::Output {
+            crate::private_fs::create_file(path, false).map_err(|source| DuplexError::Output {
                 path: path.clone(),
                 source,
             })?,

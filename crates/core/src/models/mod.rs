@@ -5,6 +5,7 @@ pub mod asr;
 pub mod cache;
 pub mod derive;
 pub mod fetch;
+pub mod isolate;
 pub mod manifest;
 pub mod mel;
 pub mod runtime;
@@ -13,4 +14,4 @@ pub mod turn;
 pub mod vad;
 
 pub use cache::{ArtifactState, ModelCache};
-pub use manifest::{Artifact, Manifest, Package};
+pub use manifest::{Artifact, Derived, Manifest, Package};

@@ -5,8 +5,9 @@
 //! server-sent events for OpenAI-compatible `/v1/chat/completions`, newline-delimited JSON
 //! for Ollama's `/api/chat`. It records request bodies and counts clients that hung up
 //! early, so tests can check tool-call round trips, malformed streams, servers that never
-//! answer, and that cancelling a request really closes its connection. It lives in the
-//! library so the integration tests and `tandem ask` tests can use it; nothing else does.
+//! answer, and that cancelling a request really closes its connection. It is compiled only
+//! for tests and with the `test-support` feature (the integration tests' dev-dependency), so
+//! no shipped library or binary contains it.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};

@@ -39,6 +39,14 @@ pub enum StoreError {
         #[source]
         source: std::io::Error,
     },
+    #[error(
+        "cannot make the conversation history {path} private to the user (mode 0600): {source}"
+    )]
+    Private {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
     #[error("conversation history {path}: {source}")]
     Sqlite {
         path: PathBuf,
@@ -228,13 +236,24 @@ impl Store {
     }
 
     /// Opens (or creates) the database at `path` and brings its schema up to date.
+    ///
+    /// The history is the user's only: the database and its `-wal`/`-shm` files are mode 0600
+    /// (SQLite gives those two the database's mode), a directory created for it is 0700, and
+    /// so is Tandem's own data directory (`<data dir>/tandem`) if it was readable by others.
     pub fn open(path: &Path) -> Result<Store, StoreError> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|source| StoreError::CreateDir {
-                path: dir.to_owned(),
-                source,
+            let tighten = crate::private_fs::is_own_dir(dir, dirs::data_dir());
+            crate::private_fs::create_dir(dir, tighten).map_err(|source| {
+                StoreError::CreateDir {
+                    path: dir.to_owned(),
+                    source,
+                }
             })?;
         }
+        crate::private_fs::prepare_sqlite(path).map_err(|source| StoreError::Private {
+            path: path.to_owned(),
+            source,
+        })?;
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
             | OpenFlags::SQLITE_OPEN_CREATE
             | OpenFlags::SQLITE_OPEN_NO_MUTEX;
@@ -670,6 +689,41 @@ mod tests {
         assert_eq!(mode, "wal");
         let version = s.with(schema::user_version).unwrap();
         assert_eq!(version, SCHEMA_VERSION);
+    }
+
+    /// The history (turns, notes, timers) is readable by the user only, WAL files included,
+    /// and an old world-readable database is made private when it is opened.
+    #[cfg(unix)]
+    #[test]
+    fn the_database_and_its_wal_files_are_private() {
+        use crate::private_fs::mode;
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        let path = data.join("tandem.db");
+        let wal = data.join("tandem.db-wal");
+        let shm = data.join("tandem.db-shm");
+        {
+            let s = Store::open(&path).unwrap();
+            s.add_note("my door code is 1234", 5).unwrap();
+            assert!(wal.exists() && shm.exists(), "WAL mode keeps both open");
+            assert_eq!(mode(&data).unwrap(), 0o700);
+            for p in [&path, &wal, &shm] {
+                assert_eq!(mode(p).unwrap(), 0o600, "{}", p.display());
+            }
+        }
+        for p in [&path, &wal, &shm] {
+            if p.exists() {
+                std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o644)).unwrap();
+            }
+        }
+        let s = Store::open(&path).unwrap();
+        assert_eq!(s.notes().unwrap()[0].text, "my door code is 1234");
+        for p in [&path, &wal, &shm] {
+            if p.exists() {
+                assert_eq!(mode(p).unwrap(), 0o600, "{} after reopening", p.display());
+            }
+        }
     }
 
     #[test]

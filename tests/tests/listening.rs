@@ -177,6 +177,16 @@ fn vad_accepts_any_block_size() {
     assert!(whole.iter().any(|f| f.probability > 0.9));
 }
 
+/// How far our end-of-turn probability may sit from the Python pipeline's (recorded on an
+/// AVX-512 VNNI CPU). smart-turn is int8; ONNX Runtime's default kernels saturate on CPUs
+/// without VNNI (measured under AVX2 emulation: 0.87 for "weather_cut" where VNNI gives 0.44,
+/// two decisions flipped), so the runtime sets its exact-int8 key there
+/// (`models::runtime::int8_overflows`). Measured with it (BENCHMARKS.md, "Parity across CPU
+/// paths"): 0 on AVX-512 VNNI and on AVX2 (valgrind, qemu EPYC-Rome: the VNNI values to six
+/// digits), at most 0.039 on SSE4.1 (qemu Nehalem, fp32 parts of the graph round differently).
+/// The decision that matters, which side of the threshold, must be the same on every path.
+const TURN_PROBABILITY_BOUND: f64 = 0.05;
+
 #[test]
 fn smart_turn_matches_python() {
     let expected = json(&fixtures().join("turn/expected.json"));
@@ -195,27 +205,29 @@ fn smart_turn_matches_python() {
             let want = case["probability"].as_f64().expect("probability");
             let got = f64::from(detector.predict(&audio).expect("predict"));
             println!(
-                "{name:20} rust {got:.6}  python {want:.6}  diff {:.1e}",
-                (got - want).abs()
-            );
-            assert!(
-                (got - want).abs() < 0.01,
-                "{name}: rust {got} python {want}"
+                "{name:20} rust {got:.6}  python {want:.6}  diff {:+.4}",
+                got - want
             );
             let complete = case["complete"].as_bool().expect("complete");
-            assert_eq!(
-                got > f64::from(turn::COMPLETE_THRESHOLD),
-                complete,
-                "{name}: {got}"
-            );
-            results.push((name.to_owned(), got));
+            results.push((name.to_owned(), got, want, complete));
         }
     });
+    for (name, got, want, complete) in &results {
+        assert!(
+            (got - want).abs() < TURN_PROBABILITY_BOUND,
+            "{name}: rust {got} python {want} (bound {TURN_PROBABILITY_BOUND})"
+        );
+        assert_eq!(
+            *got > f64::from(turn::COMPLETE_THRESHOLD),
+            *complete,
+            "{name}: {got}"
+        );
+    }
     let p = |n: &str| {
         results
             .iter()
-            .find(|(k, _)| k == n)
-            .map(|(_, p)| *p)
+            .find(|(k, ..)| k == n)
+            .map(|(_, p, ..)| *p)
             .expect(n)
     };
     // The complete question ends the turn; the same question broken off mid-phrase does not.

@@ -96,9 +96,8 @@ fn g2p_matches_the_python_package_on_the_parity_set() {
     assert!(rate >= 0.95, "G2P parity {:.1}% is below 95%", rate * 100.0);
 }
 
-/// Log-spectral distance in dB between two signals (Hann 1024, hop 256, power floor 1e-8),
-/// over frames where the reference has energy.
-fn log_spectral_distance(a: &[f32], b: &[f32]) -> f64 {
+/// Power spectra (Hann 1024, hop 256, power floor 1e-8) of a signal, frame by frame.
+fn power_frames(x: &[f32]) -> Vec<Vec<f64>> {
     use realfft::RealFftPlanner;
     let n = 1024;
     let hop = 256;
@@ -106,33 +105,123 @@ fn log_spectral_distance(a: &[f32], b: &[f32]) -> f64 {
     let win: Vec<f64> = (0..n)
         .map(|i| 0.5 - 0.5 * (std::f64::consts::TAU * i as f64 / n as f64).cos())
         .collect();
-    let spec = |x: &[f32], start: usize| -> Vec<f64> {
-        let mut buf: Vec<f64> = (0..n)
-            .map(|i| x.get(start + i).map_or(0.0, |&v| f64::from(v)) * win[i])
-            .collect();
+    let mut frames = Vec::new();
+    let mut start = 0;
+    while start + n <= x.len() {
+        let mut buf: Vec<f64> = (0..n).map(|i| f64::from(x[start + i]) * win[i]).collect();
         let mut out = fft.make_output_vec();
         fft.process(&mut buf, &mut out).expect("fft");
-        out.iter().map(|c| c.norm_sqr().max(1e-8)).collect()
-    };
-    let len = a.len().min(b.len());
-    let mut total = 0.0;
-    let mut frames = 0;
-    let mut start = 0;
-    while start + n <= len {
-        let (sa, sb) = (spec(a, start), spec(b, start));
-        if sa.iter().sum::<f64>() > 1e-3 {
-            let d: f64 = sa
-                .iter()
-                .zip(&sb)
-                .map(|(x, y)| (10.0 * (x / y).log10()).powi(2))
-                .sum::<f64>()
-                / sa.len() as f64;
-            total += d.sqrt();
-            frames += 1;
-        }
+        frames.push(out.iter().map(|c| c.norm_sqr().max(1e-8)).collect());
         start += hop;
     }
-    total / frames.max(1) as f64
+    frames
+}
+
+/// Log-spectral distance of one frame against a reference frame, dB.
+fn frame_lsd(reference: &[f64], test: &[f64]) -> f64 {
+    let d: f64 = reference
+        .iter()
+        .zip(test)
+        .map(|(x, y)| (10.0 * (x / y).log10()).powi(2))
+        .sum::<f64>()
+        / reference.len() as f64;
+    d.sqrt()
+}
+
+/// Whether the reference frame has energy (silent frames are left out of the distances).
+fn voiced(frame: &[f64]) -> bool {
+    frame.iter().sum::<f64>() > 1e-3
+}
+
+/// Log-spectral distance in dB between two signals on one timeline, over frames where the
+/// reference has energy.
+fn log_spectral_distance(a: &[f32], b: &[f32]) -> f64 {
+    let (fa, fb) = (power_frames(a), power_frames(b));
+    let d: Vec<f64> = fa
+        .iter()
+        .zip(&fb)
+        .filter(|(x, _)| voiced(x))
+        .map(|(x, y)| frame_lsd(x, y))
+        .collect();
+    d.iter().sum::<f64>() / d.len().max(1) as f64
+}
+
+/// Log mel spectra in dB (40 triangular bands, 0-12 kHz at 24 kHz, on [`power_frames`]): the
+/// spectral envelope a listener hears, without the harmonic fine structure, which moves with
+/// the smallest change of pitch.
+fn mel_frames(x: &[f32]) -> Vec<Vec<f64>> {
+    const BANDS: usize = 40;
+    let bins = 513;
+    let hz_per_bin = 24_000.0 / 1024.0;
+    let mel = |hz: f64| 2595.0 * (1.0 + hz / 700.0).log10();
+    let hz = |m: f64| 700.0 * (10f64.powf(m / 2595.0) - 1.0);
+    let top = mel(12_000.0);
+    let edges: Vec<f64> = (0..BANDS + 2)
+        .map(|i| hz(top * i as f64 / (BANDS + 1) as f64) / hz_per_bin)
+        .collect();
+    power_frames(x)
+        .iter()
+        .map(|p| {
+            (0..BANDS)
+                .map(|b| {
+                    let (lo, mid, hi) = (edges[b], edges[b + 1], edges[b + 2]);
+                    let e: f64 = (0..bins)
+                        .map(|k| {
+                            let k = k as f64;
+                            let w = if k < lo || k > hi {
+                                0.0
+                            } else if k <= mid {
+                                (k - lo) / (mid - lo).max(1e-9)
+                            } else {
+                                (hi - k) / (hi - mid).max(1e-9)
+                            };
+                            w * p[k as usize]
+                        })
+                        .sum();
+                    10.0 * e.max(1e-8).log10()
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// Mel-spectral distance in dB (RMS over bands) after aligning the two signals in time
+/// (dynamic time warping over the frames, steps (1,0), (0,1), (1,1)): two renderings of the
+/// same phonemes whose durations differ by a frame here and there are compared sound for sound.
+/// The mean is over the path's steps on voiced reference frames.
+fn aligned_mel_distance(reference: &[f32], test: &[f32]) -> f64 {
+    let (fr, ft) = (mel_frames(reference), mel_frames(test));
+    let voiced_ref: Vec<bool> = power_frames(reference).iter().map(|f| voiced(f)).collect();
+    let (n, m) = (fr.len(), ft.len());
+    assert!(n > 0 && m > 0, "signals shorter than one frame");
+    let dist = |a: &[f64], b: &[f64]| {
+        (a.iter().zip(b).map(|(x, y)| (x - y).powi(2)).sum::<f64>() / a.len() as f64).sqrt()
+    };
+    // acc[i][j]: (total cost, voiced steps' cost, voiced steps) of the cheapest path.
+    let mut acc = vec![vec![(f64::INFINITY, 0.0f64, 0usize); m]; n];
+    for i in 0..n {
+        for j in 0..m {
+            let c = dist(&fr[i], &ft[j]);
+            let best = if i == 0 && j == 0 {
+                (0.0, 0.0, 0)
+            } else {
+                [(1, 0), (0, 1), (1, 1)]
+                    .into_iter()
+                    .filter(|&(di, dj)| i >= di && j >= dj)
+                    .map(|(di, dj)| acc[i - di][j - dj])
+                    .min_by(|a, b| a.0.total_cmp(&b.0))
+                    .expect("a predecessor")
+            };
+            let v = voiced_ref[i];
+            acc[i][j] = (
+                best.0 + c,
+                best.1 + if v { c } else { 0.0 },
+                best.2 + usize::from(v),
+            );
+        }
+    }
+    let end = acc[n - 1][m - 1];
+    end.1 / end.2.max(1) as f64
 }
 
 fn snr_db(reference: &[f32], test: &[f32]) -> f64 {
@@ -145,39 +234,61 @@ fn snr_db(reference: &[f32], test: &[f32]) -> f64 {
     10.0 * (signal / noise.max(1e-20)).log10()
 }
 
+/// How many 12.5 ms frames our acoustic model may differ from the Python fixture by. hibari is
+/// int8, and ONNX Runtime refuses to rewrite its graph for exact int8 kernels, so on CPUs
+/// without VNNI its sums saturate and its duration predictor can round a phoneme differently.
+/// Measured (BENCHMARKS.md, "Parity across CPU paths"): 0 frames on AVX-512 VNNI (the fixture's
+/// path) and SSE4.1, 2 on AVX2 ("hello": 198 of 200).
+const FRAME_COUNT_BOUND: u64 = 2;
+/// Mel-spectral distance after time alignment, dB: what a listener would hear as a different
+/// sound. Measured: 0.002-0.005 dB on AVX-512 VNNI, 0.34-0.61 on SSE4.1, 0.50-1.10 on AVX2
+/// (the AVX2 case two frames short). The bound leaves ~0.4 dB for CPU paths not measured
+/// (AVX-512 without VNNI).
+const ALIGNED_MEL_BOUND_DB: f64 = 1.5;
+/// How much the noise branch may add to that distance beyond what Python's own noise branch adds
+/// (Python noisy vs Python clean). Measured: at most +0.10 dB on every path.
+const NOISE_MARGIN_DB: f64 = 0.5;
+/// On the fixture's own path (a VNNI CPU, where the int8 sums are exact) the waveform must match
+/// sample for sample, not only in spectrum: measured 81-86 dB.
+const SAME_PATH_SNR_DB: f64 = 30.0;
+
 #[test]
 fn audio_matches_the_python_vocoder() {
     let meta = json(&fixtures().join("audio").join("audio.json"));
     let items = meta["items"].as_object().expect("items");
+    let mut results = Vec::new();
     with_tts(|tts| {
         for (name, item) in items {
             let ps = item["phonemes"].as_str().expect("phonemes");
             let frames = tts.frames(ps, 1.0).expect("model");
-            assert_eq!(
-                frames.frames as u64,
-                item["frames"].as_u64().unwrap(),
-                "{name}: frames"
-            );
-            // Noise branch off on both sides: the same deterministic waveform.
+            let want_frames = item["frames"].as_u64().unwrap();
+            // Noise branch off on both sides: a deterministic waveform.
             let clean = tts.vocode(&frames, 1.0, &mut Silence);
             let path = fixtures().join("audio").join(format!("{name}.wav"));
             let (reference, _) = wav::read_mono_native(&path).expect("reference wav");
-            assert_eq!(clean.len(), reference.len(), "{name}: length");
             let quantized: Vec<f32> = clean
                 .iter()
                 .map(|x| (x.clamp(-1.0, 1.0) * 32767.0).round() / 32767.0)
                 .collect();
-            let snr = snr_db(&reference, &quantized);
-            let lsd = log_spectral_distance(&reference, &quantized);
-            eprintln!("{name}: noise off: SNR {snr:.1} dB, LSD {lsd:.3} dB");
-            assert!(
-                snr > 30.0,
-                "{name}: SNR {snr:.1} dB against the Python vocoder"
+            let aligned = aligned_mel_distance(&reference, &quantized);
+            // Sample for sample, when the durations agree (the path the fixture was recorded on).
+            let same = (clean.len() == reference.len()).then(|| {
+                (
+                    snr_db(&reference, &quantized),
+                    log_spectral_distance(&reference, &quantized),
+                )
+            });
+            eprintln!(
+                "{name}: noise off: frames {} (python {want_frames}), aligned mel distance {aligned:.3} dB, \
+                 same timeline: {}",
+                frames.frames,
+                same.map_or("no".to_owned(), |(snr, lsd)| format!(
+                    "SNR {snr:.1} dB, LSD {lsd:.3} dB"
+                ))
             );
-            assert!(lsd < 1.0, "{name}: log-spectral distance {lsd:.2} dB");
             // Noise on: different generators, so compare spectra only.
             let noisy_path = fixtures().join("audio").join(format!("{name}_noisy.wav"));
-            if noisy_path.exists() {
+            let noisy = noisy_path.exists().then(|| {
                 let (noisy_ref, _) = wav::read_mono_native(&noisy_path).expect("reference wav");
                 let ours = tts
                     .synthesize_phonemes(
@@ -188,18 +299,47 @@ fn audio_matches_the_python_vocoder() {
                         },
                     )
                     .expect("synth");
-                let lsd_noisy = log_spectral_distance(&noisy_ref, &ours);
-                let lsd_floor = log_spectral_distance(&noisy_ref, &reference);
+                let lsd_noisy = aligned_mel_distance(&noisy_ref, &ours);
+                let lsd_floor = aligned_mel_distance(&noisy_ref, &reference);
                 eprintln!(
-                    "{name}: noise on: LSD {lsd_noisy:.2} dB (Python noisy vs Python clean: {lsd_floor:.2} dB)"
+                    "{name}: noise on: aligned mel distance {lsd_noisy:.2} dB (Python noisy vs Python clean: {lsd_floor:.2} dB)"
                 );
-                assert!(
-                    lsd_noisy < lsd_floor + 1.0,
-                    "{name}: noisy LSD {lsd_noisy:.2} dB"
-                );
-            }
+                (lsd_noisy, lsd_floor)
+            });
+            results.push((
+                name.clone(),
+                frames.frames as u64,
+                want_frames,
+                aligned,
+                same,
+                noisy,
+            ));
         }
     });
+    let fixture_path = !tandem_core::models::runtime::int8_overflows();
+    for (name, got, want, aligned, same, noisy) in results {
+        assert!(
+            got.abs_diff(want) <= FRAME_COUNT_BOUND,
+            "{name}: {got} frames, python {want} (bound {FRAME_COUNT_BOUND})"
+        );
+        assert!(
+            aligned < ALIGNED_MEL_BOUND_DB,
+            "{name}: aligned mel distance {aligned:.2} dB against the Python vocoder (bound {ALIGNED_MEL_BOUND_DB})"
+        );
+        if fixture_path {
+            let (snr, _) = same.unwrap_or_else(|| panic!("{name}: {got} frames, python {want}"));
+            assert!(
+                snr > SAME_PATH_SNR_DB,
+                "{name}: SNR {snr:.1} dB against the Python vocoder on a VNNI CPU"
+            );
+        }
+        if let Some((lsd_noisy, lsd_floor)) = noisy {
+            assert!(
+                lsd_noisy - aligned < lsd_floor + NOISE_MARGIN_DB,
+                "{name}: noise on {lsd_noisy:.2} dB vs noise off {aligned:.2} dB (Python's noise adds {lsd_floor:.2})"
+            );
+        }
+    }
 }
 
 #[test]

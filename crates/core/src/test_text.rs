@@ -60,7 +60,7 @@ pub(crate) fn transcripts() -> Vec<String> {
         let mut t = String::new();
         for _ in 0..n {
             t.push_str(PIECES[rng.next() % PIECES.len()]);
-            if rng.next() % 3 > 0 {
+            if !rng.next().is_multiple_of(3) {
                 t.push(' ');
             }
         }

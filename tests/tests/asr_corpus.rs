@@ -101,7 +101,7 @@ fn pct((e, n): (usize, usize)) -> f64 {
 /// CPUs without VNNI (on an AVX2 machine they changed 2 words of 201, "direct to the other way",
 /// before the runtime set its exact-int8 key: `models::runtime::int8_overflows`). Measured with
 /// it (BENCHMARKS.md, "Parity across CPU paths"): 0 words on AVX-512 VNNI and on SSE4.1 (qemu
-/// Nehalem). The bound allows 3 words, less than the saturating kernels' error.
+/// Nehalem), and on AVX2 (valgrind). The bound allows 3 words, less than the saturating kernels' error.
 const INT8_READING_WER_BOUND_PCT: f64 = 1.5;
 
 #[test]

@@ -149,7 +149,7 @@ fn log_spectral_distance(a: &[f32], b: &[f32]) -> f64 {
 /// Log mel spectra in dB (40 triangular bands, 0-12 kHz at 24 kHz, on [`power_frames`]): the
 /// spectral envelope a listener hears, without the harmonic fine structure, which moves with
 /// the smallest change of pitch.
-fn mel_frames(x: &[f32]) -> Vec<Vec<f64>> {
+fn mel_frames(power: &[Vec<f64>]) -> Vec<Vec<f64>> {
     const BANDS: usize = 40;
     let bins = 513;
     let hz_per_bin = 24_000.0 / 1024.0;
@@ -159,7 +159,7 @@ fn mel_frames(x: &[f32]) -> Vec<Vec<f64>> {
     let edges: Vec<f64> = (0..BANDS + 2)
         .map(|i| hz(top * i as f64 / (BANDS + 1) as f64) / hz_per_bin)
         .collect();
-    power_frames(x)
+    power
         .iter()
         .map(|p| {
             (0..BANDS)
@@ -190,8 +190,9 @@ fn mel_frames(x: &[f32]) -> Vec<Vec<f64>> {
 /// same phonemes whose durations differ by a frame here and there are compared sound for sound.
 /// The mean is over the path's steps on voiced reference frames.
 fn aligned_mel_distance(reference: &[f32], test: &[f32]) -> f64 {
-    let (fr, ft) = (mel_frames(reference), mel_frames(test));
-    let voiced_ref: Vec<bool> = power_frames(reference).iter().map(|f| voiced(f)).collect();
+    let power_ref = power_frames(reference);
+    let (fr, ft) = (mel_frames(&power_ref), mel_frames(&power_frames(test)));
+    let voiced_ref: Vec<bool> = power_ref.iter().map(|f| voiced(f)).collect();
     let (n, m) = (fr.len(), ft.len());
     assert!(n > 0 && m > 0, "signals shorter than one frame");
     let dist = |a: &[f64], b: &[f64]| {

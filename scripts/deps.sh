@@ -5,10 +5,11 @@
 set -euo pipefail
 want=${1:-build}
 
-build_pkgs=(build-essential pkg-config libasound2-dev libclang-dev libssl-dev
+build_pkgs=(build-essential cmake pkg-config libasound2-dev libclang-dev libssl-dev
   libwebkit2gtk-4.1-dev libxdo-dev libayatana-appindicator3-dev librsvg2-dev
   python3 python3-pip python3-venv)
 test_pkgs=(xvfb xauth webkit2gtk-driver imagemagick x11-utils pulseaudio pulseaudio-utils libasound2-plugins espeak-ng sox)
+# cmake builds llama.cpp (the embedded language model, from the llama-cpp-sys-2 crate).
 # imagemagick (`import`) and x11-utils (`xwininfo`) take the screenshots of the app window.
 
 pkgs=("${build_pkgs[@]}")

@@ -1,13 +1,13 @@
 //! Whether the configured LLM server can be reached at all, checked when a conversation starts
 //! so that an unreachable server is a banner with the fix instead of a surprise apology in the
 //! middle of a conversation. A TCP connection to the endpoint's host and port, nothing more:
-//! no request is sent, and nothing is checked when the LLM is off.
+//! no request is sent, and nothing is checked when the LLM is off or embedded.
 
 use std::net::{TcpStream, ToSocketAddrs};
 use std::time::Duration;
 
 use serde::Serialize;
-use tandem_core::config::LlmConfig;
+use tandem_core::config::{LlmBackendKind, LlmConfig};
 
 /// How long one connection attempt may take: a local server answers in microseconds.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_millis(1500);
@@ -19,6 +19,8 @@ pub const CONNECT_TIMEOUT: Duration = Duration::from_millis(1500);
 pub enum LlmReach {
     /// `llm.enabled` is false: the skills answer alone.
     Off,
+    /// The embedded model answers in this process: nothing to reach.
+    Embedded,
     Reachable {
         endpoint: String,
     },
@@ -63,6 +65,9 @@ pub fn check(llm: &LlmConfig) -> LlmReach {
     if !llm.enabled {
         return LlmReach::Off;
     }
+    if llm.backend == LlmBackendKind::Embedded {
+        return LlmReach::Embedded;
+    }
     let endpoint = llm.endpoint.trim().to_owned();
     let fix = "start the server, or change the endpoint or turn the LLM off in Settings \
                (until then Tandem answers from its built-in skills)";
@@ -99,6 +104,7 @@ mod tests {
     fn llm(endpoint: &str) -> LlmConfig {
         LlmConfig {
             enabled: true,
+            backend: LlmBackendKind::Openai,
             endpoint: endpoint.into(),
             ..LlmConfig::default()
         }
@@ -151,5 +157,14 @@ mod tests {
             ..LlmConfig::default()
         };
         assert_eq!(check(&off), LlmReach::Off);
+    }
+
+    #[test]
+    fn the_embedded_model_needs_no_server() {
+        let embedded = LlmConfig {
+            endpoint: "http://127.0.0.1:1/v1".into(),
+            ..LlmConfig::default()
+        };
+        assert_eq!(check(&embedded), LlmReach::Embedded);
     }
 }

@@ -61,8 +61,9 @@ fn two_turns_with_a_barge_in_over_the_echoing_room() {
 
     let room = rig::Loopback::load(rig::ECHO_VOLUME);
     let store = Store::open_in_memory().unwrap();
-    let (stages, silero) = EngineStages::start(models, LlmConfig::default(), store, Pace::Realtime)
-        .expect("stages start");
+    let (stages, silero) =
+        EngineStages::start(models, LlmConfig::skills_only(), store, Pace::Realtime)
+            .expect("stages start");
     let (mut audio, mut engine) = live::open(stages, silero, &config).expect("audio starts");
     assert!(audio.wait_until_running(Duration::from_secs(5)));
 

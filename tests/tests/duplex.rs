@@ -9,7 +9,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-use tandem_core::config::{LlmApi, LlmConfig};
+use tandem_core::config::{LlmBackendKind, LlmConfig};
 use tandem_core::engine::duplex::{self, DuplexOptions};
 use tandem_core::engine::worker::Pace;
 use tandem_core::engine::{EngineOptions, PolicyKind};
@@ -34,7 +34,7 @@ fn a_question_gets_a_prompt_spoken_answer_in_a_channel_of_the_same_length() {
         7.0,
         &[(0.5, "What's twelve times seven?")],
     );
-    let run = duplex(&input, PolicyKind::Tandem, LlmConfig::default());
+    let run = duplex(&input, PolicyKind::Tandem, LlmConfig::skills_only());
     assert_eq!(run.output.len(), run.input_len, "same length as the input");
     let mut last = 0;
     for e in &run.events {
@@ -73,7 +73,7 @@ fn cutting_in_stops_tandem_but_not_the_baseline() {
         14.0,
         &[(0.5, "What can you do?"), (5.5, "Wait, what time is it?")],
     );
-    let run = duplex(&input, PolicyKind::Tandem, LlmConfig::default());
+    let run = duplex(&input, PolicyKind::Tandem, LlmConfig::skills_only());
     let barge = run.first_ms("barge_in").expect("a barge-in");
     let hold = run.first_ms("hold").expect("it paused first");
     let onset = run
@@ -104,7 +104,7 @@ fn cutting_in_stops_tandem_but_not_the_baseline() {
     assert!(second["interrupted"].is_string(), "{second}");
     assert!(new_answer > barge);
 
-    let base = duplex(&input, PolicyKind::Baseline, LlmConfig::default());
+    let base = duplex(&input, PolicyKind::Baseline, LlmConfig::skills_only());
     assert!(
         base.kinds("barge_in").is_empty(),
         "the baseline never stops"
@@ -126,7 +126,7 @@ fn a_streamed_llm_answer_starts_speaking_before_the_stream_ends() {
     let llm = LlmConfig {
         enabled: true,
         endpoint: server.openai_endpoint(),
-        api: LlmApi::Openai,
+        backend: LlmBackendKind::Openai,
         ..LlmConfig::default()
     };
     let dir = tempfile::tempdir().unwrap();
@@ -183,7 +183,7 @@ fn a_file_that_is_not_audio_is_refused_by_name() {
         output_rate_hz: 16_000,
         echo: None,
         engine: EngineOptions::default(),
-        llm: LlmConfig::default(),
+        llm: LlmConfig::skills_only(),
         visual: None,
         text_source: None,
     };

@@ -54,7 +54,7 @@ fn a_closed_gate_hears_nothing_and_an_open_one_hears_the_question() {
         &input,
         ".muted",
         options(MicGate::new(false)),
-        LlmConfig::default(),
+        LlmConfig::skills_only(),
         None,
     );
     assert_eq!(heard(&muted), Vec::<String>::new(), "muted, yet heard");
@@ -69,7 +69,7 @@ fn a_closed_gate_hears_nothing_and_an_open_one_hears_the_question() {
         &input,
         ".open",
         options(MicGate::default()),
-        LlmConfig::default(),
+        LlmConfig::skills_only(),
         None,
     );
     assert!(!open.kinds("voice_start").is_empty(), "open, yet not heard");

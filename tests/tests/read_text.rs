@@ -182,7 +182,7 @@ fn ask(reader: Arc<TextReader>, text: &str, camera_on: bool) -> (String, usize) 
         text_source: Some(reader as Arc<dyn TextSource>),
         ..ReasonerOptions::default()
     };
-    let mut h = Reasoner::spawn_with(LlmConfig::default(), store, options).unwrap();
+    let mut h = Reasoner::spawn_with(LlmConfig::skills_only(), store, options).unwrap();
     let mut request = Request::new(text);
     if camera_on {
         request = request.with_visual(VisualContext::default());
@@ -241,7 +241,7 @@ fn the_loop_reads_the_page_aloud_when_asked_with_the_camera_on() {
         &input,
         "",
         PolicyKind::Tandem,
-        LlmConfig::default(),
+        LlmConfig::skills_only(),
         Some(seen),
         Some(reader_over("text/printed_page.png")),
     );

@@ -14,7 +14,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::json;
-use tandem_core::config::{LlmApi, LlmConfig};
+use tandem_core::config::{LlmApi, LlmBackendKind, LlmConfig};
 use tandem_core::reasoning::fake_llm::{FakeLlmServer, FakeReply};
 use tandem_core::reasoning::{
     AssistantContext, Control, Message, Reasoner, ReasonerEvent, ReasonerHandle, ReasonerOptions,
@@ -31,14 +31,17 @@ fn llm(endpoint: String, api: LlmApi) -> LlmConfig {
     LlmConfig {
         enabled: true,
         endpoint,
-        api,
+        backend: match api {
+            LlmApi::Openai => LlmBackendKind::Openai,
+            LlmApi::Ollama => LlmBackendKind::Ollama,
+        },
         model: "fake-model".into(),
-        system_prompt: None,
+        ..LlmConfig::default()
     }
 }
 
 fn skills_only() -> LlmConfig {
-    LlmConfig::default()
+    LlmConfig::skills_only()
 }
 
 fn spawn(config: LlmConfig, store: &Store) -> ReasonerHandle {

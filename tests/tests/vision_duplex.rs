@@ -25,7 +25,13 @@ fn channel(dir: &Path, secs: f32, text: &str) -> PathBuf {
 }
 
 fn duplex_seeing(input: &Path, visual: Option<VisualTimeline>, tag: &str) -> Run {
-    duplex_run::run(input, tag, PolicyKind::Tandem, LlmConfig::default(), visual)
+    duplex_run::run(
+        input,
+        tag,
+        PolicyKind::Tandem,
+        LlmConfig::skills_only(),
+        visual,
+    )
 }
 
 /// The camera's view for a whole run: the user present, facing the screen or not.

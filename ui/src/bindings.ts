@@ -192,7 +192,7 @@ total_ms: number | null, };
 
 export type TurnStatus = "pending" | "answered" | "cancelled" | "failed";
 
-export type LlmReach = { "state": "off" } | { "state": "reachable", endpoint: string, } | { "state": "unreachable", endpoint: string, message: string, };
+export type LlmReach = { "state": "off" } | { "state": "embedded" } | { "state": "reachable", endpoint: string, } | { "state": "unreachable", endpoint: string, message: string, };
 
 export type ModelsState = { 
 /**

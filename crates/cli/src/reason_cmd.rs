@@ -9,6 +9,8 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail};
 use serde_json::json;
 use tandem_core::config::Overrides;
+use tandem_core::models::{Manifest, ModelCache};
+use tandem_core::reasoning::llm::embedded::embedded_model_path;
 use tandem_core::reasoning::{Reasoner, ReasonerEvent, Request};
 use tandem_core::store::{Store, TurnRecord, TurnStatus, local_time_text};
 
@@ -48,6 +50,8 @@ pub fn ask(global: &GlobalArgs, args: AskArgs) -> anyhow::Result<ExitCode> {
     if args.no_llm {
         config.llm.enabled = false;
     }
+    let cache = ModelCache::locate(&config)?;
+    config.llm.model_path = embedded_model_path(&config.llm, &cache, &Manifest::builtin())?;
     let store = Store::open_default()?;
     let mut reasoner = Reasoner::spawn(config.llm.clone(), store)?;
     let text = args.text.join(" ");

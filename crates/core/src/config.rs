@@ -70,6 +70,39 @@ impl FromStr for ExecutionProvider {
     }
 }
 
+/// Where the language model runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum LlmBackendKind {
+    /// In this process, with llama.cpp, from a GGUF file (`llm.model_path`, else the pinned
+    /// default model from the model cache).
+    #[default]
+    Embedded,
+    /// A server speaking OpenAI-compatible chat completions at `llm.endpoint`.
+    Openai,
+    /// An Ollama server's native /api/chat at `llm.endpoint`.
+    Ollama,
+}
+
+impl LlmBackendKind {
+    /// The HTTP API of a server backend; `None` for the embedded model.
+    pub fn http_api(self) -> Option<LlmApi> {
+        match self {
+            Self::Embedded => None,
+            Self::Openai => Some(LlmApi::Openai),
+            Self::Ollama => Some(LlmApi::Ollama),
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Embedded => "embedded",
+            Self::Openai => "openai",
+            Self::Ollama => "ollama",
+        }
+    }
+}
+
 /// Which HTTP API a local LLM server speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]
@@ -134,9 +167,18 @@ pub struct VoiceConfig {
 pub struct LlmConfig {
     /// Use the LLM for requests the built-in skills cannot answer.
     pub enabled: bool,
-    /// Base URL of the server. Nothing leaves the machine unless this points elsewhere.
+    /// `embedded` (in this process, the default), `openai` or `ollama` (a server at
+    /// `endpoint`). Older files call this `api`.
+    #[serde(alias = "api")]
+    pub backend: LlmBackendKind,
+    /// A GGUF instruct model for the embedded backend; the pinned default when absent.
+    pub model_path: Option<PathBuf>,
+    /// CPU threads for the embedded model, 1-64. One leaves the other core of a 2-core
+    /// laptop to listening and speaking.
+    pub threads: usize,
+    /// Base URL of the server backends. Nothing leaves the machine unless this points elsewhere.
     pub endpoint: String,
-    pub api: LlmApi,
+    /// The server's model name (server backends).
     pub model: String,
     /// Replaces the built-in system prompt when set.
     pub system_prompt: Option<String>,
@@ -207,12 +249,24 @@ impl Default for VoiceConfig {
     }
 }
 
+impl LlmConfig {
+    /// The built-in skills alone, no language model (tests, `tandem reason --skills-only`).
+    pub fn skills_only() -> Self {
+        Self {
+            enabled: false,
+            ..Self::default()
+        }
+    }
+}
+
 impl Default for LlmConfig {
     fn default() -> Self {
         Self {
-            enabled: false,
+            enabled: true,
+            backend: LlmBackendKind::Embedded,
+            model_path: None,
+            threads: 1,
             endpoint: "http://127.0.0.1:11434/v1".to_owned(),
-            api: LlmApi::Openai,
             model: "llama3.2:3b".to_owned(),
             system_prompt: None,
         }
@@ -364,6 +418,12 @@ impl Config {
         }
         if self.llm.model.trim().is_empty() {
             return Err(invalid("llm.model", "must not be empty".into()));
+        }
+        if !(1..=64).contains(&self.llm.threads) {
+            return Err(invalid(
+                "llm.threads",
+                format!("is {}; it must be between 1 and 64", self.llm.threads),
+            ));
         }
         Ok(())
     }

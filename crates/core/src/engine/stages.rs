@@ -16,6 +16,7 @@ use crate::models::tts::{
 use crate::models::turn::{TurnDetector, TurnError};
 use crate::models::vad::{SileroVad, VadError};
 use crate::models::{Manifest, ModelCache};
+use crate::reasoning::llm::embedded::embedded_model_path;
 use crate::reasoning::{
     Reasoner, ReasonerError, ReasonerEvent, ReasonerHandle, ReasonerOptions, Request,
 };
@@ -41,6 +42,10 @@ pub enum StageError {
     Reasoner(#[from] ReasonerError),
     #[error("cannot start the {0} thread: {1}")]
     Thread(&'static str, std::io::Error),
+    #[error(
+        "the embedded language model is not ready: {0} (or set llm.enabled = false to answer with the built-in skills alone)"
+    )]
+    LlmModel(#[source] crate::models::CacheError),
 }
 
 /// The models the engine runs, loaded (a second or two).
@@ -49,6 +54,8 @@ pub struct EngineModels {
     pub turn: TurnDetector,
     pub tts: Tts,
     pub vad: SileroVad,
+    /// The embedded language model's GGUF, checked (`None`: no embedded model configured).
+    pub llm_model: Option<std::path::PathBuf>,
 }
 
 impl std::fmt::Debug for EngineModels {
@@ -70,6 +77,8 @@ impl EngineModels {
             turn: TurnDetector::load(rt, cache, manifest, threads)?,
             tts: Tts::load(rt, cache, manifest, threads)?,
             vad: SileroVad::load(rt, cache, manifest, 1)?,
+            llm_model: embedded_model_path(&config.llm, cache, manifest)
+                .map_err(StageError::LlmModel)?,
         })
     }
 }
@@ -186,7 +195,12 @@ impl EngineStages {
             mut turn,
             mut tts,
             vad,
+            llm_model,
         } = models;
+        let llm = LlmConfig {
+            model_path: llm.model_path.or(llm_model),
+            ..llm
+        };
         let phrases = Arc::new(PhraseCache::build(&mut tts)?);
         let asr = Worker::new(
             "asr",
@@ -392,7 +406,7 @@ mod tests {
     #[test]
     fn a_due_timer_reaches_the_loop_between_requests() {
         let store = Store::open_in_memory().unwrap();
-        let handle = Reasoner::spawn(LlmConfig::default(), store).unwrap();
+        let handle = Reasoner::spawn(LlmConfig::skills_only(), store).unwrap();
         let mut link = Worker::new("reasoner-link", Pace::Realtime, ReasonLink { handle }).unwrap();
         link.submit(
             ReasonJob {

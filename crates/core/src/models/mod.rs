@@ -13,5 +13,5 @@ pub mod tts;
 pub mod turn;
 pub mod vad;
 
-pub use cache::{ArtifactState, ModelCache};
+pub use cache::{ArtifactState, CacheError, ModelCache};
 pub use manifest::{Artifact, Derived, Manifest, Package};

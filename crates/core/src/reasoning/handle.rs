@@ -11,7 +11,8 @@ use tokio::task::AbortHandle;
 use tokio::time::Instant;
 use tracing::Instrument;
 
-use super::llm::{LlmClient, LlmError, Timeouts};
+use super::llm::embedded::EmbeddedError;
+use super::llm::{EmbeddedLlm, EmbeddedOptions, LlmBackend, LlmClient, LlmError, Timeouts};
 use super::run::{self, EventSink, Job, JobEnd, Progress, Shared, lock};
 use super::timers::TimerTable;
 use super::{ReasonerEvent, Request, RequestId, TextSource};
@@ -66,6 +67,12 @@ pub enum ReasonerError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Llm(#[from] LlmError),
+    #[error(transparent)]
+    Embedded(#[from] EmbeddedError),
+    #[error(
+        "llm.backend is `embedded` but no model file was given: run `tandem models fetch` (it installs the default model), set llm.model_path to a GGUF file, or set llm.enabled = false"
+    )]
+    NoEmbeddedModel,
 }
 
 /// Starts reasoners.
@@ -91,17 +98,26 @@ impl Reasoner {
             .build()
             .map_err(ReasonerError::Runtime)?;
         let timers = Arc::new(TimerTable::load(store.clone())?);
-        let llm = if config.enabled {
+        let llm = if !config.enabled {
+            None
+        } else if let Some(api) = config.backend.http_api() {
             let _guard = runtime.enter();
-            Some(LlmClient::new(
+            Some(LlmBackend::Http(LlmClient::new(
                 &config,
+                api,
                 Timeouts {
                     first_output: options.llm_first_output_timeout,
                     stall: options.llm_stall_timeout,
                 },
-            )?)
+            )?))
         } else {
-            None
+            let path = config
+                .model_path
+                .clone()
+                .ok_or(ReasonerError::NoEmbeddedModel)?;
+            let mut embedded = EmbeddedOptions::new(path);
+            embedded.threads = config.threads;
+            Some(LlmBackend::Embedded(EmbeddedLlm::start(embedded)?))
         };
         let (event_tx, events) = mpsc::channel(options.event_capacity.max(8));
         let dropped = Arc::new(AtomicU64::new(0));

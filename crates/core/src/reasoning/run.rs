@@ -12,7 +12,7 @@ use tokio::time::Instant;
 
 use super::handle::ReasonerOptions;
 use super::llm::tools;
-use super::llm::{ChatMessage, LlmClient, LlmError, StreamItem};
+use super::llm::{ChatMessage, LlmBackend, LlmError, StreamItem};
 use super::normalize::Utterance;
 use super::skills::{self, Outcome, SkillAnswer, SkillEnv};
 use super::timers::TimerTable;
@@ -56,7 +56,7 @@ impl EventSink {
 pub(crate) struct Shared {
     pub store: Store,
     pub timers: Arc<TimerTable>,
-    pub llm: Option<LlmClient>,
+    pub llm: Option<LlmBackend>,
     pub config: LlmConfig,
     pub options: ReasonerOptions,
     pub sink: EventSink,
@@ -308,13 +308,23 @@ Everything you write is spoken aloud, so answer in one to three short, plain sen
 Use the tools for the time, timers, reminders, arithmetic, unit conversions, notes, what was said earlier and what the camera sees, \
 rather than guessing. If you don't know something, say so briefly.";
 
-fn system_prompt(shared: &Shared, request: &Request, now: &ZonedDateTime) -> String {
+/// For a model offered no tools (the small embedded one): shorter, as every token of it is
+/// read before the first word of the answer.
+pub(crate) const PLAIN_SYSTEM_PROMPT: &str = "You are Tandem, a helpful voice assistant on the user's own computer. \
+Everything you write is spoken aloud: answer in one to three short, plain sentences, without lists or markdown.";
+
+fn system_prompt(shared: &Shared, request: &Request, now: &ZonedDateTime, tools: bool) -> String {
+    let builtin = if tools {
+        DEFAULT_SYSTEM_PROMPT
+    } else {
+        PLAIN_SYSTEM_PROMPT
+    };
     let mut prompt = shared
         .config
         .system_prompt
         .clone()
         .filter(|p| !p.trim().is_empty())
-        .unwrap_or_else(|| DEFAULT_SYSTEM_PROMPT.to_owned());
+        .unwrap_or_else(|| builtin.to_owned());
     prompt.push_str(&format!(
         "\n\nIt is {} at {} local time.",
         skills::speak_date(now),
@@ -337,7 +347,7 @@ fn system_prompt(shared: &Shared, request: &Request, now: &ZonedDateTime) -> Str
 async fn ask_llm(
     shared: &Arc<Shared>,
     job: &Job,
-    llm: &LlmClient,
+    llm: &LlmBackend,
     history: Vec<Message>,
 ) -> JobEnd {
     let now = ZonedDateTime::now();
@@ -345,6 +355,7 @@ async fn ask_llm(
         shared,
         &job.request,
         &now,
+        llm.offers_tools(),
     ))];
     let start = history
         .len()
@@ -364,7 +375,7 @@ async fn ask_llm(
         match tokio::time::timeout(total, converse(shared, job, llm, messages, &history)).await {
             Ok(r) => r,
             Err(_) => Err(LlmError::TotalTimeout {
-                url: llm.url().to_owned(),
+                url: llm.label().to_owned(),
                 ms: total.as_millis() as u64,
             }),
         };
@@ -388,11 +399,15 @@ async fn ask_llm(
 async fn converse(
     shared: &Arc<Shared>,
     job: &Job,
-    llm: &LlmClient,
+    llm: &LlmBackend,
     mut messages: Vec<ChatMessage>,
     history: &[Message],
 ) -> Result<(), LlmError> {
-    let specs = tools::specs();
+    let specs = if llm.offers_tools() {
+        tools::specs()
+    } else {
+        serde_json::Value::Array(Vec::new())
+    };
     for round in 0..shared.options.max_tool_rounds {
         let mut stream = llm.stream(&messages, &specs).await?;
         let mut text = String::new();
@@ -445,7 +460,7 @@ async fn converse(
             // Cue first: the tool may take a moment.
             job.progress_cue(shared, tools::progress_for(&call.name));
             let output = output.await.map_err(|e| LlmError::Malformed {
-                url: llm.url().to_owned(),
+                url: llm.label().to_owned(),
                 detail: format!("tool `{}` failed: {e}", call.name),
             })?;
             messages.push(ChatMessage::Tool {

@@ -8,6 +8,7 @@
 //! the connection, so a cancelled request stops the server's work too. Only plain `http://`
 //! endpoints are supported: local servers speak it, and this build carries no TLS stack.
 
+pub mod embedded;
 mod stream;
 pub mod tools;
 
@@ -17,7 +18,98 @@ use serde_json::{Value, json};
 
 use crate::config::{LlmApi, LlmConfig};
 
+pub use embedded::{EmbeddedLlm, EmbeddedOptions, EmbeddedStream};
 pub use stream::{ChatStream, StreamItem};
+
+/// Where answers come from: the embedded model in this process, or a server over HTTP.
+#[derive(Debug, Clone)]
+pub enum LlmBackend {
+    Embedded(EmbeddedLlm),
+    Http(LlmClient),
+}
+
+/// One streamed answer from either backend. Dropping it stops the generation (embedded) or
+/// closes the connection (HTTP).
+#[derive(Debug)]
+pub enum BackendStream {
+    Embedded {
+        stream: EmbeddedStream,
+        first_deadline: tokio::time::Instant,
+        got_output: bool,
+        label: String,
+    },
+    Http(Box<ChatStream>),
+}
+
+impl LlmBackend {
+    /// The model file or the server's URL, for messages and logs.
+    pub fn label(&self) -> &str {
+        match self {
+            Self::Embedded(m) => m.label(),
+            Self::Http(c) => c.url(),
+        }
+    }
+
+    /// Whether the model is offered the skills as tools. The small embedded models answer in
+    /// plain text; the skills have already had their turn before a request reaches them.
+    pub fn offers_tools(&self) -> bool {
+        matches!(self, Self::Http(_))
+    }
+
+    pub async fn stream(
+        &self,
+        messages: &[ChatMessage],
+        tools: &Value,
+    ) -> Result<BackendStream, LlmError> {
+        match self {
+            Self::Embedded(m) => Ok(BackendStream::Embedded {
+                stream: m.stream(messages)?,
+                first_deadline: tokio::time::Instant::now() + embedded::FIRST_OUTPUT,
+                got_output: false,
+                label: m.label().to_owned(),
+            }),
+            Self::Http(c) => Ok(BackendStream::Http(Box::new(
+                c.stream(messages, tools).await?,
+            ))),
+        }
+    }
+
+    /// A head start for a request that is likely to come (embedded only: it evaluates the
+    /// prompt into the model's cache).
+    pub fn prefill(&self, messages: &[ChatMessage]) {
+        if let Self::Embedded(m) = self {
+            m.prefill(messages);
+        }
+    }
+}
+
+impl BackendStream {
+    pub async fn next(&mut self) -> Result<StreamItem, LlmError> {
+        match self {
+            Self::Http(s) => s.next().await,
+            Self::Embedded {
+                stream,
+                first_deadline,
+                got_output,
+                label,
+            } => {
+                if *got_output {
+                    return stream.next().await;
+                }
+                match tokio::time::timeout_at(*first_deadline, stream.next()).await {
+                    Ok(item) => {
+                        *got_output = true;
+                        item
+                    }
+                    Err(_) => Err(LlmError::FirstOutputTimeout {
+                        url: label.clone(),
+                        ms: embedded::FIRST_OUTPUT.as_millis() as u64,
+                    }),
+                }
+            }
+        }
+    }
+}
 
 /// Time limits for one streamed completion.
 #[derive(Debug, Clone, Copy)]
@@ -169,8 +261,8 @@ pub fn chat_url(endpoint: &str, api: LlmApi) -> String {
 }
 
 impl LlmClient {
-    pub fn new(config: &LlmConfig, timeouts: Timeouts) -> Result<LlmClient, LlmError> {
-        let url = chat_url(&config.endpoint, config.api);
+    pub fn new(config: &LlmConfig, api: LlmApi, timeouts: Timeouts) -> Result<LlmClient, LlmError> {
+        let url = chat_url(&config.endpoint, api);
         if !url.starts_with("http://") {
             return Err(LlmError::UnsupportedEndpoint(config.endpoint.clone()));
         }
@@ -186,7 +278,7 @@ impl LlmClient {
         Ok(LlmClient {
             http,
             url,
-            api: config.api,
+            api,
             model: config.model.clone(),
             timeouts,
         })
@@ -353,7 +445,7 @@ mod tests {
             first_output: Duration::from_secs(1),
             stall: Duration::from_secs(1),
         };
-        let err = LlmClient::new(&config, t).unwrap_err();
+        let err = LlmClient::new(&config, LlmApi::Openai, t).unwrap_err();
         assert!(err.to_string().contains("http://"), "{err}");
     }
 }

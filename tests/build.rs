@@ -1,0 +1,5 @@
+include!("../build-support/llama_rpath.rs");
+
+fn main() {
+    llama_rpath();
+}

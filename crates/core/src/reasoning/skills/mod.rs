@@ -281,3 +281,6 @@ pub(crate) mod test_env;
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod bounds_tests;

@@ -148,7 +148,7 @@ fn check_args(args: &Value) -> Result<(), String> {
 fn spoken(outcome: Outcome) -> String {
     match outcome {
         Outcome::Answer(a) => a.text,
-        Outcome::NeedsFinal | Outcome::Unknown => "not done".to_owned(),
+        Outcome::NeedsFinal | Outcome::Unknown | Outcome::Cancelled => "not done".to_owned(),
     }
 }
 
@@ -235,9 +235,13 @@ pub fn call(name: &str, args: &Value, env: &SkillEnv<'_>) -> ToolOutput {
                 (Some(text), Some(secs)) => {
                     let now = env.now_ms();
                     let due = now + (secs * 1000.0).round() as i64;
-                    match env.timers.add(TimerKind::Reminder, Some(text), due, now) {
-                        Ok(_) => format!("reminder set for {} from now", speak_duration(secs)),
-                        Err(e) => format!("could not save the reminder: {e}"),
+                    let add = || env.timers.add(TimerKind::Reminder, Some(text), due, now);
+                    match env.cancel.commit(add) {
+                        Some(Ok(_)) => {
+                            format!("reminder set for {} from now", speak_duration(secs))
+                        }
+                        Some(Err(e)) => format!("could not save the reminder: {e}"),
+                        None => "not done: the request was cancelled".to_owned(),
                     }
                 }
                 _ => "needs text and in_seconds".to_owned(),

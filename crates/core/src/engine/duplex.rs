@@ -91,6 +91,16 @@ pub struct DuplexReport {
 
 /// Runs the engine over the input; see the module docs.
 pub fn run(models: EngineModels, opts: &DuplexOptions) -> Result<DuplexReport, DuplexError> {
+    // A fresh in-memory store: a simulated conversation must not touch the user's history.
+    run_with_store(models, opts, Store::open_in_memory()?)
+}
+
+/// As [`run`], with the conversation written to `store` (tests read the turns back).
+pub fn run_with_store(
+    models: EngineModels,
+    opts: &DuplexOptions,
+    store: Store,
+) -> Result<DuplexReport, DuplexError> {
     let t0 = Instant::now();
     let clock = VirtualClock::new();
     let mic = SignalSource::wav(&opts.input, Arc::new(clock.clone())).map_err(|source| {
@@ -107,8 +117,6 @@ pub fn run(models: EngineModels, opts: &DuplexOptions) -> Result<DuplexReport, D
     let out_len =
         (mic.len() as u64 * u64::from(opts.output_rate_hz) / u64::from(input_rate)) as usize;
 
-    // A fresh in-memory store: a simulated conversation must not touch the user's history.
-    let store = Store::open_in_memory()?;
     let reasoner = ReasonerOptions {
         text_source: opts.text_source.clone(),
         ..ReasonerOptions::default()

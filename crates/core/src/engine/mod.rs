@@ -13,6 +13,7 @@
 //! Everything the engine does is reported as an [`Event`] (the `tandem duplex --events`
 //! contract: `t_ms` plus `kind`).
 
+mod actions;
 pub mod baseline;
 pub mod duplex;
 pub mod listen;
@@ -34,7 +35,7 @@ use crate::interaction::{
 use crate::models::asr::Word;
 use crate::models::tts::{Phrase, PhraseCache, SAMPLE_RATE_HZ as TTS_RATE_HZ};
 use crate::models::vad::StreamingVad;
-use crate::reasoning::{AssistantContext, Request};
+use crate::reasoning::AssistantContext;
 use crate::vision::VisualContext;
 
 use baseline::Baseline;
@@ -245,6 +246,10 @@ pub struct Engine {
     end_of_turn: Option<f32>,
     from_reasoner: Vec<FromReasoner>,
     cancelled_requests: HashSet<u64>,
+    /// The answer the user cut into last, with what they heard of it (the player's
+    /// accounting at the cut): requests carry it until a new answer is spoken, so "go on"
+    /// resumes it and the LLM knows it was cut off.
+    cut_answer: Option<AssistantContext>,
     /// The latest visual context while the camera is on.
     visual: Option<VisualContext>,
     // Streamed answers by request: text received, how much was handed out to be spoken.
@@ -302,6 +307,7 @@ impl Engine {
             end_of_turn: None,
             from_reasoner: Vec::new(),
             cancelled_requests: HashSet::new(),
+            cut_answer: None,
             visual: None,
             streams: HashMap::new(),
             reply_ids: HashMap::new(),
@@ -611,102 +617,6 @@ impl Engine {
                     },
                     now,
                 );
-            }
-        }
-    }
-
-    fn act(&mut self, action: Action, now: Ms, player: &mut Player, inputs: &Inputs) {
-        match action {
-            Action::Floor { floor } => self.event(EventKind::Floor { floor }),
-            Action::CheckEndOfTurn => {
-                let to = self.history.end();
-                let audio = self
-                    .history
-                    .slice(to.saturating_sub(TURN_WINDOW_SAMPLES), to);
-                self.turn.submit(TurnJob { audio }, now);
-            }
-            Action::Backchannel { phrase } => {
-                if let Some(clip) = self.phrases.next(Phrase::MmHm) {
-                    player.speak(&clip.samples);
-                }
-                self.event(EventKind::Backchannel { phrase });
-            }
-            Action::Speak { text, kind } => self.speak(text, kind, player),
-            Action::Duck => {
-                player.duck(true);
-                self.event(EventKind::Duck);
-            }
-            Action::Unduck => {
-                player.duck(false);
-                self.event(EventKind::Unduck);
-            }
-            Action::Hold => {
-                player.hold(true);
-                self.event(EventKind::Hold);
-            }
-            Action::Release => {
-                player.hold(false);
-                self.event(EventKind::Release);
-            }
-            Action::Stop { heard } => {
-                player.stop();
-                player.duck(false);
-                self.tts.cancel(now);
-                self.utterances.clear();
-                // The rest of a streamed answer is not said after a barge-in.
-                self.streams.clear();
-                self.continuations.clear();
-                self.event(EventKind::SpeakStop {
-                    heard: heard.clone(),
-                });
-                self.event(EventKind::BargeIn { heard });
-            }
-            Action::Request {
-                id,
-                text,
-                speculative,
-                interrupted,
-            } => {
-                if !speculative {
-                    self.tracker.learn_level();
-                }
-                self.event(EventKind::ReasoningRequest {
-                    id,
-                    text: text.clone(),
-                    speculative,
-                    interrupted: interrupted.clone(),
-                });
-                let mut request = if speculative {
-                    Request::partial(text)
-                } else {
-                    Request::new(text)
-                };
-                if let Some(v) = &self.visual {
-                    request = request.with_visual(v.to_reasoning());
-                }
-                if let Some(heard) = interrupted {
-                    request = request.with_assistant(AssistantContext {
-                        said: inputs.own.text.clone(),
-                        heard,
-                        request: None,
-                    });
-                }
-                self.reasoner.submit(
-                    ReasonJob {
-                        id,
-                        request,
-                        speculative,
-                    },
-                    now,
-                );
-            }
-            Action::CancelRequest { id } => {
-                self.cancelled_requests.insert(id);
-                self.streams.remove(&id);
-                self.event(EventKind::ReasoningCancel { id });
-            }
-            Action::NotAddressed { text, reason } => {
-                self.event(EventKind::NotAddressed { text, reason });
             }
         }
     }

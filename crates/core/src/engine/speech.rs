@@ -102,6 +102,7 @@ impl Engine {
         let id = match &out {
             ReasonOut::Chunk { id, .. }
             | ReasonOut::Final { id, .. }
+            | ReasonOut::Control { id, .. }
             | ReasonOut::Failed { id, .. } => *id,
             ReasonOut::Announcement { text } => {
                 self.wake = true;
@@ -115,6 +116,7 @@ impl Engine {
         }
         self.wake = true;
         match out {
+            ReasonOut::Control { control, .. } => self.on_control(control),
             ReasonOut::Chunk { text, .. } => {
                 let stream = self.streams.entry(id).or_default();
                 stream.received.push_str(&text);

@@ -1,5 +1,6 @@
 //! The engine's slow stages as [`Worker`] jobs: Whisper, smart-turn, the TTS and the reasoner.
 
+use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -18,15 +19,19 @@ use crate::models::vad::{SileroVad, VadError};
 use crate::models::{Manifest, ModelCache};
 use crate::reasoning::llm::embedded::embedded_model_path;
 use crate::reasoning::{
-    Reasoner, ReasonerError, ReasonerEvent, ReasonerHandle, ReasonerOptions, Request,
+    Control, Reasoner, ReasonerError, ReasonerEvent, ReasonerHandle, ReasonerOptions, Request,
+    RequestId,
 };
 use crate::store::Store;
 
-/// Longest wait for the reasoner's answer to a final transcript.
-const REPLY_TIMEOUT: Duration = Duration::from_secs(20);
-/// Longest wait for an answer to a speculative (partial) request: side-effect requests wait
-/// for the final transcript and never answer a partial.
-const SPECULATIVE_TIMEOUT: Duration = Duration::from_millis(400);
+/// In virtual pace an ask waits for its answer; a reasoner silent this long about it is taken
+/// to be gone (it bounds every answer itself: the LLM's total timeout is 60 s). Each event of
+/// the request restarts the wait, so a streamed answer is never cut.
+const SILENT_REASONER: Duration = Duration::from_secs(90);
+/// How often the link relays the reasoner's events while no job comes.
+const RELAY_EVERY: Duration = Duration::from_millis(10);
+/// Loop ids of finished requests kept, so a late cut-in or cancel still finds its request.
+const IDS_KEPT: usize = 64;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StageError {
@@ -132,11 +137,22 @@ pub enum TtsOut {
     Failed { key: u64, message: String },
 }
 
+/// What the loop tells the reasoner; `id` is the loop's request id.
 #[derive(Debug)]
-pub struct ReasonJob {
-    pub id: u64,
-    pub request: Request,
-    pub speculative: bool,
+pub enum ReasonJob {
+    /// Ask; `speculative` requests are on a partial transcript.
+    Ask {
+        id: u64,
+        request: Request,
+        speculative: bool,
+    },
+    /// The loop dropped the request (a cut-in, newer words): it stops, and nothing it would
+    /// do (a timer, a note) happens.
+    Cancel { id: u64 },
+    /// The speculative answer to `id` stands for the final transcript `text`.
+    Finish { id: u64, text: String },
+    /// The user cut into the answer to `id` having heard `heard`.
+    Interrupted { id: u64, heard: String },
 }
 
 #[derive(Debug)]
@@ -151,6 +167,8 @@ pub enum ReasonOut {
     },
     /// No answer; `message` is safe to speak.
     Failed { id: u64, message: String },
+    /// Act on this (its words come in the `Final`): speech rate, loudness, stop...
+    Control { id: u64, control: Control },
     /// A timer or reminder came due: the loop announces it when the floor is free.
     Announcement { text: String },
 }
@@ -262,7 +280,7 @@ impl EngineStages {
         )
         .map_err(|e| StageError::Thread("tts", e))?;
         let handle = Reasoner::spawn_with(llm, store, reasoner)?;
-        let reasoner = Worker::new("reasoner-link", pace, ReasonLink { handle })
+        let reasoner = Worker::new("reasoner-link", pace, ReasonLink::new(handle, pace))
             .map_err(|e| StageError::Thread("reasoner-link", e))?;
         Ok((
             Self {
@@ -277,76 +295,144 @@ impl EngineStages {
     }
 }
 
-/// The reasoner seen as a stage: one request at a time, waiting for its answer.
+/// The reasoner seen as a stage: asks, cancels, confirmations and cut-ins go to the
+/// reasoner at once; its events (streamed text, controls, answers, timers) are relayed to the
+/// loop as they come, for every request in flight, until each ends or is cancelled. On a
+/// thread it relays every 10 ms; inline (virtual pace) an ask waits for its answer, so its
+/// time is charged to the virtual clock as a real wait would be.
 struct ReasonLink {
     handle: ReasonerHandle,
+    /// Requests in flight: the reasoner's id to the loop's.
+    live: HashMap<RequestId, u64>,
+    /// The loop's ids to the reasoner's, newest last, kept after the answer.
+    ids: VecDeque<(u64, RequestId)>,
+    wait_for_answers: bool,
 }
 
-impl super::worker::Job<ReasonJob, ReasonOut> for ReasonLink {
-    /// Between requests: timers and reminders that came due (only the reasoner's own events
-    /// arrive unasked).
-    fn idle(&mut self, emit: &mut Emit<'_, ReasonOut>) {
-        while let Some(ev) = self.handle.try_recv() {
-            if let ReasonerEvent::TimerDue { text, .. } = ev {
-                emit.send(ReasonOut::Announcement { text });
-            }
+impl ReasonLink {
+    fn new(handle: ReasonerHandle, pace: Pace) -> Self {
+        Self {
+            handle,
+            live: HashMap::new(),
+            ids: VecDeque::new(),
+            wait_for_answers: pace == Pace::Virtual,
         }
     }
 
-    fn run(&mut self, job: ReasonJob, emit: &mut Emit<'_, ReasonOut>) {
-        let id = self.handle.request(job.request);
-        let limit = if job.speculative {
-            SPECULATIVE_TIMEOUT
-        } else {
-            REPLY_TIMEOUT
+    fn reasoner_id(&self, id: u64) -> Option<RequestId> {
+        self.ids
+            .iter()
+            .rev()
+            .find(|(l, _)| *l == id)
+            .map(|(_, r)| *r)
+    }
+
+    /// Hands one event to the loop; events of requests no longer in flight are dropped.
+    fn relay(&mut self, ev: ReasonerEvent, emit: &mut Emit<'_, ReasonOut>) {
+        if let ReasonerEvent::TimerDue { text, .. } = ev {
+            emit.send(ReasonOut::Announcement { text });
+            return;
+        }
+        let Some(rid) = ev.request_id() else { return };
+        let Some(&id) = self.live.get(&rid) else {
+            return;
         };
-        let t0 = Instant::now();
-        while let Some(left) = limit.checked_sub(t0.elapsed()) {
-            if emit.cancelled() {
-                break;
+        match ev {
+            ReasonerEvent::Chunk { text, .. } => emit.send(ReasonOut::Chunk { id, text }),
+            ReasonerEvent::Control { control, .. } => {
+                emit.send(ReasonOut::Control { id, control });
             }
-            let Some(ev) = self
-                .handle
-                .recv_timeout(left.min(Duration::from_millis(50)))
-            else {
-                continue;
-            };
-            if let ReasonerEvent::TimerDue { text, .. } = ev {
-                emit.send(ReasonOut::Announcement { text });
-                continue;
+            ReasonerEvent::Final { text, source, .. } => {
+                self.live.remove(&rid);
+                emit.send(ReasonOut::Final {
+                    id,
+                    text,
+                    source: source.as_str().to_owned(),
+                });
             }
-            if ev.request_id() != Some(id) {
-                continue;
+            ReasonerEvent::Failed { message, .. } => {
+                self.live.remove(&rid);
+                emit.send(ReasonOut::Failed { id, message });
             }
-            match ev {
-                ReasonerEvent::Chunk { text, .. } => {
-                    emit.send(ReasonOut::Chunk { id: job.id, text })
+            ReasonerEvent::NeedsFinal { .. } => {
+                self.live.remove(&rid);
+            }
+            ReasonerEvent::ToolProgress { .. } | ReasonerEvent::TimerDue { .. } => {}
+        }
+    }
+
+    fn relay_ready(&mut self, emit: &mut Emit<'_, ReasonOut>) {
+        while let Some(ev) = self.handle.try_recv() {
+            self.relay(ev, emit);
+        }
+    }
+
+    /// Virtual pace: relays until `rid` has ended.
+    fn wait_for(&mut self, rid: RequestId, emit: &mut Emit<'_, ReasonOut>) {
+        let mut last = Instant::now();
+        while self.live.contains_key(&rid) {
+            match self.handle.recv_timeout(Duration::from_millis(50)) {
+                Some(ev) => {
+                    if ev.request_id() == Some(rid) {
+                        last = Instant::now();
+                    }
+                    self.relay(ev, emit);
                 }
-                ReasonerEvent::Final { text, source, .. } => {
-                    emit.send(ReasonOut::Final {
-                        id: job.id,
-                        text,
-                        source: source.as_str().to_owned(),
-                    });
-                    return;
-                }
-                ReasonerEvent::Failed { message, .. } => {
+                None if last.elapsed() > SILENT_REASONER => {
+                    let id = self.live.remove(&rid).unwrap_or_default();
+                    self.handle.cancel(rid);
                     emit.send(ReasonOut::Failed {
-                        id: job.id,
-                        message,
+                        id,
+                        message: "Sorry, I lost my train of thought.".into(),
                     });
-                    return;
                 }
-                _ => {}
+                None => {}
             }
         }
-        self.handle.cancel(id);
-        if !job.speculative {
-            emit.send(ReasonOut::Failed {
-                id: job.id,
-                message: "Sorry, that took too long.".into(),
-            });
+    }
+}
+
+impl super::worker::Job<ReasonJob, ReasonOut> for ReasonLink {
+    fn idle(&mut self, emit: &mut Emit<'_, ReasonOut>) {
+        self.relay_ready(emit);
+    }
+
+    fn idle_every(&self) -> Duration {
+        RELAY_EVERY
+    }
+
+    fn run(&mut self, job: ReasonJob, emit: &mut Emit<'_, ReasonOut>) {
+        match job {
+            ReasonJob::Ask { id, request, .. } => {
+                let rid = self.handle.request(request);
+                self.live.insert(rid, id);
+                self.ids.push_back((id, rid));
+                while self.ids.len() > IDS_KEPT {
+                    self.ids.pop_front();
+                }
+                if self.wait_for_answers {
+                    self.wait_for(rid, emit);
+                }
+            }
+            ReasonJob::Cancel { id } => {
+                if let Some(rid) = self.reasoner_id(id) {
+                    self.live.remove(&rid);
+                    self.handle.cancel(rid);
+                }
+            }
+            ReasonJob::Finish { id, text } => {
+                if let Some(rid) = self.reasoner_id(id) {
+                    self.live.remove(&rid);
+                    self.handle.finish(rid, text);
+                }
+            }
+            ReasonJob::Interrupted { id, heard } => {
+                if let Some(rid) = self.reasoner_id(id) {
+                    self.handle.interrupted(rid, heard);
+                }
+            }
         }
+        self.relay_ready(emit);
     }
 }
 
@@ -400,41 +486,145 @@ pub fn clean_transcript(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::LlmBackendKind;
     use crate::reasoning::Reasoner;
+    use crate::reasoning::fake_llm::{FakeLlmServer, FakeReply};
+
+    fn link(store: &Store, llm: LlmConfig) -> Worker<ReasonJob, ReasonOut> {
+        let handle = Reasoner::spawn(llm, store.clone()).unwrap();
+        Worker::new(
+            "reasoner-link",
+            Pace::Realtime,
+            ReasonLink::new(handle, Pace::Realtime),
+        )
+        .unwrap()
+    }
+
+    fn fake_llm(server: &FakeLlmServer) -> LlmConfig {
+        LlmConfig {
+            enabled: true,
+            endpoint: server.openai_endpoint(),
+            backend: LlmBackendKind::Openai,
+            ..LlmConfig::default()
+        }
+    }
+
+    fn ask(id: u64, text: &str) -> ReasonJob {
+        ReasonJob::Ask {
+            id,
+            request: Request::new(text),
+            speculative: false,
+        }
+    }
+
+    /// Polls the link for `secs` (or until `done` says so), collecting every output.
+    fn collect(
+        link: &mut Worker<ReasonJob, ReasonOut>,
+        secs: f32,
+        mut done: impl FnMut(&[ReasonOut]) -> bool,
+    ) -> Vec<ReasonOut> {
+        let (t0, mut all, mut out) = (Instant::now(), Vec::new(), Vec::new());
+        while t0.elapsed() < Duration::from_secs_f32(secs) && !done(&all) {
+            std::thread::sleep(Duration::from_millis(10));
+            link.poll(t0.elapsed().as_millis() as u64, &mut out);
+            all.append(&mut out);
+        }
+        all
+    }
 
     /// Timers come due while the link is idle: they reach the loop as announcements.
     #[test]
     fn a_due_timer_reaches_the_loop_between_requests() {
         let store = Store::open_in_memory().unwrap();
-        let handle = Reasoner::spawn(LlmConfig::skills_only(), store).unwrap();
-        let mut link = Worker::new("reasoner-link", Pace::Realtime, ReasonLink { handle }).unwrap();
-        link.submit(
-            ReasonJob {
-                id: 1,
-                request: Request::new("set a timer for one second"),
-                speculative: false,
-            },
-            0,
-        );
-        let (mut out, mut answer, mut announced) = (Vec::new(), None, None);
+        let mut link = link(&store, LlmConfig::skills_only());
+        link.submit(ask(1, "set a timer for one second"), 0);
         let t0 = Instant::now();
-        while announced.is_none() && t0.elapsed() < Duration::from_secs(10) {
-            std::thread::sleep(Duration::from_millis(20));
-            link.poll(t0.elapsed().as_millis() as u64, &mut out);
-            for o in out.drain(..) {
-                match o {
-                    ReasonOut::Final { text, .. } => answer = Some(text),
-                    ReasonOut::Announcement { text } => {
-                        assert_eq!(text, "Your 1 second timer is done.");
-                        announced = Some(t0.elapsed());
-                    }
-                    ReasonOut::Chunk { .. } => {}
-                    ReasonOut::Failed { message, .. } => panic!("{message}"),
-                }
-            }
-        }
-        assert_eq!(answer.as_deref(), Some("Timer set for 1 second."));
-        let after = announced.expect("the timer was announced");
-        assert!(after >= Duration::from_millis(900), "{after:?}");
+        let out = collect(&mut link, 10.0, |o| {
+            o.iter()
+                .any(|o| matches!(o, ReasonOut::Announcement { .. }))
+        });
+        let answer = out.iter().find_map(|o| match o {
+            ReasonOut::Final { text, .. } => Some(text.as_str()),
+            _ => None,
+        });
+        assert_eq!(answer, Some("Timer set for 1 second."));
+        let announced = out.iter().find_map(|o| match o {
+            ReasonOut::Announcement { text } => Some(text.as_str()),
+            _ => None,
+        });
+        assert_eq!(announced, Some("Your 1 second timer is done."));
+        assert!(t0.elapsed() >= Duration::from_millis(900));
+    }
+
+    /// A cut-in cancels a request whose model is about to set a timer: the cancel reaches
+    /// the reasoner, the request stops, and no timer is ever set.
+    #[test]
+    fn a_cancelled_request_sets_no_timer() {
+        let set_timer = FakeReply::ToolCall {
+            name: "set_timer".into(),
+            arguments: serde_json::json!({"seconds": 600, "label": "pasta"}),
+        };
+        let server = FakeLlmServer::start_with_delay(
+            vec![set_timer, FakeReply::words("Your pasta timer is set.")],
+            Duration::from_millis(300),
+        )
+        .unwrap();
+        let store = Store::open_in_memory().unwrap();
+        let mut link = link(&store, fake_llm(&server));
+        link.submit(ask(1, "keep an eye on the pasta for me"), 0);
+        assert!(server.wait_for_requests(1, Duration::from_secs(5)));
+        link.submit(ReasonJob::Cancel { id: 1 }, 0);
+        // Long after the model would have asked for the timer and answered.
+        let out = collect(&mut link, 2.5, |_| false);
+        assert!(out.is_empty(), "nothing relayed after the cancel: {out:?}");
+        assert!(store.pending_timers().unwrap().is_empty(), "no timer");
+        assert_eq!(server.requests().len(), 1, "the model was not asked again");
+        let turns = store.turns(None).unwrap();
+        assert_eq!(turns.len(), 1);
+        assert_eq!(turns[0].status, crate::store::TurnStatus::Cancelled);
+    }
+
+    /// Requests do not queue behind a streaming answer: a quick one is answered while a long
+    /// one streams, and the long one streams to its end.
+    #[test]
+    fn a_quick_request_is_answered_while_a_long_answer_streams() {
+        let long = "Rome was founded, the story goes, in 753 BC. It grew from a village into \
+                    an empire. Its roads still shape Europe today.";
+        let server = FakeLlmServer::start_with_delay(
+            vec![FakeReply::words(long)],
+            Duration::from_millis(80),
+        )
+        .unwrap();
+        let store = Store::open_in_memory().unwrap();
+        let mut link = link(&store, fake_llm(&server));
+        link.submit(ask(1, "tell me about the history of rome"), 0);
+        assert!(server.wait_for_requests(1, Duration::from_secs(5)));
+        link.submit(ask(2, "what's twelve times seven"), 0);
+        let out = collect(&mut link, 15.0, |o| {
+            o.iter()
+                .any(|o| matches!(o, ReasonOut::Final { id: 1, .. }))
+        });
+        let finals: Vec<(u64, &str)> = out
+            .iter()
+            .filter_map(|o| match o {
+                ReasonOut::Final { id, text, .. } => Some((*id, text.as_str())),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(finals.len(), 2, "{out:?}");
+        assert_eq!(
+            finals[0],
+            (2, "12 times 7 is 84."),
+            "the quick answer comes first"
+        );
+        assert_eq!(finals[1], (1, long), "the long answer is whole");
+        let streamed: String = out
+            .iter()
+            .filter_map(|o| match o {
+                ReasonOut::Chunk { id: 1, text } => Some(text.as_str()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(streamed, long);
     }
 }

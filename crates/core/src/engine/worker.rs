@@ -13,16 +13,24 @@
 //! [`Worker::cancel`] drops everything submitted so far: queued jobs are skipped and outputs
 //! of cancelled jobs are discarded (a running job may check [`Emit::cancelled`] between
 //! pieces of work).
+//!
+//! A thread's queues are bounded: a job submitted to a full queue is dropped and counted
+//! ([`Worker::dropped_jobs`]; the loop never blocks), and a stage whose outputs the loop has
+//! not collected waits for room (backpressure on the stage, nothing lost).
 
 use std::collections::VecDeque;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender, TrySendError};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-/// How often an idle worker thread calls its idle hook.
+/// How often an idle worker thread calls its idle hook, unless the job says otherwise.
 const IDLE_POLL: Duration = Duration::from_millis(50);
+/// Jobs waiting for a worker thread; more are dropped and counted.
+const JOB_CAPACITY: usize = 64;
+/// Outputs waiting for the loop to collect them; a stage with more waits.
+const OUTPUT_CAPACITY: usize = 1024;
 
 /// Passed to a running job: sends outputs and tells whether the job was cancelled.
 pub struct Emit<'a, O> {
@@ -53,8 +61,12 @@ impl<O> Emit<'_, O> {
 /// What a worker runs: one call per job, plus an optional hook while idle (threads only).
 pub trait Job<J, O>: Send + 'static {
     fn run(&mut self, job: J, emit: &mut Emit<'_, O>);
-    /// Called every 50 ms while a worker thread has nothing to do.
+    /// Called every [`Job::idle_every`] while a worker thread has nothing to do.
     fn idle(&mut self, _emit: &mut Emit<'_, O>) {}
+    /// How often [`Job::idle`] runs; 50 ms unless the job needs to be quicker.
+    fn idle_every(&self) -> Duration {
+        IDLE_POLL
+    }
 }
 
 /// Jobs a worker can be given, as closures.
@@ -97,7 +109,7 @@ struct Inline<J, O> {
 }
 
 struct Threaded<J, O> {
-    jobs: Option<Sender<(u64, J)>>,
+    jobs: Option<SyncSender<(u64, J)>>,
     outputs: Receiver<(u64, O)>,
     thread: Option<JoinHandle<()>>,
 }
@@ -117,6 +129,8 @@ pub struct Worker<J, O> {
     in_flight: Arc<AtomicU64>,
     /// Total compute time spent in jobs, for reports.
     busy: Arc<AtomicU64>,
+    /// Jobs dropped because the thread's queue was full.
+    dropped_jobs: u64,
 }
 
 impl<J, O> std::fmt::Debug for Worker<J, O> {
@@ -141,8 +155,8 @@ impl<J: Send + 'static, O: Send + 'static> Worker<J, O> {
                 ready: VecDeque::new(),
             }),
             Pace::Realtime => {
-                let (job_tx, job_rx) = mpsc::channel::<(u64, J)>();
-                let (out_tx, out_rx) = mpsc::channel::<(u64, O)>();
+                let (job_tx, job_rx) = mpsc::sync_channel::<(u64, J)>(JOB_CAPACITY);
+                let (out_tx, out_rx) = mpsc::sync_channel::<(u64, O)>(OUTPUT_CAPACITY);
                 let cancel = cancel_below.clone();
                 let flight = in_flight.clone();
                 let busy_ns = busy.clone();
@@ -163,6 +177,7 @@ impl<J: Send + 'static, O: Send + 'static> Worker<J, O> {
             cancel_below,
             in_flight,
             busy,
+            dropped_jobs: 0,
         })
     }
 
@@ -172,11 +187,23 @@ impl<J: Send + 'static, O: Send + 'static> Worker<J, O> {
         match &mut self.mode {
             Mode::Threaded(t) => {
                 self.in_flight.fetch_add(1, Ordering::AcqRel);
-                if let Some(tx) = &t.jobs
-                    && tx.send((generation, job)).is_err()
-                {
-                    tracing::warn!(worker = self.name, "worker thread has stopped");
-                    self.in_flight.fetch_sub(1, Ordering::AcqRel);
+                if let Some(tx) = &t.jobs {
+                    match tx.try_send((generation, job)) {
+                        Ok(()) => {}
+                        Err(TrySendError::Full(_)) => {
+                            self.dropped_jobs += 1;
+                            self.in_flight.fetch_sub(1, Ordering::AcqRel);
+                            tracing::warn!(
+                                worker = self.name,
+                                dropped = self.dropped_jobs,
+                                "job dropped: the stage's queue is full"
+                            );
+                        }
+                        Err(TrySendError::Disconnected(_)) => {
+                            tracing::warn!(worker = self.name, "worker thread has stopped");
+                            self.in_flight.fetch_sub(1, Ordering::AcqRel);
+                        }
+                    }
                 }
             }
             Mode::Inline(inl) => {
@@ -265,6 +292,11 @@ impl<J: Send + 'static, O: Send + 'static> Worker<J, O> {
         }
     }
 
+    /// Jobs dropped because the stage's queue was full (threads only).
+    pub fn dropped_jobs(&self) -> u64 {
+        self.dropped_jobs
+    }
+
     /// Milliseconds of compute spent in jobs so far.
     pub fn busy_ms(&self) -> f64 {
         self.busy.load(Ordering::Relaxed) as f64 / 1e6
@@ -286,13 +318,13 @@ impl<J, O> Drop for Worker<J, O> {
 fn worker_thread<J, O>(
     mut job: impl Job<J, O>,
     jobs: Receiver<(u64, J)>,
-    outputs: Sender<(u64, O)>,
+    outputs: SyncSender<(u64, O)>,
     cancel_below: Arc<AtomicU64>,
     in_flight: Arc<AtomicU64>,
     busy: Arc<AtomicU64>,
 ) {
     loop {
-        match jobs.recv_timeout(IDLE_POLL) {
+        match jobs.recv_timeout(job.idle_every()) {
             Ok((generation, j)) => {
                 if generation >= cancel_below.load(Ordering::Acquire) {
                     let t0 = Instant::now();
@@ -314,11 +346,25 @@ fn worker_thread<J, O>(
 fn with_emit<O>(
     generation: u64,
     cancel_below: &AtomicU64,
-    outputs: &Sender<(u64, O)>,
+    outputs: &SyncSender<(u64, O)>,
     f: impl FnOnce(&mut Emit<'_, O>),
 ) {
     let mut sink = |o: O| {
-        let _ = outputs.send((generation, o));
+        let mut item = (generation, o);
+        // Wait for room while the loop catches up; give up once the worker is shutting down
+        // (the loop no longer collects).
+        loop {
+            match outputs.try_send(item) {
+                Ok(()) | Err(TrySendError::Disconnected(_)) => return,
+                Err(TrySendError::Full(back)) => {
+                    if cancel_below.load(Ordering::Acquire) == u64::MAX {
+                        return;
+                    }
+                    item = back;
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+            }
+        }
     };
     let mut emit = Emit {
         generation,

@@ -624,7 +624,13 @@ fn end_of_turn_logic(s: &mut State, inp: &Inputs, now: Ms, p: &Params, out: &mut
     // A speculative answer is used only if it is already here and the words agree; otherwise
     // the final transcript is asked afresh (side effects such as timers wait for it).
     let id = match s.speculative.take() {
-        Some((id, spec)) if normalize(&spec) == normalize(&text) && s.ready.contains_key(&id) => id,
+        Some((id, spec)) if normalize(&spec) == normalize(&text) && s.ready.contains_key(&id) => {
+            out.push(Action::FinishRequest {
+                id,
+                text: text.clone(),
+            });
+            id
+        }
         other => {
             if let Some((old, _)) = other {
                 out.push(Action::CancelRequest { id: old });

@@ -229,6 +229,12 @@ pub enum Action {
     CancelRequest {
         id: u64,
     },
+    /// The speculative request `id` answered what the final transcript `text` says: its
+    /// answer stands and the request is over.
+    FinishRequest {
+        id: u64,
+        text: String,
+    },
     /// The user's words were not for us (another person, background speech).
     NotAddressed {
         text: String,

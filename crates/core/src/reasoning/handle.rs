@@ -14,6 +14,7 @@ use tracing::Instrument;
 use super::llm::embedded::EmbeddedError;
 use super::llm::{EmbeddedLlm, EmbeddedOptions, LlmBackend, LlmClient, LlmError, Timeouts};
 use super::run::{self, EventSink, Job, JobEnd, Progress, Shared, lock};
+use super::skills::CancelToken;
 use super::timers::TimerTable;
 use super::{ReasonerEvent, Request, RequestId, TextSource};
 use crate::config::LlmConfig;
@@ -121,7 +122,7 @@ impl Reasoner {
         };
         let (event_tx, events) = mpsc::channel(options.event_capacity.max(8));
         let dropped = Arc::new(AtomicU64::new(0));
-        let (commands, command_rx) = mpsc::unbounded_channel();
+        let (commands, command_rx) = mpsc::channel(COMMAND_CAPACITY);
         let session = format!("{:x}-{:x}", now_unix_ms(), std::process::id());
         tracing::info!(%session, llm = config.enabled, "reasoner starting");
         let shared = Arc::new(Shared {
@@ -143,6 +144,7 @@ impl Reasoner {
             events,
             next_id: AtomicU64::new(1),
             dropped,
+            dropped_commands: AtomicU64::new(0),
         })
     }
 }
@@ -165,23 +167,40 @@ enum Command {
         id: RequestId,
         heard: String,
     },
+    Finish {
+        id: RequestId,
+        text: String,
+    },
 }
+
+/// Room for commands from the interaction loop (a handful a turn); beyond it they are
+/// dropped and counted.
+const COMMAND_CAPACITY: usize = 256;
 
 /// The interaction loop's side of the reasoner. Every method returns at once; events come
 /// back through [`ReasonerHandle::try_recv`]. Dropping the handle stops the reasoner.
 #[derive(Debug)]
 pub struct ReasonerHandle {
     runtime: Option<tokio::runtime::Runtime>,
-    commands: mpsc::UnboundedSender<Command>,
+    commands: mpsc::Sender<Command>,
     events: mpsc::Receiver<ReasonerEvent>,
     next_id: AtomicU64,
     dropped: Arc<AtomicU64>,
+    dropped_commands: AtomicU64,
 }
 
 impl ReasonerHandle {
     fn send(&self, command: Command) {
-        // Fails only after the runtime is gone, when there is nothing left to do.
-        let _ = self.commands.send(command);
+        // Never blocks the caller (the interaction loop's link). Closed only after the
+        // runtime is gone, when there is nothing left to do.
+        if let Err(mpsc::error::TrySendError::Full(command)) = self.commands.try_send(command) {
+            let n = self.dropped_commands.fetch_add(1, Ordering::Relaxed) + 1;
+            tracing::warn!(
+                dropped = n,
+                ?command,
+                "reasoner command dropped: queue full"
+            );
+        }
     }
 
     /// Starts answering; the returned id tags every event about it.
@@ -206,6 +225,17 @@ impl ReasonerHandle {
     /// far is recorded with the turn; no more events come for it.
     pub fn cancel(&self, id: RequestId) {
         self.send(Command::Cancel { id });
+    }
+
+    /// The speculative answer to `id` (asked on a partial transcript) stands for the final
+    /// transcript `text`: the turn is recorded with the final text and that answer, and the
+    /// request is over. Without an answer yet, it is asked again with `text` (as
+    /// [`Self::update`] with final text).
+    pub fn finish(&self, id: RequestId, text: impl Into<String>) {
+        self.send(Command::Finish {
+            id,
+            text: text.into(),
+        });
     }
 
     /// Records where the user cut into the answer to `id`: `heard` is the text played so far.
@@ -238,6 +268,11 @@ impl ReasonerHandle {
     pub fn dropped_events(&self) -> u64 {
         self.dropped.load(Ordering::Relaxed)
     }
+
+    /// Commands dropped because the reasoner's queue was full.
+    pub fn dropped_commands(&self) -> u64 {
+        self.dropped_commands.load(Ordering::Relaxed)
+    }
 }
 
 impl Drop for ReasonerHandle {
@@ -262,6 +297,8 @@ struct Active {
     task: Option<AbortHandle>,
     progress: Arc<Mutex<Progress>>,
     started: Instant,
+    /// The current revision's cancellation.
+    cancel: CancelToken,
 }
 
 #[derive(Debug)]
@@ -281,7 +318,7 @@ struct Coordinator {
     done_tx: mpsc::UnboundedSender<Done>,
 }
 
-async fn coordinator(shared: Arc<Shared>, mut commands: mpsc::UnboundedReceiver<Command>) {
+async fn coordinator(shared: Arc<Shared>, mut commands: mpsc::Receiver<Command>) {
     let (done_tx, mut done_rx) = mpsc::unbounded_channel();
     let mut c = Coordinator {
         shared,
@@ -299,6 +336,7 @@ async fn coordinator(shared: Arc<Shared>, mut commands: mpsc::UnboundedReceiver<
         }
     }
     for (_, a) in c.active.drain() {
+        a.cancel.cancel();
         if let Some(task) = a.task {
             task.abort();
         }
@@ -334,18 +372,14 @@ impl Coordinator {
                 {
                     self.interrupted(prev, a.heard.clone());
                 }
-                // The user's words go to disk before any reasoning starts.
-                let store = self.shared.store.clone();
-                let (session, text, user_final) = (
-                    self.shared.session.clone(),
-                    request.user_text.clone(),
-                    request.user_final,
-                );
-                let turn = blocking("recording the turn", move || {
-                    store.begin_turn(&session, &text, user_final, now_unix_ms())
-                })
-                .await;
-                tracing::debug!(%id, ?turn, user_final, "request");
+                // The user's final words go to disk before any reasoning starts; a partial
+                // transcript is not a turn yet (it may never be one).
+                let turn = if request.user_final {
+                    self.begin_turn(&request.user_text).await
+                } else {
+                    None
+                };
+                tracing::debug!(%id, ?turn, user_final = request.user_final, "request");
                 let mut active = Active {
                     request,
                     revision: 0,
@@ -353,6 +387,7 @@ impl Coordinator {
                     task: None,
                     progress: Arc::default(),
                     started: Instant::now(),
+                    cancel: CancelToken::default(),
                 };
                 self.start(id, &mut active);
                 self.active.insert(id, active);
@@ -361,34 +396,15 @@ impl Coordinator {
                 id,
                 text,
                 user_final,
-            } => {
-                let Some(mut active) = self.active.remove(&id) else {
-                    tracing::debug!(%id, "update for a request that is over; ignored");
-                    return;
-                };
-                if let Some(task) = active.task.take() {
-                    task.abort();
-                }
-                active.revision += 1;
-                active.request.user_text = text.clone();
-                active.request.user_final = user_final;
-                active.progress = Arc::default();
-                active.started = Instant::now();
-                if let Some(turn) = active.turn {
-                    let store = self.shared.store.clone();
-                    blocking("updating the turn", move || {
-                        store.update_user_text(turn, &text, user_final)
-                    })
-                    .await;
-                }
-                tracing::debug!(%id, revision = active.revision, user_final, "update");
-                self.start(id, &mut active);
-                self.active.insert(id, active);
-            }
+            } => self.update(id, text, user_final).await,
+            Command::Finish { id, text } => self.finish(id, text).await,
             Command::Cancel { id } => {
                 let Some(active) = self.active.remove(&id) else {
                     return;
                 };
+                // First the token (a side effect in progress completes, none starts), then
+                // the task.
+                active.cancel.cancel();
                 if let Some(task) = &active.task {
                     task.abort();
                 }
@@ -418,6 +434,100 @@ impl Coordinator {
                 }
             }
             Command::Interrupted { id, heard } => self.interrupted(id, heard),
+        }
+    }
+
+    async fn begin_turn(&self, text: &str) -> Option<i64> {
+        let store = self.shared.store.clone();
+        let (session, text) = (self.shared.session.clone(), text.to_owned());
+        blocking("recording the turn", move || {
+            store.begin_turn(&session, &text, true, now_unix_ms())
+        })
+        .await
+    }
+
+    /// New text for a request: the revision in flight stops (its side effects too) and the
+    /// next starts. The turn is written once the text is final.
+    async fn update(&mut self, id: RequestId, text: String, user_final: bool) {
+        let Some(mut active) = self.active.remove(&id) else {
+            tracing::debug!(%id, "update for a request that is over; ignored");
+            return;
+        };
+        active.cancel.cancel();
+        if let Some(task) = active.task.take() {
+            task.abort();
+        }
+        active.revision += 1;
+        active.request.user_text = text.clone();
+        active.request.user_final = user_final;
+        active.progress = Arc::default();
+        active.started = Instant::now();
+        active.cancel = CancelToken::default();
+        match active.turn {
+            Some(turn) => {
+                let store = self.shared.store.clone();
+                blocking("updating the turn", move || {
+                    store.update_user_text(turn, &text, user_final)
+                })
+                .await;
+            }
+            None if user_final => active.turn = self.begin_turn(&text).await,
+            None => {}
+        }
+        tracing::debug!(%id, revision = active.revision, user_final, "update");
+        self.start(id, &mut active);
+        self.active.insert(id, active);
+    }
+
+    /// The speculative answer stands for the final text: record the turn whole, end the
+    /// request. With no answer yet, ask again on the final text.
+    async fn finish(&mut self, id: RequestId, text: String) {
+        let answered = self.active.get(&id).and_then(|a| lock(&a.progress).answer);
+        let Some((source, skill)) = answered else {
+            self.update(id, text, true).await;
+            return;
+        };
+        let Some(active) = self.active.remove(&id) else {
+            return;
+        };
+        active.cancel.cancel();
+        if let Some(task) = &active.task {
+            task.abort();
+        }
+        let turn = match active.turn {
+            Some(turn) => {
+                let (store, text) = (self.shared.store.clone(), text.clone());
+                blocking("updating the turn", move || {
+                    store.update_user_text(turn, &text, true)
+                })
+                .await;
+                Some(turn)
+            }
+            None => self.begin_turn(&text).await,
+        };
+        tracing::debug!(%id, ?turn, "speculative answer confirmed by the final text");
+        self.remember_finished(id, turn);
+        if let Some(turn) = turn {
+            let (answer, first) = {
+                let p = lock(&active.progress);
+                (p.text.clone(), p.first_output)
+            };
+            let total = active.started.elapsed();
+            let store = self.shared.store.clone();
+            blocking("recording the answer", move || {
+                store.finish_turn(
+                    turn,
+                    TurnOutcome {
+                        assistant_text: &answer,
+                        status: TurnStatus::Answered,
+                        source: Some(source.as_str()),
+                        skill,
+                        first_output_ms: first.map(|d| d.as_millis() as u64),
+                        total_ms: total.as_millis() as u64,
+                    },
+                )
+            })
+            .await;
         }
     }
 
@@ -452,6 +562,7 @@ impl Coordinator {
             turn: active.turn,
             started: active.started,
             progress: active.progress.clone(),
+            cancel: active.cancel.clone(),
         };
         let revision = active.revision;
         let span = tracing::info_span!("request", %id, revision);

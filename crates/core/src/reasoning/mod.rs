@@ -19,6 +19,8 @@
 #[cfg(any(test, feature = "test-support"))]
 pub mod fake_llm;
 mod handle;
+#[cfg(test)]
+mod handle_tests;
 pub mod llm;
 pub mod normalize;
 pub mod numbers;
@@ -244,6 +246,9 @@ pub enum ReasonerEvent {
         first_output_ms: Option<u64>,
         total_ms: u64,
     },
+    /// A partial transcript has no speculative answer (it needs the final text, or the
+    /// LLM): nothing more comes for this revision.
+    NeedsFinal { id: RequestId, revision: u32 },
     /// The request could not be answered at all; `message` is safe to speak.
     Failed {
         id: RequestId,
@@ -270,6 +275,7 @@ impl ReasonerEvent {
             | Self::ToolProgress { id, .. }
             | Self::Control { id, .. }
             | Self::Final { id, .. }
+            | Self::NeedsFinal { id, .. }
             | Self::Failed { id, .. } => Some(*id),
             Self::TimerDue { .. } => None,
         }

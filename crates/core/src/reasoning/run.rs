@@ -14,7 +14,7 @@ use super::handle::ReasonerOptions;
 use super::llm::tools;
 use super::llm::{ChatMessage, LlmBackend, LlmError, StreamItem};
 use super::normalize::Utterance;
-use super::skills::{self, Outcome, SkillAnswer, SkillEnv};
+use super::skills::{self, CancelToken, Outcome, SkillAnswer, SkillEnv};
 use super::timers::TimerTable;
 use super::{Message, ReasonerEvent, Request, RequestId, Role, Source};
 use crate::config::LlmConfig;
@@ -69,6 +69,9 @@ pub(crate) struct Shared {
 pub(crate) struct Progress {
     pub text: String,
     pub first_output: Option<Duration>,
+    /// Where the answer came from, once it is whole: a speculative answer that the final
+    /// transcript confirms is recorded with it.
+    pub answer: Option<(Source, Option<&'static str>)>,
 }
 
 pub(crate) fn lock(p: &Mutex<Progress>) -> std::sync::MutexGuard<'_, Progress> {
@@ -83,6 +86,8 @@ pub(crate) struct Job {
     pub turn: Option<i64>,
     pub started: Instant,
     pub progress: Arc<Mutex<Progress>>,
+    /// Cancelled with the request (or its revision): side effects check it before they commit.
+    pub cancel: CancelToken,
 }
 
 /// How a revision ended.
@@ -129,7 +134,8 @@ impl Job {
         skill: Option<&'static str>,
     ) -> JobEnd {
         let (text, first_output) = {
-            let p = lock(&self.progress);
+            let mut p = lock(&self.progress);
+            p.answer = Some((source, skill));
             (p.text.clone(), p.first_output)
         };
         let total = self.started.elapsed();
@@ -185,6 +191,7 @@ pub(crate) async fn run(shared: Arc<Shared>, job: Job) -> JobEnd {
         let shared = shared.clone();
         let request = job.request.clone();
         let history = history.clone();
+        let cancel = job.cancel.clone();
         tokio::task::spawn_blocking(move || {
             let utterance = Utterance::parse(&request.user_text);
             let now = ZonedDateTime::now();
@@ -198,6 +205,7 @@ pub(crate) async fn run(shared: Arc<Shared>, job: Job) -> JobEnd {
                 assistant: request.assistant.as_ref(),
                 commit: request.user_final,
                 llm_enabled: shared.llm.is_some(),
+                cancel: &cancel,
             };
             skills::answer(&utterance, &env)
         })
@@ -212,8 +220,10 @@ pub(crate) async fn run(shared: Arc<Shared>, job: Job) -> JobEnd {
     };
     match outcome {
         Outcome::Answer(answer) => deliver_skill(&shared, &job, answer).await,
-        Outcome::NeedsFinal => JobEnd::Waiting,
-        Outcome::Unknown if !job.request.user_final => JobEnd::Waiting,
+        // A cancellation won the race with a side effect: the coordinator has the request.
+        Outcome::Cancelled => JobEnd::Finished,
+        Outcome::NeedsFinal => needs_final(&shared, &job).await,
+        Outcome::Unknown if !job.request.user_final => needs_final(&shared, &job).await,
         Outcome::Unknown => match shared.llm.clone() {
             Some(llm) => ask_llm(&shared, &job, &llm, history).await,
             None => {
@@ -222,6 +232,18 @@ pub(crate) async fn run(shared: Arc<Shared>, job: Job) -> JobEnd {
             }
         },
     }
+}
+
+/// A partial transcript with no speculative answer: says so, so the loop need not wait.
+async fn needs_final(shared: &Arc<Shared>, job: &Job) -> JobEnd {
+    shared
+        .sink
+        .lossless(ReasonerEvent::NeedsFinal {
+            id: job.id,
+            revision: job.revision,
+        })
+        .await;
+    JobEnd::Waiting
 }
 
 async fn fail(shared: &Arc<Shared>, job: &Job) -> JobEnd {
@@ -441,6 +463,7 @@ async fn converse(
                 let request = job.request.clone();
                 let history = history.to_vec();
                 let call = call.clone();
+                let cancel = job.cancel.clone();
                 tokio::task::spawn_blocking(move || {
                     let now = ZonedDateTime::now();
                     let env = SkillEnv {
@@ -453,6 +476,7 @@ async fn converse(
                         assistant: request.assistant.as_ref(),
                         commit: true,
                         llm_enabled: true,
+                        cancel: &cancel,
                     };
                     tools::call(&call.name, &call.arguments, &env)
                 })

@@ -385,6 +385,13 @@ fn speculative_request_is_used_when_the_final_agrees() {
     assert!(
         has(
             &a,
+            |a| matches!(a, Action::FinishRequest { id, text } if *id == spec && text == "What time is it?")
+        ),
+        "the speculative request is finished with the final text: {a:?}"
+    );
+    assert!(
+        has(
+            &a,
             |a| matches!(a, Action::Speak { text, .. } if text == "Three o'clock.")
         ),
         "{a:?}"

@@ -115,10 +115,40 @@ fn arg_f64(args: &Value, key: &str) -> Option<f64> {
     }
 }
 
+/// Longest string argument a tool takes (a note, a label, an expression): the model's
+/// arguments are untrusted input.
+const MAX_ARG_CHARS: usize = 500;
+/// Largest magnitude of a number argument (unit conversions; durations have their own range).
+const MAX_ARG_NUMBER: f64 = 1e15;
+
+/// Why the arguments cannot be used: an overlong string or a number out of range.
+fn check_args(args: &Value) -> Result<(), String> {
+    let Some(map) = args.as_object() else {
+        return Ok(());
+    };
+    for (key, value) in map {
+        match value {
+            Value::String(s) if s.chars().count() > MAX_ARG_CHARS => {
+                return Err(format!(
+                    "`{key}` is too long: at most {MAX_ARG_CHARS} characters"
+                ));
+            }
+            Value::Number(n) if n.as_f64().is_none_or(|v| v.abs() > MAX_ARG_NUMBER) => {
+                return Err(format!("`{key}` is out of range"));
+            }
+            Value::String(_) | Value::Number(_) | Value::Bool(_) | Value::Null => {}
+            Value::Array(_) | Value::Object(_) => {
+                return Err(format!("`{key}` must be a string, number or boolean"));
+            }
+        }
+    }
+    Ok(())
+}
+
 fn spoken(outcome: Outcome) -> String {
     match outcome {
         Outcome::Answer(a) => a.text,
-        Outcome::NeedsFinal | Outcome::Unknown => "not done".to_owned(),
+        Outcome::NeedsFinal | Outcome::Unknown | Outcome::Cancelled => "not done".to_owned(),
     }
 }
 
@@ -155,6 +185,9 @@ pub fn call(name: &str, args: &Value, env: &SkillEnv<'_>) -> ToolOutput {
     } else {
         json!({})
     };
+    if let Err(why) = check_args(&args) {
+        return out(format!("refused: {why}"));
+    }
     match name {
         "get_time" => out(format!(
             "{} {} ({})",
@@ -196,15 +229,22 @@ pub fn call(name: &str, args: &Value, env: &SkillEnv<'_>) -> ToolOutput {
         }
         "set_reminder" => {
             let content = match (arg_str(&args, "text"), arg_f64(&args, "in_seconds")) {
-                (Some(text), Some(secs)) if secs > 0.0 => {
+                (Some(_), Some(secs)) if !timer::in_range(secs, timer::MAX_REMINDER_SECS) => {
+                    timer::REMINDER_RANGE.to_owned()
+                }
+                (Some(text), Some(secs)) => {
                     let now = env.now_ms();
                     let due = now + (secs * 1000.0).round() as i64;
-                    match env.timers.add(TimerKind::Reminder, Some(text), due, now) {
-                        Ok(_) => format!("reminder set for {} from now", speak_duration(secs)),
-                        Err(e) => format!("could not save the reminder: {e}"),
+                    let add = || env.timers.add(TimerKind::Reminder, Some(text), due, now);
+                    match env.cancel.commit(add) {
+                        Some(Ok(_)) => {
+                            format!("reminder set for {} from now", speak_duration(secs))
+                        }
+                        Some(Err(e)) => format!("could not save the reminder: {e}"),
+                        None => "not done: the request was cancelled".to_owned(),
                     }
                 }
-                _ => "needs text and a positive in_seconds".to_owned(),
+                _ => "needs text and in_seconds".to_owned(),
             };
             out(content)
         }

@@ -45,6 +45,36 @@ pub struct SkillEnv<'a> {
     pub commit: bool,
     /// Whether a language model is configured, for help and fallback wording.
     pub llm_enabled: bool,
+    /// Set when the request is cancelled or superseded: side effects commit through it.
+    pub cancel: &'a CancelToken,
+}
+
+/// A request's cancellation, shared by the reasoner's coordinator and the skills it runs.
+/// Skills run on the blocking pool, where aborting the task cannot reach them, so every side
+/// effect (a timer, a reminder, a note) commits through [`CancelToken::commit`]: once
+/// [`CancelToken::cancel`] has returned, nothing of the request is written any more.
+#[derive(Debug, Clone, Default)]
+pub struct CancelToken(std::sync::Arc<std::sync::Mutex<bool>>);
+
+impl CancelToken {
+    fn lock(&self) -> std::sync::MutexGuard<'_, bool> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Cancels; waits for a commit in progress (one store write) to finish.
+    pub fn cancel(&self) {
+        *self.lock() = true;
+    }
+
+    pub fn is_cancelled(&self) -> bool {
+        *self.lock()
+    }
+
+    /// Runs `write` unless cancelled; a cancellation cannot slip in while it runs.
+    pub fn commit<T>(&self, write: impl FnOnce() -> T) -> Option<T> {
+        let cancelled = self.lock();
+        (!*cancelled).then(write)
+    }
 }
 
 impl SkillEnv<'_> {
@@ -103,15 +133,18 @@ pub enum Outcome {
     NeedsFinal,
     /// No skill understood this.
     Unknown,
+    /// The request was cancelled before its side effect committed: nothing was done.
+    Cancelled,
 }
 
 /// Gives an effectful skill's answer only on final text.
 pub(crate) fn effect(env: &SkillEnv<'_>, run: impl FnOnce() -> SkillAnswer) -> Outcome {
-    if env.commit {
-        Outcome::Answer(run())
-    } else {
-        Outcome::NeedsFinal
+    if !env.commit {
+        return Outcome::NeedsFinal;
     }
+    env.cancel
+        .commit(run)
+        .map_or(Outcome::Cancelled, Outcome::Answer)
 }
 
 /// One skill: `None` when the words are not for it.
@@ -281,3 +314,6 @@ pub(crate) mod test_env;
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod bounds_tests;

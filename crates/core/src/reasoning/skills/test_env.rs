@@ -3,7 +3,7 @@
 
 use jiff::ZonedDateTime;
 
-use super::{Outcome, SkillAnswer, SkillEnv, answer};
+use super::{CancelToken, Outcome, SkillAnswer, SkillEnv, answer};
 use crate::reasoning::normalize::Utterance;
 use crate::reasoning::timers::TimerTable;
 use crate::reasoning::{AssistantContext, Message, TextSource, VisualContext};
@@ -19,6 +19,7 @@ pub(crate) struct TestEnv {
     pub text_source: Option<std::sync::Arc<dyn TextSource>>,
     pub assistant: Option<AssistantContext>,
     pub commit: bool,
+    pub cancel: CancelToken,
 }
 
 impl TestEnv {
@@ -34,6 +35,7 @@ impl TestEnv {
             text_source: None,
             assistant: None,
             commit: true,
+            cancel: CancelToken::default(),
         }
     }
 
@@ -48,6 +50,7 @@ impl TestEnv {
             assistant: self.assistant.as_ref(),
             commit: self.commit,
             llm_enabled: false,
+            cancel: &self.cancel,
         }
     }
 

@@ -19,7 +19,17 @@ use crate::reasoning::timers::{Timer, TimerKind, speak_duration};
 pub const ASK_DURATION: &str = "How long should the timer be?";
 
 /// The longest timer we accept: a month.
-const MAX_SECS: f64 = 31.0 * 86_400.0;
+pub(crate) const MAX_SECS: f64 = 31.0 * 86_400.0;
+/// The furthest ahead a reminder may be set by a duration: a year.
+pub(crate) const MAX_REMINDER_SECS: f64 = 366.0 * 86_400.0;
+/// The refusals for durations out of range (zero, negative, not a number, too long).
+pub(crate) const TIMER_RANGE: &str = "I can set timers from one second up to a month.";
+pub(crate) const REMINDER_RANGE: &str = "I can set reminders from one second up to a year ahead.";
+
+/// Whether `secs` is a duration we can count down: finite, positive, at most `max`.
+pub(crate) fn in_range(secs: f64, max: f64) -> bool {
+    secs.is_finite() && secs > 0.0 && secs <= max
+}
 
 /// A duration found in an utterance: its length and token span.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -280,11 +290,8 @@ fn speak_when(due: &ZonedDateTime, now: &ZonedDateTime) -> String {
 
 /// Sets a timer; the answer says so.
 pub(crate) fn start_timer(env: &SkillEnv<'_>, secs: f64, label: Option<String>) -> Outcome {
-    if secs <= 0.0 || secs > MAX_SECS {
-        return Outcome::Answer(SkillAnswer::say(
-            "timer",
-            "I can set timers from one second up to a month.",
-        ));
+    if !in_range(secs, MAX_SECS) {
+        return Outcome::Answer(SkillAnswer::say("timer", TIMER_RANGE));
     }
     effect(env, || {
         let now = env.now_ms();
@@ -521,6 +528,9 @@ fn reminder(t: &[String], trigger: usize, env: &SkillEnv<'_>) -> Option<Outcome>
     }
     let text = (!words.is_empty()).then(|| words.join(" "));
     let (due_ms, when) = match (&duration, &clock) {
+        (Some(d), _) if !in_range(d.secs, MAX_REMINDER_SECS) => {
+            return Some(Outcome::Answer(SkillAnswer::say("timer", REMINDER_RANGE)));
+        }
         (Some(d), _) => (
             env.now_ms() + (d.secs * 1000.0).round() as i64,
             format!("in {}", speak_duration(d.secs)),

@@ -1,0 +1,109 @@
+//! The coordinator's bookkeeping of speculative requests: a partial transcript is never a
+//! turn of its own; its answer, once the final transcript confirms it, is.
+
+use std::time::{Duration, Instant};
+
+use super::{Reasoner, ReasonerEvent, ReasonerHandle, Request, RequestId};
+use crate::config::LlmConfig;
+use crate::store::{Store, TurnStatus};
+
+fn final_text(h: &mut ReasonerHandle, id: RequestId) -> Option<String> {
+    let end = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < end {
+        match h.recv_timeout(Duration::from_millis(50)) {
+            Some(ReasonerEvent::Final { id: i, text, .. }) if i == id => return Some(text),
+            Some(ReasonerEvent::NeedsFinal { id: i, .. }) if i == id => return None,
+            _ => {}
+        }
+    }
+    panic!("no end for request {id}");
+}
+
+/// Waits until the store has `n` turns with a final status (writes are asynchronous).
+fn settled_turns(store: &Store, n: usize) -> Vec<crate::store::TurnRecord> {
+    let end = Instant::now() + Duration::from_secs(5);
+    loop {
+        let turns = store.turns(None).unwrap();
+        let done = turns
+            .iter()
+            .filter(|t| t.status != TurnStatus::Pending)
+            .count();
+        if done >= n || Instant::now() > end {
+            return turns;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn a_confirmed_speculative_answer_is_one_whole_turn() {
+    let store = Store::open_in_memory().unwrap();
+    let mut h = Reasoner::spawn(LlmConfig::skills_only(), store.clone()).unwrap();
+    let spec = h.request(Request::partial("what is twelve"));
+    let _ = final_text(&mut h, spec);
+    // Superseded by a longer partial: cancelled, never a turn.
+    h.cancel(spec);
+    let spec = h.request(Request::partial("what is twelve times seven"));
+    let answer = final_text(&mut h, spec).expect("a speculative answer");
+    assert_eq!(answer, "12 times 7 is 84.");
+    h.finish(spec, "What is twelve times seven?");
+    let turns = settled_turns(&store, 1);
+    assert_eq!(turns.len(), 1, "only the confirmed turn: {turns:#?}");
+    let t = &turns[0];
+    assert!(t.user_final);
+    assert_eq!(t.user_text, "What is twelve times seven?");
+    assert_eq!(t.assistant_text, "12 times 7 is 84.");
+    assert_eq!(t.status, TurnStatus::Answered);
+    assert_eq!(t.skill.as_deref(), Some("math"));
+    // The request is over: a later update does not restart it.
+    h.update(spec, "what is twelve times eight", true);
+    assert!(h.recv_timeout(Duration::from_millis(300)).is_none());
+}
+
+#[test]
+fn a_speculation_without_an_answer_is_asked_again_on_the_final_text() {
+    let store = Store::open_in_memory().unwrap();
+    let mut h = Reasoner::spawn(LlmConfig::skills_only(), store.clone()).unwrap();
+    let spec = h.request(Request::partial("set a timer for ten minutes"));
+    assert_eq!(
+        final_text(&mut h, spec),
+        None,
+        "a timer waits for the final"
+    );
+    assert!(
+        store.turns(None).unwrap().is_empty(),
+        "a partial is no turn"
+    );
+    h.finish(spec, "Set a timer for ten minutes.");
+    assert_eq!(
+        final_text(&mut h, spec).as_deref(),
+        Some("Timer set for 10 minutes.")
+    );
+    let turns = settled_turns(&store, 1);
+    assert_eq!(turns.len(), 1);
+    assert_eq!(turns[0].user_text, "Set a timer for ten minutes.");
+    assert_eq!(store.pending_timers().unwrap().len(), 1);
+}
+
+/// Skills run on the blocking pool, out of the abort's reach: a cancelled request's timer,
+/// reminder or note is refused at the commit.
+#[test]
+fn a_cancelled_request_commits_no_side_effect() {
+    use crate::reasoning::skills::Outcome;
+    use crate::reasoning::skills::test_env::TestEnv;
+    let env = TestEnv::new();
+    env.cancel.cancel();
+    for text in [
+        "set a timer for ten minutes",
+        "remind me in 5 minutes to check the oven",
+        "remember that my keys are in the drawer",
+    ] {
+        assert_eq!(env.ask(text), Outcome::Cancelled, "{text}");
+    }
+    assert!(env.timers.list().is_empty());
+    assert!(env.store.notes().unwrap().is_empty());
+    let reminder = serde_json::json!({"text": "stretch", "in_seconds": 60});
+    let out = crate::reasoning::llm::tools::call("set_reminder", &reminder, &env.env());
+    assert!(out.content.starts_with("not done"), "{}", out.content);
+    assert!(env.timers.list().is_empty());
+}

@@ -1,0 +1,150 @@
+//! The reasoner as the engine uses it, over a whole simulated conversation: what the user
+//! heard of a cut answer is stored and "go on" says the rest; "slower" slows the next reply.
+//! These need `tandem models fetch`.
+
+use std::path::Path;
+
+use serde_json::Value;
+use tandem_core::audio::wav;
+use tandem_core::config::LlmConfig;
+use tandem_core::engine::duplex::{self, DuplexOptions};
+use tandem_core::engine::worker::Pace;
+use tandem_core::engine::{EngineOptions, PolicyKind};
+use tandem_core::store::Store;
+
+#[allow(dead_code)]
+mod common;
+#[allow(dead_code)]
+mod duplex_run;
+
+use duplex_run::{channel, models};
+
+fn run(input: &Path, store: &Store) -> Vec<Value> {
+    let events = input.with_extension("jsonl");
+    let opts = DuplexOptions {
+        input: input.to_owned(),
+        output: input.with_extension("out.wav"),
+        events: Some(events.clone()),
+        pace: Pace::Virtual,
+        output_rate_hz: 16_000,
+        echo: None,
+        engine: EngineOptions {
+            policy: PolicyKind::Tandem,
+            voice_seed: Some(3),
+            ..EngineOptions::default()
+        },
+        llm: LlmConfig::skills_only(),
+        visual: None,
+        text_source: None,
+    };
+    duplex::run_with_store(models(), &opts, store.clone()).expect("duplex runs");
+    assert!(wav::read_mono(&opts.output, 16_000).is_ok());
+    let events: Vec<Value> = std::fs::read_to_string(&events)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    for e in events.iter().filter(|e| e["kind"] != "partial") {
+        eprintln!("{e}");
+    }
+    events
+}
+
+fn of_kind<'a>(events: &'a [Value], kind: &str) -> Vec<&'a Value> {
+    events.iter().filter(|e| e["kind"] == kind).collect()
+}
+
+#[test]
+fn after_a_cut_in_the_heard_part_is_stored_and_go_on_says_the_rest() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = channel(
+        dir.path(),
+        "cut",
+        26.0,
+        &[(0.5, "What can you do?"), (6.0, "Stop."), (12.0, "Go on.")],
+    );
+    let store = Store::open_in_memory().unwrap();
+    let events = run(&input, &store);
+    assert!(!of_kind(&events, "barge_in").is_empty(), "the user cut in");
+    let turns = store.turns(None).unwrap();
+    let help = turns
+        .iter()
+        .find(|t| t.user_text.to_lowercase().contains("can you do"))
+        .expect("the question is a turn");
+    let heard = help.heard_text.clone().unwrap_or_default();
+    eprintln!("said: {}\nheard: {heard}", help.assistant_text);
+    assert!(!heard.is_empty(), "what was heard is stored");
+    assert!(
+        help.assistant_text.starts_with(&heard),
+        "a prefix of the answer"
+    );
+    assert!(heard.len() < help.assistant_text.len(), "only part of it");
+    let rest = help.assistant_text[heard.len()..].trim();
+    let go_on = turns
+        .iter()
+        .find(|t| t.user_text.to_lowercase().contains("go on"))
+        .expect("\"go on\" is a turn");
+    assert_eq!(
+        go_on.assistant_text, rest,
+        "it answers with the unheard rest"
+    );
+    let asked = of_kind(&events, "reasoning_request")
+        .into_iter()
+        .find(|e| e["text"].as_str().unwrap().to_lowercase().contains("go on"))
+        .and_then(|e| e["t_ms"].as_u64())
+        .unwrap();
+    let spoken: Vec<&str> = of_kind(&events, "speak_start")
+        .into_iter()
+        .filter(|e| e["t_ms"].as_u64().unwrap() > asked && e["speech"] == "answer")
+        .map(|e| e["text"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        spoken.join(" "),
+        rest,
+        "the rest is spoken, sentence by sentence"
+    );
+}
+
+/// How long the answer `text` sounded each time it was said: its first to its last audible
+/// sample in the assistant's channel, between its start and the floor going back to
+/// listening.
+fn answer_ms(events: &[Value], output: &[f32], text: &str) -> Vec<u64> {
+    let mut out = Vec::new();
+    for (i, e) in events.iter().enumerate() {
+        if e["kind"] == "speak_start" && e["text"] == text {
+            let start = e["t_ms"].as_u64().unwrap();
+            let end = events[i..]
+                .iter()
+                .find(|e| e["kind"] == "floor" && e["floor"] == "listening")
+                .and_then(|e| e["t_ms"].as_u64())
+                .expect("the answer ends");
+            let span = &output[(start * 16) as usize..((end * 16) as usize).min(output.len())];
+            let first = span.iter().position(|x| x.abs() > 0.01).unwrap_or(0);
+            let last = span.iter().rposition(|x| x.abs() > 0.01).unwrap_or(0);
+            out.push((last.saturating_sub(first) / 16) as u64);
+        }
+    }
+    out
+}
+
+#[test]
+fn slower_slows_the_next_reply() {
+    let dir = tempfile::tempdir().unwrap();
+    let q = "What's twelve times seven?";
+    let input = channel(
+        dir.path(),
+        "slower",
+        17.0,
+        &[(0.5, q), (5.5, "Speak slower."), (11.0, q)],
+    );
+    let store = Store::open_in_memory().unwrap();
+    let events = run(&input, &store);
+    let output = wav::read_mono(&input.with_extension("out.wav"), 16_000).unwrap();
+    let ms = answer_ms(&events, &output, "12 times 7 is 84.");
+    eprintln!("the same answer took {ms:?} ms");
+    assert_eq!(ms.len(), 2, "answered twice");
+    assert!(
+        ms[1] as f64 > ms[0] as f64 * 1.12,
+        "the second is slower: {ms:?}"
+    );
+}

@@ -182,6 +182,42 @@ pub struct LlmConfig {
     pub model: String,
     /// Replaces the built-in system prompt when set.
     pub system_prompt: Option<String>,
+    /// Lets `endpoint` be on another computer. Off, only `localhost`, 127.0.0.0/8 and ::1 are
+    /// accepted: a server elsewhere receives the transcripts of requests, recent turns, notes
+    /// the model reads and text the camera reads.
+    pub allow_remote: bool,
+    /// The name of an environment variable that holds the server's API key (sent as
+    /// `Authorization: Bearer <key>`). Preferred over `api_key`.
+    pub api_key_env: Option<String>,
+    /// The API key itself, when it has to live in this file (written mode 0600; a file
+    /// others can read is refused while it holds a key).
+    pub api_key: Option<ApiKey>,
+    /// A PEM file of certificate authorities to trust besides the system's, for a server
+    /// with a private CA.
+    pub ca_file: Option<PathBuf>,
+}
+
+/// An API key: serialized as the plain string, shown as `<redacted>` by `Debug`, so that
+/// logging a config never prints it.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ApiKey(String);
+
+impl ApiKey {
+    pub fn new(key: impl Into<String>) -> Self {
+        Self(key.into())
+    }
+
+    /// The key, for the one place that sends it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for ApiKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ApiKey(<redacted>)")
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -269,6 +305,10 @@ impl Default for LlmConfig {
             endpoint: "http://127.0.0.1:11434/v1".to_owned(),
             model: "llama3.2:3b".to_owned(),
             system_prompt: None,
+            allow_remote: false,
+            api_key_env: None,
+            api_key: None,
+            ca_file: None,
         }
     }
 }
@@ -312,6 +352,57 @@ pub enum ConfigError {
     NoConfigDir,
 }
 
+impl LlmConfig {
+    /// The endpoint and the key settings: URL format always; consent for a remote host and no
+    /// key over plain http when a server backend is in use.
+    fn validate_server(&self, path: &Path) -> Result<(), ConfigError> {
+        let invalid = |field, problem: String| ConfigError::Invalid {
+            path: path.to_owned(),
+            field,
+            problem,
+        };
+        let endpoint = crate::reasoning::llm::endpoint::parse(&self.endpoint)
+            .map_err(|e| invalid("llm.endpoint", e.to_string()))?;
+        if let Some(name) = &self.api_key_env
+            && (name.is_empty() || name.contains(['=', '\0']) || name.trim() != name)
+        {
+            return Err(invalid(
+                "llm.api_key_env",
+                format!(
+                    "is `{name}`; it must be the name of an environment variable, e.g. TANDEM_LLM_API_KEY"
+                ),
+            ));
+        }
+        if self
+            .api_key
+            .as_ref()
+            .is_some_and(|k| k.expose().trim().is_empty())
+        {
+            return Err(invalid(
+                "llm.api_key",
+                "is empty; remove it or set the key".into(),
+            ));
+        }
+        if !self.enabled || self.backend.http_api().is_none() {
+            return Ok(());
+        }
+        if let Some(why) = endpoint.remote_refusal(self.allow_remote) {
+            return Err(invalid("llm.endpoint", why));
+        }
+        let has_key = self.api_key.is_some() || self.api_key_env.is_some();
+        if has_key && !endpoint.is_https() && !endpoint.is_loopback() {
+            return Err(invalid(
+                "llm.endpoint",
+                format!(
+                    "is plain http:// to `{}` and an API key is set: the key and everything said would cross the network unencrypted; use https://",
+                    endpoint.host()
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
+
 /// Where the config file lives: `$TANDEM_CONFIG`, else `$XDG_CONFIG_HOME/tandem/config.toml`.
 pub fn default_path() -> Result<PathBuf, ConfigError> {
     if let Some(p) = std::env::var_os(CONFIG_ENV).filter(|p| !p.is_empty()) {
@@ -342,7 +433,11 @@ impl Config {
                 });
             }
         };
-        Self::parse(&text, path)
+        let config = Self::parse(&text, path)?;
+        if config.llm.api_key.is_some() {
+            check_private(path)?;
+        }
+        Ok(config)
     }
 
     /// Parses and validates config text; `path` is only used in messages.
@@ -400,16 +495,7 @@ impl Config {
                 ),
             ));
         }
-        let ep = self.llm.endpoint.trim();
-        let rest = ep
-            .strip_prefix("http://")
-            .or_else(|| ep.strip_prefix("https://"));
-        if rest.is_none_or(|r| r.is_empty() || r.starts_with('/')) {
-            return Err(invalid(
-                "llm.endpoint",
-                format!("is `{ep}`; it must be an http:// or https:// URL with a host"),
-            ));
-        }
+        self.llm.validate_server(path)?;
         if !(1..=10).contains(&self.camera.fps) {
             return Err(invalid(
                 "camera.fps",
@@ -454,6 +540,30 @@ impl Config {
             }
         })
     }
+}
+
+/// A file that holds an API key must be the user's only, as `ssh` insists for its keys.
+fn check_private(path: &Path) -> Result<(), ConfigError> {
+    #[cfg(unix)]
+    {
+        let mode = crate::private_fs::mode(path).map_err(|source| ConfigError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        if mode & 0o077 != 0 {
+            return Err(ConfigError::Invalid {
+                path: path.to_owned(),
+                field: "llm.api_key",
+                problem: format!(
+                    "is in a file other users can read (mode {mode:04o}); run `chmod 600 {}`, or move the key to an environment variable named by llm.api_key_env",
+                    path.display()
+                ),
+            });
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
 }
 
 /// Whether `dir` is Tandem's own config directory (`<config dir>/tandem`), which may be
@@ -622,3 +732,6 @@ mod tests {
         assert!("npu".parse::<ExecutionProvider>().is_err());
     }
 }
+
+#[cfg(test)]
+mod llm_tests;

@@ -1,15 +1,18 @@
 //! `FakeLlmServer`: a test double for a local LLM server.
 //!
-//! It is not an LLM. It listens on `127.0.0.1:0`, speaks just enough HTTP/1.1, and answers
+//! It is not an LLM. It listens on `127.0.0.1:0`, speaks just enough HTTP/1.1 (plain, or over
+//! TLS with a throwaway certificate authority made at start, see
+//! [`FakeLlmServer::start_tls`]), and answers
 //! each chat request with the next scripted [`FakeReply`], streamed the way real servers do:
 //! server-sent events for OpenAI-compatible `/v1/chat/completions`, newline-delimited JSON
 //! for Ollama's `/api/chat`. It records request bodies and counts clients that hung up
-//! early, so tests can check tool-call round trips, malformed streams, servers that never
+//! early, and what each request's path and `Authorization` header were, so tests can check
+//! tool-call round trips, API keys, malformed streams, servers that never
 //! answer, and that cancelling a request really closes its connection. It is compiled only
 //! for tests and with the `test-support` feature (the integration tests' dev-dependency), so
 //! no shipped library or binary contains it.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -33,6 +36,20 @@ pub enum FakeReply {
     Stall(Vec<String>),
     /// Answers with this HTTP status and a JSON error body.
     Status(u16),
+    /// Answers `302 Found` with this `Location`.
+    Redirect(String),
+    /// A 200 stream whose first line is this many bytes long.
+    LongLine(usize),
+}
+
+/// What one request carried besides its body.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SeenRequest {
+    /// The request target: path and query.
+    pub path: String,
+    /// The `Authorization` header, as sent.
+    pub authorization: Option<String>,
+    pub body: Value,
 }
 
 impl FakeReply {
@@ -59,8 +76,10 @@ struct Shared {
     chunk_delay: Duration,
     next: AtomicUsize,
     stop: AtomicBool,
-    bodies: Mutex<Vec<Value>>,
+    seen: Mutex<Vec<SeenRequest>>,
     disconnects: AtomicUsize,
+    tls_rejected: AtomicUsize,
+    tls: Option<Arc<rustls::ServerConfig>>,
 }
 
 /// The test double; see the module docs. Stops when dropped.
@@ -69,6 +88,8 @@ pub struct FakeLlmServer {
     addr: SocketAddr,
     shared: Arc<Shared>,
     acceptor: Option<JoinHandle<()>>,
+    /// The test CA's certificate (TLS mode).
+    ca_pem: Option<String>,
 }
 
 impl FakeLlmServer {
@@ -83,6 +104,29 @@ impl FakeLlmServer {
         replies: Vec<FakeReply>,
         chunk_delay: Duration,
     ) -> std::io::Result<FakeLlmServer> {
+        Self::start_inner(replies, chunk_delay, None)
+    }
+
+    /// Starts over TLS: a certificate authority made now (and thrown away with the server)
+    /// signs a certificate for `127.0.0.1` and `localhost`. Clients trust it through
+    /// [`Self::ca_pem`]; the endpoints are `https://`.
+    pub fn start_tls(replies: Vec<FakeReply>) -> std::io::Result<FakeLlmServer> {
+        let (config, ca_pem) = tls_config().map_err(io::Error::other)?;
+        let mut server = Self::start_inner(replies, Duration::from_millis(5), Some(config))?;
+        server.ca_pem = Some(ca_pem);
+        Ok(server)
+    }
+
+    /// The PEM certificate of the test CA (TLS mode only).
+    pub fn ca_pem(&self) -> Option<&str> {
+        self.ca_pem.as_deref()
+    }
+
+    fn start_inner(
+        replies: Vec<FakeReply>,
+        chunk_delay: Duration,
+        tls: Option<Arc<rustls::ServerConfig>>,
+    ) -> std::io::Result<FakeLlmServer> {
         assert!(
             !replies.is_empty(),
             "the test double needs at least one reply"
@@ -94,8 +138,10 @@ impl FakeLlmServer {
             chunk_delay,
             next: AtomicUsize::new(0),
             stop: AtomicBool::new(false),
-            bodies: Mutex::new(Vec::new()),
+            seen: Mutex::new(Vec::new()),
             disconnects: AtomicUsize::new(0),
+            tls_rejected: AtomicUsize::new(0),
+            tls,
         });
         let s = shared.clone();
         let acceptor = std::thread::Builder::new()
@@ -109,24 +155,33 @@ impl FakeLlmServer {
                     let s = s.clone();
                     let _ = std::thread::Builder::new()
                         .name("fake-llm-conn".into())
-                        .spawn(move || serve(conn, &s));
+                        .spawn(move || accept(conn, &s));
                 }
             })?;
         Ok(FakeLlmServer {
             addr,
             shared,
             acceptor: Some(acceptor),
+            ca_pem: None,
         })
+    }
+
+    fn scheme(&self) -> &'static str {
+        if self.shared.tls.is_some() {
+            "https"
+        } else {
+            "http"
+        }
     }
 
     /// Base URL for `api = "openai"`.
     pub fn openai_endpoint(&self) -> String {
-        format!("http://{}/v1", self.addr)
+        format!("{}://{}/v1", self.scheme(), self.addr)
     }
 
     /// Base URL for `api = "ollama"`.
     pub fn ollama_endpoint(&self) -> String {
-        format!("http://{}", self.addr)
+        format!("{}://{}", self.scheme(), self.addr)
     }
 
     /// An endpoint on which nothing listens, so connections are refused.
@@ -139,11 +194,21 @@ impl FakeLlmServer {
 
     /// The JSON bodies received so far, in order.
     pub fn requests(&self) -> Vec<Value> {
+        self.seen().into_iter().map(|r| r.body).collect()
+    }
+
+    /// The requests received so far, in order, with their paths and `Authorization` headers.
+    pub fn seen(&self) -> Vec<SeenRequest> {
         self.shared
-            .bodies
+            .seen
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .clone()
+    }
+
+    /// TLS handshakes that failed (the client did not trust the certificate, say).
+    pub fn tls_rejected(&self) -> usize {
+        self.shared.tls_rejected.load(Ordering::SeqCst)
     }
 
     /// Waits until `n` requests have arrived; false on timeout.
@@ -184,13 +249,84 @@ fn wait(timeout: Duration, mut done: impl FnMut() -> bool) -> bool {
     done()
 }
 
-/// Reads one request: its path and JSON body.
-fn read_request(conn: &TcpStream) -> Option<(String, Value)> {
-    conn.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+/// A connection, plain or TLS.
+trait Conn: Read + Write {
+    fn set_timeout(&self, timeout: Option<Duration>) -> io::Result<()>;
+}
+
+impl Conn for TcpStream {
+    fn set_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
+        self.set_read_timeout(timeout)
+    }
+}
+
+impl Conn for rustls::StreamOwned<rustls::ServerConnection, TcpStream> {
+    fn set_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
+        self.sock.set_read_timeout(timeout)
+    }
+}
+
+/// Serves one connection, after the TLS handshake in TLS mode.
+fn accept(conn: TcpStream, s: &Shared) {
+    let Some(config) = &s.tls else {
+        let mut conn = conn;
+        return serve(&mut conn, s);
+    };
+    let _ = conn.set_read_timeout(Some(Duration::from_secs(5)));
+    let Ok(tls) = rustls::ServerConnection::new(config.clone()) else {
+        return;
+    };
+    let mut stream = rustls::StreamOwned::new(tls, conn);
+    while stream.conn.is_handshaking() {
+        if stream.conn.complete_io(&mut stream.sock).is_err() {
+            s.tls_rejected.fetch_add(1, Ordering::SeqCst);
+            return;
+        }
+    }
+    serve(&mut stream, s);
+}
+
+/// A server configuration with a certificate for 127.0.0.1 and localhost, and the PEM of the
+/// throwaway CA that signed it.
+fn tls_config()
+-> Result<(Arc<rustls::ServerConfig>, String), Box<dyn std::error::Error + Send + Sync>> {
+    use rcgen::{
+        BasicConstraints, CertificateParams, CertifiedIssuer, DnType, ExtendedKeyUsagePurpose,
+        IsCa, KeyPair, KeyUsagePurpose,
+    };
+    let mut ca = CertificateParams::new(Vec::<String>::new())?;
+    ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca.distinguished_name
+        .push(DnType::CommonName, "Tandem FakeLlmServer test CA");
+    ca.key_usages = vec![
+        KeyUsagePurpose::KeyCertSign,
+        KeyUsagePurpose::DigitalSignature,
+    ];
+    let ca = CertifiedIssuer::self_signed(ca, KeyPair::generate()?)?;
+    let mut leaf = CertificateParams::new(vec!["127.0.0.1".to_owned(), "localhost".to_owned()])?;
+    leaf.distinguished_name
+        .push(DnType::CommonName, "localhost");
+    leaf.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+    let leaf_key = KeyPair::generate()?;
+    let leaf = leaf.signed_by(&leaf_key, &ca)?;
+    let key = rustls::pki_types::PrivateKeyDer::try_from(leaf_key.serialize_der())?;
+    let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()?
+    .with_no_client_auth()
+    .with_single_cert(vec![leaf.der().clone()], key)?;
+    Ok((Arc::new(config), ca.pem()))
+}
+
+/// Reads one request: its path, `Authorization` header and JSON body.
+fn read_request(conn: &mut dyn Conn) -> Option<SeenRequest> {
+    conn.set_timeout(Some(Duration::from_secs(5))).ok()?;
     let mut reader = BufReader::new(conn);
     let mut line = String::new();
     reader.read_line(&mut line).ok()?;
     let path = line.split_whitespace().nth(1)?.to_owned();
+    let mut authorization = None;
     let mut length = 0usize;
     loop {
         let mut header = String::new();
@@ -199,25 +335,32 @@ fn read_request(conn: &TcpStream) -> Option<(String, Value)> {
         if header.is_empty() {
             break;
         }
-        if let Some((name, value)) = header.split_once(':')
-            && name.eq_ignore_ascii_case("content-length")
-        {
-            length = value.trim().parse().ok()?;
+        if let Some((name, value)) = header.split_once(':') {
+            if name.eq_ignore_ascii_case("content-length") {
+                length = value.trim().parse().ok()?;
+            } else if name.eq_ignore_ascii_case("authorization") {
+                authorization = Some(value.trim().to_owned());
+            }
         }
     }
     let mut body = vec![0; length];
     reader.read_exact(&mut body).ok()?;
-    Some((path, serde_json::from_slice(&body).unwrap_or(Value::Null)))
+    Some(SeenRequest {
+        path,
+        authorization,
+        body: serde_json::from_slice(&body).unwrap_or(Value::Null),
+    })
 }
 
-fn serve(mut conn: TcpStream, s: &Shared) {
-    let Some((path, body)) = read_request(&conn) else {
+fn serve(conn: &mut dyn Conn, s: &Shared) {
+    let Some(request) = read_request(conn) else {
         return;
     };
-    s.bodies
+    let path = request.path.clone();
+    s.seen
         .lock()
         .unwrap_or_else(|p| p.into_inner())
-        .push(body);
+        .push(request);
     let n = s.next.fetch_add(1, Ordering::SeqCst);
     let reply = s.replies[n.min(s.replies.len() - 1)].clone();
     let ndjson = path.contains("/api/chat");
@@ -231,11 +374,16 @@ fn serve(mut conn: TcpStream, s: &Shared) {
                 body.len()
             )
         }
+        FakeReply::Redirect(location) => write!(
+            conn,
+            "HTTP/1.1 302 Found\r\nLocation: {location}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+        )
+        .and_then(|()| conn.flush()),
         FakeReply::Silent => {
-            hold(&mut conn, s);
+            hold(conn, s);
             return;
         }
-        reply => stream(&mut conn, s, &reply, ndjson),
+        reply => stream(conn, s, &reply, ndjson),
     };
     if result.is_err() {
         s.disconnects.fetch_add(1, Ordering::SeqCst);
@@ -243,8 +391,8 @@ fn serve(mut conn: TcpStream, s: &Shared) {
 }
 
 /// Keeps the connection open without answering until the client hangs up or the server stops.
-fn hold(conn: &mut TcpStream, s: &Shared) {
-    let _ = conn.set_read_timeout(Some(Duration::from_millis(20)));
+fn hold(conn: &mut dyn Conn, s: &Shared) {
+    let _ = conn.set_timeout(Some(Duration::from_millis(20)));
     let mut buf = [0u8; 256];
     while !s.stop.load(Ordering::SeqCst) {
         match conn.read(&mut buf) {
@@ -266,17 +414,12 @@ fn hold(conn: &mut TcpStream, s: &Shared) {
     }
 }
 
-fn chunk(conn: &mut TcpStream, data: &str) -> std::io::Result<()> {
+fn chunk(conn: &mut dyn Conn, data: &str) -> std::io::Result<()> {
     write!(conn, "{:x}\r\n{data}\r\n", data.len())?;
     conn.flush()
 }
 
-fn stream(
-    conn: &mut TcpStream,
-    s: &Shared,
-    reply: &FakeReply,
-    ndjson: bool,
-) -> std::io::Result<()> {
+fn stream(conn: &mut dyn Conn, s: &Shared, reply: &FakeReply, ndjson: bool) -> std::io::Result<()> {
     let content_type = if ndjson {
         "application/x-ndjson"
     } else {
@@ -338,6 +481,20 @@ fn stream(
                 ));
             }
         }
+        FakeReply::LongLine(n) => {
+            let piece = "x".repeat(64 * 1024);
+            events.push(format!(
+                "data: {{\"pad\": \"{}",
+                &piece[..piece.len().min(*n)]
+            ));
+            let mut sent = piece.len().min(*n);
+            while sent < *n {
+                let more = piece.len().min(*n - sent);
+                events.push(piece[..more].to_owned());
+                sent += more;
+            }
+            events.push("\"}\n\n".to_owned());
+        }
         FakeReply::Malformed => {
             events.push(if ndjson {
                 "this is not json {\n".to_owned()
@@ -345,7 +502,9 @@ fn stream(
                 "data: {\"choices\": [ this is not json\n\n".to_owned()
             });
         }
-        FakeReply::Silent | FakeReply::Status(_) => unreachable!("handled by serve"),
+        FakeReply::Silent | FakeReply::Status(_) | FakeReply::Redirect(_) => {
+            unreachable!("handled by serve")
+        }
     }
     for e in &events {
         chunk(conn, e)?;
@@ -355,7 +514,7 @@ fn stream(
         hold(conn, s);
         return Ok(());
     }
-    if !matches!(reply, FakeReply::Malformed) {
+    if !matches!(reply, FakeReply::Malformed | FakeReply::LongLine(_)) {
         let end = if ndjson {
             event(
                 json!({"model": "fake", "message": {"role": "assistant", "content": ""}, "done": true, "done_reason": "stop"}),

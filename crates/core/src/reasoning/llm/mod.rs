@@ -5,10 +5,17 @@
 //! Nothing here waits without a bound: the request and the first output must arrive within
 //! [`Timeouts::first_output`], and a running stream may go quiet for at most
 //! [`Timeouts::stall`]. Dropping a [`ChatStream`] (or aborting the task holding it) closes
-//! the connection, so a cancelled request stops the server's work too. Only plain `http://`
-//! endpoints are supported: local servers speak it, and this build carries no TLS stack.
+//! the connection, so a cancelled request stops the server's work too.
+//!
+//! Private by default: the endpoint is parsed by [`endpoint::parse`], a host other than this
+//! computer needs `llm.allow_remote`, and the API key (`llm.api_key_env` or `llm.api_key`)
+//! travels only in the `Authorization` header, never in a URL or a log line. `https://`
+//! goes through rustls with the system's root certificates plus `llm.ca_file`; redirects are
+//! not followed, no proxy is used, and every line or body read is capped at
+//! [`MAX_LINE_BYTES`].
 
 pub mod embedded;
+pub mod endpoint;
 mod stream;
 pub mod tools;
 
@@ -16,7 +23,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::config::{LlmApi, LlmConfig};
+use crate::config::{ApiKey, LlmApi, LlmConfig};
 
 pub use embedded::{EmbeddedLlm, EmbeddedOptions, EmbeddedStream};
 pub use stream::{ChatStream, StreamItem};
@@ -142,17 +149,26 @@ pub enum LlmError {
     Server { url: String, message: String },
     #[error("the language model kept calling tools for {0} rounds without answering")]
     TooManyToolRounds(usize),
+    #[error("`{field}` {problem}")]
+    Config {
+        field: &'static str,
+        problem: String,
+    },
     #[error(
-        "llm.endpoint `{0}` is not supported: use an http:// URL (local servers such as Ollama, llama.cpp, LM Studio and vLLM speak plain HTTP)"
+        "the language model at {url} answered with a redirect (HTTP {status}) to `{location}`; Tandem does not follow redirects: set llm.endpoint to the server's own address"
     )]
-    UnsupportedEndpoint(String),
+    Redirect {
+        url: String,
+        status: u16,
+        location: String,
+    },
 }
 
 impl LlmError {
     /// A short spoken apology for this failure.
     pub fn apology(&self) -> &'static str {
         match self {
-            Self::Connect { .. } | Self::UnsupportedEndpoint(_) => {
+            Self::Connect { .. } | Self::Config { .. } | Self::Redirect { .. } => {
                 "Sorry, I can't reach the language model right now."
             }
             Self::FirstOutputTimeout { .. } | Self::TotalTimeout { .. } | Self::Stalled { .. } => {
@@ -238,7 +254,12 @@ fn arguments_string(v: &Value) -> String {
     }
 }
 
-/// A configured backend: where to send chats and how.
+/// Longest line of a stream, and longest whole body, read from a server: past it the reply is
+/// refused as malformed rather than buffered without end.
+pub const MAX_LINE_BYTES: usize = 1 << 20;
+
+/// A configured backend: where to send chats and how. Its `Debug` shows the API key as
+/// `<redacted>`.
 #[derive(Debug, Clone)]
 pub struct LlmClient {
     http: reqwest::Client,
@@ -246,41 +267,122 @@ pub struct LlmClient {
     api: LlmApi,
     model: String,
     timeouts: Timeouts,
+    api_key: Option<ApiKey>,
 }
 
-/// The chat URL for an endpoint: `<endpoint>/chat/completions` for OpenAI-compatible servers,
-/// `<endpoint without /v1>/api/chat` for Ollama's native API.
+/// The chat URL for an endpoint (see [`endpoint::Endpoint::chat_url`]); the trimmed text
+/// when it does not parse.
 pub fn chat_url(endpoint: &str, api: LlmApi) -> String {
-    let base = endpoint.trim().trim_end_matches('/');
-    match api {
-        LlmApi::Openai if base.ends_with("/chat/completions") => base.to_owned(),
-        LlmApi::Openai => format!("{base}/chat/completions"),
-        LlmApi::Ollama if base.ends_with("/api/chat") => base.to_owned(),
-        LlmApi::Ollama => format!("{}/api/chat", base.trim_end_matches("/v1")),
+    endpoint::parse(endpoint).map_or_else(|_| endpoint.trim().to_owned(), |e| e.chat_url(api))
+}
+
+/// rustls's `ring` provider for every TLS connection of this process, installed once (a
+/// provider some other part of the process installed first is kept).
+fn install_tls_provider() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    });
+}
+
+/// The API key: the variable `llm.api_key_env` names, else `llm.api_key`.
+fn api_key(config: &LlmConfig) -> Result<Option<ApiKey>, LlmError> {
+    if let Some(name) = &config.api_key_env {
+        match std::env::var(name) {
+            Ok(key) if !key.trim().is_empty() => return Ok(Some(ApiKey::new(key.trim()))),
+            _ if config.api_key.is_some() => {}
+            _ => {
+                return Err(LlmError::Config {
+                    field: "llm.api_key_env",
+                    problem: format!(
+                        "names the environment variable `{name}`, but it is not set (or empty); set it to the server's API key before starting Tandem, or remove llm.api_key_env"
+                    ),
+                });
+            }
+        }
     }
+    Ok(config.api_key.clone())
+}
+
+/// The certificate authorities in `llm.ca_file`.
+fn ca_certificates(path: &std::path::Path) -> Result<Vec<reqwest::Certificate>, LlmError> {
+    let bad = |problem: String| LlmError::Config {
+        field: "llm.ca_file",
+        problem,
+    };
+    let pem = std::fs::read(path).map_err(|e| {
+        bad(format!(
+            "is `{}`, which cannot be read: {e}",
+            path.display()
+        ))
+    })?;
+    let certs = reqwest::Certificate::from_pem_bundle(&pem)
+        .map_err(|e| bad(format!("is `{}`, which is not PEM: {e}", path.display())))?;
+    if certs.is_empty() {
+        return Err(bad(format!(
+            "is `{}`, which holds no PEM certificate (-----BEGIN CERTIFICATE-----)",
+            path.display()
+        )));
+    }
+    Ok(certs)
 }
 
 impl LlmClient {
+    /// A client for `config`'s endpoint, after the same checks as [`crate::config::Config::validate`]
+    /// (a remote host needs `llm.allow_remote`), with the API key resolved and `llm.ca_file`
+    /// trusted.
     pub fn new(config: &LlmConfig, api: LlmApi, timeouts: Timeouts) -> Result<LlmClient, LlmError> {
-        let url = chat_url(&config.endpoint, api);
-        if !url.starts_with("http://") {
-            return Err(LlmError::UnsupportedEndpoint(config.endpoint.clone()));
+        let endpoint = endpoint::parse(&config.endpoint).map_err(|e| LlmError::Config {
+            field: "llm.endpoint",
+            problem: e.to_string(),
+        })?;
+        if let Some(problem) = endpoint.remote_refusal(config.allow_remote) {
+            return Err(LlmError::Config {
+                field: "llm.endpoint",
+                problem,
+            });
         }
-        let http = reqwest::Client::builder()
+        let api_key = api_key(config)?;
+        if api_key.is_some() && !endpoint.is_https() && !endpoint.is_loopback() {
+            return Err(LlmError::Config {
+                field: "llm.endpoint",
+                problem: format!(
+                    "is plain http:// to `{}` and an API key is set; use https://",
+                    endpoint.host()
+                ),
+            });
+        }
+        let url = endpoint.chat_url(api);
+        install_tls_provider();
+        let mut builder = reqwest::Client::builder()
             .connect_timeout(timeouts.first_output)
             // Never route chats through a proxy from the environment: local stays local.
             .no_proxy()
-            .build()
-            .map_err(|e| LlmError::Connect {
-                url: url.clone(),
-                detail: e.to_string(),
-            })?;
+            // A redirect could take the key and the conversation to another host.
+            .redirect(reqwest::redirect::Policy::none());
+        let extra_roots = match &config.ca_file {
+            Some(path) => ca_certificates(path)?,
+            None => Vec::new(),
+        };
+        builder = if endpoint.is_https() {
+            // The system's roots (rustls-platform-verifier) and the private CA, if any.
+            builder.tls_certs_merge(extra_roots)
+        } else {
+            // No TLS is spoken, so no system roots are needed: a machine without any still
+            // reaches a local server.
+            builder.tls_certs_only(Vec::new())
+        };
+        let http = builder.build().map_err(|e| LlmError::Connect {
+            url: url.clone(),
+            detail: connect_detail(&e),
+        })?;
         Ok(LlmClient {
             http,
             url,
             api,
             model: config.model.clone(),
             timeouts,
+            api_key,
         })
     }
 
@@ -312,9 +414,18 @@ impl LlmClient {
         let first_deadline = started + self.timeouts.first_output;
         let body =
             serde_json::to_vec(&self.body(messages, tools)).expect("a JSON value serializes");
-        let send = self
-            .http
-            .post(&self.url)
+        let mut post = self.http.post(&self.url);
+        if let Some(key) = &self.api_key {
+            let mut value =
+                reqwest::header::HeaderValue::try_from(format!("Bearer {}", key.expose()))
+                    .map_err(|_| LlmError::Config {
+                        field: "llm.api_key",
+                        problem: "holds characters that cannot go in an HTTP header".into(),
+                    })?;
+            value.set_sensitive(true);
+            post = post.header(reqwest::header::AUTHORIZATION, value);
+        }
+        let send = post
             .header(reqwest::header::CONTENT_TYPE, "application/json")
             .header(
                 reqwest::header::ACCEPT,
@@ -328,21 +439,31 @@ impl LlmClient {
             Ok(Err(e)) => {
                 return Err(LlmError::Connect {
                     url: self.url.clone(),
-                    detail: error_chain(&e),
+                    detail: connect_detail(&e),
                 });
             }
             Ok(Ok(r)) => r,
         };
         let status = response.status();
+        if status.is_redirection() {
+            let location = response
+                .headers()
+                .get(reqwest::header::LOCATION)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("")
+                .chars()
+                .take(200)
+                .collect();
+            return Err(LlmError::Redirect {
+                url: self.url.clone(),
+                status: status.as_u16(),
+                location,
+            });
+        }
         if !status.is_success() {
-            let body = tokio::time::timeout_at(
-                first_deadline.max(tokio::time::Instant::now() + Duration::from_millis(200)),
-                response.text(),
-            )
-            .await
-            .ok()
-            .and_then(Result::ok)
-            .unwrap_or_default();
+            let deadline =
+                first_deadline.max(tokio::time::Instant::now() + Duration::from_millis(200));
+            let body = error_body(response, deadline).await;
             return Err(LlmError::Status {
                 url: self.url.clone(),
                 status: status.as_u16(),
@@ -366,6 +487,35 @@ impl LlmClient {
     }
 }
 
+/// The start of an error response's body (at most 4 KiB, read until `deadline`).
+async fn error_body(mut response: reqwest::Response, deadline: tokio::time::Instant) -> String {
+    const MAX: usize = 4096;
+    let mut body = Vec::new();
+    while body.len() < MAX {
+        match tokio::time::timeout_at(deadline, response.chunk()).await {
+            Ok(Ok(Some(bytes))) => body.extend_from_slice(&bytes),
+            _ => break,
+        }
+    }
+    body.truncate(MAX);
+    String::from_utf8_lossy(&body).into_owned()
+}
+
+/// Why a connection failed, with the fix when it is a certificate the system does not trust.
+fn connect_detail(e: &reqwest::Error) -> String {
+    let detail = error_chain(e);
+    if detail.contains("UnknownIssuer")
+        || detail.contains("unknown issuer")
+        || detail.contains("No CA certificates")
+    {
+        format!(
+            "{detail} (the server's certificate is signed by an authority this computer does not trust; for a private CA, set llm.ca_file to its PEM certificate)"
+        )
+    } else {
+        detail
+    }
+}
+
 /// An error and its causes on one line ("error sending request: connection refused").
 fn error_chain(e: &dyn std::error::Error) -> String {
     let mut text = e.to_string();
@@ -384,26 +534,6 @@ fn error_chain(e: &dyn std::error::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn chat_urls() {
-        assert_eq!(
-            chat_url("http://127.0.0.1:11434/v1", LlmApi::Openai),
-            "http://127.0.0.1:11434/v1/chat/completions"
-        );
-        assert_eq!(
-            chat_url("http://127.0.0.1:11434/v1/", LlmApi::Ollama),
-            "http://127.0.0.1:11434/api/chat"
-        );
-        assert_eq!(
-            chat_url("http://localhost:11434", LlmApi::Ollama),
-            "http://localhost:11434/api/chat"
-        );
-        assert_eq!(
-            chat_url("http://h:8080/v1/chat/completions", LlmApi::Openai),
-            "http://h:8080/v1/chat/completions"
-        );
-    }
 
     #[test]
     fn tool_messages_follow_each_api() {
@@ -435,17 +565,65 @@ mod tests {
         assert_eq!(result.to_json(LlmApi::Ollama)["tool_name"], "calculate");
     }
 
-    #[test]
-    fn https_endpoints_are_refused_with_a_clear_message() {
-        let config = LlmConfig {
-            endpoint: "https://example.invalid/v1".into(),
-            ..LlmConfig::default()
-        };
-        let t = Timeouts {
+    fn timeouts() -> Timeouts {
+        Timeouts {
             first_output: Duration::from_secs(1),
             stall: Duration::from_secs(1),
+        }
+    }
+
+    #[test]
+    fn a_remote_endpoint_is_refused_without_allow_remote() {
+        let mut config = LlmConfig {
+            endpoint: "https://gpu.example.org/v1".into(),
+            ..LlmConfig::default()
         };
-        let err = LlmClient::new(&config, LlmApi::Openai, t).unwrap_err();
-        assert!(err.to_string().contains("http://"), "{err}");
+        let err = LlmClient::new(&config, LlmApi::Openai, timeouts()).unwrap_err();
+        let msg = err.to_string();
+        assert!(
+            msg.contains("gpu.example.org") && msg.contains("allow_remote"),
+            "{msg}"
+        );
+        config.allow_remote = true;
+        let client = LlmClient::new(&config, LlmApi::Openai, timeouts()).unwrap();
+        assert_eq!(client.url(), "https://gpu.example.org/v1/chat/completions");
+    }
+
+    #[test]
+    fn the_client_debug_output_never_shows_the_api_key() {
+        let config = LlmConfig {
+            endpoint: "https://gpu.example.org/v1".into(),
+            allow_remote: true,
+            api_key: Some(ApiKey::new("sk-debug-secret-7")),
+            ..LlmConfig::default()
+        };
+        let client = LlmClient::new(&config, LlmApi::Openai, timeouts()).unwrap();
+        let shown = format!("{client:?} {:?}", LlmBackend::Http(client.clone()));
+        assert!(!shown.contains("sk-debug-secret-7"), "{shown}");
+        assert!(shown.contains("redacted"), "{shown}");
+    }
+
+    #[test]
+    fn a_missing_key_variable_or_ca_file_is_a_clear_error() {
+        let config = LlmConfig {
+            api_key_env: Some("TANDEM_TEST_SURELY_UNSET_KEY_VAR".into()),
+            ..LlmConfig::default()
+        };
+        let err = LlmClient::new(&config, LlmApi::Openai, timeouts()).unwrap_err();
+        assert!(
+            err.to_string().contains("TANDEM_TEST_SURELY_UNSET_KEY_VAR"),
+            "{err}"
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let not_pem = dir.path().join("ca.pem");
+        std::fs::write(&not_pem, "hello").unwrap();
+        for ca in [dir.path().join("missing.pem"), not_pem] {
+            let config = LlmConfig {
+                ca_file: Some(ca),
+                ..LlmConfig::default()
+            };
+            let err = LlmClient::new(&config, LlmApi::Openai, timeouts()).unwrap_err();
+            assert!(err.to_string().contains("llm.ca_file"), "{err}");
+        }
     }
 }

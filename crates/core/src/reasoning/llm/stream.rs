@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, VecDeque};
 use serde_json::Value;
 use tokio::time::Instant;
 
-use super::{LlmError, Timeouts, ToolCall};
+use super::{LlmError, MAX_LINE_BYTES, Timeouts, ToolCall};
 use crate::config::LlmApi;
 
 /// What a stream yields.
@@ -119,6 +119,17 @@ impl ChatStream {
                     if !self.whole_json {
                         self.drain_lines()?;
                     }
+                    if self.buf.len() > MAX_LINE_BYTES {
+                        let what = if self.whole_json {
+                            "the reply"
+                        } else {
+                            "a line"
+                        };
+                        return Err(self.malformed(format!(
+                            "{what} is longer than {} KiB; a chat stream never is",
+                            MAX_LINE_BYTES / 1024
+                        )));
+                    }
                 }
                 None => self.end_of_body()?,
             }
@@ -127,6 +138,12 @@ impl ChatStream {
 
     fn drain_lines(&mut self) -> Result<(), LlmError> {
         while let Some(pos) = self.buf.iter().position(|&b| b == b'\n') {
+            if pos > MAX_LINE_BYTES {
+                return Err(self.malformed(format!(
+                    "a line is longer than {} KiB; a chat stream never is",
+                    MAX_LINE_BYTES / 1024
+                )));
+            }
             let line: Vec<u8> = self.buf.drain(..=pos).collect();
             self.line(&line)?;
             if self.finished {

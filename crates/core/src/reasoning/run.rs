@@ -478,7 +478,7 @@ async fn converse(
                         llm_enabled: true,
                         cancel: &cancel,
                     };
-                    tools::call(&call.name, &call.arguments, &env)
+                    tools::call_for_user(&request.user_text, &call.name, &call.arguments, &env)
                 })
             };
             // Cue first: the tool may take a moment.

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 use tandem_core::config::{LlmBackendKind, LlmConfig};
+use tandem_core::reasoning::llm::endpoint;
 
 /// How long one connection attempt may take: a local server answers in microseconds.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_millis(1500);
@@ -31,33 +32,15 @@ pub enum LlmReach {
     },
 }
 
-/// The host and port of an `http://` or `https://` URL (port 80/443 when absent).
-fn host_port(endpoint: &str) -> Option<(String, u16)> {
-    let (rest, default_port) = if let Some(r) = endpoint.strip_prefix("http://") {
-        (r, 80)
-    } else if let Some(r) = endpoint.strip_prefix("https://") {
-        (r, 443)
-    } else {
-        return None;
-    };
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
-    let authority = authority.rsplit('@').next().unwrap_or(authority);
-    if authority.is_empty() {
-        return None;
+/// The host and port of the endpoint, read by the same parser as the client and the config
+/// (port 80/443 when absent); `Err` says what is wrong with it.
+fn host_port(endpoint: &str, allow_remote: bool) -> Result<(String, u16), String> {
+    let parsed = endpoint::parse(endpoint).map_err(|e| format!("llm.endpoint {e}"))?;
+    // Not even a connection to another computer without the user's consent.
+    if let Some(problem) = parsed.remote_refusal(allow_remote) {
+        return Err(format!("llm.endpoint {problem}"));
     }
-    // [v6]:port, host:port, or a bare host.
-    if let Some(v6) = authority.strip_prefix('[') {
-        let (host, after) = v6.split_once(']')?;
-        let port = match after.strip_prefix(':') {
-            Some(p) => p.parse().ok()?,
-            None => default_port,
-        };
-        return Some((host.to_owned(), port));
-    }
-    match authority.rsplit_once(':') {
-        Some((host, port)) => Some((host.to_owned(), port.parse().ok()?)),
-        None => Some((authority.to_owned(), default_port)),
-    }
+    Ok((parsed.host().to_owned(), parsed.port()))
 }
 
 /// Tries to connect to the configured server.
@@ -75,8 +58,14 @@ pub fn check(llm: &LlmConfig) -> LlmReach {
         endpoint: endpoint.clone(),
         message: format!("the LLM server at `{endpoint}` {what}; {fix}"),
     };
-    let Some((host, port)) = host_port(&endpoint) else {
-        return unreachable("is not an http:// or https:// URL with a host".into());
+    let (host, port) = match host_port(&endpoint, llm.allow_remote) {
+        Ok(hp) => hp,
+        Err(message) => {
+            return LlmReach::Unreachable {
+                endpoint: endpoint.clone(),
+                message,
+            };
+        }
     };
     let addrs = match (host.as_str(), port).to_socket_addrs() {
         Ok(a) => a.collect::<Vec<_>>(),
@@ -113,18 +102,52 @@ mod tests {
     #[test]
     fn endpoints_split_into_host_and_port() {
         assert_eq!(
-            host_port("http://127.0.0.1:11434/v1"),
-            Some(("127.0.0.1".into(), 11434))
+            host_port("http://127.0.0.1:11434/v1", false),
+            Ok(("127.0.0.1".into(), 11434))
         );
         assert_eq!(
-            host_port("https://llm.lan/v1"),
-            Some(("llm.lan".into(), 443))
+            host_port("https://llm.lan/v1", true),
+            Ok(("llm.lan".into(), 443))
         );
-        assert_eq!(host_port("http://[::1]:8080"), Some(("::1".into(), 8080)));
-        assert_eq!(host_port("http://user@box:81/"), Some(("box".into(), 81)));
-        assert_eq!(host_port("localhost:11434"), None);
-        assert_eq!(host_port("http:///v1"), None);
-        assert_eq!(host_port("http://host:port/"), None);
+        assert_eq!(
+            host_port("http://[::1]:8080", false),
+            Ok(("::1".into(), 8080))
+        );
+        assert!(host_port("localhost:11434", true).is_err());
+        assert!(host_port("http:///v1", true).is_err());
+        assert!(host_port("http://host:port/", true).is_err());
+        // Credentials are refused here as in the config and the client, without repeating them.
+        let err = host_port("http://user:pw@box:81/", true).unwrap_err();
+        assert!(
+            err.contains("llm.api_key_env") && !err.contains("pw"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_remote_server_is_not_contacted_without_consent() {
+        let server = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = server.local_addr().unwrap().port();
+        // Refused before any lookup or connection.
+        let LlmReach::Unreachable { message, .. } =
+            check(&llm(&format!("http://gpu.example.org:{port}/v1")))
+        else {
+            panic!("a remote endpoint was checked without consent");
+        };
+        assert!(
+            message.contains("gpu.example.org") && message.contains("allow_remote"),
+            "{message}"
+        );
+        assert_eq!(
+            host_port("https://llm.lan/v1", false).unwrap_err(),
+            format!(
+                "llm.endpoint {}",
+                endpoint::parse("https://llm.lan/v1")
+                    .unwrap()
+                    .remote_refusal(false)
+                    .unwrap()
+            )
+        );
     }
 
     #[test]

@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 use tandem_core::config::{self, Config, ConfigError, ExecutionProvider};
+use tandem_core::reasoning::llm::endpoint;
 use toml_edit::{DocumentMut, Item, Table, value};
 
 use crate::error::AppError;
@@ -28,6 +29,8 @@ pub struct SettingsForm {
     pub llm_endpoint: String,
     /// `llm.model`.
     pub llm_model: String,
+    /// `llm.allow_remote`: the endpoint may be on another computer.
+    pub llm_allow_remote: bool,
     /// `interaction.micro_turn_ms`, 80-400.
     pub micro_turn_ms: String,
     /// `runtime.execution_provider`: auto, cpu, cuda, tensorrt, directml or coreml.
@@ -49,6 +52,7 @@ impl SettingsForm {
             llm_enabled: c.llm.enabled,
             llm_endpoint: c.llm.endpoint.clone(),
             llm_model: c.llm.model.clone(),
+            llm_allow_remote: c.llm.allow_remote,
             micro_turn_ms: c.interaction.micro_turn_ms.to_string(),
             execution_provider: c.runtime.execution_provider.as_str().to_owned(),
             voice_speed: c.voice.speed.to_string(),
@@ -67,6 +71,11 @@ pub struct SettingsView {
     /// The config file (it need not exist yet: then everything is a default).
     pub path: String,
     pub execution_providers: Vec<&'static str>,
+    /// `llm.backend` (`embedded`, `openai` or `ollama`); only the server backends use the
+    /// endpoint.
+    pub llm_backend: String,
+    /// What a server backend receives, for the notice shown when the endpoint is remote.
+    pub llm_what_is_sent: String,
 }
 
 /// A value the panel cannot save, with the config field it belongs to (`voice.speed`) and what
@@ -99,6 +108,8 @@ pub fn load(path: &Path) -> Result<SettingsView, AppError> {
         settings: SettingsForm::from_config(&config),
         path: path.display().to_string(),
         execution_providers: ExecutionProvider::ALL.iter().map(|p| p.as_str()).collect(),
+        llm_backend: config.llm.backend.as_str().to_owned(),
+        llm_what_is_sent: endpoint::WHAT_IS_SENT.to_owned(),
     })
 }
 
@@ -118,6 +129,7 @@ fn apply(current: &Config, form: &SettingsForm) -> Result<Config, Vec<FieldError
     next.llm.enabled = form.llm_enabled;
     next.llm.endpoint = form.llm_endpoint.trim().to_owned();
     next.llm.model = form.llm_model.trim().to_owned();
+    next.llm.allow_remote = form.llm_allow_remote;
     match form.micro_turn_ms.trim().parse::<u32>() {
         Ok(ms) => next.interaction.micro_turn_ms = ms,
         Err(_) => bad(
@@ -158,8 +170,11 @@ fn apply(current: &Config, form: &SettingsForm) -> Result<Config, Vec<FieldError
     // every bad field is reported at once: each new value alone on top of the current config,
     // which passed validation when it was read.
     let fields: [(&str, CopyField); 4] = [
+        // The endpoint with the consent that goes with it (and whether it is used at all).
         ("llm.endpoint", |c, n| {
-            c.llm.endpoint.clone_from(&n.llm.endpoint)
+            c.llm.endpoint.clone_from(&n.llm.endpoint);
+            c.llm.allow_remote = n.llm.allow_remote;
+            c.llm.enabled = n.llm.enabled;
         }),
         ("llm.model", |c, n| c.llm.model.clone_from(&n.llm.model)),
         ("interaction.micro_turn_ms", |c, n| {
@@ -248,6 +263,13 @@ fn edit(doc: &mut DocumentMut, c: &Config) {
     set(doc, "llm", "enabled", Some(value(c.llm.enabled)));
     set(doc, "llm", "endpoint", Some(value(c.llm.endpoint.as_str())));
     set(doc, "llm", "model", Some(value(c.llm.model.as_str())));
+    // Written only while on: the default (off) leaves the file as it was.
+    set(
+        doc,
+        "llm",
+        "allow_remote",
+        c.llm.allow_remote.then(|| value(true)),
+    );
     set(
         doc,
         "interaction",

@@ -112,6 +112,10 @@ llm_endpoint: string,
  */
 llm_model: string, 
 /**
+ * `llm.allow_remote`: the endpoint may be on another computer.
+ */
+llm_allow_remote: boolean, 
+/**
  * `interaction.micro_turn_ms`, 80-400.
  */
 micro_turn_ms: string, 
@@ -140,7 +144,16 @@ export type SettingsView = { settings: SettingsForm,
 /**
  * The config file (it need not exist yet: then everything is a default).
  */
-path: string, execution_providers: Array<string>, };
+path: string, execution_providers: Array<string>, 
+/**
+ * `llm.backend` (`embedded`, `openai` or `ollama`); only the server backends use the
+ * endpoint.
+ */
+llm_backend: string, 
+/**
+ * What a server backend receives, for the notice shown when the endpoint is remote.
+ */
+llm_what_is_sent: string, };
 
 export type FieldError = { field: string, message: string, };
 

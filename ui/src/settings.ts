@@ -6,6 +6,7 @@
 import { invoke } from "@tauri-apps/api/core";
 
 import { h, replaceChildren } from "./dom";
+import { remoteHost, remoteNotice } from "./endpoint";
 import { richText } from "./report";
 import { errorMessage, type AppError, type FieldError, type Report, type SaveOutcome, type SettingsForm, type SettingsView } from "./types";
 
@@ -14,6 +15,7 @@ const FIELD_KEYS: Record<string, keyof SettingsForm> = {
   "llm.enabled": "llm_enabled",
   "llm.endpoint": "llm_endpoint",
   "llm.model": "llm_model",
+  "llm.allow_remote": "llm_allow_remote",
   "interaction.micro_turn_ms": "micro_turn_ms",
   "runtime.execution_provider": "execution_provider",
   "voice.speed": "voice_speed",
@@ -66,6 +68,9 @@ export class SettingsPanel {
       e.preventDefault();
       void this.save();
     });
+    for (const key of ["llm_enabled", "llm_endpoint"] as const) {
+      input(key).addEventListener("input", () => this.showRemoteNotice());
+    }
     byId<HTMLButtonElement>("settings-revert").addEventListener("click", () => {
       if (this.view) this.fill(this.view.settings);
       this.clearErrors();
@@ -102,6 +107,8 @@ export class SettingsPanel {
     input("llm_enabled").checked = s.llm_enabled;
     input("llm_endpoint").value = s.llm_endpoint;
     input("llm_model").value = s.llm_model;
+    input("llm_allow_remote").checked = s.llm_allow_remote;
+    this.showRemoteNotice();
     input("micro_turn_ms").value = s.micro_turn_ms;
     input("voice_speed").value = s.voice_speed;
     select("execution_provider").value = s.execution_provider;
@@ -117,6 +124,7 @@ export class SettingsPanel {
       llm_enabled: input("llm_enabled").checked,
       llm_endpoint: input("llm_endpoint").value,
       llm_model: input("llm_model").value,
+      llm_allow_remote: input("llm_allow_remote").checked,
       micro_turn_ms: input("micro_turn_ms").value,
       execution_provider: select("execution_provider").value,
       voice_speed: input("voice_speed").value,
@@ -124,6 +132,17 @@ export class SettingsPanel {
       output_device: device("output_device"),
       camera_device: device("camera_device"),
     };
+  }
+
+  /** One line under the endpoint when it is on another computer and a server backend would
+   * use it: where, and what would be sent there. */
+  private showRemoteNotice(): void {
+    const notice = byId<HTMLElement>("set-llm-remote-notice");
+    const view = this.view;
+    const host = remoteHost(input("llm_endpoint").value);
+    const used = view !== null && view.llm_backend !== "embedded" && input("llm_enabled").checked;
+    notice.hidden = !(used && host);
+    notice.textContent = used && host ? remoteNotice(host, view.llm_what_is_sent) : "";
   }
 
   private async save(): Promise<void> {

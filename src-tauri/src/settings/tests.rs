@@ -176,3 +176,61 @@ fn a_malformed_file_is_a_clear_error_and_is_not_overwritten() {
     assert!(message.contains("not saved"), "{message}");
     assert_eq!(std::fs::read_to_string(&path).unwrap(), broken);
 }
+
+#[test]
+fn a_remote_server_is_saved_only_with_consent_and_a_key_in_the_file_stays_private() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("config.toml");
+    std::fs::write(
+        &path,
+        "[llm]\nbackend = \"openai\"\napi_key = \"sk-in-the-file\"\n",
+    )
+    .unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+    let view = load(&path).unwrap();
+    assert_eq!(view.llm_backend, "openai");
+    assert!(view.llm_what_is_sent.contains("camera"));
+    let mut f = view.settings;
+    f.llm_enabled = true;
+    f.llm_endpoint = "https://gpu.example.org/v1".into();
+    let before = std::fs::read_to_string(&path).unwrap();
+
+    let outcome = save(&path, &f).unwrap();
+    assert!(!outcome.saved);
+    assert_eq!(outcome.errors.len(), 1, "{:?}", outcome.errors);
+    assert_eq!(outcome.errors[0].field, "llm.endpoint");
+    let message = &outcome.errors[0].message;
+    assert!(
+        message.starts_with("The LLM endpoint points at `gpu.example.org`")
+            && message.contains("transcripts")
+            && message.contains("allow_remote"),
+        "{message}"
+    );
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), before);
+
+    f.llm_allow_remote = true;
+    let outcome = save(&path, &f).unwrap();
+    assert!(outcome.saved, "{:?}", outcome.errors);
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.contains("allow_remote = true"), "{text}");
+    assert!(text.contains("api_key = \"sk-in-the-file\""), "{text}");
+    #[cfg(unix)]
+    assert_eq!(tandem_core::private_fs::mode(&path).unwrap(), 0o600);
+    let c = Config::load_from(&path).unwrap();
+    assert!(c.llm.allow_remote);
+    assert_eq!(c.llm.api_key.unwrap().expose(), "sk-in-the-file");
+
+    // Back to a local server: the consent is removed from the file.
+    f.llm_endpoint = "http://127.0.0.1:8080/v1".into();
+    f.llm_allow_remote = false;
+    assert!(save(&path, &f).unwrap().saved);
+    assert!(
+        !std::fs::read_to_string(&path)
+            .unwrap()
+            .contains("allow_remote")
+    );
+}

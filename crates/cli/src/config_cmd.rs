@@ -1,13 +1,13 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use tandem_core::config::{self, Config, Overrides};
+use tandem_core::config::{self, ApiKey, Config, Overrides};
 
 use crate::{GlobalArgs, load_config};
 
 #[derive(Debug, clap::Subcommand)]
 pub enum ConfigCmd {
-    /// Print the effective configuration (file + flags) as TOML.
+    /// Print the effective configuration (file + flags) as TOML (an API key as `<redacted>`).
     Show {
         /// Print the built-in defaults instead.
         #[arg(long)]
@@ -24,11 +24,15 @@ pub enum ConfigCmd {
 pub fn run(global: &GlobalArgs, cmd: ConfigCmd) -> anyhow::Result<ExitCode> {
     match cmd {
         ConfigCmd::Show { defaults } => {
-            let c = if defaults {
+            let mut c = if defaults {
                 Config::default()
             } else {
                 load_config(global, Overrides::default())?
             };
+            // What is printed gets pasted into bug reports: the key stays in the file.
+            if let Some(key) = &mut c.llm.api_key {
+                *key = ApiKey::new("<redacted>");
+            }
             print!("{}", c.to_toml());
         }
         ConfigCmd::Validate { file } => {

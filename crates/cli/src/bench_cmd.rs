@@ -107,14 +107,9 @@ fn timed(
         let t0 = Instant::now();
         let mut stream = llm.stream(chat).expect("the model accepts a request");
         let (mut first, mut text) = (None, String::new());
-        loop {
-            match stream.next().await {
-                Ok(StreamItem::Text(t)) => {
-                    first.get_or_insert(t0.elapsed().as_secs_f64() * 1e3);
-                    text.push_str(&t);
-                }
-                Ok(_) | Err(_) => break,
-            }
+        while let Ok(StreamItem::Text(t)) = stream.next().await {
+            first.get_or_insert(t0.elapsed().as_secs_f64() * 1e3);
+            text.push_str(&t);
         }
         let total = t0.elapsed().as_secs_f64() * 1e3;
         (first.unwrap_or(total), total, text)

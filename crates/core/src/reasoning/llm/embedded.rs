@@ -159,6 +159,11 @@ impl EmbeddedLlm {
         &self.stats
     }
 
+    /// The counters, to keep after the handle is gone.
+    pub fn shared_stats(&self) -> Arc<EmbeddedStats> {
+        self.stats.clone()
+    }
+
     /// Starts a generation. Fails at once when the queue is full (the reasoner then
     /// apologises) rather than waiting behind other work.
     pub fn stream(&self, messages: &[ChatMessage]) -> Result<EmbeddedStream, LlmError> {

@@ -235,3 +235,56 @@ fn the_reasoner_answers_an_open_question_with_the_embedded_model() {
     assert_eq!(turns[0].assistant_text, text);
     assert_eq!(turns[0].source.as_deref(), Some("llm"));
 }
+
+#[test]
+fn a_cut_in_cancels_the_reasoners_generation_within_a_token() {
+    let store = Store::open_in_memory().unwrap();
+    let config = LlmConfig {
+        model_path: Some(model()),
+        ..LlmConfig::default()
+    };
+    let mut h = Reasoner::spawn(config, store.clone()).unwrap();
+    let id = h.request(Request::new(
+        "tell me a long story about a dragon who learns to sing",
+    ));
+    let end = Instant::now() + Duration::from_secs(60);
+    // The first pieces of the answer, then the cut-in.
+    let mut pieces = 0;
+    while pieces < 3 {
+        assert!(Instant::now() < end, "no answer within a minute");
+        if let Some(ReasonerEvent::Chunk { id: cid, .. }) =
+            h.recv_timeout(Duration::from_millis(50))
+            && cid == id
+        {
+            pieces += 1;
+        }
+    }
+    let cut = Instant::now();
+    h.cancel(id);
+    let stats = h.llm_stats().expect("the embedded model's counters");
+    while stats.cancelled.load(Ordering::Relaxed) == 0 {
+        assert!(
+            cut.elapsed() < Duration::from_secs(2),
+            "the generation did not stop after the cancel"
+        );
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    let stopped = cut.elapsed();
+    let at_stop = stats.generated_tokens.load(Ordering::Relaxed);
+    std::thread::sleep(Duration::from_millis(300));
+    let later = stats.generated_tokens.load(Ordering::Relaxed);
+    println!("cancel -> generation stopped in {stopped:?}; tokens {at_stop} -> {later}");
+    assert!(
+        stopped < Duration::from_millis(500),
+        "stopping took {stopped:?}"
+    );
+    assert_eq!(at_stop, later, "tokens were generated after the stop");
+    // Nothing of the cancelled answer comes after the cancel was taken.
+    let late: Vec<ReasonerEvent> = std::iter::from_fn(|| h.try_recv())
+        .filter(|e| e.request_id() == Some(id) && matches!(e, ReasonerEvent::Final { .. }))
+        .collect();
+    assert!(
+        late.is_empty(),
+        "a cancelled request was finished: {late:?}"
+    );
+}

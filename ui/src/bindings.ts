@@ -82,7 +82,12 @@ configured_provider: string, execution_providers: Array<ProviderStatus>, audio_h
 /**
  * Where the models and the runtime come from and how they are checked, in one line.
  */
-supply_chain: string, config_path: string, problems: Array<Problem>, };
+supply_chain: string, 
+/**
+ * What answers open questions: the embedded model and its CPU backend, a server, or
+ * nothing (the built-in skills alone), in one line.
+ */
+language_model: string, config_path: string, problems: Array<Problem>, };
 
 export type ProviderStatus = { name: string, available: boolean, note: string, };
 

@@ -163,6 +163,7 @@ function machinePanel(report: Report): HTMLElement {
       fact("Settings", h("code", { class: "path" }, report.config_path || "unknown")),
       fact("Models", h("code", { class: "path" }, report.models_dir || "unknown")),
       fact("Supply chain", report.supply_chain),
+      fact("Language model", report.language_model),
     ),
   );
 }

@@ -64,6 +64,7 @@ fn print_report(r: &doctor::Report) {
         println!("    {:<8} {}  ({})", m.status, m.name, m.role);
     }
     println!("  supply chain {}", r.supply_chain);
+    println!("  language model {}", r.language_model);
     if r.problems.is_empty() {
         println!("\nNo problems found.");
     } else {

@@ -7,6 +7,7 @@ use tandem_core::config::{Config, ExecutionProvider, Overrides};
 
 mod aec_cmd;
 mod asr_cmd;
+mod bench_cmd;
 mod config_cmd;
 mod doctor_cmd;
 mod duplex_cmd;
@@ -74,6 +75,9 @@ enum Command {
     /// Show, validate or create the configuration file.
     #[command(subcommand)]
     Config(config_cmd::ConfigCmd),
+    /// Measure a part of the system on this machine: `bench llm`.
+    #[command(subcommand)]
+    Bench(bench_cmd::BenchCmd),
     /// Run the whole engine on a recorded user channel; write the assistant's channel.
     Duplex(duplex_cmd::DuplexArgs),
     /// What the camera stage sees in an image (or the live camera): faces, presence, facing.
@@ -123,6 +127,7 @@ fn main() -> ExitCode {
         Command::Ask(args) => reason_cmd::ask(&cli.global, args),
         Command::History(args) => reason_cmd::history(&cli.global, args),
         Command::Duplex(args) => duplex_cmd::run(&cli.global, args),
+        Command::Bench(cmd) => bench_cmd::run(&cli.global, cmd),
         Command::Eval(args) => eval_cmd::run(&cli.global, args),
         Command::Vision(args) => vision_cmd::run(&cli.global, args),
     };

@@ -52,6 +52,9 @@ pub struct Report {
     pub models: Vec<ModelStatus>,
     /// Where the models and the runtime come from and how they are checked, in one line.
     pub supply_chain: String,
+    /// What answers open questions: the embedded model and its CPU backend, a server, or
+    /// nothing (the built-in skills alone), in one line.
+    pub language_model: String,
     pub config_path: String,
     pub problems: Vec<Problem>,
 }
@@ -205,6 +208,8 @@ pub fn collect(config: &Config) -> Report {
         ));
     }
 
+    let language_model = language_model(config, &mut problems);
+
     Report {
         version: crate::VERSION.to_owned(),
         os: os_description(),
@@ -220,8 +225,52 @@ pub fn collect(config: &Config) -> Report {
         models_dir,
         models,
         supply_chain: supply_chain(&manifest),
+        language_model,
         config_path,
         problems,
+    }
+}
+
+/// The language model line; a configured model file that cannot be used is a problem.
+fn language_model(config: &Config, problems: &mut Vec<Problem>) -> String {
+    use crate::config::LlmBackendKind;
+    let llm = &config.llm;
+    if !llm.enabled {
+        return "off: the built-in skills answer alone (llm.enabled = false)".into();
+    }
+    match llm.backend {
+        LlmBackendKind::Embedded => {
+            let file = match &llm.model_path {
+                Some(p) if !p.is_file() => {
+                    problems.push(problem(
+                        format!("llm.model_path {} does not exist", p.display()),
+                        "point llm.model_path at a GGUF file, or remove it to use the default model",
+                    ));
+                    p.display().to_string()
+                }
+                Some(p) => p.display().to_string(),
+                None => crate::reasoning::llm::embedded::DEFAULT_MODEL_FILE.to_owned(),
+            };
+            match crate::reasoning::llm::embedded::cpu_backend() {
+                Ok(cpu) => format!(
+                    "embedded: {file}, llama.cpp CPU backend `{cpu}`, {} thread(s)",
+                    llm.threads
+                ),
+                Err(e) => {
+                    problems.push(problem(
+                        format!("the embedded language model cannot run: {e}"),
+                        "rebuild Tandem (`make build`), or use a server backend (llm.backend = \"openai\") or none (llm.enabled = false)",
+                    ));
+                    format!("embedded: {file}, no usable llama.cpp CPU backend")
+                }
+            }
+        }
+        other => format!(
+            "{} server at {} (model `{}`)",
+            other.as_str(),
+            llm.endpoint,
+            llm.model
+        ),
     }
 }
 

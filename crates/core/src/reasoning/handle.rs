@@ -11,7 +11,7 @@ use tokio::task::AbortHandle;
 use tokio::time::Instant;
 use tracing::Instrument;
 
-use super::llm::embedded::EmbeddedError;
+use super::llm::embedded::{EmbeddedError, EmbeddedStats};
 use super::llm::{EmbeddedLlm, EmbeddedOptions, LlmBackend, LlmClient, LlmError, Timeouts};
 use super::run::{self, EventSink, Job, JobEnd, Progress, Shared, lock};
 use super::skills::CancelToken;
@@ -99,7 +99,7 @@ impl Reasoner {
             .build()
             .map_err(ReasonerError::Runtime)?;
         let timers = Arc::new(TimerTable::load(store.clone())?);
-        let llm = if !config.enabled {
+        let llm: Option<LlmBackend> = if !config.enabled {
             None
         } else if let Some(api) = config.backend.http_api() {
             let _guard = runtime.enter();
@@ -119,6 +119,10 @@ impl Reasoner {
             let mut embedded = EmbeddedOptions::new(path);
             embedded.threads = config.threads;
             Some(LlmBackend::Embedded(EmbeddedLlm::start(embedded)?))
+        };
+        let llm_stats = match &llm {
+            Some(LlmBackend::Embedded(m)) => Some(m.shared_stats()),
+            _ => None,
         };
         let (event_tx, events) = mpsc::channel(options.event_capacity.max(8));
         let dropped = Arc::new(AtomicU64::new(0));
@@ -145,6 +149,7 @@ impl Reasoner {
             next_id: AtomicU64::new(1),
             dropped,
             dropped_commands: AtomicU64::new(0),
+            llm_stats,
         })
     }
 }
@@ -187,9 +192,16 @@ pub struct ReasonerHandle {
     next_id: AtomicU64,
     dropped: Arc<AtomicU64>,
     dropped_commands: AtomicU64,
+    llm_stats: Option<Arc<EmbeddedStats>>,
 }
 
 impl ReasonerHandle {
+    /// The embedded model's counters (tokens read and generated, generations cancelled);
+    /// `None` with a server backend or no model.
+    pub fn llm_stats(&self) -> Option<&EmbeddedStats> {
+        self.llm_stats.as_deref()
+    }
+
     fn send(&self, command: Command) {
         // Never blocks the caller (the interaction loop's link). Closed only after the
         // runtime is gone, when there is nothing left to do.

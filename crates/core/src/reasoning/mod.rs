@@ -32,6 +32,7 @@ use serde::{Deserialize, Serialize};
 
 pub use handle::{Reasoner, ReasonerError, ReasonerHandle, ReasonerOptions};
 pub use normalize::Utterance;
+pub use run::PLAIN_SYSTEM_PROMPT;
 pub use timers::TimerKind;
 
 /// Identifies one request for its whole life, across updates.

@@ -223,7 +223,14 @@ pub(crate) async fn run(shared: Arc<Shared>, job: Job) -> JobEnd {
         // A cancellation won the race with a side effect: the coordinator has the request.
         Outcome::Cancelled => JobEnd::Finished,
         Outcome::NeedsFinal => needs_final(&shared, &job).await,
-        Outcome::Unknown if !job.request.user_final => needs_final(&shared, &job).await,
+        Outcome::Unknown if !job.request.user_final => {
+            // The model will likely get this text (or the final that extends it): reading the
+            // prompt now means the real answer starts sooner (embedded model only).
+            if let Some(llm) = &shared.llm {
+                llm.prefill(&llm_messages(&shared, &job, llm, &history));
+            }
+            needs_final(&shared, &job).await
+        }
         Outcome::Unknown => match shared.llm.clone() {
             Some(llm) => ask_llm(&shared, &job, &llm, history).await,
             None => {
@@ -332,7 +339,7 @@ rather than guessing. If you don't know something, say so briefly.";
 
 /// For a model offered no tools (the small embedded one): shorter, as every token of it is
 /// read before the first word of the answer.
-pub(crate) const PLAIN_SYSTEM_PROMPT: &str = "You are Tandem, a helpful voice assistant on the user's own computer. \
+pub const PLAIN_SYSTEM_PROMPT: &str = "You are Tandem, a helpful voice assistant on the user's own computer. \
 Everything you write is spoken aloud: answer in one to three short, plain sentences, without lists or markdown.";
 
 fn system_prompt(shared: &Shared, request: &Request, now: &ZonedDateTime, tools: bool) -> String {
@@ -366,12 +373,13 @@ fn system_prompt(shared: &Shared, request: &Request, now: &ZonedDateTime, tools:
     prompt
 }
 
-async fn ask_llm(
-    shared: &Arc<Shared>,
+/// The chat the model gets for this request: the system prompt, recent turns, the request.
+fn llm_messages(
+    shared: &Shared,
     job: &Job,
     llm: &LlmBackend,
-    history: Vec<Message>,
-) -> JobEnd {
+    history: &[Message],
+) -> Vec<ChatMessage> {
     let now = ZonedDateTime::now();
     let mut messages = vec![ChatMessage::System(system_prompt(
         shared,
@@ -379,19 +387,60 @@ async fn ask_llm(
         &now,
         llm.offers_tools(),
     ))];
-    let start = history
-        .len()
-        .saturating_sub(shared.options.history_turns * 2);
+    // A small model offered no tools copies the shape of whatever earlier answers it sees
+    // (measured: with ten turns of history, later answers on the probe set repeated an old
+    // one's opening), and every token of history delays its first word: it gets the last two
+    // turns, each of our answers cut to its first sentences.
+    let (turns, keep_chars) = if llm.offers_tools() {
+        (shared.options.history_turns, usize::MAX)
+    } else {
+        (
+            shared.options.history_turns.min(SMALL_MODEL_TURNS),
+            SMALL_MODEL_ANSWER_CHARS,
+        )
+    };
+    let start = history.len().saturating_sub(turns * 2);
     for m in &history[start..] {
         messages.push(match m.role {
             Role::User => ChatMessage::User(m.text.clone()),
             Role::Assistant => ChatMessage::Assistant {
-                text: m.text.clone(),
+                text: first_chars(&m.text, keep_chars),
                 tool_calls: Vec::new(),
             },
         });
     }
     messages.push(ChatMessage::User(job.request.user_text.clone()));
+    messages
+}
+
+/// Turns of history a small model (no tools) sees.
+const SMALL_MODEL_TURNS: usize = 2;
+/// How much of each of our earlier answers a small model sees.
+const SMALL_MODEL_ANSWER_CHARS: usize = 200;
+
+/// The text up to `max` characters, cut after the last sentence end within them when there is
+/// one (else at a word boundary).
+fn first_chars(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_owned();
+    }
+    let end = text.char_indices().nth(max).map_or(text.len(), |(i, _)| i);
+    let head = &text[..end];
+    let cut = head
+        .rfind(['.', '!', '?'])
+        .map(|i| i + 1)
+        .or_else(|| head.rfind(' '))
+        .unwrap_or(end);
+    head[..cut].trim_end().to_owned()
+}
+
+async fn ask_llm(
+    shared: &Arc<Shared>,
+    job: &Job,
+    llm: &LlmBackend,
+    history: Vec<Message>,
+) -> JobEnd {
+    let messages = llm_messages(shared, job, llm, &history);
     let total = shared.options.llm_total_timeout;
     let result =
         match tokio::time::timeout(total, converse(shared, job, llm, messages, &history)).await {
@@ -500,6 +549,15 @@ async fn converse(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn earlier_answers_are_cut_at_a_sentence_for_small_models() {
+        let long = "Paris is the capital. It has the Louvre, which is large and ✓ famous for art.";
+        assert_eq!(first_chars(long, 200), long);
+        assert_eq!(first_chars(long, 30), "Paris is the capital.");
+        assert_eq!(first_chars("one two three four", 9), "one two");
+        assert_eq!(first_chars("日本語のテキスト", 3), "日本語");
+    }
 
     #[test]
     fn default_prompt_asks_for_speakable_text() {

@@ -43,7 +43,9 @@ const BATCH: usize = 256;
 #[derive(Debug, Clone)]
 pub struct EmbeddedOptions {
     pub model: PathBuf,
-    /// CPU threads for llama.cpp.
+    /// CPU threads for llama.cpp, for reading prompts and generating alike. ggml's threads
+    /// wait for each other by spinning: with the other core busy (listening, speaking, a
+    /// build), a second thread made the first word 10-30x later in `tandem bench llm`.
     pub threads: usize,
     /// Context window in tokens; prompts are trimmed (oldest turns first) to fit.
     pub context: u32,
@@ -155,6 +157,11 @@ impl EmbeddedLlm {
 
     pub fn stats(&self) -> &EmbeddedStats {
         &self.stats
+    }
+
+    /// The counters, to keep after the handle is gone.
+    pub fn shared_stats(&self) -> Arc<EmbeddedStats> {
+        self.stats.clone()
     }
 
     /// Starts a generation. Fails at once when the queue is full (the reasoner then

@@ -11,7 +11,7 @@
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
-use tandem_core::config::{self, Config, ConfigError, ExecutionProvider};
+use tandem_core::config::{self, Config, ConfigError, ExecutionProvider, LlmBackendKind};
 use tandem_core::reasoning::llm::endpoint;
 use toml_edit::{DocumentMut, Item, Table, value};
 
@@ -23,8 +23,14 @@ use crate::error::AppError;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(test, derive(ts_rs::TS))]
 pub struct SettingsForm {
-    /// `llm.enabled`: send what the built-in skills cannot answer to the LLM server.
+    /// `llm.enabled`: answer what the built-in skills cannot with a language model.
     pub llm_enabled: bool,
+    /// `llm.backend`: `embedded` (in this process), `openai` or `ollama` (a server at the
+    /// endpoint).
+    pub llm_backend: String,
+    /// `llm.model_path`: a GGUF model for the embedded backend; `None` (or empty) means the
+    /// pinned default.
+    pub llm_model_path: Option<String>,
     /// `llm.endpoint`: the server's base URL.
     pub llm_endpoint: String,
     /// `llm.model`.
@@ -50,6 +56,8 @@ impl SettingsForm {
     pub fn from_config(c: &Config) -> Self {
         Self {
             llm_enabled: c.llm.enabled,
+            llm_backend: c.llm.backend.as_str().to_owned(),
+            llm_model_path: c.llm.model_path.as_ref().map(|p| p.display().to_string()),
             llm_endpoint: c.llm.endpoint.clone(),
             llm_model: c.llm.model.clone(),
             llm_allow_remote: c.llm.allow_remote,
@@ -71,9 +79,8 @@ pub struct SettingsView {
     /// The config file (it need not exist yet: then everything is a default).
     pub path: String,
     pub execution_providers: Vec<&'static str>,
-    /// `llm.backend` (`embedded`, `openai` or `ollama`); only the server backends use the
-    /// endpoint.
-    pub llm_backend: String,
+    /// The choices for `llm.backend`.
+    pub llm_backends: Vec<&'static str>,
     /// What a server backend receives, for the notice shown when the endpoint is remote.
     pub llm_what_is_sent: String,
 }
@@ -108,7 +115,7 @@ pub fn load(path: &Path) -> Result<SettingsView, AppError> {
         settings: SettingsForm::from_config(&config),
         path: path.display().to_string(),
         execution_providers: ExecutionProvider::ALL.iter().map(|p| p.as_str()).collect(),
-        llm_backend: config.llm.backend.as_str().to_owned(),
+        llm_backends: LlmBackendKind::ALL.iter().map(|b| b.as_str()).collect(),
         llm_what_is_sent: endpoint::WHAT_IS_SENT.to_owned(),
     })
 }
@@ -127,6 +134,39 @@ fn apply(current: &Config, form: &SettingsForm) -> Result<Config, Vec<FieldError
     let mut errors = Vec::new();
     let mut next = current.clone();
     next.llm.enabled = form.llm_enabled;
+    match LlmBackendKind::ALL
+        .into_iter()
+        .find(|b| b.as_str() == form.llm_backend.trim())
+    {
+        Some(b) => next.llm.backend = b,
+        None => bad(
+            &mut errors,
+            "llm.backend",
+            format!(
+                "`{}` is not a backend; use embedded, openai or ollama",
+                form.llm_backend.trim()
+            ),
+        ),
+    }
+    next.llm.model_path = form
+        .llm_model_path
+        .as_deref()
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(PathBuf::from);
+    if let Some(p) = &next.llm.model_path
+        && next.llm.backend == LlmBackendKind::Embedded
+        && !p.is_file()
+    {
+        bad(
+            &mut errors,
+            "llm.model_path",
+            format!(
+                "`{}` is not a file; give the full path of a GGUF model, or leave it empty for the built-in one",
+                p.display()
+            ),
+        );
+    }
     next.llm.endpoint = form.llm_endpoint.trim().to_owned();
     next.llm.model = form.llm_model.trim().to_owned();
     next.llm.allow_remote = form.llm_allow_remote;
@@ -214,6 +254,7 @@ fn label(field: &str) -> &'static str {
     match field {
         "llm.endpoint" => "The LLM endpoint",
         "llm.model" => "The model name",
+        "llm.model_path" => "The model file",
         "interaction.micro_turn_ms" => "The micro-turn length",
         "voice.speed" => "The voice speed",
         _ => "The value",
@@ -261,6 +302,18 @@ fn edit(doc: &mut DocumentMut, c: &Config) {
     }
     let opt = |s: &Option<String>| s.as_ref().map(|s| value(s.as_str()));
     set(doc, "llm", "enabled", Some(value(c.llm.enabled)));
+    set(doc, "llm", "backend", Some(value(c.llm.backend.as_str())));
+    // An older file may name the backend `api`: one key only.
+    set(doc, "llm", "api", None);
+    set(
+        doc,
+        "llm",
+        "model_path",
+        c.llm
+            .model_path
+            .as_ref()
+            .map(|p| value(p.display().to_string())),
+    );
     set(doc, "llm", "endpoint", Some(value(c.llm.endpoint.as_str())));
     set(doc, "llm", "model", Some(value(c.llm.model.as_str())));
     // Written only while on: the default (off) leaves the file as it was.

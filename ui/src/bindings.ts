@@ -105,9 +105,19 @@ export type Problem = { what: string, fix: string, };
 
 export type SettingsForm = { 
 /**
- * `llm.enabled`: send what the built-in skills cannot answer to the LLM server.
+ * `llm.enabled`: answer what the built-in skills cannot with a language model.
  */
 llm_enabled: boolean, 
+/**
+ * `llm.backend`: `embedded` (in this process), `openai` or `ollama` (a server at the
+ * endpoint).
+ */
+llm_backend: string, 
+/**
+ * `llm.model_path`: a GGUF model for the embedded backend; `None` (or empty) means the
+ * pinned default.
+ */
+llm_model_path: string | null, 
 /**
  * `llm.endpoint`: the server's base URL.
  */
@@ -151,10 +161,9 @@ export type SettingsView = { settings: SettingsForm,
  */
 path: string, execution_providers: Array<string>, 
 /**
- * `llm.backend` (`embedded`, `openai` or `ollama`); only the server backends use the
- * endpoint.
+ * The choices for `llm.backend`.
  */
-llm_backend: string, 
+llm_backends: Array<string>, 
 /**
  * What a server backend receives, for the notice shown when the endpoint is remote.
  */

@@ -13,6 +13,8 @@ import { errorMessage, type AppError, type FieldError, type Report, type SaveOut
 /** Form keys by config field (the `field` of a FieldError). */
 const FIELD_KEYS: Record<string, keyof SettingsForm> = {
   "llm.enabled": "llm_enabled",
+  "llm.backend": "llm_backend",
+  "llm.model_path": "llm_model_path",
   "llm.endpoint": "llm_endpoint",
   "llm.model": "llm_model",
   "llm.allow_remote": "llm_allow_remote",
@@ -22,6 +24,12 @@ const FIELD_KEYS: Record<string, keyof SettingsForm> = {
   "audio.input_device": "input_device",
   "audio.output_device": "output_device",
   "camera.device": "camera_device",
+};
+
+const BACKEND_LABELS: Record<string, string> = {
+  embedded: "On this computer (built in)",
+  openai: "A server (OpenAI-compatible)",
+  ollama: "An Ollama server",
 };
 
 const PROVIDER_LABELS: Record<string, string> = {
@@ -71,6 +79,7 @@ export class SettingsPanel {
     for (const key of ["llm_enabled", "llm_endpoint"] as const) {
       input(key).addEventListener("input", () => this.showRemoteNotice());
     }
+    select("llm_backend").addEventListener("change", () => this.showRemoteNotice());
     byId<HTMLButtonElement>("settings-revert").addEventListener("click", () => {
       if (this.view) this.fill(this.view.settings);
       this.clearErrors();
@@ -93,6 +102,10 @@ export class SettingsPanel {
       select("execution_provider"),
       this.view.execution_providers.map((p) => h("option", { value: p }, PROVIDER_LABELS[p] ?? p)),
     );
+    replaceChildren(
+      select("llm_backend"),
+      this.view.llm_backends.map((b) => h("option", { value: b }, BACKEND_LABELS[b] ?? b)),
+    );
     this.fill(this.view.settings);
     try {
       // The same device lists the system check shows.
@@ -105,6 +118,8 @@ export class SettingsPanel {
 
   private fill(s: SettingsForm): void {
     input("llm_enabled").checked = s.llm_enabled;
+    select("llm_backend").value = s.llm_backend;
+    input("llm_model_path").value = s.llm_model_path ?? "";
     input("llm_endpoint").value = s.llm_endpoint;
     input("llm_model").value = s.llm_model;
     input("llm_allow_remote").checked = s.llm_allow_remote;
@@ -122,6 +137,8 @@ export class SettingsPanel {
     const device = (key: keyof SettingsForm): string | null => select(key).value || null;
     return {
       llm_enabled: input("llm_enabled").checked,
+      llm_backend: select("llm_backend").value,
+      llm_model_path: input("llm_model_path").value.trim() || null,
       llm_endpoint: input("llm_endpoint").value,
       llm_model: input("llm_model").value,
       llm_allow_remote: input("llm_allow_remote").checked,
@@ -140,7 +157,7 @@ export class SettingsPanel {
     const notice = byId<HTMLElement>("set-llm-remote-notice");
     const view = this.view;
     const host = remoteHost(input("llm_endpoint").value);
-    const used = view !== null && view.llm_backend !== "embedded" && input("llm_enabled").checked;
+    const used = view !== null && select("llm_backend").value !== "embedded" && input("llm_enabled").checked;
     notice.hidden = !(used && host);
     notice.textContent = used && host ? remoteNotice(host, view.llm_what_is_sent) : "";
   }

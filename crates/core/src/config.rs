@@ -85,6 +85,8 @@ pub enum LlmBackendKind {
 }
 
 impl LlmBackendKind {
+    pub const ALL: [LlmBackendKind; 3] = [Self::Embedded, Self::Openai, Self::Ollama];
+
     /// The HTTP API of a server backend; `None` for the embedded model.
     pub fn http_api(self) -> Option<LlmApi> {
         match self {

@@ -192,7 +192,7 @@ fn a_remote_server_is_saved_only_with_consent_and_a_key_in_the_file_stays_privat
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
     }
     let view = load(&path).unwrap();
-    assert_eq!(view.llm_backend, "openai");
+    assert_eq!(view.settings.llm_backend, "openai");
     assert!(view.llm_what_is_sent.contains("camera"));
     let mut f = view.settings;
     f.llm_enabled = true;
@@ -233,4 +233,46 @@ fn a_remote_server_is_saved_only_with_consent_and_a_key_in_the_file_stays_privat
             .unwrap()
             .contains("allow_remote")
     );
+}
+
+#[test]
+fn the_backend_and_a_model_file_are_saved_and_a_missing_file_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("config.toml");
+    std::fs::write(&path, "[llm]\napi = \"ollama\"\nenabled = true\n").unwrap();
+    let view = load(&path).unwrap();
+    assert_eq!(
+        view.settings.llm_backend, "ollama",
+        "the older key `api` is read"
+    );
+    assert_eq!(view.llm_backends, ["embedded", "openai", "ollama"]);
+
+    let mut f = view.settings;
+    f.llm_backend = "embedded".into();
+    f.llm_model_path = Some(dir.path().join("nope.gguf").display().to_string());
+    let refused = save(&path, &f).unwrap();
+    assert!(!refused.saved);
+    assert_eq!(refused.errors.len(), 1, "{:?}", refused.errors);
+    assert_eq!(refused.errors[0].field, "llm.model_path");
+    assert!(refused.errors[0].message.contains("nope.gguf"));
+
+    let model = dir.path().join("my-model.gguf");
+    std::fs::write(&model, b"GGUF").unwrap();
+    f.llm_model_path = Some(format!("  {}  ", model.display()));
+    let outcome = save(&path, &f).unwrap();
+    assert!(outcome.saved, "{:?}", outcome.errors);
+    let c = Config::load_from(&path).unwrap();
+    assert_eq!(c.llm.backend.as_str(), "embedded");
+    assert_eq!(c.llm.model_path.as_deref(), Some(model.as_path()));
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(!text.contains("api ="), "one key for the backend: {text}");
+
+    // Back to the built-in model: the key goes away.
+    f.llm_model_path = Some(String::new());
+    assert!(save(&path, &f).unwrap().saved);
+    assert_eq!(Config::load_from(&path).unwrap().llm.model_path, None);
+
+    f.llm_backend = "gpt".into();
+    let bad = save(&path, &f).unwrap();
+    assert_eq!(bad.errors[0].field, "llm.backend");
 }

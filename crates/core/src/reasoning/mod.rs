@@ -24,14 +24,18 @@ mod handle_tests;
 pub mod llm;
 pub mod normalize;
 pub mod numbers;
+mod options;
+mod pronouns;
 mod run;
 pub mod skills;
 pub mod timers;
+mod unit_words;
 
 use serde::{Deserialize, Serialize};
 
-pub use handle::{Reasoner, ReasonerError, ReasonerHandle, ReasonerOptions};
+pub use handle::{Reasoner, ReasonerError, ReasonerHandle};
 pub use normalize::Utterance;
+pub use options::ReasonerOptions;
 pub use run::PLAIN_SYSTEM_PROMPT;
 pub use timers::TimerKind;
 

@@ -94,8 +94,8 @@ lint: deps-test ui/dist/index.html
 	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
 	npm run --silent typecheck
 
-# The binary as `cargo build -p tandem-cli` makes it (before the workspace tests turn on
-# tandem-core's test-support for their own build) must not contain the test LLM server.
+# The binary as `cargo build -p tandem-cli` makes it must not contain the test LLM server
+# (crates/test-llm, a dev-dependency only).
 unit: deps-test ui/dist/index.html
 	$(CARGO) build -p tandem-cli
 	bash scripts/check-release.sh $(TANDEM_DEBUG)

@@ -13,7 +13,7 @@ use tandem_core::config::{LlmBackendKind, LlmConfig};
 use tandem_core::engine::duplex::{self, DuplexOptions};
 use tandem_core::engine::worker::Pace;
 use tandem_core::engine::{EngineOptions, PolicyKind};
-use tandem_core::reasoning::fake_llm::{FakeLlmServer, FakeReply};
+use tandem_test_llm::{FakeLlmServer, FakeReply};
 
 #[allow(dead_code)]
 mod common;

@@ -15,12 +15,12 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 use tandem_core::config::{LlmApi, LlmBackendKind, LlmConfig};
-use tandem_core::reasoning::fake_llm::{FakeLlmServer, FakeReply};
 use tandem_core::reasoning::{
     AssistantContext, Control, Message, Reasoner, ReasonerEvent, ReasonerHandle, ReasonerOptions,
     Request, RequestId, Source,
 };
 use tandem_core::store::{Store, TurnStatus};
+use tandem_test_llm::{FakeLlmServer, FakeReply};
 
 /// The bound on falling back from a failed LLM is 2 s; this adds a margin.
 const FALLBACK_BOUND: Duration = Duration::from_millis(2500);

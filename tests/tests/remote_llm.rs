@@ -11,12 +11,12 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 use tandem_core::config::{ApiKey, LlmApi, LlmBackendKind, LlmConfig};
-use tandem_core::reasoning::fake_llm::{FakeLlmServer, FakeReply};
 use tandem_core::reasoning::llm::{ChatMessage, LlmClient, LlmError, StreamItem, Timeouts};
 use tandem_core::reasoning::{
     Reasoner, ReasonerEvent, ReasonerHandle, Request, RequestId, Source, VisualContext,
 };
 use tandem_core::store::Store;
+use tandem_test_llm::{FakeLlmServer, FakeReply};
 
 const KEY: &str = "sk-test-4f1c9e2a-not-a-real-key";
 const HANG: Duration = Duration::from_secs(10);

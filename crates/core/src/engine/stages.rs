@@ -488,7 +488,7 @@ mod tests {
     use super::*;
     use crate::config::LlmBackendKind;
     use crate::reasoning::Reasoner;
-    use crate::reasoning::fake_llm::{FakeLlmServer, FakeReply};
+    use tandem_test_llm::{FakeLlmServer, FakeReply};
 
     fn link(store: &Store, llm: LlmConfig) -> Worker<ReasonJob, ReasonOut> {
         let handle = Reasoner::spawn(llm, store.clone()).unwrap();

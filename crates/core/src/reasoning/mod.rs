@@ -14,24 +14,24 @@
 //! as tools; when the LLM fails or is too slow the user hears a short apology and the skills'
 //! honest fallback within 2 s. Every turn is written to the [`crate::store`] before reasoning.
 
-/// A test double for an LLM server (it listens on a port): only in test builds and with the
-/// `test-support` feature, which only the workspace's tests turn on, never in what ships.
-#[cfg(any(test, feature = "test-support"))]
-pub mod fake_llm;
 mod handle;
 #[cfg(test)]
 mod handle_tests;
 pub mod llm;
 pub mod normalize;
 pub mod numbers;
+mod options;
+mod pronouns;
 mod run;
 pub mod skills;
 pub mod timers;
+mod unit_words;
 
 use serde::{Deserialize, Serialize};
 
-pub use handle::{Reasoner, ReasonerError, ReasonerHandle, ReasonerOptions};
+pub use handle::{Reasoner, ReasonerError, ReasonerHandle};
 pub use normalize::Utterance;
+pub use options::ReasonerOptions;
 pub use run::PLAIN_SYSTEM_PROMPT;
 pub use timers::TimerKind;
 
@@ -302,57 +302,42 @@ mod tests {
         assert_eq!(none_heard.unheard(), a.said);
     }
 
-    /// The test LLM server is compiled only with `test-support`, and nothing that ships turns
-    /// it on: not the default features, and no crate of the workspace as a normal or build
-    /// dependency (only dev-dependencies may). `scripts/check-release.sh` checks the built
-    /// binaries themselves.
+    /// The test LLM server lives in its own unpublished crate, `tandem-test-llm`, and no crate
+    /// of the workspace takes it as a normal or build dependency (only dev-dependencies may),
+    /// so nothing that ships contains it. `scripts/check-release.sh` checks the built binaries
+    /// themselves.
     #[test]
-    fn the_test_server_is_behind_a_feature_only_tests_enable() {
+    fn the_test_server_is_only_a_dev_dependency() {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
         let read = |p: &str| -> toml::Table {
             let path = root.join(p);
             toml::from_str(&std::fs::read_to_string(&path).unwrap())
                 .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
         };
-        let core = read("crates/core/Cargo.toml");
-        let features = core["features"].as_table().unwrap();
-        assert!(features.contains_key("test-support"));
-        for (name, enables) in features {
-            if name != "test-support" {
-                let enables = enables.as_array().unwrap();
-                assert!(
-                    !enables.iter().any(|f| f.as_str() == Some("test-support")),
-                    "feature {name} turns on test-support"
-                );
-            }
-        }
+        let test_llm = read("crates/test-llm/Cargo.toml");
+        assert_eq!(
+            test_llm["package"]["name"].as_str(),
+            Some("tandem-test-llm")
+        );
+        assert_eq!(test_llm["package"]["publish"].as_bool(), Some(false));
         let workspace = read("Cargo.toml");
         let members = workspace["workspace"]["members"].as_array().unwrap();
-        let shared = &workspace["workspace"]["dependencies"]["tandem-core"];
-        let enables_test_support = |dep: &toml::Value| {
-            dep.get("features")
-                .and_then(|f| f.as_array())
-                .is_some_and(|f| f.iter().any(|f| f.as_str() == Some("test-support")))
-        };
-        assert!(!enables_test_support(shared), "[workspace.dependencies]");
         let mut dev_only = 0;
         for member in members {
             let manifest = read(&format!("{}/Cargo.toml", member.as_str().unwrap()));
             for section in ["dependencies", "build-dependencies"] {
-                if let Some(dep) = manifest.get(section).and_then(|d| d.get("tandem-core")) {
-                    assert!(!enables_test_support(dep), "{member} [{section}]");
-                }
+                assert!(
+                    manifest
+                        .get(section)
+                        .and_then(|d| d.get("tandem-test-llm"))
+                        .is_none(),
+                    "{member} [{section}] takes the test LLM server"
+                );
             }
-            if let Some(dep) = manifest
-                .get("dev-dependencies")
-                .and_then(|d| d.get("tandem-core"))
-            {
-                dev_only += usize::from(enables_test_support(dep));
+            if let Some(dev) = manifest.get("dev-dependencies") {
+                dev_only += usize::from(dev.get("tandem-test-llm").is_some());
             }
         }
-        assert!(
-            dev_only > 0,
-            "the integration tests still get the test server"
-        );
+        assert!(dev_only > 0, "the tests still get the test server");
     }
 }

@@ -8,7 +8,7 @@
 //! "set a timer for 15 minutes".
 
 use super::numbers::{is_number, words_to_digits};
-use super::skills::units::is_unit_word;
+use super::unit_words::is_unit_word;
 
 /// One user utterance, normalized.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -10,10 +10,10 @@ use jiff::ZonedDateTime;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
-use super::handle::ReasonerOptions;
 use super::llm::tools;
 use super::llm::{ChatMessage, LlmBackend, LlmError, StreamItem};
 use super::normalize::Utterance;
+use super::options::ReasonerOptions;
 use super::skills::{self, CancelToken, Outcome, SkillAnswer, SkillEnv};
 use super::timers::TimerTable;
 use super::{Message, ReasonerEvent, Request, RequestId, Role, Source};

@@ -23,6 +23,7 @@ use super::timers::TimerTable;
 use super::{AssistantContext, Control, Message, TextSource, VisualContext};
 use crate::store::Store;
 
+pub use super::pronouns::flip_pronouns;
 pub use chat::{help_text, unknown_text};
 pub use clock::{speak_clock, speak_date};
 pub(crate) use notes::{recall as recall_notes, remember as remember_note};
@@ -263,32 +264,6 @@ fn stem(word: &str) -> String {
     } else {
         w.to_owned()
     }
-}
-
-/// Turns the user's words into the assistant's: "my keys" -> "your keys", "I am" -> "you are".
-pub fn flip_pronouns(text: &str) -> String {
-    let words: Vec<&str> = text.split_whitespace().collect();
-    let mut out = Vec::with_capacity(words.len());
-    for (i, w) in words.iter().enumerate() {
-        let next = words.get(i + 1).copied();
-        let flipped = match (w.to_lowercase().as_str(), next) {
-            ("i", _) => "you",
-            ("me", _) => "you",
-            ("my", _) => "your",
-            ("mine", _) => "yours",
-            ("myself", _) => "yourself",
-            ("am", _) if i > 0 && words[i - 1].eq_ignore_ascii_case("i") => "are",
-            ("was", _) if i > 0 && words[i - 1].eq_ignore_ascii_case("i") => "were",
-            ("i'm", _) => "you're",
-            ("i've", _) => "you've",
-            ("i'll", _) => "you'll",
-            ("i'd", _) => "you'd",
-            ("we", _) => "we",
-            _ => w,
-        };
-        out.push(flipped);
-    }
-    out.join(" ")
 }
 
 /// Joins phrases as speech does: "a", "a and b", "a, b and c".

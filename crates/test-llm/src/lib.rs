@@ -8,9 +8,10 @@
 //! for Ollama's `/api/chat`. It records request bodies and counts clients that hung up
 //! early, and what each request's path and `Authorization` header were, so tests can check
 //! tool-call round trips, API keys, malformed streams, servers that never
-//! answer, and that cancelling a request really closes its connection. It is compiled only
-//! for tests and with the `test-support` feature (the integration tests' dev-dependency), so
-//! no shipped library or binary contains it.
+//! answer, and that cancelling a request really closes its connection. It is a crate of its
+//! own (`tandem-test-llm`, not published) that the workspace's crates take only as a
+//! dev-dependency, so no shipped library or binary contains it (`scripts/check-release.sh`
+//! checks the binaries).
 
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};

@@ -148,3 +148,54 @@ fn slower_slows_the_next_reply() {
         "the second is slower: {ms:?}"
     );
 }
+
+/// The level (RMS, dB) of each time `text` was spoken, over its audible span.
+fn answer_db(events: &[Value], output: &[f32], text: &str) -> Vec<f64> {
+    let mut out = Vec::new();
+    for (i, e) in events.iter().enumerate() {
+        if e["kind"] == "speak_start" && e["text"] == text {
+            let start = e["t_ms"].as_u64().unwrap();
+            let end = events[i..]
+                .iter()
+                .find(|e| e["kind"] == "floor" && e["floor"] == "listening")
+                .and_then(|e| e["t_ms"].as_u64())
+                .expect("the answer ends");
+            let span = &output[(start * 16) as usize..((end * 16) as usize).min(output.len())];
+            let loud: Vec<f64> = span
+                .iter()
+                .filter(|x| x.abs() > 0.005)
+                .map(|&x| f64::from(x) * f64::from(x))
+                .collect();
+            let rms = (loud.iter().sum::<f64>() / loud.len().max(1) as f64).sqrt();
+            out.push(20.0 * rms.max(1e-9).log10());
+        }
+    }
+    out
+}
+
+#[test]
+fn louder_and_quieter_change_the_level_of_the_next_replies() {
+    let dir = tempfile::tempdir().unwrap();
+    let q = "What's twelve times seven?";
+    let input = channel(
+        dir.path(),
+        "louder",
+        28.0,
+        &[
+            (0.5, q),
+            (5.5, "Speak louder."),
+            (11.0, q),
+            (16.5, "Speak more quietly."),
+            (22.0, q),
+        ],
+    );
+    let store = Store::open_in_memory().unwrap();
+    let events = run(&input, &store);
+    let output = wav::read_mono(&input.with_extension("out.wav"), 16_000).unwrap();
+    let db = answer_db(&events, &output, "12 times 7 is 84.");
+    eprintln!("the same answer's level: {db:.2?} dB");
+    assert_eq!(db.len(), 3, "answered three times");
+    // One step is 3 dB; the loud regions of the same sentence, so within a dB of it.
+    assert!((db[1] - db[0] - 3.0).abs() < 1.0, "louder: {db:.2?}");
+    assert!((db[2] - db[0]).abs() < 1.0, "back to the start: {db:.2?}");
+}

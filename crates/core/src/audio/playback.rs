@@ -15,7 +15,7 @@
 
 use std::collections::VecDeque;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 
 use super::stream::{AudioError, AudioSource, Stamp, StreamStats};
 
@@ -23,6 +23,9 @@ use super::stream::{AudioError, AudioSource, Stamp, StreamStats};
 pub const SPEECH_RATE_HZ: u32 = 24_000;
 /// Length of the fade-out after `stop` (the issue asks for <= 20 ms).
 pub const FADE_MS: u32 = 10;
+/// The range of the voice's volume: -12 dB to +6 dB.
+pub const VOLUME_RANGE: (f32, f32) = (0.25, 2.0);
+
 /// How much `duck` lowers the voice.
 pub const DUCK_DB: f32 = -12.0;
 /// Time for the gain to move between normal and ducked (avoids clicks).
@@ -40,6 +43,8 @@ pub type UtteranceId = u64;
 struct Shared {
     /// Player -> renderer: lower the voice by 12 dB.
     duck: AtomicBool,
+    /// Player -> renderer: the voice's volume, a gain as `f32` bits (set to 1.0 at start).
+    volume: AtomicU32,
     /// Player -> renderer: fade to silence and stop consuming speech, keeping the position.
     hold: AtomicBool,
     /// Player -> renderer: incremented for every `stop`.
@@ -184,6 +189,7 @@ pub fn playback(
     let (ref_tx, ref_rx) = rtrb::RingBuffer::new(rate * REFERENCE_RING_SECONDS);
     let (stamp_tx, stamp_rx) = rtrb::RingBuffer::new(1024);
     let shared = Arc::new(Shared::default());
+    shared.volume.store(1f32.to_bits(), Ordering::Relaxed);
     let reference_stats = Arc::new(StreamStats::default());
     let ramp_frames = (device_rate_hz * GAIN_RAMP_MS / 1000).max(1);
     let player = Player {
@@ -321,6 +327,23 @@ impl Player {
         cut
     }
 
+    /// The voice's volume ("louder", "quieter"): a gain, clamped to [`VOLUME_RANGE`], reached
+    /// with the same 10 ms ramp as ducking (which applies on top of it).
+    pub fn set_volume(&self, gain: f32) {
+        let (low, high) = VOLUME_RANGE;
+        let gain = if gain.is_finite() {
+            gain.clamp(low, high)
+        } else {
+            1.0
+        };
+        self.shared.volume.store(gain.to_bits(), Ordering::Relaxed);
+    }
+
+    /// The volume [`Self::set_volume`] set last.
+    pub fn volume(&self) -> f32 {
+        f32::from_bits(self.shared.volume.load(Ordering::Relaxed))
+    }
+
     /// Lowers the voice by 12 dB (`true`) or restores it (`false`), with a 10 ms ramp.
     pub fn duck(&self, on: bool) {
         self.shared.duck.store(on, Ordering::Relaxed);
@@ -426,12 +449,13 @@ impl Renderer {
         let frames = out.len() / channels;
         self.check_controls();
         let hold = self.shared.hold.load(Ordering::Acquire);
+        let volume = f32::from_bits(self.shared.volume.load(Ordering::Relaxed));
         let target = if hold {
             0.0
         } else if self.shared.duck.load(Ordering::Relaxed) {
-            self.duck_gain
+            self.duck_gain * volume
         } else {
-            1.0
+            volume
         };
         // Holding ramps to silence at the stop-fade rate, then stops consuming.
         let step = if hold {
@@ -473,7 +497,8 @@ impl Renderer {
                         self.finish_fade();
                     }
                 }
-                y = x * g;
+                // Louder than 1.0 must not wrap around in the device's integer format.
+                y = (x * g).clamp(-1.0, 1.0);
                 played += 1;
             } else {
                 if self.consumed < announced {

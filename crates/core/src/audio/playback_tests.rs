@@ -106,6 +106,40 @@ fn duck_lowers_by_12_db_and_restores() {
 }
 
 #[test]
+fn volume_scales_the_voice_and_what_the_echo_canceller_is_told() {
+    let (mut p, mut r, mut f, _) = parts();
+    p.speak(&tone_24k(1.0, 0.5));
+    let mut t = 0;
+    let normal = render(&mut r, 20, &mut t);
+    p.set_volume(0.5);
+    let quiet = render(&mut r, 20, &mut t);
+    p.set_volume(1.6);
+    let loud = render(&mut r, 20, &mut t);
+    let db = |a: &[f32], b: &[f32]| 20.0 * (rms(&a[4_800..]) / rms(&b[4_800..])).log10();
+    assert!(
+        (db(&quiet, &normal) + 6.02).abs() < 0.2,
+        "{} dB",
+        db(&quiet, &normal)
+    );
+    assert!(
+        (db(&loud, &normal) - 4.08).abs() < 0.2,
+        "{} dB",
+        db(&loud, &normal)
+    );
+    // Out of range is clamped; the reference carries what was played, gain included.
+    p.set_volume(100.0);
+    assert_eq!(p.volume(), VOLUME_RANGE.1);
+    p.set_volume(f32::NAN);
+    assert_eq!(p.volume(), 1.0);
+    let mut reference = Vec::new();
+    f.read(&mut reference);
+    assert_eq!(
+        &reference[..60 * BLOCK],
+        [normal, quiet, loud].concat().as_slice()
+    );
+}
+
+#[test]
 fn long_utterances_wait_in_the_player_and_gaps_count_as_underruns() {
     let (mut p, mut r, _f, stats) = parts();
     let id = p.speak(&tone_24k(6.0, 0.5)); // longer than the 4 s ring

@@ -2,6 +2,7 @@
 //! reasoner (asks, cancels, confirmed speculation, what the user heard before cutting in).
 
 use super::*;
+use crate::audio::playback::VOLUME_RANGE;
 use crate::reasoning::{Control, Request};
 use stages::ReasonJob;
 
@@ -9,6 +10,8 @@ use stages::ReasonJob;
 pub(super) const VOICE_SPEED_RANGE: (f32, f32) = (0.6, 1.6);
 /// One "slower" or "faster" changes the rate by this factor.
 const VOICE_SPEED_STEP: f32 = 1.25;
+/// One "louder" or "quieter": 3 dB.
+const VOLUME_STEP: f32 = std::f32::consts::SQRT_2;
 
 impl Engine {
     pub(super) fn act(&mut self, action: Action, now: Ms, player: &mut Player, inputs: &Inputs) {
@@ -164,14 +167,25 @@ impl Engine {
         }
     }
 
-    /// A speech control from the reasoner ("slower", "faster"): applies to the replies that
-    /// follow (their words come with the control's `Final`).
+    /// A speech control from the reasoner ("slower", "faster", "louder", "quieter"): the rate
+    /// applies to the replies that follow (their words come with the control's `Final`), the
+    /// volume from the next tick on.
     pub(super) fn on_control(&mut self, control: Control) {
         let (low, high) = VOICE_SPEED_RANGE;
         let speed = &mut self.options.voice_speed;
         match control {
             Control::Slower => *speed = (*speed / VOICE_SPEED_STEP).clamp(low, high),
             Control::Faster => *speed = (*speed * VOICE_SPEED_STEP).clamp(low, high),
+            Control::Louder | Control::Quieter => {
+                let (low, high) = VOLUME_RANGE;
+                let volume = &mut self.options.voice_volume;
+                *volume = if control == Control::Louder {
+                    *volume * VOLUME_STEP
+                } else {
+                    *volume / VOLUME_STEP
+                }
+                .clamp(low, high);
+            }
             // Stop, repeat and continue are carried by their (empty or spoken) answers.
             Control::Stop | Control::Repeat | Control::Continue => {}
         }

@@ -88,6 +88,8 @@ pub struct EngineOptions {
     pub params: Params,
     /// Speaking rate of the voice.
     pub voice_speed: f32,
+    /// Volume of the voice, a gain (1.0 as synthesized; "louder" and "quieter" change it).
+    pub voice_volume: f32,
     /// Seeds the voice's noise branch per utterance (deterministic simulation); `None` seeds
     /// from the clock.
     pub voice_seed: Option<u64>,
@@ -102,6 +104,7 @@ impl Default for EngineOptions {
             policy: PolicyKind::Tandem,
             params: Params::default(),
             voice_speed: 1.0,
+            voice_volume: 1.0,
             voice_seed: None,
             mic: MicGate::default(),
         }
@@ -454,6 +457,7 @@ impl Engine {
             self.step(now, player);
         }
         self.schedule_transcription(now);
+        player.set_volume(self.options.voice_volume);
         player.pump();
     }
 

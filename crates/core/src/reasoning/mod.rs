@@ -189,6 +189,10 @@ pub enum Control {
     Slower,
     /// Speak faster from now on.
     Faster,
+    /// Speak louder from now on.
+    Louder,
+    /// Speak more quietly from now on.
+    Quieter,
 }
 
 /// Where an answer came from.

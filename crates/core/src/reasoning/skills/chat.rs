@@ -33,7 +33,7 @@ pub fn help_text(llm_enabled: bool) -> String {
     format!(
         "I can tell you the time and date, set timers and reminders, do math and unit conversions, \
          remember notes and recall them, tell you what you said earlier, and describe what the camera sees. \
-         You can say stop, repeat, slower or faster at any time. {tail}"
+         You can say stop, repeat, slower, faster, louder or quieter at any time. {tail}"
     )
 }
 

@@ -120,6 +120,24 @@ pub(super) fn answer(t: &[String], env: &SkillEnv<'_>) -> Option<Outcome> {
     if speech && faster && !slower {
         return Some(control(Control::Faster, "Okay, I'll speak faster.".into()));
     }
+    let louder = has_any(t, &["louder"])
+        || super::has(t, &["speak", "up"])
+        || super::has(t, &["volume", "up"])
+        || super::has(t, &["too", "quiet"])
+        || super::has(t, &["too", "soft"])
+        || super::has(t, &["can't", "hear"]);
+    let quieter = has_any(t, &["quieter", "softer", "quietly", "softly"])
+        || super::has(t, &["volume", "down"])
+        || super::has(t, &["too", "loud"]);
+    if (speech || has_any(t, &["volume"])) && louder && !quieter {
+        return Some(control(Control::Louder, "Okay, I'll speak louder.".into()));
+    }
+    if (speech || has_any(t, &["volume"])) && quieter && !louder {
+        return Some(control(
+            Control::Quieter,
+            "Okay, I'll speak more quietly.".into(),
+        ));
+    }
     None
 }
 

@@ -495,7 +495,7 @@ fn speech_controls() {
         Message::user("what time is it"),
         Message::assistant("It's 3:07 PM."),
     ];
-    let cases: [(&str, Control); 18] = [
+    let cases: [(&str, Control); 25] = [
         ("stop", Control::Stop),
         ("stop talking", Control::Stop),
         ("be quiet", Control::Stop),
@@ -514,6 +514,13 @@ fn speech_controls() {
         ("you're talking too fast", Control::Slower),
         ("speak faster", Control::Faster),
         ("speed up", Control::Faster),
+        ("louder please", Control::Louder),
+        ("can you speak up", Control::Louder),
+        ("you're too quiet", Control::Louder),
+        ("turn the volume up", Control::Louder),
+        ("speak more quietly", Control::Quieter),
+        ("you're talking too loud", Control::Quieter),
+        ("volume down", Control::Quieter),
     ];
     for (input, control) in cases {
         let a = env.answer(input);
@@ -524,6 +531,10 @@ fn speech_controls() {
     // Not about speech.
     assert_eq!(
         env.ask("which is faster a car or a train"),
+        Outcome::Unknown
+    );
+    assert_eq!(
+        env.ask("which is louder a lion or a jet engine"),
         Outcome::Unknown
     );
     env.assistant = Some(AssistantContext {

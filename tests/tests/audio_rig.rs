@@ -193,37 +193,79 @@ fn best_alignment(hay: &[f32], needle: &[f32]) -> (usize, f64) {
     best
 }
 
+/// Faults the sound server itself reported on our streams (xruns, errors): a stall of the
+/// server, not of Tandem, which keeps its own counters (underruns, overruns, drops).
+fn host_faults(live: &LiveAudio) -> u64 {
+    let mic = live.dsp.mic_stats.snapshot();
+    let sink = live.dsp.sink_stats.as_ref().map(|s| s.snapshot());
+    mic.host_xruns + mic.host_errors + sink.map_or(0, |s| s.host_xruns + s.host_errors)
+}
+
+/// Runs a timing check up to three times: again only when an attempt failed while the sound
+/// server reported a fault of its own (on this 2-core CI machine the PulseAudio server
+/// sometimes stops pulling for a second or two, with a burst of errors; issue 15 tracks the
+/// output stream). A failure without a server fault, or three failures, fail the test; every
+/// retry is printed.
+fn retried_on_server_faults(name: &str, attempt: impl Fn() -> Result<(), (String, u64)>) {
+    const ATTEMPTS: usize = 3;
+    for n in 1..=ATTEMPTS {
+        match attempt() {
+            Ok(()) => return,
+            Err((why, faults)) if faults > 0 && n < ATTEMPTS => {
+                eprintln!(
+                    "{name}: {why} while the sound server reported {faults} fault(s); attempt {} of {ATTEMPTS}",
+                    n + 1
+                );
+            }
+            Err((why, faults)) => panic!("{name}: {why} (server faults {faults}, attempt {n})"),
+        }
+    }
+}
+
 #[test]
 fn thirty_seconds_of_speech_without_underruns() {
     let Some(_rig) = rig() else { return };
-    let mut live = start();
-    live.player.speak_at_rate(&assistant_speech(30.0), 16_000);
-    let frames = run_for(&mut live, 30.5);
-    let sink = live.dsp.sink_stats.clone().unwrap().snapshot();
-    let mic = live.dsp.mic_stats.snapshot();
-    let dropped = live.dsp.stats().dropped_frames.load(Ordering::Relaxed);
-    let stats = live.dsp.stats();
-    let avg_us = stats.total_frame_ns.load(Ordering::Relaxed) as f64
-        / (stats.frames.load(Ordering::Relaxed).max(1) * 2) as f64
-        / 1e3;
-    eprintln!(
-        "30 s: speaker {sink:?}; mic {mic:?}; {} frames, {dropped} dropped; played {} samples; \
-         AEC per 10 ms frame avg {avg_us:.0} us, max {} us",
-        frames.len(),
-        live.player.played_samples(),
-        stats.max_frame_ns.load(Ordering::Relaxed) / 1_000
-    );
-    assert_eq!(sink.underrun_frames, 0, "speaker underruns");
-    assert_eq!(mic.overrun_samples, 0, "microphone overruns");
-    assert_eq!(dropped, 0, "frames dropped");
-    assert!(!sink.failed && !mic.failed);
-    assert!(live.player.played_samples() >= 30 * 48_000 - 4_800);
-    assert!(frames.len() >= 1_450, "{} frames", frames.len());
+    retried_on_server_faults("30 s of speech", || {
+        let mut live = start();
+        live.player.speak_at_rate(&assistant_speech(30.0), 16_000);
+        let frames = run_for(&mut live, 30.5);
+        let sink = live.dsp.sink_stats.clone().unwrap().snapshot();
+        let mic = live.dsp.mic_stats.snapshot();
+        let dropped = live.dsp.stats().dropped_frames.load(Ordering::Relaxed);
+        let stats = live.dsp.stats();
+        let avg_us = stats.total_frame_ns.load(Ordering::Relaxed) as f64
+            / (stats.frames.load(Ordering::Relaxed).max(1) * 2) as f64
+            / 1e3;
+        eprintln!(
+            "30 s: speaker {sink:?}; mic {mic:?}; {} frames, {dropped} dropped; played {} samples; \
+             AEC per 10 ms frame avg {avg_us:.0} us, max {} us",
+            frames.len(),
+            live.player.played_samples(),
+            stats.max_frame_ns.load(Ordering::Relaxed) / 1_000
+        );
+        // Tandem's own counters: never excused.
+        assert_eq!(sink.underrun_frames, 0, "speaker underruns");
+        assert_eq!(mic.overrun_samples, 0, "microphone overruns");
+        assert_eq!(dropped, 0, "frames dropped");
+        assert!(!sink.failed && !mic.failed);
+        let played = live.player.played_samples();
+        if played < 30 * 48_000 - 4_800 || frames.len() < 1_450 {
+            return Err((
+                format!("played {played} samples, {} frames", frames.len()),
+                host_faults(&live),
+            ));
+        }
+        Ok(())
+    });
 }
 
 #[test]
 fn stop_fades_out_within_20_ms_and_reports_what_was_heard() {
     let Some(_rig) = rig() else { return };
+    retried_on_server_faults("stop", stop_once);
+}
+
+fn stop_once() -> Result<(), (String, u64)> {
     let mut live = start();
     let speech = assistant_speech(5.0);
     let id = live.player.speak_at_rate(&speech, 16_000);
@@ -244,15 +286,24 @@ fn stop_fades_out_within_20_ms_and_reports_what_was_heard() {
         p.source_samples as f64 / 16_000.0,
         live.player.output_latency_ms()
     );
-    assert!(live.player.stop_done());
+    if !live.player.stop_done() {
+        return Err(("the stop never finished".into(), host_faults(&live)));
+    }
     assert!(fade_ms <= 20.0);
     assert!(p.stopped && !p.finished);
-    assert!((0.9..1.6).contains(&(p.played_source_samples as f64 / 16_000.0)));
+    let heard_s = p.played_source_samples as f64 / 16_000.0;
+    if !(0.9..1.6).contains(&heard_s) {
+        return Err((
+            format!("heard {heard_s:.3} s of the first second"),
+            host_faults(&live),
+        ));
+    }
     // Nothing more is played after the fade (the callback that finished it has returned).
     std::thread::sleep(Duration::from_millis(50));
     let played = live.player.played_samples();
     run_for(&mut live, 0.3);
     assert_eq!(live.player.played_samples(), played);
+    Ok(())
 }
 
 #[test]

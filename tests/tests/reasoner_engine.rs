@@ -105,10 +105,9 @@ fn after_a_cut_in_the_heard_part_is_stored_and_go_on_says_the_rest() {
     );
 }
 
-/// How long the answer `text` sounded each time it was said: its first to its last audible
-/// sample in the assistant's channel, between its start and the floor going back to
-/// listening.
-fn answer_ms(events: &[Value], output: &[f32], text: &str) -> Vec<u64> {
+/// The assistant's channel each time the answer `text` was said: from its start to the floor
+/// going back to listening.
+fn answer_spans<'a>(events: &[Value], output: &'a [f32], text: &str) -> Vec<&'a [f32]> {
     let mut out = Vec::new();
     for (i, e) in events.iter().enumerate() {
         if e["kind"] == "speak_start" && e["text"] == text {
@@ -118,13 +117,23 @@ fn answer_ms(events: &[Value], output: &[f32], text: &str) -> Vec<u64> {
                 .find(|e| e["kind"] == "floor" && e["floor"] == "listening")
                 .and_then(|e| e["t_ms"].as_u64())
                 .expect("the answer ends");
-            let span = &output[(start * 16) as usize..((end * 16) as usize).min(output.len())];
-            let first = span.iter().position(|x| x.abs() > 0.01).unwrap_or(0);
-            let last = span.iter().rposition(|x| x.abs() > 0.01).unwrap_or(0);
-            out.push((last.saturating_sub(first) / 16) as u64);
+            out.push(&output[(start * 16) as usize..((end * 16) as usize).min(output.len())]);
         }
     }
     out
+}
+
+/// How long the answer `text` sounded each time it was said: its first to its last audible
+/// sample.
+fn answer_ms(events: &[Value], output: &[f32], text: &str) -> Vec<u64> {
+    answer_spans(events, output, text)
+        .into_iter()
+        .map(|span| {
+            let first = span.iter().position(|x| x.abs() > 0.01).unwrap_or(0);
+            let last = span.iter().rposition(|x| x.abs() > 0.01).unwrap_or(0);
+            (last.saturating_sub(first) / 16) as u64
+        })
+        .collect()
 }
 
 #[test]
@@ -149,28 +158,20 @@ fn slower_slows_the_next_reply() {
     );
 }
 
-/// The level (RMS, dB) of each time `text` was spoken, over its audible span.
+/// The level (RMS, dB) of each time `text` was spoken, over its audible samples.
 fn answer_db(events: &[Value], output: &[f32], text: &str) -> Vec<f64> {
-    let mut out = Vec::new();
-    for (i, e) in events.iter().enumerate() {
-        if e["kind"] == "speak_start" && e["text"] == text {
-            let start = e["t_ms"].as_u64().unwrap();
-            let end = events[i..]
-                .iter()
-                .find(|e| e["kind"] == "floor" && e["floor"] == "listening")
-                .and_then(|e| e["t_ms"].as_u64())
-                .expect("the answer ends");
-            let span = &output[(start * 16) as usize..((end * 16) as usize).min(output.len())];
+    answer_spans(events, output, text)
+        .into_iter()
+        .map(|span| {
             let loud: Vec<f64> = span
                 .iter()
                 .filter(|x| x.abs() > 0.005)
                 .map(|&x| f64::from(x) * f64::from(x))
                 .collect();
             let rms = (loud.iter().sum::<f64>() / loud.len().max(1) as f64).sqrt();
-            out.push(20.0 * rms.max(1e-9).log10());
-        }
-    }
-    out
+            20.0 * rms.max(1e-9).log10()
+        })
+        .collect()
 }
 
 #[test]

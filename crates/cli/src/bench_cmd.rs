@@ -155,6 +155,22 @@ struct Quality {
     answers: Vec<serde_json::Value>,
 }
 
+impl Quality {
+    /// "40/50 (80 %), follow-ups 8/13 (62 %)".
+    fn summary(&self) -> String {
+        let pct = |r: usize, n: usize| 100.0 * r as f64 / n.max(1) as f64;
+        format!(
+            "{}/{} ({:.0} %), follow-ups {}/{} ({:.0} %)",
+            self.right,
+            self.asked,
+            pct(self.right, self.asked),
+            self.follow_right,
+            self.follow_asked,
+            pct(self.follow_right, self.follow_asked)
+        )
+    }
+}
+
 fn quality(h: &mut ReasonerHandle, probes: &[Probe]) -> anyhow::Result<Quality> {
     let mut q = Quality {
         right: 0,
@@ -293,7 +309,6 @@ fn llm(global: &GlobalArgs, args: LlmArgs) -> anyhow::Result<ExitCode> {
     let firsts = sorted(model_quality.first_ms.clone());
     let (wp, np) = (sorted(with_prefill), sorted(without_prefill));
     let cancel = sorted(cancel_ms);
-    let pct = |r: usize, n: usize| 100.0 * r as f64 / n.max(1) as f64;
     let model_name = model
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -352,23 +367,7 @@ fn llm(global: &GlobalArgs, args: LlmArgs) -> anyhow::Result<ExitCode> {
         percentile(&cancel, 0.5),
         cancel.last().copied().unwrap_or(f64::NAN)
     );
-    println!(
-        "quality          model {}/{} ({:.0} %), follow-ups {}/{} ({:.0} %)",
-        model_quality.right,
-        model_quality.asked,
-        pct(model_quality.right, model_quality.asked),
-        model_quality.follow_right,
-        model_quality.follow_asked,
-        pct(model_quality.follow_right, model_quality.follow_asked)
-    );
-    println!(
-        "                 skills only {}/{} ({:.0} %), follow-ups {}/{} ({:.0} %)",
-        skills_quality.right,
-        skills_quality.asked,
-        pct(skills_quality.right, skills_quality.asked),
-        skills_quality.follow_right,
-        skills_quality.follow_asked,
-        pct(skills_quality.follow_right, skills_quality.follow_asked)
-    );
+    println!("quality          model {}", model_quality.summary());
+    println!("                 skills only {}", skills_quality.summary());
     Ok(ExitCode::SUCCESS)
 }

@@ -58,7 +58,9 @@ pub struct TurnArgs {
 }
 
 /// The model cache, manifest and runtime for this config.
-fn open_runtime(config: &Config) -> anyhow::Result<(&'static Runtime, ModelCache, Manifest)> {
+pub(crate) fn open_runtime(
+    config: &Config,
+) -> anyhow::Result<(&'static Runtime, ModelCache, Manifest)> {
     let cache = ModelCache::locate(config)?;
     let manifest = Manifest::builtin();
     let rt = runtime::init(&cache, &manifest, config.runtime.execution_provider)?;

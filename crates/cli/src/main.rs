@@ -12,6 +12,7 @@ mod config_cmd;
 mod doctor_cmd;
 mod duplex_cmd;
 mod eval_cmd;
+mod floor_cmd;
 mod listen_cmd;
 mod models_cmd;
 mod reason_cmd;
@@ -78,6 +79,9 @@ enum Command {
     /// Measure a part of the system on this machine: `bench llm`.
     #[command(subcommand)]
     Bench(bench_cmd::BenchCmd),
+    /// The floor model's data tools: `floor features DIR` for training episodes.
+    #[command(subcommand)]
+    Floor(floor_cmd::FloorCmd),
     /// Run the whole engine on a recorded user channel; write the assistant's channel.
     Duplex(duplex_cmd::DuplexArgs),
     /// What the camera stage sees in an image (or the live camera): faces, presence, facing.
@@ -130,6 +134,7 @@ fn main() -> ExitCode {
         Command::Bench(cmd) => bench_cmd::run(&cli.global, cmd),
         Command::Eval(args) => eval_cmd::run(&cli.global, args),
         Command::Vision(args) => vision_cmd::run(&cli.global, args),
+        Command::Floor(cmd) => floor_cmd::run(&cli.global, cmd),
     };
     match result {
         Ok(code) => code,

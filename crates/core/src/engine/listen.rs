@@ -126,6 +126,13 @@ impl VoiceTracker {
         })
     }
 
+    /// Gives the voice detector back, reset for a new stream.
+    pub fn into_vad(self) -> StreamingVad {
+        let mut vad = self.vad;
+        vad.reset();
+        vad
+    }
+
     /// Feeds cleaned 16 kHz audio (any block size); `history` must hold these samples.
     pub fn push(&mut self, samples: &[f32], history: &History) -> Result<(), VadError> {
         let mut frames: Vec<VadFrame> = Vec::new();
@@ -182,6 +189,17 @@ impl VoiceTracker {
         }
         let rms = (self.run_energy / self.run_samples as f64).sqrt() as f32;
         (20.0 * rms.max(1e-9).log10()).max(FLOOR_DB)
+    }
+
+    /// The user's usual speech level, dBFS.
+    pub fn usual_db(&self) -> f32 {
+        self.usual_db
+    }
+
+    /// Sets the user's usual level (offline feature extraction: the level the live loop
+    /// would have learned from the user's earlier requests).
+    pub fn set_usual_db(&mut self, db: f32) {
+        self.usual_db = db;
     }
 
     /// Learns the user's usual level from a run that was addressed to the assistant.

@@ -16,6 +16,8 @@
 mod actions;
 pub mod baseline;
 pub mod duplex;
+pub mod floor_extract;
+pub mod floor_features;
 pub mod listen;
 pub mod live;
 pub mod mic_gate;

@@ -71,7 +71,7 @@ VARIANTS = (
     ("dynamic int8, per channel", dict(per_channel=True)),
     ("dynamic int8, per channel, first and last layer fp32",
      dict(per_channel=True, nodes_to_exclude=["frame_dense", "head"])),
-    ("weight-only int8, per channel (DequantizeLinear -> fp32 MatMul)", None),
+    ("weight-only int8, per channel (int8 weights, Cast and Mul by the scales, fp32 MatMul)", None),
 )
 
 
@@ -86,7 +86,10 @@ def _copy_meta(q, src, variant):
 
 
 def _weight_only(src):
-    """int8 weights (symmetric, per output column) dequantized in the graph; activations stay fp32."""
+    """int8 weights (symmetric, per output column) turned back into fp32 by Cast and Mul, which
+    onnxruntime folds into constants at load; activations stay fp32. (DequantizeLinear is not used:
+    onnxruntime fuses DequantizeLinear -> MatMul into MatMulNBits, which by default computes with
+    int8-quantized activations.) Exact when the weights were snapped to the same grid."""
     m = onnx.ModelProto()
     m.CopyFrom(src)
     inits = {i.name: i for i in m.graph.initializer}
@@ -98,19 +101,20 @@ def _weight_only(src):
         q = np.clip(np.round(w / s), -127, 127).astype(np.int8)
         m.graph.initializer.remove(inits[name])
         m.graph.initializer.extend([numpy_helper.from_array(q, name + "_int8"),
-                                    numpy_helper.from_array(s.astype(np.float32), name + "_scale"),
-                                    numpy_helper.from_array(np.zeros(s.shape, np.int8), name + "_zero")])
-        dq.append(helper.make_node("DequantizeLinear", [name + "_int8", name + "_scale", name + "_zero"], [name],
-                                   axis=1, name=name + "_dequant"))
+                                    numpy_helper.from_array(s.astype(np.float32), name + "_scale")])
+        dq.append(helper.make_node("Cast", [name + "_int8"], [name + "_f"], to=TensorProto.FLOAT,
+                                   name=name + "_cast"))
+        dq.append(helper.make_node("Mul", [name + "_f", name + "_scale"], [name], name=name + "_dequant"))
     nodes = list(m.graph.node)
     del m.graph.node[:]
     m.graph.node.extend(dq + nodes)
     return m
 
 
-def quantize(fp32_path, int8_path, windows, limit=0.02):
+def quantize(fp32_path, int8_path, windows, limit=0.02, mode="auto"):
     """Quantize to int8, trying VARIANTS in order; keep the first whose probabilities stay within
-    `limit` (max abs) of the fp32 model over `windows`, else the closest. Returns (chosen, tried)."""
+    `limit` (max abs) of the fp32 model over `windows`, else the closest. mode "dynamic" tries the
+    quantize_dynamic variants only, "weight-only" only the last. Returns (chosen, tried)."""
     import logging
 
     from onnxruntime.quantization import QuantType, quantize_dynamic
@@ -121,6 +125,8 @@ def quantize(fp32_path, int8_path, windows, limit=0.02):
     tried, best = [], None
     with tempfile.TemporaryDirectory() as td:
         for i, (name, kw) in enumerate(VARIANTS):
+            if (mode == "dynamic" and kw is None) or (mode == "weight-only" and kw is not None):
+                continue
             tmp = os.path.join(td, "q%d.onnx" % i)
             if kw is None:
                 q = _weight_only(src)

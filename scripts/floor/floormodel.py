@@ -5,11 +5,8 @@
       -> reshape [B, T * d]
       -> dense T*d -> h1, ReLU -> dense h1 -> h2, ReLU -> dense h2 -> 3 -> sigmoid
 
-Quantization-aware mode (`quant=True`): the forward pass uses weights snapped to symmetric int8 per
-output column (what floor_onnx's int8 variants store) and inputs to every MatMul fake-quantized
-per call to uint8 over their own range (what onnxruntime's DynamicQuantizeLinear does); gradients
-pass straight through to the fp32 weights. A few such epochs at the end, then snapping the weights,
-make the int8 model track the fp32 one closely.
+After training, `snap()` puts every weight matrix on its symmetric per-column int8 grid, so the
+int8 export stores the fp32 model's weights exactly (only activation quantization, if any, differs).
 """
 
 import numpy as np
@@ -35,24 +32,19 @@ class FloorMLP:
     def n_params(self):
         return int(sum(v.size for v in self.p.values()))
 
-    def forward(self, x, keep=False, quant=False):
+    def forward(self, x, keep=False):
         p = self.p
-        if quant:
-            p = dict(p)
-            for k in ("W1", "W2", "W3", "W4"):
-                p[k] = snap_int8(p[k])
-        fq = fake_quant_uint8 if quant else (lambda v: v)
         B = x.shape[0]
-        xn = fq((x + (-self.mean)) * self.inv_std)  # same op order as the graph: Add then Mul
+        xn = (x + (-self.mean)) * self.inv_std  # same op order as the graph: Add then Mul
         a1 = xn.reshape(B * self.T, self.F) @ p["W1"] + p["b1"]
-        h1 = fq(np.maximum(a1, 0.0).reshape(B, self.T * self.d))
+        h1 = np.maximum(a1, 0.0).reshape(B, self.T * self.d)
         a2 = h1 @ p["W2"] + p["b2"]
-        h2 = fq(np.maximum(a2, 0.0))
+        h2 = np.maximum(a2, 0.0)
         a3 = h2 @ p["W3"] + p["b3"]
-        h3 = fq(np.maximum(a3, 0.0))
+        h3 = np.maximum(a3, 0.0)
         z = h3 @ p["W4"] + p["b4"]
         if keep:
-            self._cache = (p, xn, a1, h1, a2, h2, a3, h3)
+            self._cache = (xn, a1, h1, a2, h2, a3, h3)
         return z
 
     def snap(self):
@@ -61,7 +53,8 @@ class FloorMLP:
             self.p[k] = snap_int8(self.p[k])
 
     def backward(self, dz):
-        p, xn, a1, h1, a2, h2, a3, h3 = self._cache
+        p = self.p
+        xn, a1, h1, a2, h2, a3, h3 = self._cache
         B = dz.shape[0]
         g = {}
         g["W4"] = h3.T @ dz
@@ -78,10 +71,10 @@ class FloorMLP:
         self._cache = None
         return g
 
-    def probs(self, x, batch=4096, quant=False):
+    def probs(self, x, batch=4096):
         out = []
         for i in range(0, len(x), batch):
-            z = self.forward(x[i:i + batch], quant=quant)
+            z = self.forward(x[i:i + batch])
             out.append(sigmoid(z))
         return np.concatenate(out) if out else np.zeros((0, 3), np.float32)
 
@@ -97,20 +90,6 @@ def snap_int8(w):
     s = np.abs(w).max(0) / np.float32(127.0)
     s = np.where(s == 0, np.float32(1.0), s).astype(np.float32)
     return (np.clip(np.round(w / s), -127, 127) * s).astype(np.float32)
-
-
-def fake_quant_uint8(x):
-    """Per sample (first axis): asymmetric uint8 over [min(0, min x), max(0, max x)], as
-    DynamicQuantizeLinear computes it for one call, then dequantized."""
-    B = x.shape[0]
-    flat = x.reshape(B, -1)
-    rmin = np.minimum(flat.min(1), 0.0)
-    rmax = np.maximum(flat.max(1), 0.0)
-    scale = ((rmax - rmin) / 255.0).astype(np.float32)
-    scale = np.where(scale == 0, np.float32(1.0), scale)
-    zp = np.clip(np.round(-rmin / scale), 0, 255)
-    q = np.clip(np.round(flat / scale[:, None]) + zp[:, None], 0, 255)
-    return ((q - zp[:, None]) * scale[:, None]).astype(np.float32).reshape(x.shape)
 
 
 def sigmoid(z):

@@ -30,7 +30,7 @@ import data_card  # noqa: E402
 import floor_onnx  # noqa: E402
 import floordata as fd  # noqa: E402
 import floormetrics as fm  # noqa: E402
-from floormodel import Adam, FloorMLP, masked_bce, sigmoid  # noqa: E402
+from floormodel import Adam, FloorMLP, masked_bce  # noqa: E402
 
 SPLITS = ("train", "val", "heldback")
 
@@ -48,8 +48,6 @@ def parse_args(argv=None):
     ap.add_argument("--wd", type=float, default=1e-4, help="decoupled weight decay")
     ap.add_argument("--label-smoothing", type=float, default=0.05,
                     help="targets 1 - e/2 and e/2: keeps logits moderate, so int8 stays close to fp32")
-    ap.add_argument("--qat-epochs", type=int, default=3,
-                    help="quantization-aware fine-tuning epochs after early stopping (0: none)")
     ap.add_argument("--patience", type=int, default=5, help="epochs without val improvement before stopping")
     ap.add_argument("--frame-dim", type=int, default=16, help="per-frame embedding size d")
     ap.add_argument("--hidden", default="64,32", help="two hidden layer sizes (default 64,32)")
@@ -62,6 +60,8 @@ def parse_args(argv=None):
                     help="fixed level rule threshold in feature units (default -0.7 = -14 dB if the feature is dB/20)")
     ap.add_argument("--rule-pause-ms", type=float, default=700.0)
     ap.add_argument("--rule-run-ms", type=float, default=650.0)
+    ap.add_argument("--int8", choices=("auto", "dynamic", "weight-only"), default="auto",
+                    help="auto: quantize_dynamic variants first, weight-only int8 if none is within 0.02 of fp32")
     ap.add_argument("--compare-windows", type=int, default=20000,
                     help="val windows for the int8-vs-fp32 comparison (default 20000)")
     ap.add_argument("--time-calls", type=int, default=3000)
@@ -149,14 +149,20 @@ def loss_weights(sp, rows, wpos, wneg, frac, hw):
     return (w / len(rows)).astype(np.float32)
 
 
-def evaluate_loss(model, sp, rows, wpos, wneg, frac, hw, eps, batch=4096, quant=False):
+def evaluate_loss(model, sp, rows, wpos, wneg, frac, hw, eps, batch=4096):
     tot = 0.0
     for i in range(0, len(rows), batch):
         r = rows[i:i + batch]
-        z = model.forward(fd.windows(sp.X, r), quant=quant)
+        z = model.forward(fd.windows(sp.X, r))
         w = loss_weights(sp, r, wpos, wneg, frac, hw) * len(r) / len(rows)
         tot += masked_bce(z, targets(sp, r, eps), w)[0]
     return tot
+
+
+def probs_at(fn, X, rows, batch=4096):
+    """fn(windows) over the windows ending at `rows`, gathered a batch at a time (memory stays small)."""
+    out = [fn(fd.windows(X, rows[i:i + batch])) for i in range(0, len(rows), batch)]
+    return np.concatenate(out) if out else np.zeros((0, 3), np.float32)
 
 
 def frame_level(sp, rows, probs):
@@ -231,41 +237,12 @@ def train(args, splits, F, hw):
     model.load(best_state)
     fp32_val = best
 
-    # Quantization-aware fine-tuning: forward as the int8 model computes, straight-through gradients,
-    # a tenth of the first learning rate; keep the epoch with the best quantized val loss, snapped.
-    qat = []
-    if args.qat_epochs > 0:
-        q_best = evaluate_loss(model, va, val_rows, wpos, wneg, frac, hw, args.label_smoothing, quant=True)
-        model.snap()
-        q_state = model.state()
-        qat.append(dict(epoch=-1, val_loss_quant=round(float(q_best), 5)))
-        log("  quantization-aware: val loss %.4f before" % q_best)
-        model.load(best_state)
-        qopt = Adam(model.p, args.lr * 0.1, wd=args.wd)
-        for qe in range(args.qat_epochs):
-            t0 = time.time()
-            rows = fd.sample_rows(tr, args.stride, (len(history) + qe) % args.stride)
-            rows = rows[rng.permutation(len(rows))]
-            for i in range(0, len(rows), args.batch):
-                r = rows[i:i + args.batch]
-                z = model.forward(fd.windows(tr.X, r), keep=True, quant=True)
-                _, dz = masked_bce(z, targets(tr, r, args.label_smoothing), loss_weights(tr, r, wpos, wneg, frac, hw))
-                qopt.step(model.p, model.backward(dz))
-            vq = evaluate_loss(model, va, val_rows, wpos, wneg, frac, hw, args.label_smoothing, quant=True)
-            better = vq < q_best
-            if better:
-                q_best = vq
-                saved = model.state()
-                model.snap()
-                q_state = model.state()
-                model.load(saved)
-            qat.append(dict(epoch=qe, val_loss_quant=round(float(vq), 5), seconds=round(time.time() - t0, 1)))
-            log("  quantization-aware epoch %d  val %.4f %s %.1fs" % (qe, vq, "*" if better else " ", time.time() - t0))
-        model.load(q_state)
-        best = evaluate_loss(model, va, val_rows, wpos, wneg, frac, hw, args.label_smoothing)
-        log("  snapped model: val loss %.4f (fp32 before fine-tuning %.4f)" % (best, fp32_val))
+    # Weights onto their int8 grid: the int8 export then holds exactly these weights.
+    model.snap()
+    best = evaluate_loss(model, va, val_rows, wpos, wneg, frac, hw, args.label_smoothing) if len(val_rows) else best
+    log("  weights snapped to int8: val loss %.4f (before %.4f)" % (best, fp32_val))
     info = dict(best_epoch=best_epoch, best_val_loss=round(float(best), 5),
-                val_loss_before_qat=round(float(fp32_val), 5), qat=qat, epochs_run=len(history),
+                val_loss_before_snap=round(float(fp32_val), 5), epochs_run=len(history),
                 train_seconds=round(time.time() - t_start, 1), history=history,
                 class_prior=dict(zip(fd.HEADS, prior.round(4).tolist())),
                 head_masked_fraction=dict(zip(fd.HEADS, frac.round(4).tolist())))
@@ -372,7 +349,7 @@ def main(argv=None):
     if len(vrows) > args.compare_windows:
         vrows = vrows[np.linspace(0, len(vrows) - 1, args.compare_windows).astype(np.int64)]
     vw = fd.windows(va.X, vrows)
-    chosen, tried = floor_onnx.quantize(fp32_path, int8_path, vw, limit=0.02)
+    chosen, tried = floor_onnx.quantize(fp32_path, int8_path, vw, limit=0.02, mode=args.int8)
     s32, s8 = floor_onnx.session(fp32_path), floor_onnx.session(int8_path)
     p_np = model.probs(vw)
     p32 = floor_onnx.run_windows(s32, vw)
@@ -414,9 +391,8 @@ def main(argv=None):
         if not sp.episodes:
             continue
         g = np.array([d["g"] for d in sp.decisions], np.int64)
-        dw = fd.windows(sp.X, g) if len(g) else np.zeros((0, fd.T, F), np.float32)
-        pr_np = model.probs(dw)
-        pr_8 = floor_onnx.run_windows(s8, dw)
+        pr_np = probs_at(model.probs, sp.X, g)
+        pr_8 = probs_at(lambda w: floor_onnx.run_windows(s8, w), sp.X, g)
         pred_np = fm.preds_from_probs(sp.decisions, pr_np)
         pred_8 = fm.preds_from_probs(sp.decisions, pr_8)
         pf, pt, avail = rpreds[s]
@@ -424,7 +400,7 @@ def main(argv=None):
         res = dict(
             episodes=len(sp.episodes), hours=round(sum(e["duration_ms"] for e in sp.episodes) / 3.6e6, 3),
             skipped_without_features=sp.skipped_no_features, skipped_bad=len(sp.skipped_bad),
-            frame_level=frame_level(sp, srows, model.probs(fd.windows(sp.X, srows))),
+            frame_level=frame_level(sp, srows, probs_at(model.probs, sp.X, srows)),
             model_fp32=fm.metrics(sp.decisions, pred_np),
             model_int8=fm.metrics(sp.decisions, pred_8),
             rule_fixed=fm.metrics(sp.decisions, pf, avail),

@@ -107,9 +107,10 @@ def data_manifest(splits, out_dir):
 
 
 def generator_info(data_dir):
-    """What the data directory says about how it was made (manifest.json / generator.json / README.md)."""
+    """What the data directory says about how it was made: generate.py's summary.json (seed,
+    generator_version, counts), else a manifest.json / generator.json (seed, command)."""
     info = {}
-    for name in ("manifest.json", "generator.json", "generate.json"):
+    for name in ("summary.json", "manifest.json", "generator.json", "generate.json"):
         p = os.path.join(data_dir, name)
         if os.path.exists(p):
             try:
@@ -333,6 +334,7 @@ def main(argv=None):
             F, model.d, fd.T * model.d, model.h1, model.h1, model.h2, model.h2),
         "sha256_of_training_data_manifest": manifest_sha,
         "generator_seed": str(gen.get("seed", "unknown")),
+        "generator_version": str(gen.get("generator_version", "unknown")),
         "episode_seeds": "%s..%s" % (seeds[0], seeds[-1]) if seeds else "unknown",
         "episodes": ",".join("%s=%d" % (s, len(splits[s].episodes)) for s in SPLITS),
         "trainer": "scripts/floor/train.py", "trainer_commit": commit,

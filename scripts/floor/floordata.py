@@ -87,6 +87,14 @@ def _next_user_speech(evs, t_ms):
     return best
 
 
+def _next_assistant_start(evs, t_ms):
+    """Start of the first assistant speech at or after t_ms (inf if none). Once the assistant
+    answers, the turn was taken: frames after that would only teach the model to hear our own
+    reply, which the live loop never waits for."""
+    starts = [e["start_ms"] for e in evs if e["kind"] == "assistant" and e["start_ms"] >= t_ms]
+    return min(starts, default=float("inf"))
+
+
 def _assistant_spans(evs):
     return [(e["start_ms"], e["end_ms"]) for e in evs if e["kind"] == "assistant"]
 
@@ -110,7 +118,8 @@ def derive_labels(ep, n):
         for s in segs:
             if _is_final(s):
                 end = s["end_ms"]
-                b = min(end + TURN_TAIL_MS, _next_user_speech(evs, end), dur)
+                b = min(end + TURN_TAIL_MS, _next_user_speech(evs, end),
+                        _next_assistant_start(evs, end), dur)
                 lo, hi = frame_range(end, b, n)
                 y[lo:hi, 0] = 1.0
                 m[lo:hi, 0] = True
@@ -168,7 +177,7 @@ def episode_decisions(ep, n, y, m):
     for segs in _turns(evs).values():
         for s in segs:
             end = s["end_ms"]
-            stop = min(_next_user_speech(evs, end), dur)
+            stop = min(_next_user_speech(evs, end), _next_assistant_start(evs, end), dur)
             for h in TURN_HORIZONS_MS:
                 t = end + h
                 k = decision_frame(t)

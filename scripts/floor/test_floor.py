@@ -49,7 +49,8 @@ class Labels(unittest.TestCase):
         self.assertIsNone(self.lab(1000, 0))  # speech: masked
         self.assertEqual(self.lab(1700, 0), 0)  # pause inside the turn
         self.assertEqual(self.lab(3100, 0), 1)  # after the final segment
-        self.assertEqual(self.lab(3990, 0), 1)  # ... until the next user speech (backchannel at 4000)
+        self.assertEqual(self.lab(3590, 0), 1)  # ... until the assistant answers (3600)
+        self.assertIsNone(self.lab(3700, 0))  # the turn was taken: our reply must not teach it
         self.assertIsNone(self.lab(4100, 0))
         self.assertEqual(self.lab(7500, 0), 1)  # after the interruption turn
         self.assertEqual(self.lab(8490, 0), 1)  # up to the side talk at 8500 (< 2 s)
@@ -88,11 +89,11 @@ class Labels(unittest.TestCase):
     def test_decisions(self):
         d = fd.episode_decisions(EP, self.n, self.y, self.m)
         turn = [(x["horizon_ms"], x["label"], x["frame"]) for x in d if x["type"] == "turn"]
-        # segment 1 (pause 500 ms): 200 only (500 reaches the next segment); final at 3000: 200, 500, 800
-        # (next user speech at 4000); interruption final at 7000: 200, 500, 800 (side talk at 8500)
+        # segment 1 (pause 500 ms): 200 only (500 reaches the next segment); final at 3000: 200, 500
+        # (the assistant answers at 3600); interruption final at 7000: 200, 500, 800 (side talk at 8500)
         self.assertEqual(sorted(turn), sorted([
             (200, 0, frame_at(1700) - 1), (200, 1, frame_at(3200) - 1), (500, 1, frame_at(3500) - 1),
-            (800, 1, frame_at(3800) - 1), (200, 1, frame_at(7200) - 1), (500, 1, frame_at(7500) - 1),
+            (200, 1, frame_at(7200) - 1), (500, 1, frame_at(7500) - 1),
             (800, 1, frame_at(7800) - 1)]))
         ints = sorted((x["kind"], x["horizon_ms"], x["label"]) for x in d if x["type"] == "int")
         self.assertEqual(ints, sorted([(k, h, int(k == "interruption")) for k in ("backchannel", "noise", "interruption")

@@ -43,6 +43,7 @@ pub fn render() -> String {
     export::<engine::EventKind>(&cfg, &mut out);
     export::<interaction::Floor>(&cfg, &mut out);
     export::<interaction::SpeechKind>(&cfg, &mut out);
+    export::<interaction::NotAddressedReason>(&cfg, &mut out);
     export::<models::asr::Word>(&cfg, &mut out);
     export::<audio::DeviceEvent>(&cfg, &mut out);
     export::<audio::stream::Direction>(&cfg, &mut out);

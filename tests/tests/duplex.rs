@@ -34,7 +34,7 @@ fn a_question_gets_a_prompt_spoken_answer_in_a_channel_of_the_same_length() {
         7.0,
         &[(0.5, "What's twelve times seven?")],
     );
-    let run = duplex(&input, PolicyKind::Tandem, LlmConfig::skills_only());
+    let run = duplex(&input, PolicyKind::Rules, LlmConfig::skills_only());
     assert_eq!(run.output.len(), run.input_len, "same length as the input");
     let mut last = 0;
     for e in &run.events {
@@ -73,7 +73,7 @@ fn cutting_in_stops_tandem_but_not_the_baseline() {
         14.0,
         &[(0.5, "What can you do?"), (5.5, "Wait, what time is it?")],
     );
-    let run = duplex(&input, PolicyKind::Tandem, LlmConfig::skills_only());
+    let run = duplex(&input, PolicyKind::Rules, LlmConfig::skills_only());
     let barge = run.first_ms("barge_in").expect("a barge-in");
     let hold = run.first_ms("hold").expect("it paused first");
     let onset = run
@@ -136,7 +136,7 @@ fn a_streamed_llm_answer_starts_speaking_before_the_stream_ends() {
         12.0,
         &[(0.5, "Tell me about the history of Rome.")],
     );
-    let run = duplex(&input, PolicyKind::Tandem, llm);
+    let run = duplex(&input, PolicyKind::Rules, llm);
     let first = run
         .kinds("speak_start")
         .into_iter()
@@ -192,5 +192,58 @@ fn a_file_that_is_not_audio_is_refused_by_name() {
     assert!(
         !dir.path().join("out.wav").exists(),
         "no output for a bad input"
+    );
+}
+
+/// The learned floor model in the loop (`--policy model`): the clear-cut cases of the two
+/// tests above, decided with the model's probabilities.
+#[test]
+fn the_floor_model_answers_a_question_and_yields_to_a_cut_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = channel(
+        dir.path(),
+        "model",
+        16.0,
+        &[
+            (0.5, "What's twelve times seven?"),
+            (4.5, "What can you do?"),
+            (9.0, "Wait, what time is it?"),
+        ],
+    );
+    let run = duplex(&input, PolicyKind::Model, LlmConfig::skills_only());
+    assert!(run.kinds("error").is_empty(), "{:?}", run.kinds("error"));
+    let results = run.kinds("reasoning_result");
+    assert!(
+        results
+            .iter()
+            .any(|e| e["text"].as_str().unwrap().contains("84")),
+        "the first question is answered: {results:?}"
+    );
+    let end = run.kinds("voice_end")[0]["end_ms"].as_u64().unwrap();
+    let speak = run.first_ms("speak_start").expect("it spoke");
+    eprintln!("turn end {end} ms -> speech {speak} ms: {} ms", speak - end);
+    assert!(speak > end, "not before the user finished");
+    let onset = run
+        .kinds("voice_start")
+        .iter()
+        .filter_map(|e| e["onset_ms"].as_u64())
+        .find(|&t| t > 8_800)
+        .expect("the cut-in is heard");
+    let barge = run
+        .first_ms("barge_in")
+        .expect("the cut-in stops the answer");
+    eprintln!(
+        "cut-in onset {onset} ms, stopped at {barge} ms: {} ms",
+        barge - onset
+    );
+    assert!(barge >= onset);
+    let requests = run.kinds("reasoning_request");
+    assert!(
+        requests.last().unwrap()["text"]
+            .as_str()
+            .unwrap()
+            .to_lowercase()
+            .contains("time"),
+        "{requests:?}"
     );
 }

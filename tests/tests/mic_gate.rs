@@ -16,7 +16,7 @@ use duplex_run::{Run, channel, run_with};
 
 fn options(mic: MicGate) -> EngineOptions {
     EngineOptions {
-        policy: PolicyKind::Tandem,
+        policy: PolicyKind::Rules,
         voice_seed: Some(3),
         mic,
         ..EngineOptions::default()

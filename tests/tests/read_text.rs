@@ -240,7 +240,7 @@ fn the_loop_reads_the_page_aloud_when_asked_with_the_camera_on() {
     let run = duplex_run::run_reading(
         &input,
         "",
-        PolicyKind::Tandem,
+        PolicyKind::Rules,
         LlmConfig::skills_only(),
         Some(seen),
         Some(reader_over("text/printed_page.png")),

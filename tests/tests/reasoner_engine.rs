@@ -29,7 +29,7 @@ fn run(input: &Path, store: &Store) -> Vec<Value> {
         output_rate_hz: 16_000,
         echo: None,
         engine: EngineOptions {
-            policy: PolicyKind::Tandem,
+            policy: PolicyKind::Rules,
             voice_seed: Some(3),
             ..EngineOptions::default()
         },

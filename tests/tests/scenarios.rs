@@ -95,7 +95,7 @@ fn scenario_suite_scores_tandem_duplex() {
     eprintln!("{}", String::from_utf8_lossy(&o.stderr));
     let summaries: Vec<CategorySummary> =
         serde_json::from_value(json["summary"]["tandem"].clone()).expect("summaries");
-    println!("{}", report::table(&summaries, None));
+    println!("{}", report::table(&[("rules", &summaries)]));
     assert_eq!(json["failed"], 0, "some duplex runs failed:\n{}", text(&o));
 
     let results = json["results"].as_array().expect("results");

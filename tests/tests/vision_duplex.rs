@@ -28,7 +28,7 @@ fn duplex_seeing(input: &Path, visual: Option<VisualTimeline>, tag: &str) -> Run
     duplex_run::run(
         input,
         tag,
-        PolicyKind::Tandem,
+        PolicyKind::Rules,
         LlmConfig::skills_only(),
         visual,
     )

@@ -33,8 +33,9 @@ pub struct DuplexArgs {
     /// Sample rate of the output WAV.
     #[arg(long, default_value_t = 16_000, value_name = "HZ")]
     output_rate: u32,
-    /// `tandem` (full duplex) or `baseline` (wait for 800 ms of silence, answer, never stop).
-    #[arg(long, default_value = "tandem")]
+    /// `rules` (full duplex, hand-written rules), `model` (full duplex with the learned floor
+    /// model) or `baseline` (wait for 800 ms of silence, answer, never stop).
+    #[arg(long, default_value = "rules")]
     policy: PolicyKind,
     /// Micro-turn length in ms (80-400; default from the config, 200).
     #[arg(long, value_name = "MS")]

@@ -37,6 +37,10 @@ pub struct RunArgs {
     /// Micro-turn length in ms (80-400), for this run.
     #[arg(long, value_name = "MS")]
     micro_turn_ms: Option<u32>,
+    /// Who decides the floor for this run: `model` (the learned floor model) or `rules`
+    /// (default: the config's interaction.policy).
+    #[arg(long, value_name = "POLICY")]
+    policy: Option<tandem_core::engine::PolicyKind>,
     /// Stop after this many seconds (default: until Ctrl-C).
     #[arg(long, value_name = "S")]
     seconds: Option<f64>,
@@ -65,6 +69,7 @@ pub fn run(global: &GlobalArgs, args: RunArgs) -> anyhow::Result<ExitCode> {
         global,
         Overrides {
             micro_turn_ms: args.micro_turn_ms,
+            policy: args.policy,
             input_device: args.input_device.clone(),
             output_device: args.output_device.clone(),
             camera: (args.camera || args.no_camera).then_some(args.camera),
@@ -258,7 +263,7 @@ impl View {
             EventKind::Backchannel { phrase } => {
                 let _ = writeln!(err, "{t:7.1}s  tandem: {phrase}");
             }
-            EventKind::NotAddressed { text, reason } => {
+            EventKind::NotAddressed { text, reason, .. } => {
                 let _ = writeln!(err, "{t:7.1}s  (not for me: \"{text}\" - {reason})");
             }
             EventKind::Visual {

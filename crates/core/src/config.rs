@@ -155,6 +155,9 @@ pub struct InteractionConfig {
     /// Length of one micro-turn of the interaction loop, 80-400 ms. Shorter reacts faster and
     /// costs more CPU; 200 ms is about the human gap between turns.
     pub micro_turn_ms: u32,
+    /// Who decides the floor: `rules` (hand-written timers, levels and word lists) or
+    /// `model` (the learned floor model; BENCHMARKS.md compares them).
+    pub policy: crate::interaction::PolicyKind,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -277,7 +280,10 @@ impl Default for RuntimeConfig {
 
 impl Default for InteractionConfig {
     fn default() -> Self {
-        Self { micro_turn_ms: 200 }
+        Self {
+            micro_turn_ms: 200,
+            policy: crate::interaction::PolicyKind::default(),
+        }
     }
 }
 
@@ -579,6 +585,7 @@ pub fn is_own_dir(dir: &Path) -> bool {
 pub struct Overrides {
     pub execution_provider: Option<ExecutionProvider>,
     pub micro_turn_ms: Option<u32>,
+    pub policy: Option<crate::interaction::PolicyKind>,
     pub models_dir: Option<PathBuf>,
     pub input_device: Option<String>,
     pub output_device: Option<String>,
@@ -594,6 +601,9 @@ impl Overrides {
         }
         if let Some(ms) = self.micro_turn_ms {
             config.interaction.micro_turn_ms = ms;
+        }
+        if let Some(p) = self.policy {
+            config.interaction.policy = p;
         }
         if let Some(d) = &self.models_dir {
             config.models.dir = Some(d.clone());

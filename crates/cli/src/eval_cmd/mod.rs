@@ -4,7 +4,8 @@
 //!   (user voices from our TTS, background speech from the development recordings).
 //! * `tandem eval [SUITE_DIR]` runs `tandem duplex` on each scenario (a subprocess of this very
 //!   binary), reads the assistant's channel with Silero VAD + Whisper and scores it by the
-//!   Full-Duplex-Bench rules: a table per category, tandem vs. the baseline policy.
+//!   Full-Duplex-Bench rules: a table per category, one column per policy (`--policy
+//!   model,rules,baseline`).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -63,7 +64,12 @@ pub struct RunArgs {
     /// How `tandem duplex` paces the input.
     #[arg(long, value_enum, default_value_t = Pace::Virtual)]
     pace: Pace,
-    /// Also run the naive turn-based baseline (`tandem duplex --policy baseline`).
+    /// The floor policies to run side by side: model (the learned floor model), rules (the
+    /// hand-written rules), baseline (naive turn-taking). Comma-separated or repeated.
+    #[arg(long, value_name = "POLICY", value_delimiter = ',', default_value = "rules",
+          value_parser = clap::builder::PossibleValuesParser::new(run::POLICIES))]
+    policy: Vec<String>,
+    /// Also run the naive turn-based baseline (same as adding `baseline` to --policy).
     #[arg(long)]
     baseline: bool,
     /// Only these categories (comma-separated or repeated).

@@ -20,8 +20,8 @@ use tandem_core::store::DATA_DIR_ENV;
 use super::RunArgs;
 use crate::{GlobalArgs, load_config};
 
-/// The two floor policies `tandem duplex` knows.
-const POLICIES: [&str; 2] = ["tandem", "baseline"];
+/// The floor policies `tandem duplex` knows.
+pub const POLICIES: [&str; 3] = ["model", "rules", "baseline"];
 
 /// One scenario under one policy.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -78,7 +78,7 @@ fn discover(suite: &Path) -> Result<Vec<(PathBuf, ScenarioMeta)>, EvalError> {
 }
 
 /// Set to a program to score it instead of `tandem duplex`: it gets duplex's arguments
-/// (`--input IN.wav --output OUT.wav --events E.jsonl --pace P --policy tandem|baseline`).
+/// (`--input IN.wav --output OUT.wav --events E.jsonl --pace P --policy model|rules|baseline`).
 pub const DUPLEX_ENV: &str = "TANDEM_EVAL_DUPLEX";
 
 /// The program and leading arguments that stand for `tandem duplex`: this very binary, unless
@@ -330,22 +330,26 @@ pub fn run(global: &GlobalArgs, args: RunArgs) -> anyhow::Result<ExitCode> {
         pace: args.pace.as_str(),
         analyzer: load_analyzer(global)?,
     };
-    let policies: &[&'static str] = if args.baseline {
-        &POLICIES
-    } else {
-        &POLICIES[..1]
-    };
+    let mut policies: Vec<&'static str> = POLICIES
+        .into_iter()
+        .filter(|p| args.policy.iter().any(|q| q == p))
+        .collect();
+    if args.baseline && !policies.contains(&"baseline") {
+        policies.push("baseline");
+    }
     let started = Instant::now();
     let mut results = Vec::new();
     for (dir, meta) in &scenarios {
-        for &policy in policies {
+        for &policy in &policies {
             let r = runner.run_one(dir, meta, policy, &work);
             eprintln!("{}", progress(&r));
             results.push(r);
         }
     }
-    let tandem = summaries(&results, POLICIES[0]);
-    let baseline = args.baseline.then(|| summaries(&results, POLICIES[1]));
+    let columns: Vec<(&str, Vec<CategorySummary>)> = policies
+        .iter()
+        .map(|p| (*p, summaries(&results, p)))
+        .collect();
     let failed = results.iter().filter(|r| r.error.is_some()).count();
     if args.json {
         let v = serde_json::json!({
@@ -354,11 +358,13 @@ pub fn run(global: &GlobalArgs, args: RunArgs) -> anyhow::Result<ExitCode> {
             "wall_s": started.elapsed().as_secs_f64(),
             "failed": failed,
             "results": results,
-            "summary": { "tandem": tandem, "baseline": baseline },
+            "summary": columns.iter().cloned().collect::<std::collections::BTreeMap<_, _>>(),
         });
         println!("{}", serde_json::to_string_pretty(&v)?);
     } else {
-        print!("{}", report::table(&tandem, baseline.as_deref()));
+        let view: Vec<(&str, &[CategorySummary])> =
+            columns.iter().map(|(p, s)| (*p, s.as_slice())).collect();
+        print!("{}", report::table(&view));
         println!(
             "{} runs in {:.1} s ({} pace){}",
             results.len(),

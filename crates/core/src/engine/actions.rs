@@ -117,7 +117,11 @@ impl Engine {
                 self.reasoner.submit(ReasonJob::Finish { id, text }, now);
             }
             Action::NotAddressed { text, reason } => {
-                self.event(EventKind::NotAddressed { text, reason });
+                self.event(EventKind::NotAddressed {
+                    text,
+                    reason: reason.to_string(),
+                    why: reason,
+                });
             }
         }
     }

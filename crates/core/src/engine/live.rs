@@ -3,7 +3,7 @@
 use std::sync::mpsc::RecvTimeoutError;
 use std::time::Duration;
 
-use super::{Engine, EngineOptions, EngineStages, Event, MicGate, PolicyKind, StageError};
+use super::{Engine, EngineOptions, EngineStages, Event, MicGate, StageError};
 use crate::audio::dsp::DspConfig;
 use crate::audio::live::LiveAudio;
 use crate::audio::stream::{AudioError, DeviceEvent};
@@ -27,7 +27,7 @@ pub enum LiveError {
 pub fn live_options(config: &Config) -> EngineOptions {
     EngineOptions {
         micro_turn_ms: config.interaction.micro_turn_ms,
-        policy: PolicyKind::Tandem,
+        policy: config.interaction.policy,
         voice_speed: config.voice.speed,
         ..EngineOptions::default()
     }

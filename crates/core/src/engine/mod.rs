@@ -31,14 +31,18 @@ use std::sync::Arc;
 use serde::Serialize;
 
 use crate::audio::playback::{Player, UtteranceId};
+pub use crate::interaction::PolicyKind;
 use crate::interaction::{
-    Action, Floor, FromReasoner, Heard, Inputs, Ms, OwnSpeech, Params, SpeechKind, State, step,
+    Action, Floor, FloorProbs, FromReasoner, Heard, Inputs, Ms, NotAddressedReason, OwnSpeech,
+    Params, SpeechKind, State, step,
 };
 use crate::models::asr::Word;
+use crate::models::floor::FloorModel;
 use crate::models::tts::{Phrase, PhraseCache, SAMPLE_RATE_HZ as TTS_RATE_HZ};
 use crate::models::vad::StreamingVad;
 use crate::reasoning::AssistantContext;
 use crate::vision::VisualContext;
+use floor_features::{FloorFeatures, FrameContext};
 
 use baseline::Baseline;
 use listen::{History, VoiceTracker, ms_to_samples, samples_to_ms, stable_prefix};
@@ -59,27 +63,6 @@ const TURN_WINDOW_SAMPLES: u64 = 128_000;
 /// While the TTS is still producing, the user is assumed to hear this many characters per
 /// second of played audio (at speed 1).
 const CHARS_PER_SECOND: f64 = 14.0;
-
-/// Which floor policy runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum PolicyKind {
-    /// Tandem's full-duplex policy.
-    Tandem,
-    /// The naive turn-based anchor: 800 ms of silence, answer, never stop.
-    Baseline,
-}
-
-impl std::str::FromStr for PolicyKind {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "tandem" => Ok(Self::Tandem),
-            "baseline" => Ok(Self::Baseline),
-            other => Err(format!("unknown policy `{other}`: use tandem or baseline")),
-        }
-    }
-}
 
 /// Engine settings.
 #[derive(Debug, Clone)]
@@ -103,7 +86,7 @@ impl Default for EngineOptions {
     fn default() -> Self {
         Self {
             micro_turn_ms: 200,
-            policy: PolicyKind::Tandem,
+            policy: PolicyKind::Rules,
             params: Params::default(),
             voice_speed: 1.0,
             voice_volume: 1.0,
@@ -186,7 +169,10 @@ pub enum EventKind {
     },
     NotAddressed {
         text: String,
+        /// In words, for people reading the log.
         reason: String,
+        /// The same, typed, for tools.
+        why: NotAddressedReason,
     },
     /// What the camera says about the user changed (or the camera went on or off: `null`
     /// fields mean off).
@@ -274,6 +260,19 @@ pub struct Engine {
     /// Zeros fed in place of the microphone while the gate is closed (grown once to the frame
     /// size, then reused).
     silence: Vec<f32>,
+    /// The floor model and its features (`--policy model` only).
+    floor: Option<FloorStage>,
+    /// Our voice was playing (or held) at the last step: a floor feature.
+    own_playing: bool,
+}
+
+/// The floor model as a stage: features computed as audio arrives, the model run inline at
+/// every step (a fraction of a millisecond).
+struct FloorStage {
+    features: FloorFeatures,
+    model: FloorModel,
+    /// The model failed once: reported, and the rules decide from then on.
+    failed: bool,
 }
 
 impl std::fmt::Debug for Engine {
@@ -293,8 +292,18 @@ impl Engine {
         options: EngineOptions,
     ) -> Result<Self, StageError> {
         let policy = match options.policy {
-            PolicyKind::Tandem => Policy::Tandem(Box::new(State::new(options.params.clone()))),
+            PolicyKind::Rules | PolicyKind::Model => {
+                Policy::Tandem(Box::new(State::new(options.params.clone())))
+            }
             PolicyKind::Baseline => Policy::Baseline(Baseline::default()),
+        };
+        let floor = match options.policy {
+            PolicyKind::Model => Some(FloorStage {
+                features: FloorFeatures::new(),
+                model: stages.floor.ok_or(StageError::NoFloorModel)?,
+                failed: false,
+            }),
+            _ => None,
         };
         Ok(Self {
             policy,
@@ -324,6 +333,8 @@ impl Engine {
             last_now: 0,
             events: Vec::new(),
             silence: Vec::new(),
+            floor,
+            own_playing: false,
             options,
         })
     }
@@ -375,6 +386,15 @@ impl Engine {
                 stage: "vad".into(),
                 message: e.to_string(),
             });
+        }
+        if let Some(floor) = &mut self.floor {
+            let ctx = FrameContext {
+                voice: self.tracker.activity(),
+                vad_probability: self.tracker.last_probability,
+                usual_db: self.tracker.usual_db(),
+                own_playing: self.own_playing,
+            };
+            floor.features.push(samples, || ctx, |_| {});
         }
         if self.tracker.take_changes() {
             self.wake = true;
@@ -469,14 +489,17 @@ impl Engine {
             && self
                 .final_for
                 .is_some_and(|(start, _)| Some(start) == self.utterance_start());
+        let own = self.own_speech(player);
+        self.own_playing = own.playing;
         let inputs = Inputs {
             voice: self.tracker.activity(),
             heard: std::mem::take(&mut self.heard),
             end_of_turn: self.end_of_turn.take(),
-            own: self.own_speech(player),
+            own,
             visual: self.visual.as_ref().map(VisualContext::to_policy),
             reasoner: std::mem::take(&mut self.from_reasoner),
             final_pending,
+            floor: self.floor_verdict(),
         };
         let actions = match &mut self.policy {
             Policy::Tandem(s) => step(s, &inputs, now),
@@ -484,6 +507,23 @@ impl Engine {
         };
         for a in actions {
             self.act(a, now, player, &inputs);
+        }
+    }
+
+    /// The floor model's probabilities for this step (`None` under the rules, or after the
+    /// model failed: the error is reported once and the rules decide).
+    fn floor_verdict(&mut self) -> Option<FloorProbs> {
+        let floor = self.floor.as_mut().filter(|f| !f.failed)?;
+        match floor.model.predict(&floor.features) {
+            Ok(p) => Some(p),
+            Err(e) => {
+                floor.failed = true;
+                self.event(EventKind::Error {
+                    stage: "floor".into(),
+                    message: format!("{e}; the rules decide from now on"),
+                });
+                None
+            }
         }
     }
 
@@ -542,6 +582,10 @@ impl Engine {
                         compute_ms,
                     });
                     self.end_of_turn = Some(probability);
+                    let pause = self.tracker.activity().last_end_ms;
+                    if let (Some(floor), Some(pause)) = (&mut self.floor, pause) {
+                        floor.features.set_end_of_turn(pause, probability);
+                    }
                 }
                 TurnOut::Failed(message) => self.event(EventKind::Error {
                     stage: "turn".into(),

@@ -9,6 +9,7 @@ use crate::config::{Config, LlmConfig};
 use crate::models::asr::{
     AsrError, FULL_WINDOW_FRAMES, MIN_WINDOW_FRAMES, Precision, Whisper, Word,
 };
+use crate::models::floor::FloorModel;
 use crate::models::mel::HOP_LENGTH;
 use crate::models::runtime::Runtime;
 use crate::models::tts::{
@@ -45,6 +46,10 @@ pub enum StageError {
     Vad(#[from] VadError),
     #[error(transparent)]
     Reasoner(#[from] ReasonerError),
+    #[error(transparent)]
+    Floor(#[from] crate::models::floor::FloorError),
+    #[error("--policy model needs the floor model, and these stages were started without it")]
+    NoFloorModel,
     #[error("cannot start the {0} thread: {1}")]
     Thread(&'static str, std::io::Error),
     #[error(
@@ -59,6 +64,8 @@ pub struct EngineModels {
     pub turn: TurnDetector,
     pub tts: Tts,
     pub vad: SileroVad,
+    /// The floor model (bundled; runs on the interaction thread under `--policy model`).
+    pub floor: Option<FloorModel>,
     /// The embedded language model's GGUF, checked (`None`: no embedded model configured).
     pub llm_model: Option<std::path::PathBuf>,
 }
@@ -82,6 +89,7 @@ impl EngineModels {
             turn: TurnDetector::load(rt, cache, manifest, threads)?,
             tts: Tts::load(rt, cache, manifest, threads)?,
             vad: SileroVad::load(rt, cache, manifest, 1)?,
+            floor: Some(FloorModel::load(rt, manifest)?),
             llm_model: embedded_model_path(&config.llm, cache, manifest)
                 .map_err(StageError::LlmModel)?,
         })
@@ -180,6 +188,8 @@ pub struct EngineStages {
     pub tts: Worker<TtsJob, TtsOut>,
     pub reasoner: Worker<ReasonJob, ReasonOut>,
     pub phrases: Arc<PhraseCache>,
+    /// For the engine's own thread, like the VAD.
+    pub floor: Option<FloorModel>,
 }
 
 impl std::fmt::Debug for EngineStages {
@@ -213,6 +223,7 @@ impl EngineStages {
             mut turn,
             mut tts,
             vad,
+            floor,
             llm_model,
         } = models;
         let llm = LlmConfig {
@@ -289,6 +300,7 @@ impl EngineStages {
                 tts,
                 reasoner,
                 phrases,
+                floor,
             },
             vad,
         ))

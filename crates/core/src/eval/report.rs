@@ -238,20 +238,24 @@ fn cell(m: Option<&Metric>) -> String {
 
 /// A text table: one block of rows per category, one row per metric, the tandem policy and
 /// (when given) the baseline side by side.
-pub fn table(tandem: &[CategorySummary], baseline: Option<&[CategorySummary]>) -> String {
+/// The summaries side by side, one column per policy (`(name, summaries)`); the first
+/// column's categories and metrics give the rows.
+pub fn table(columns: &[(&str, &[CategorySummary])]) -> String {
     let mut out = String::new();
     let _ = write!(
         out,
-        "{:<19} {:>3}  {:<33} {:<10} {:<14}",
-        "category", "n", "metric", "target", "tandem"
+        "{:<19} {:>3}  {:<33} {:<10}",
+        "category", "n", "metric", "target"
     );
-    if baseline.is_some() {
-        out.push_str(" baseline");
+    for (name, _) in columns {
+        let _ = write!(out, " {name:<14}");
     }
     out.truncate(out.trim_end().len());
     out.push('\n');
-    for summary in tandem {
-        let other = baseline.and_then(|b| b.iter().find(|s| s.category == summary.category));
+    let Some((_, rows)) = columns.first() else {
+        return out;
+    };
+    for summary in *rows {
         for (i, m) in summary.metrics.iter().enumerate() {
             let (name, n) = if i == 0 {
                 (summary.category.as_str(), summary.scenarios.to_string())
@@ -260,14 +264,16 @@ pub fn table(tandem: &[CategorySummary], baseline: Option<&[CategorySummary]>) -
             };
             let _ = write!(
                 out,
-                "{name:<19} {n:>3}  {:<33} {:<10} {:<14}",
+                "{name:<19} {n:>3}  {:<33} {:<10}",
                 m.name,
                 target_text(m.target, m.unit),
-                cell(Some(m))
             );
-            if let Some(b) = other {
-                out.push(' ');
-                out.push_str(&cell(b.metrics.iter().find(|x| x.name == m.name)));
+            for (_, col) in columns {
+                let metric = col
+                    .iter()
+                    .find(|s| s.category == summary.category)
+                    .and_then(|s| s.metrics.iter().find(|x| x.name == m.name));
+                let _ = write!(out, " {:<14}", cell(metric));
             }
             out.truncate(out.trim_end().len());
             out.push('\n');
@@ -303,7 +309,8 @@ mod tests {
         assert_eq!(sum.metrics[1].value, Some(300.0));
         assert_eq!(sum.metrics[1].passed(), Some(true));
         assert_eq!(sum.metrics.last().unwrap().value, Some(2.0));
-        let t = table(std::slice::from_ref(&sum), Some(std::slice::from_ref(&sum)));
+        let one = std::slice::from_ref(&sum);
+        let t = table(&[("rules", one), ("baseline", one)]);
         assert!(t.contains("turn_taking"), "{t}");
         assert!(t.contains("0.75 FAIL"), "{t}");
         assert!(t.contains("300 ms ok"), "{t}");

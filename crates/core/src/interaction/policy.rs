@@ -5,7 +5,7 @@ use std::collections::{HashMap, VecDeque};
 use super::types::*;
 pub(crate) use super::words::{
     OWN_NAME, burst_lets_us_go_on, is_backchannel, is_stray_fragment, normalize, not_addressed,
-    resume_from, sounds_unfinished,
+    not_addressed_but_level, resume_from, sounds_unfinished,
 };
 
 /// An in-flight reasoner request for the current turn.
@@ -65,6 +65,8 @@ pub struct State {
     announcements: VecDeque<String>,
     /// When we last asked for speech that has not started playing yet.
     awaiting_playback: Option<Ms>,
+    /// The floor model's addressee probabilities over the current turn (sum, count).
+    turn_addressed: (f32, u32),
     /// The time of the current step.
     now: Ms,
 }
@@ -108,6 +110,7 @@ impl State {
             last_own_audio_ms: None,
             announcements: VecDeque::new(),
             awaiting_playback: None,
+            turn_addressed: (0.0, 0),
             now: 0,
         }
     }
@@ -188,6 +191,13 @@ impl State {
         self.backchannel_pause = None;
         self.last_stable.clear();
         self.pause_start = None;
+        self.turn_addressed = (0.0, 0);
+    }
+
+    /// The floor model's mean addressee probability over the current turn.
+    fn turn_addressed(&self) -> Option<f32> {
+        let (sum, n) = self.turn_addressed;
+        (n > 0).then(|| sum / n as f32)
     }
 
     /// Ends the judging of a burst over our speech.
@@ -373,6 +383,12 @@ pub fn step(s: &mut State, inp: &Inputs, now: Ms) -> Vec<Action> {
         }
     }
 
+    // The model's addressee verdicts while a turn is under way.
+    if let (Some(f), Some(_)) = (inp.floor, s.turn_start) {
+        s.turn_addressed.0 += f.addressed;
+        s.turn_addressed.1 += 1;
+    }
+
     // 4. Voice activity.
     let v = inp.voice;
     match s.floor {
@@ -381,7 +397,8 @@ pub fn step(s: &mut State, inp: &Inputs, now: Ms) -> Vec<Action> {
             let facing = inp
                 .visual
                 .is_none_or(|vis| vis.person_present && vis.facing_screen);
-            let counts = loud_enough && facing;
+            // The model judges background speech itself; the rules go by the level.
+            let counts = (inp.floor.is_some() || loud_enough) && facing;
             // A held burst that has gone quiet (not yet confirmed as ended) and is short enough
             // to be a backchannel: go on now; if it was only a dip, it pauses again at once.
             let quiet_short = s.held
@@ -407,7 +424,15 @@ pub fn step(s: &mut State, inp: &Inputs, now: Ms) -> Vec<Action> {
                     s.held = true;
                     out.push(Action::Hold);
                 }
-                if counts && now >= onset + u64::from(p.barge_in_confirm_ms) {
+                let confirmed = match inp.floor {
+                    Some(f) => {
+                        now >= onset + u64::from(p.model_judge_after_ms)
+                            && f.interruption >= p.model_interruption
+                            || now >= onset + u64::from(p.model_max_overlap_ms)
+                    }
+                    None => now >= onset + u64::from(p.barge_in_confirm_ms),
+                };
+                if counts && confirmed {
                     s.commit_barge_in(&inp.own, onset, &mut out);
                 }
             } else if let Some(onset) = s.overlap_onset {
@@ -419,7 +444,13 @@ pub fn step(s: &mut State, inp: &Inputs, now: Ms) -> Vec<Action> {
                     // Paused for a burst that has ended: a backchannel or noise lets us go on
                     // from where we paused; anything else is the user taking the floor.
                     let end = *s.burst_end.get_or_insert(v.last_end_ms.unwrap_or(now));
+                    let model_says_cut_in = inp
+                        .floor
+                        .is_some_and(|f| f.interruption >= p.model_interruption);
                     match s.burst_text.clone() {
+                        _ if model_says_cut_in => {
+                            s.commit_barge_in(&inp.own, onset, &mut out);
+                        }
                         Some(t) if !burst_lets_us_go_on(&t) => {
                             s.commit_barge_in(&inp.own, onset, &mut out);
                         }
@@ -542,6 +573,13 @@ fn end_of_turn_logic(s: &mut State, inp: &Inputs, now: Ms, p: &Params, out: &mut
         }
     }
 
+    // The floor model hears smart-turn's answer as one of its features: ask at every pause,
+    // words or not (the rules ask once there are words to judge).
+    if inp.floor.is_some() && s.eot_asked_for != Some(pause_start) {
+        s.eot_asked_for = Some(pause_start);
+        s.eot = None;
+        out.push(Action::CheckEndOfTurn);
+    }
     if text.is_empty() {
         if silence >= u64::from(p.max_hold_ms) {
             s.reset_turn();
@@ -555,16 +593,23 @@ fn end_of_turn_logic(s: &mut State, inp: &Inputs, now: Ms, p: &Params, out: &mut
         out.push(Action::CheckEndOfTurn);
         return;
     }
-    // smart-turn hears prosody; the words can still say the thought is not over.
-    let eot = if sounds_unfinished(&text) {
-        s.eot.map(|e| e.min(0.2))
-    } else {
-        s.eot
+    // smart-turn (or the floor model) hears prosody; the words can still say the thought is
+    // not over.
+    let heard = match inp.floor {
+        Some(f) => Some(f.turn_complete),
+        None => s.eot,
     };
-    let gap = match eot {
-        Some(e) if e >= p.end_of_turn_sure => p.min_gap_ms,
-        Some(e) if e >= p.end_of_turn_threshold => p.unsure_gap_ms,
-        _ => p.max_hold_ms,
+    let eot = if sounds_unfinished(&text) {
+        heard.map(|e| e.min(0.2))
+    } else {
+        heard
+    };
+    let gap = match (inp.floor, eot) {
+        (Some(_), Some(e)) if e >= p.model_turn_complete => p.min_gap_ms,
+        (Some(_), _) => p.max_hold_ms,
+        (None, Some(e)) if e >= p.end_of_turn_sure => p.min_gap_ms,
+        (None, Some(e)) if e >= p.end_of_turn_threshold => p.unsure_gap_ms,
+        (None, _) => p.max_hold_ms,
     };
     let waited = |ms: u32| silence >= u64::from(ms);
     let have_final = s.turn_final
@@ -600,15 +645,23 @@ fn end_of_turn_logic(s: &mut State, inp: &Inputs, now: Ms, p: &Params, out: &mut
         .is_some_and(|t| s.turn_start.is_some_and(|start| start <= t))
         && !names_us;
     let reason = if side {
-        Some("the other side of a conversation with someone else".to_owned())
+        Some(NotAddressedReason::SideConversation)
     } else if is_stray_fragment(&text, speech_ms) && !names_us {
-        Some("a stray word, not a request".to_owned())
+        Some(NotAddressedReason::StrayWord)
     } else {
-        not_addressed(&text, &inp.voice, inp.visual, p)
+        let model = s.turn_addressed().filter(|_| inp.floor.is_some());
+        // With the model, it judges background speech by ear; the camera and a leading
+        // name stay rules. Our own name always addresses us.
+        match model {
+            None => not_addressed(&text, &inp.voice, inp.visual, p),
+            Some(addressed) => not_addressed_but_level(&text, inp.visual).or_else(|| {
+                (addressed < p.model_addressed && !names_us)
+                    .then_some(NotAddressedReason::Model { addressed })
+            }),
+        }
     };
     if let Some(reason) = reason {
-        let conversation = ["addressed to", "the other side", "the user is turned away"];
-        if conversation.iter().any(|c| reason.starts_with(c)) {
+        if reason.starts_side_conversation() {
             s.side_until = Some(now + u64::from(p.side_conversation_ms));
         }
         out.push(Action::NotAddressed { text, reason });

@@ -22,6 +22,35 @@ pub enum Floor {
     Yielding,
 }
 
+/// Which floor policy runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PolicyKind {
+    /// Tandem's full-duplex policy with its hand-written rules (timers, levels, word lists).
+    #[default]
+    #[serde(alias = "tandem")]
+    Rules,
+    /// The same policy with the learned floor model's probabilities as inputs.
+    Model,
+    /// The naive turn-based anchor: 800 ms of silence, answer, never stop.
+    Baseline,
+}
+
+impl std::str::FromStr for PolicyKind {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            // `tandem` was the rules policy's name before the floor model.
+            "rules" | "tandem" => Ok(Self::Rules),
+            "model" => Ok(Self::Model),
+            "baseline" => Ok(Self::Baseline),
+            other => Err(format!(
+                "unknown policy `{other}`: use model, rules or baseline"
+            )),
+        }
+    }
+}
+
 /// Tuning of the floor policy. Defaults are set from human conversation timing (FACTS.md):
 /// gaps between turns average ~200 ms; a thinking pause can last well over a second.
 #[derive(Debug, Clone, PartialEq)]
@@ -69,6 +98,17 @@ pub struct Params {
     /// After speech that was not for the assistant, the following exchange (the other
     /// person answering) is not either, for this long, unless the assistant is named.
     pub side_conversation_ms: u32,
+    /// With the floor model: its probabilities at or above these decide a complete turn, a
+    /// real interruption and speech for us.
+    pub model_turn_complete: f32,
+    pub model_interruption: f32,
+    pub model_addressed: f32,
+    /// With the floor model: speech over our voice is judged this long after its onset (the
+    /// model needs a few frames of it).
+    pub model_judge_after_ms: u32,
+    /// With the floor model: speech over our voice this long always stops us, whatever the
+    /// model says (never talk over the user).
+    pub model_max_overlap_ms: u32,
 }
 
 impl Default for Params {
@@ -92,6 +132,11 @@ impl Default for Params {
             final_wait_ms: 700,
             final_pending_max_ms: 2000,
             side_conversation_ms: 6000,
+            model_turn_complete: 0.5,
+            model_interruption: 0.5,
+            model_addressed: 0.5,
+            model_judge_after_ms: 200,
+            model_max_overlap_ms: 1500,
         }
     }
 }
@@ -142,6 +187,74 @@ pub struct Visual {
     pub facing_screen: bool,
 }
 
+/// The floor model's verdict on the last 1.28 s (only under `--policy model`): probabilities
+/// that the user's turn is complete, that speech over our voice is a real interruption (not a
+/// backchannel or noise), and that the speech is addressed to the assistant.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct FloorProbs {
+    pub turn_complete: f32,
+    pub interruption: f32,
+    pub addressed: f32,
+}
+
+/// Why words were not taken as a request.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum NotAddressedReason {
+    /// The other side of an exchange with someone else (after speech that was not for us).
+    SideConversation,
+    /// A stray word, too short to be a request.
+    StrayWord,
+    /// Speech far below the user's usual level (TV, another room).
+    Background { below_db: f32 },
+    /// The camera sees nobody.
+    NobodyPresent,
+    /// The camera sees the user turned away.
+    TurnedAway,
+    /// The words open with another person's name ("Anna, ...").
+    NamedSomeoneElse { name: String },
+    /// The floor model's addressee probability was low.
+    Model { addressed: f32 },
+}
+
+impl NotAddressedReason {
+    /// Whether the user is in a conversation with someone else: the reply that follows is
+    /// not for us either.
+    pub fn starts_side_conversation(&self) -> bool {
+        matches!(
+            self,
+            Self::SideConversation
+                | Self::TurnedAway
+                | Self::NamedSomeoneElse { .. }
+                | Self::Model { .. }
+        )
+    }
+}
+
+impl std::fmt::Display for NotAddressedReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::SideConversation => {
+                f.write_str("the other side of a conversation with someone else")
+            }
+            Self::StrayWord => f.write_str("a stray word, not a request"),
+            Self::Background { below_db } => write!(
+                f,
+                "background speech ({below_db:.0} dB below the user's usual level)"
+            ),
+            Self::NobodyPresent => f.write_str("nobody is in front of the camera"),
+            Self::TurnedAway => f.write_str("the user is turned away"),
+            Self::NamedSomeoneElse { name } => write!(f, "addressed to {name}"),
+            Self::Model { addressed } => write!(
+                f,
+                "the floor model heard speech for someone else (addressed {addressed:.2})"
+            ),
+        }
+    }
+}
+
 /// What the reasoner handed back since the last step.
 #[derive(Debug, Clone, PartialEq)]
 pub enum FromReasoner {
@@ -173,6 +286,8 @@ pub struct Inputs {
     /// The recognizer is computing the final transcript of the utterance that just ended: a
     /// partial should not stand in for it yet.
     pub final_pending: bool,
+    /// The floor model's probabilities (`None`: the rules decide alone).
+    pub floor: Option<FloorProbs>,
 }
 
 /// Why the assistant speaks.
@@ -238,6 +353,6 @@ pub enum Action {
     /// The user's words were not for us (another person, background speech).
     NotAddressed {
         text: String,
-        reason: String,
+        reason: NotAddressedReason,
     },
 }

@@ -195,23 +195,34 @@ pub(crate) fn not_addressed(
     voice: &VoiceActivity,
     visual: Option<Visual>,
     params: &Params,
-) -> Option<String> {
+) -> Option<NotAddressedReason> {
     let norm = normalize(text);
     if norm.split_whitespace().any(|w| w == OWN_NAME) {
         return None;
     }
     if voice.level_db < params.background_level_db {
-        return Some(format!(
-            "background speech ({:.0} dB below the user's usual level)",
-            -voice.level_db
-        ));
+        return Some(NotAddressedReason::Background {
+            below_db: -voice.level_db,
+        });
+    }
+    not_addressed_but_level(text, visual)
+}
+
+/// [`not_addressed`] without the level rule (the floor model judges background speech by
+/// ear): the camera, and a leading name that is not ours.
+pub(crate) fn not_addressed_but_level(
+    text: &str,
+    visual: Option<Visual>,
+) -> Option<NotAddressedReason> {
+    if normalize(text).split_whitespace().any(|w| w == OWN_NAME) {
+        return None;
     }
     if let Some(v) = visual {
         if !v.person_present {
-            return Some("nobody is in front of the camera".into());
+            return Some(NotAddressedReason::NobodyPresent);
         }
         if !v.facing_screen {
-            return Some("the user is turned away".into());
+            return Some(NotAddressedReason::TurnedAway);
         }
     }
     // A name at the start, set off by a comma ("John, ...", "hey Sarah, ...", "Hey, Sarah, ...").
@@ -246,7 +257,9 @@ pub(crate) fn not_addressed(
                 && !NOT_NAMES.contains(&lower.as_str())
                 && first_clause.len() < text.len()
             {
-                return Some(format!("addressed to {name}"));
+                return Some(NotAddressedReason::NamedSomeoneElse {
+                    name: name.to_owned(),
+                });
             }
         }
     }

@@ -17,6 +17,24 @@ pub struct Manifest {
     /// Files Tandem makes from fetched artifacts (Whisper converted to ONNX), pinned like them.
     #[serde(rename = "derived", default)]
     pub derived: Vec<Derived>,
+    /// Models trained here and built into the binary (the floor model), pinned like the rest.
+    #[serde(rename = "bundled", default)]
+    pub bundled: Vec<Bundled>,
+}
+
+/// A model of our own, committed under `models/` and compiled into the binary; its bytes are
+/// checked against this pin when it is loaded.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Bundled {
+    /// Its name (as in the repository's `models/` directory).
+    pub file: String,
+    pub role: String,
+    pub sha256: String,
+    pub size: u64,
+    pub license: String,
+    /// How it was made: the data card.
+    pub card: String,
 }
 
 /// A file converted at fetch time from fetched artifacts, by a converter run with locked
@@ -176,7 +194,21 @@ impl Manifest {
                 });
             }
         }
+        for b in &m.bundled {
+            if !is_sha256(&b.sha256) {
+                return Err(ManifestError::BadHash {
+                    what: format!("bundled model {}", b.file),
+                    value: b.sha256.clone(),
+                });
+            }
+            check_file(&b.file)?;
+        }
         Ok(m)
+    }
+
+    /// The pinned bundled model named `file`.
+    pub fn bundled(&self, file: &str) -> Option<&Bundled> {
+        self.bundled.iter().find(|b| b.file == file)
     }
 
     /// The pinned derived file named `file`.

@@ -5,6 +5,7 @@ pub mod asr;
 pub mod cache;
 pub mod derive;
 pub mod fetch;
+pub mod floor;
 pub mod isolate;
 pub mod manifest;
 pub mod mel;

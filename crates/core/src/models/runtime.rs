@@ -257,7 +257,11 @@ impl Runtime {
                 ExecutionProvider::Tensorrt => ep::TensorRT::default().build(),
                 _ => continue,
             };
-            match self.build_session(path, intra_threads, Some(dispatch.error_on_failure())) {
+            match self.build_session(
+                Source::File(path),
+                intra_threads,
+                Some(dispatch.error_on_failure()),
+            ) {
                 Ok(session) => {
                     tracing::info!(model = name, provider = %candidate, "session created");
                     return Ok(Model {
@@ -272,9 +276,32 @@ impl Runtime {
             }
         }
         let session = self
-            .build_session(path, intra_threads, None)
+            .build_session(Source::File(path), intra_threads, None)
             .map_err(|message| RuntimeError::Session {
                 path: path.to_owned(),
+                message,
+            })?;
+        tracing::info!(model = name, provider = "cpu", "session created");
+        Ok(Model {
+            session,
+            provider: ExecutionProvider::Cpu,
+            name: name.to_owned(),
+        })
+    }
+
+    /// Loads a model bundled into the binary, on the CPU (a model so small that a GPU round
+    /// trip would cost more than the inference). `name` is shown in errors and logs.
+    pub fn load_bundled(
+        &self,
+        bytes: &[u8],
+        name: &str,
+        intra_threads: usize,
+    ) -> Result<Model, RuntimeError> {
+        let source = Source::Memory(bytes);
+        let session = self
+            .build_session(source, intra_threads, None)
+            .map_err(|message| RuntimeError::Session {
+                path: PathBuf::from(format!("(bundled) {name}")),
                 message,
             })?;
         tracing::info!(model = name, provider = "cpu", "session created");
@@ -293,25 +320,25 @@ impl Runtime {
     /// rounding, measured in BENCHMARKS.md.)
     fn build_session(
         &self,
-        path: &Path,
+        source: Source<'_>,
         intra_threads: usize,
         provider: Option<ep::ExecutionProviderDispatch>,
     ) -> Result<Session, String> {
         if !int8_overflows() {
-            return self.try_build_session(path, intra_threads, provider, false);
+            return self.try_build_session(source, intra_threads, provider, false);
         }
-        match self.try_build_session(path, intra_threads, provider.clone(), true) {
+        match self.try_build_session(source, intra_threads, provider.clone(), true) {
             Ok(session) => Ok(session),
             Err(message) => {
-                tracing::warn!(model = %path.display(), %message, "exact int8 kernels refused; using the default kernels");
-                self.try_build_session(path, intra_threads, provider, false)
+                tracing::warn!(model = %source, %message, "exact int8 kernels refused; using the default kernels");
+                self.try_build_session(source, intra_threads, provider, false)
             }
         }
     }
 
     fn try_build_session(
         &self,
-        path: &Path,
+        source: Source<'_>,
         intra_threads: usize,
         provider: Option<ep::ExecutionProviderDispatch>,
         exact_int8: bool,
@@ -330,6 +357,26 @@ impl Runtime {
         if let Some(p) = provider {
             b = b.with_execution_providers([p]).map_err(|e| e.to_string())?;
         }
-        b.commit_from_file(path).map_err(|e| e.to_string())
+        match source {
+            Source::File(path) => b.commit_from_file(path),
+            Source::Memory(bytes) => b.commit_from_memory(bytes),
+        }
+        .map_err(|e| e.to_string())
+    }
+}
+
+/// Where a model's bytes come from.
+#[derive(Clone, Copy)]
+enum Source<'a> {
+    File(&'a Path),
+    Memory(&'a [u8]),
+}
+
+impl std::fmt::Display for Source<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::File(path) => write!(f, "{}", path.display()),
+            Self::Memory(bytes) => write!(f, "(bundled, {} bytes)", bytes.len()),
+        }
     }
 }

@@ -120,7 +120,7 @@ fn the_other_persons_answer_belongs_to_the_side_conversation() {
     assert!(
         has(
             &all,
-            |a| matches!(a, Action::NotAddressed { reason, .. } if reason.contains("other side"))
+            |a| matches!(a, Action::NotAddressed { reason, .. } if *reason == NotAddressedReason::SideConversation)
         ),
         "{all:?}"
     );

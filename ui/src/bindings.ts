@@ -9,17 +9,35 @@ export type Event = { t_ms: number, } & ({ "kind": "floor", floor: Floor, } | { 
 /**
  * Estimated word times (Whisper runs without timestamps).
  */
-words: Array<Word>, compute_ms: number, } | { "kind": "final", text: string, words: Array<Word>, compute_ms: number, } | { "kind": "end_of_turn", probability: number, compute_ms: number, } | { "kind": "speak_start", text: string, speech: SpeechKind, } | { "kind": "speak_stop", heard: string, } | { "kind": "barge_in", heard: string, } | { "kind": "backchannel", phrase: string, } | { "kind": "duck" } | { "kind": "unduck" } | { "kind": "hold" } | { "kind": "release" } | { "kind": "reasoning_request", id: number, text: string, speculative: boolean, interrupted: string | null, } | { "kind": "reasoning_cancel", id: number, } | { "kind": "reasoning_result", id: number, text: string, source: string, } | { "kind": "not_addressed", text: string, reason: string, } | { "kind": "visual", present: boolean | null, facing: boolean | null, faces: number | null, yaw_deg: number | null, } | { "kind": "error", stage: string, message: string, });
+words: Array<Word>, compute_ms: number, } | { "kind": "final", text: string, words: Array<Word>, compute_ms: number, } | { "kind": "end_of_turn", probability: number, compute_ms: number, } | { "kind": "speak_start", text: string, speech: SpeechKind, } | { "kind": "speak_stop", heard: string, } | { "kind": "barge_in", heard: string, } | { "kind": "backchannel", phrase: string, } | { "kind": "duck" } | { "kind": "unduck" } | { "kind": "hold" } | { "kind": "release" } | { "kind": "reasoning_request", id: number, text: string, speculative: boolean, interrupted: string | null, } | { "kind": "reasoning_cancel", id: number, } | { "kind": "reasoning_result", id: number, text: string, source: string, } | { "kind": "not_addressed", text: string, 
+/**
+ * In words, for people reading the log.
+ */
+reason: string, 
+/**
+ * The same, typed, for tools.
+ */
+why: NotAddressedReason, } | { "kind": "visual", present: boolean | null, facing: boolean | null, faces: number | null, yaw_deg: number | null, } | { "kind": "error", stage: string, message: string, });
 
 export type EventKind = { "kind": "floor", floor: Floor, } | { "kind": "voice_start", onset_ms: number, level_db: number, } | { "kind": "voice_end", end_ms: number, } | { "kind": "partial", text: string, stable: string, 
 /**
  * Estimated word times (Whisper runs without timestamps).
  */
-words: Array<Word>, compute_ms: number, } | { "kind": "final", text: string, words: Array<Word>, compute_ms: number, } | { "kind": "end_of_turn", probability: number, compute_ms: number, } | { "kind": "speak_start", text: string, speech: SpeechKind, } | { "kind": "speak_stop", heard: string, } | { "kind": "barge_in", heard: string, } | { "kind": "backchannel", phrase: string, } | { "kind": "duck" } | { "kind": "unduck" } | { "kind": "hold" } | { "kind": "release" } | { "kind": "reasoning_request", id: number, text: string, speculative: boolean, interrupted: string | null, } | { "kind": "reasoning_cancel", id: number, } | { "kind": "reasoning_result", id: number, text: string, source: string, } | { "kind": "not_addressed", text: string, reason: string, } | { "kind": "visual", present: boolean | null, facing: boolean | null, faces: number | null, yaw_deg: number | null, } | { "kind": "error", stage: string, message: string, };
+words: Array<Word>, compute_ms: number, } | { "kind": "final", text: string, words: Array<Word>, compute_ms: number, } | { "kind": "end_of_turn", probability: number, compute_ms: number, } | { "kind": "speak_start", text: string, speech: SpeechKind, } | { "kind": "speak_stop", heard: string, } | { "kind": "barge_in", heard: string, } | { "kind": "backchannel", phrase: string, } | { "kind": "duck" } | { "kind": "unduck" } | { "kind": "hold" } | { "kind": "release" } | { "kind": "reasoning_request", id: number, text: string, speculative: boolean, interrupted: string | null, } | { "kind": "reasoning_cancel", id: number, } | { "kind": "reasoning_result", id: number, text: string, source: string, } | { "kind": "not_addressed", text: string, 
+/**
+ * In words, for people reading the log.
+ */
+reason: string, 
+/**
+ * The same, typed, for tools.
+ */
+why: NotAddressedReason, } | { "kind": "visual", present: boolean | null, facing: boolean | null, faces: number | null, yaw_deg: number | null, } | { "kind": "error", stage: string, message: string, };
 
 export type Floor = "listening" | "user_speaking" | "thinking" | "speaking" | "yielding";
 
 export type SpeechKind = "answer" | "acknowledgement" | "filler" | "resume" | "announcement";
+
+export type NotAddressedReason = { "kind": "side_conversation" } | { "kind": "stray_word" } | { "kind": "background", below_db: number, } | { "kind": "nobody_present" } | { "kind": "turned_away" } | { "kind": "named_someone_else", name: string, } | { "kind": "model", addressed: number, };
 
 export type Word = { text: string, start_ms: number, end_ms: number, };
 

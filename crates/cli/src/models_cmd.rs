@@ -214,5 +214,20 @@ fn states(cache: &ModelCache, manifest: &Manifest) -> anyhow::Result<Vec<Row>> {
             file: d.file.clone(),
         });
     }
+    // Our own models, compiled into this binary.
+    for b in &manifest.bundled {
+        let state = if b.file == tandem_core::models::floor::MODEL_FILE {
+            tandem_core::models::floor::bundled_state(manifest)
+        } else {
+            ArtifactState::Missing
+        };
+        rows.push(Row {
+            state,
+            role: b.role.clone(),
+            license: b.license.clone(),
+            size: b.size,
+            file: format!("{} (built in)", b.file),
+        });
+    }
     Ok(rows)
 }

@@ -43,6 +43,27 @@ pub struct FloorModel {
     input: Vec<f32>,
 }
 
+/// Whether the compiled-in model matches its pin (`tandem models list` and `verify`).
+pub fn bundled_state(manifest: &Manifest) -> super::ArtifactState {
+    let Some(pin) = manifest.bundled(MODEL_FILE) else {
+        return super::ArtifactState::Missing;
+    };
+    let found = hex::encode(Sha256::digest(MODEL_BYTES));
+    if MODEL_BYTES.len() as u64 != pin.size {
+        super::ArtifactState::WrongSize {
+            expected: pin.size,
+            found: MODEL_BYTES.len() as u64,
+        }
+    } else if found != pin.sha256 {
+        super::ArtifactState::Corrupt {
+            expected: pin.sha256.clone(),
+            found,
+        }
+    } else {
+        super::ArtifactState::Ok
+    }
+}
+
 impl FloorModel {
     /// Checks the bundled bytes against the manifest and loads them on one CPU thread.
     pub fn load(runtime: &Runtime, manifest: &Manifest) -> Result<Self, FloorError> {

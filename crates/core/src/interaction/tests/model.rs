@@ -1,0 +1,247 @@
+//! Step-level tests of the policy under the floor model (`Inputs::floor`): its probabilities
+//! decide turn ends, cut-ins and addressees; the safety rules still hold.
+
+use super::*;
+
+fn probs(turn_complete: f32, interruption: f32, addressed: f32) -> Option<FloorProbs> {
+    Some(FloorProbs {
+        turn_complete,
+        interruption,
+        addressed,
+    })
+}
+
+/// The user says `text` from `from` to `to` with the model's verdict `floor` at every step.
+fn speaks_with(
+    s: &mut State,
+    from: Ms,
+    to: Ms,
+    text: &str,
+    floor: Option<FloorProbs>,
+) -> Vec<Action> {
+    let mut all = Vec::new();
+    let mut t = from;
+    while t < to {
+        t += TICK;
+        let inp = Inputs {
+            voice: speaking(from),
+            heard: partial(text),
+            floor,
+            ..Default::default()
+        };
+        all.extend(step(s, &inp, t));
+    }
+    all
+}
+
+/// Silence after `end` with the final transcript and the model's verdict, stepped every 40 ms
+/// up to `until`.
+fn pause_with(
+    s: &mut State,
+    end: Ms,
+    until: Ms,
+    text: &str,
+    floor: Option<FloorProbs>,
+) -> Vec<(Ms, Action)> {
+    let mut all = Vec::new();
+    let mut t = end + 40;
+    let mut heard = Heard::Final { text: text.into() };
+    while t <= until {
+        let inp = Inputs {
+            voice: silent(end),
+            heard: std::mem::take(&mut heard),
+            floor,
+            ..Default::default()
+        };
+        all.extend(step(s, &inp, t).into_iter().map(|a| (t, a)));
+        t += 40;
+    }
+    all
+}
+
+fn first_request(actions: &[(Ms, Action)]) -> Option<Ms> {
+    actions
+        .iter()
+        .find(|(_, a)| matches!(a, Action::Request { .. }))
+        .map(|(t, _)| *t)
+}
+
+#[test]
+fn a_complete_turn_is_taken_after_the_minimum_gap_and_smart_turn_is_asked_for_the_features() {
+    let mut s = State::default();
+    speaks_with(&mut s, 0, 1600, "what time is it", probs(0.1, 0.0, 0.9));
+    let a = pause_with(&mut s, 1600, 2400, "What time is it?", probs(0.9, 0.0, 0.9));
+    assert!(a.iter().any(|(_, a)| matches!(a, Action::CheckEndOfTurn)));
+    let t = first_request(&a).expect("the turn is taken");
+    assert!(t - 1600 <= 240, "taken {} ms after the end", t - 1600);
+}
+
+#[test]
+fn an_unfinished_turn_is_held_until_the_longest_hold() {
+    let mut s = State::default();
+    speaks_with(
+        &mut s,
+        0,
+        1600,
+        "I was thinking about",
+        probs(0.1, 0.0, 0.9),
+    );
+    let a = pause_with(&mut s, 1600, 5000, "What time is it?", probs(0.2, 0.0, 0.9));
+    let t = first_request(&a).expect("taken at the longest hold");
+    assert!(t - 1600 >= u64::from(Params::default().max_hold_ms), "{t}");
+}
+
+/// Gets the assistant speaking a long answer; returns the reply text.
+fn assistant_speaking(s: &mut State) -> &'static str {
+    speaks_with(s, 0, 600, "tell me about Paris", probs(0.1, 0.0, 0.9));
+    let a = pause_with(s, 600, 900, "Tell me about Paris.", probs(0.9, 0.0, 0.9));
+    let id = a
+        .iter()
+        .find_map(|(_, a)| match a {
+            Action::Request { id, .. } => Some(*id),
+            _ => None,
+        })
+        .expect("asked");
+    let reply = "Paris is the capital of France. It has two million people.";
+    step(
+        s,
+        &Inputs {
+            reasoner: vec![FromReasoner::Reply {
+                request: id,
+                text: reply.into(),
+            }],
+            ..Default::default()
+        },
+        1000,
+    );
+    step(
+        s,
+        &Inputs {
+            own: own(reply, "Paris is"),
+            ..Default::default()
+        },
+        1100,
+    );
+    assert_eq!(s.floor(), Floor::Speaking);
+    reply
+}
+
+/// Speech over the assistant from `onset`, stepped every 20 ms to `until`.
+fn over_us(
+    s: &mut State,
+    reply: &str,
+    onset: Ms,
+    until: Ms,
+    interruption: f32,
+) -> Vec<(Ms, Action)> {
+    let mut all = Vec::new();
+    let mut t = onset;
+    while t <= until {
+        let inp = Inputs {
+            voice: speaking(onset),
+            own: own(reply, "Paris is the capital"),
+            floor: probs(0.0, interruption, 0.9),
+            ..Default::default()
+        };
+        all.extend(step(s, &inp, t).into_iter().map(|a| (t, a)));
+        t += 20;
+    }
+    all
+}
+
+#[test]
+fn a_cut_in_the_model_recognises_stops_us_200_ms_after_its_onset() {
+    let mut s = State::default();
+    let reply = assistant_speaking(&mut s);
+    let a = over_us(&mut s, reply, 2000, 2400, 0.9);
+    let hold = a.iter().find(|(_, a)| matches!(a, Action::Hold)).unwrap().0;
+    let stop = a
+        .iter()
+        .find(|(_, a)| matches!(a, Action::Stop { .. }))
+        .unwrap()
+        .0;
+    assert_eq!(hold, 2120, "paused in place first");
+    assert_eq!(stop, 2200, "stopped as soon as the model may judge");
+    assert_eq!(s.floor(), Floor::Yielding);
+}
+
+#[test]
+fn speech_the_model_calls_a_backchannel_lets_us_go_on_but_never_for_long() {
+    let mut s = State::default();
+    let reply = assistant_speaking(&mut s);
+    let a = over_us(&mut s, reply, 2000, 3000, 0.1);
+    assert!(a.iter().any(|(_, a)| matches!(a, Action::Hold)));
+    assert!(
+        !a.iter().any(|(_, a)| matches!(a, Action::Stop { .. })),
+        "{a:?}"
+    );
+    // The burst ends: we go on from where we paused.
+    let a = step(
+        &mut s,
+        &Inputs {
+            voice: silent(3000),
+            own: own(reply, "Paris is the capital"),
+            floor: probs(0.0, 0.1, 0.9),
+            ..Default::default()
+        },
+        3100,
+    );
+    assert!(has(&a, |a| matches!(a, Action::Release)), "{a:?}");
+    assert_eq!(s.floor(), Floor::Speaking);
+    // Speech that goes on over us is a cut-in at 1.5 s, whatever the model says.
+    let a = over_us(&mut s, reply, 4000, 5600, 0.1);
+    let stop = a
+        .iter()
+        .find(|(_, a)| matches!(a, Action::Stop { .. }))
+        .unwrap()
+        .0;
+    assert_eq!(
+        stop,
+        4000 + u64::from(Params::default().model_max_overlap_ms)
+    );
+}
+
+#[test]
+fn speech_the_model_calls_not_addressed_is_let_go_unless_it_names_us() {
+    let mut s = State::default();
+    speaks_with(
+        &mut s,
+        0,
+        1600,
+        "could you close the window",
+        probs(0.1, 0.0, 0.1),
+    );
+    let a = pause_with(
+        &mut s,
+        1600,
+        2400,
+        "Could you close the window?",
+        probs(0.9, 0.0, 0.1),
+    );
+    let reason = a.iter().find_map(|(_, a)| match a {
+        Action::NotAddressed { reason, .. } => Some(reason.clone()),
+        _ => None,
+    });
+    assert!(
+        matches!(reason, Some(NotAddressedReason::Model { addressed }) if addressed < 0.2),
+        "{a:?}"
+    );
+    assert!(first_request(&a).is_none());
+    // Our own name always addresses us.
+    let mut s = State::default();
+    speaks_with(
+        &mut s,
+        0,
+        1600,
+        "tandem close the window",
+        probs(0.1, 0.0, 0.1),
+    );
+    let a = pause_with(
+        &mut s,
+        1600,
+        2400,
+        "Tandem, close the window.",
+        probs(0.9, 0.0, 0.1),
+    );
+    assert!(first_request(&a).is_some(), "{a:?}");
+}

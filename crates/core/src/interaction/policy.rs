@@ -426,9 +426,11 @@ pub fn step(s: &mut State, inp: &Inputs, now: Ms) -> Vec<Action> {
                 }
                 let confirmed = match inp.floor {
                     Some(f) => {
-                        now >= onset + u64::from(p.model_judge_after_ms)
-                            && f.interruption >= p.model_interruption
-                            || now >= onset + u64::from(p.model_max_overlap_ms)
+                        let since = |ms: u32| now >= onset + u64::from(ms);
+                        since(p.model_judge_after_ms) && f.interruption >= p.model_interruption_sure
+                            || since(p.barge_in_confirm_ms)
+                                && f.interruption >= p.model_interruption
+                            || since(p.model_max_overlap_ms)
                     }
                     None => now >= onset + u64::from(p.barge_in_confirm_ms),
                 };

@@ -304,7 +304,7 @@ def noise_burst(rng: np.random.Generator, kind: str) -> np.ndarray:
         y += 0.5 * lowpass(rng.standard_normal(n), 500.0) * _decay(n, 0.02)
     elif kind == "clap":
         parts, t = [], 0.0
-        for _ in range(int(rng.integers(1, 4))):
+        for _ in range(int(rng.integers(2, 6))):
             n = int(SR * rng.uniform(0.01, 0.03))
             x = signal.sosfilt(
                 signal.butter(2, [900, 3200], btype="bandpass", fs=SR, output="sos"),

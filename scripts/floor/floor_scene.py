@@ -305,7 +305,10 @@ class Builder:
         else:
             return None
         end = at + clip.voiced_s
+        if not self.fits(end + 0.5):
+            return None
         ev = self._event("other", "other", at, end, clip.text, False, clip.source + ";phone_earpiece")
+        self.require(min(end + self.u(0.5, 1.5), MAX_S))
         self.place("earpiece", "earpiece", clip, at, self.u(-35.0, -22.0), ev, band=True)
         return ev
 
@@ -325,19 +328,24 @@ class Builder:
 
     # -- the assistant ---------------------------------------------------------------------
 
-    def assistant_plan(self, target_s: float, max_sentences: int = 4) -> Utterance:
+    def assistant_plan(self, target_s: float, max_sentences: int = 4, max_s: float = 9.5) -> Utterance:
+        """Sentences until about target_s of speech, never past max_s once one is in."""
         parts: list[np.ndarray] = []
         texts: list[str] = []
         gaps: list[tuple[int, int]] = []
         pos, v0, v1, voiced = 0, None, 0, 0.0
         pool = self.phrases.get("answers", self.split)
-        while len(texts) < max_sentences and voiced < target_s:
+        tries = 0
+        while len(texts) < max_sentences and voiced < target_s and tries < 12:
+            tries += 1
             for _ in range(10):
                 text = pool[int(self.rng.integers(len(pool)))]
                 if text not in self._used_answers:
                     break
-            self._used_answers.add(text)
             clip = self.synth.clip(fv.ASSISTANT_VOICE, text)
+            if texts and voiced + 0.45 + clip.voiced_s > max_s:
+                continue
+            self._used_answers.add(text)
             if texts:
                 gap = np.zeros(int(self.u(0.15, 0.45) * fa.SR))
                 gaps.append((v1, pos + len(gap) + clip.v0))
@@ -351,6 +359,22 @@ class Builder:
             texts.append(text)
             voiced = (v1 - v0) / fa.SR
         return Utterance(np.concatenate(parts), v0 or 0, v1, " ".join(texts), gaps)
+
+    def pick_onset(self, utt: Utterance, at: float, earliest: float, latest: float) -> float:
+        """A time between at+earliest and at+latest where the assistant (starting at `at`) is
+        audibly speaking: a voiced 10 ms frame preceded by 50 ms of voiced frames."""
+        e = fa.frame_db(utt.audio)
+        on = e > max(float(e.max()) - 35.0, -55.0)
+        run = np.convolve(on.astype(int), np.ones(6, int))[: len(on)] == 6
+        t0 = utt.v0 / fa.SR
+        frames = np.nonzero(run)[0]
+        times = frames * 0.01 - t0
+        ok = times[(times >= earliest) & (times <= latest)]
+        if len(ok) == 0:
+            ok = times[times >= min(earliest, max(0.3, utt.voiced_s - 0.8))]
+        if len(ok) == 0:
+            ok = times
+        return at + float(ok[int(self.rng.integers(len(ok)))])
 
     def place_assistant(self, utt: Utterance, at: float, cut_at: float | None = None,
                         whole: bool = False) -> Span:

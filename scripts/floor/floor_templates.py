@@ -108,7 +108,7 @@ def t_interruption(b: Builder, with_backchannel: bool = False) -> str:
             earliest = min(bc_at + clip.voiced_s - t + b.u(0.6, 2.0), utt.voiced_s - 0.7)
             variant = "backchannel_then_interruption"
     latest = max(earliest + 0.1, min(5.0, utt.voiced_s - 0.5))
-    onset = t + b.u(earliest, latest)
+    onset = b.pick_onset(utt, t, earliest, latest)
     it = b.interruption_turn(onset)
     if it is None:  # no room: the assistant finishes and nothing cuts in
         b.place_assistant(utt, t, whole=True)
@@ -246,7 +246,7 @@ def t_mix(b: Builder) -> str:
             utt = b.assistant_plan(b.u(3.0, 7.0))
             at = end + b.u(0.3, 1.2)
             if b.chance(0.3) and at + 1.5 < MAX_S - 3.0:
-                onset = at + b.u(0.8, max(0.9, min(4.0, utt.voiced_s - 0.5)))
+                onset = b.pick_onset(utt, at, 0.8, max(0.9, min(4.0, utt.voiced_s - 0.5)))
                 it = b.interruption_turn(onset)
                 if it is not None:
                     b.place_assistant(utt, at, cut_at=onset + b.u(0.1, 0.4))

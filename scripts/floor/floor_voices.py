@@ -160,6 +160,15 @@ class SynthStats:
             setattr(self, k, getattr(self, k) + getattr(other, k))
 
 
+# espeak-ng spells some interjections out ("mm-hm" as "em em aitch em"): say them as phonemes.
+ESPEAK_RESPELL = {"mm-hm": "[[m'hm]]", "mhm": "[[m'hm]]", "m-hm": "[[m'hm]]", "mm": "[[m'm]]", "hm": "[[h'm]]"}
+_RESPELL_RE = re.compile(r"(?<![\w-])(mm-hm|m-hm|mhm|mm|hm)(?![\w-])", re.I)
+
+
+def espeak_text(text: str) -> str:
+    return _RESPELL_RE.sub(lambda m: ESPEAK_RESPELL[m.group(1).lower()], text)
+
+
 def _espeak_data_dir() -> Path | None:
     try:
         out = subprocess.run(["espeak-ng", "--version"], capture_output=True, text=True, check=True).stdout
@@ -248,7 +257,7 @@ class Synth:
             return self.recordings.chunk(rng, voice["name"], min_s, max_s)
         spoken = text
         if eng == "espeak-ng":
-            x = self.espeak(voice["name"], int(voice["pitch"]), int(voice["speed"]), spoken)
+            x = self.espeak(voice["name"], int(voice["pitch"]), int(voice["speed"]), espeak_text(spoken))
             src = f"espeak-ng:{voice['name']}:p{voice['pitch']}:s{voice['speed']}"
         else:
             x = self.hibari(float(voice["pitch"]), float(voice["speed"]), spoken)

@@ -17,7 +17,7 @@ TAURI_DRIVER := $(TOOLS_DIR)/tauri-driver-$(TAURI_DRIVER_VERSION)/bin/tauri-driv
 # Screenshots, the recorded speaker and the app's log from `make e2e`.
 TANDEM_E2E_OUT ?= $(CARGO_TARGET_DIR)/e2e
 
-.PHONY: run test deps deps-test js models models-gpu build app package lint fmt unit e2e rig-test clean help scenarios eval
+.PHONY: run test deps deps-test js models models-gpu build app package lint fmt unit e2e rig-test clean help scenarios eval eval-heldback
 
 help:
 	@echo "make run      set up, fetch models, build and start Tandem (desktop app with a display, terminal otherwise)"
@@ -83,6 +83,12 @@ scenarios: models build
 
 eval: scenarios
 	$(TANDEM) eval tests/scenarios/suite --baseline
+
+# The held-back suite (tests/scenarios/heldback.toml: voices, phrasings and levels nothing was
+# tuned or trained on). Measure with it; never tune on it.
+eval-heldback: models build
+	TANDEM=$(TANDEM) SPEC=tests/scenarios/heldback.toml bash scripts/gen-scenarios.sh tests/scenarios/heldback-suite
+	$(TANDEM) eval tests/scenarios/heldback-suite --baseline
 
 # ---- test --------------------------------------------------------------------------------------
 

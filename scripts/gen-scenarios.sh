@@ -1,13 +1,20 @@
 #!/usr/bin/env bash
-# Generates the full-duplex scenario suite (tests/scenarios/spec.toml) into OUT_DIR
-# (default tests/scenarios/suite, git-ignored). First fetches the development recordings it
-# mixes in as background speech (scripts/dev-speech.sh).
+# Generates a full-duplex scenario suite from a spec into OUT_DIR (default tests/scenarios/suite,
+# git-ignored). First fetches the development recordings it mixes in as background speech
+# (scripts/dev-speech.sh).
 #
-# Usage: scripts/gen-scenarios.sh [OUT_DIR] [-- extra `tandem eval generate` flags]
-# Env:   TANDEM=path/to/tandem (default: builds and uses target/debug/tandem)
+# Usage: scripts/gen-scenarios.sh [--spec FILE] [OUT_DIR] [-- extra `tandem eval generate` flags]
+# Env:   SPEC=FILE     the spec (default: tests/scenarios/spec.toml, built into tandem); the
+#                      held-back suite is SPEC=tests/scenarios/heldback.toml (needs espeak-ng)
+#        TANDEM=path/to/tandem (default: builds and uses target/debug/tandem)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+spec=${SPEC:-}
+if [[ ${1:-} == --spec ]]; then
+  spec=${2:?--spec needs a file}
+  shift 2
+fi
 out=${1:-tests/scenarios/suite}
 shift || true
 [[ ${1:-} == -- ]] && shift
@@ -18,4 +25,4 @@ if [[ -z $tandem ]]; then
   cargo build --quiet -p tandem-cli
   tandem=${CARGO_TARGET_DIR:-target}/debug/tandem
 fi
-exec "$tandem" eval generate "$out" --dev-speech "$dev" "$@"
+exec "$tandem" eval generate "$out" --dev-speech "$dev" ${spec:+--spec "$spec"} "$@"

@@ -9,7 +9,9 @@ use std::sync::Mutex;
 use tandem_core::config::{Config, ExecutionProvider};
 use tandem_core::eval::analyze::{Analyzer, OutputAnalysis};
 use tandem_core::eval::generate::{Speak, set_level};
-use tandem_core::eval::meta::{Expect, Role, ScenarioMeta, UserSegment, UserVoice, Window};
+use tandem_core::eval::meta::{
+    Expect, Role, ScenarioMeta, UserSegment, UserVoice, VoiceEngine, Window,
+};
 use tandem_core::eval::{ScenarioScore, events, ms_to_samples, score};
 use tandem_core::models::asr::{Precision, Whisper};
 use tandem_core::models::runtime::{self, Runtime};
@@ -63,6 +65,7 @@ fn voice() -> UserVoice {
         pitch: 1.0,
         speed: 1.0,
         seed: 7,
+        engine: VoiceEngine::Hibari,
     }
 }
 

@@ -6,8 +6,9 @@ use std::time::Instant;
 
 use anyhow::Context as _;
 use tandem_core::config::Overrides;
+use tandem_core::eval::espeak::{EspeakNg, Speakers};
 use tandem_core::eval::generate::{self, DevSpeech};
-use tandem_core::eval::{Category, Spec};
+use tandem_core::eval::{Category, Spec, VoiceEngine};
 use tandem_core::models::tts::Tts;
 use tandem_core::models::{Manifest, ModelCache, runtime};
 
@@ -60,14 +61,26 @@ pub fn run(global: &GlobalArgs, args: GenerateArgs) -> anyhow::Result<ExitCode> 
     let cache = ModelCache::locate(&config)?;
     let manifest = Manifest::builtin();
     let rt = runtime::init(&cache, &manifest, config.runtime.execution_provider)?;
-    let mut tts = Tts::load(rt, &cache, &manifest, config.runtime.intra_threads.max(1))
+    let tts = Tts::load(rt, &cache, &manifest, config.runtime.intra_threads.max(1))
         .context("loading hibari TTS (run `tandem models fetch` if it is missing)")?;
+    let mut speakers = Speakers {
+        hibari: tts,
+        espeak: EspeakNg::new(),
+    };
+    // Check the espeak-ng voices (the program, each voice and variant) before the long part.
+    for v in spec
+        .voices
+        .iter()
+        .filter(|v| v.engine == VoiceEngine::EspeakNg)
+    {
+        speakers.espeak.speak("Hello.", &v.user_voice(0))?;
+    }
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("creating the suite directory {}", args.out.display()))?;
     let started = Instant::now();
     let mut audio_ms = 0;
     for (category, index) in &selection {
-        let scenario = generate::generate(&spec, *category, *index, &mut tts, &mut dev)?;
+        let scenario = generate::generate(&spec, *category, *index, &mut speakers, &mut dev)?;
         let dir = scenario.write(&args.out)?;
         audio_ms += scenario.meta.duration_ms;
         eprintln!(

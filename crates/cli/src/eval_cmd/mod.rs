@@ -94,7 +94,8 @@ pub struct GenerateArgs {
     /// At most N scenarios per category (the first N of the spec).
     #[arg(long, value_name = "N")]
     per_category: Option<usize>,
-    /// The scenario spec (default: the tests/scenarios/spec.toml built into this binary).
+    /// The scenario spec (default: the tests/scenarios/spec.toml built into this binary; the
+    /// held-back suite is tests/scenarios/heldback.toml).
     #[arg(long, value_name = "FILE")]
     spec: Option<PathBuf>,
     /// The development recordings (default: $TANDEM_DEV_SPEECH, else ~/.cache/tandem/dev-speech;

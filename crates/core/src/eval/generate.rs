@@ -1,5 +1,6 @@
-//! Scenario generation: the spec's lines spoken by our own TTS in varied voices, real recorded
-//! speech for the background, laid out on a 16 kHz timeline. Deterministic: every random choice
+//! Scenario generation: the spec's lines spoken by our own TTS (or espeak-ng, see
+//! [`super::espeak`]) in varied voices, real recorded speech or spoken lines for the background,
+//! laid out on a 16 kHz timeline. Deterministic: every random choice
 //! comes from a generator seeded by the scenario id.
 
 use std::collections::HashMap;
@@ -7,7 +8,9 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
-use super::meta::{Category, Expect, Role, ScenarioMeta, UserSegment, UserVoice, Window};
+use super::meta::{
+    Category, Expect, Role, ScenarioMeta, UserSegment, UserVoice, VoiceEngine, Window,
+};
 use super::spec::{Spec, VoiceSpec};
 use super::{EvalError, SAMPLE_RATE_HZ, ms_to_samples, samples_to_ms};
 use crate::audio::wav;
@@ -30,9 +33,14 @@ impl Speak for Tts {
         };
         let audio = self.synthesize(text, &options)?;
         let audio = wav::resample(&audio, tts::SAMPLE_RATE_HZ, SAMPLE_RATE_HZ)?;
-        let peak = audio.iter().fold(0.0f32, |m, x| m.max(x.abs()));
-        Ok(tts::trim_silence(&audio, peak * 0.02, 80).to_vec())
+        Ok(trim(&audio))
     }
+}
+
+/// Leading and trailing silence (below 2% of the peak) trimmed, 80 samples kept either side.
+pub fn trim(audio: &[f32]) -> Vec<f32> {
+    let peak = audio.iter().fold(0.0f32, |m, x| m.max(x.abs()));
+    tts::trim_silence(audio, peak * 0.02, 80).to_vec()
 }
 
 /// A small deterministic generator (splitmix64).
@@ -218,11 +226,12 @@ pub fn generate(
 ) -> Result<Scenario, EvalError> {
     let id = format!("{category}_{:02}", index + 1);
     let mut rng = Rng::from_name(&id);
-    let voice_of = |v: &VoiceSpec, rng: &mut Rng| UserVoice {
-        name: v.name.clone(),
-        pitch: v.pitch,
-        speed: v.speed,
-        seed: rng.next_u64() % 1_000_000,
+    let voice_of = |v: &VoiceSpec, rng: &mut Rng| v.user_voice(rng.next_u64() % 1_000_000);
+    // An item's own choice of a second voice (by name), else `fallback`; same seed either way.
+    let named_voice = |name: &Option<String>, fallback: &UserVoice| {
+        name.as_ref()
+            .and_then(|n| spec.voices.iter().find(|v| &v.name == n))
+            .map_or_else(|| fallback.clone(), |v| v.user_voice(fallback.seed))
     };
     let n = spec.voices.len();
     let vi = (index * 5 + category as usize) % n;
@@ -352,13 +361,14 @@ pub fn generate(
             let mut description = format!("{:?} (to someone else)", item.text);
             if let Some(reply) = &item.reply {
                 let gap = rng.range(sec.gap_ms.unwrap_or([300, 800]));
+                let replier = named_voice(&item.reply_voice, &other_voice);
                 track.place(
                     w.end_ms + gap,
-                    &said(speak, reply, &other_voice, level - 2.0)?,
+                    &said(speak, reply, &replier, level - 2.0)?,
                     reply,
                     Role::OtherSpeaker,
                 );
-                description.push_str(&format!("; {:?} answers {reply:?}", other_voice.name));
+                description.push_str(&format!("; {:?} answers {reply:?}", replier.name));
             }
             (
                 description,
@@ -371,29 +381,50 @@ pub fn generate(
         Category::BackgroundSpeech => {
             let sec = &spec.background_speech;
             let item = &sec.items[index];
-            let rec = dev.get(spec, &item.recording)?;
-            let a = ms_to_samples(item.start_ms).min(rec.len());
-            let b = ms_to_samples(item.start_ms + item.duration_ms).min(rec.len());
-            let mut clip = rec[a..b].to_vec();
-            fade(&mut clip, ms_to_samples(50));
-            set_level(&mut clip, level + item.level_db);
-            let label = format!(
-                "{} {:.1}-{:.1} s",
-                item.recording,
-                item.start_ms as f64 / 1000.0,
-                (item.start_ms + samples_to_ms(clip.len())) as f64 / 1000.0
-            );
-            let text = if item.text.is_empty() {
-                label.clone()
-            } else {
-                item.text.clone()
+            let (onset_ms, label) = match &item.recording {
+                Some(recording) => {
+                    let rec = dev.get(spec, recording)?;
+                    let duration_ms = item.duration_ms.unwrap_or(0);
+                    let a = ms_to_samples(item.start_ms).min(rec.len());
+                    let b = ms_to_samples(item.start_ms.saturating_add(duration_ms)).min(rec.len());
+                    let mut clip = rec[a..b.max(a)].to_vec();
+                    fade(&mut clip, ms_to_samples(50));
+                    set_level(&mut clip, level + item.level_db);
+                    let label = format!(
+                        "{recording} {:.1}-{:.1} s",
+                        item.start_ms as f64 / 1000.0,
+                        (item.start_ms + samples_to_ms(clip.len())) as f64 / 1000.0
+                    );
+                    let text = if item.text.is_empty() {
+                        label.clone()
+                    } else {
+                        item.text.clone()
+                    };
+                    let w = track.place(lead, &clip, &text, Role::Background);
+                    (w.start_ms, label)
+                }
+                None => {
+                    // Spoken lines, one after another, all at the one level.
+                    let voice = named_voice(&item.voice, &other_voice);
+                    let mut at = lead;
+                    for line in &item.lines {
+                        let audio = said(speak, line, &voice, level + item.level_db)?;
+                        let w = track.place(at, &audio, line, Role::Background);
+                        at = w.end_ms + rng.range(sec.gap_ms.unwrap_or([250, 600]));
+                    }
+                    let label = format!(
+                        "{} {} line{} in {:?}",
+                        voice.engine,
+                        item.lines.len(),
+                        if item.lines.len() == 1 { "" } else { "s" },
+                        voice.name
+                    );
+                    (lead, label)
+                }
             };
-            let w = track.place(lead, &clip, &text, Role::Background);
             (
                 format!("background speech ({label}) at {:.0} dB", item.level_db),
-                Expect::BackgroundSpeech {
-                    onset_ms: w.start_ms,
-                },
+                Expect::BackgroundSpeech { onset_ms },
                 sec.tail_ms,
             )
         }
@@ -462,7 +493,11 @@ fn fit_length(
             break;
         }
         let goal = (min + max) as f32 / 2.0;
-        v.speed = (v.speed * ms as f32 / goal).clamp(0.5, 2.0);
+        let [lo, hi] = v.engine.speed_range();
+        v.speed = (v.speed * ms as f32 / goal).clamp(lo, hi);
+        if v.engine == VoiceEngine::EspeakNg {
+            v.speed = v.speed.round();
+        }
         audio = speak.speak(text, &v)?;
     }
     // Still too long at the fastest rate: cut it with a fade.
@@ -476,6 +511,9 @@ fn fit_length(
 
 /// Linear fade in and out over `n` samples.
 fn fade(audio: &mut [f32], n: usize) {
+    if audio.is_empty() {
+        return;
+    }
     let n = n.min(audio.len() / 2).max(1);
     let len = audio.len();
     for i in 0..n {
@@ -515,6 +553,135 @@ mod tests {
             assert_eq!(x, b.range([500, 1000]));
             assert!((500..=1000).contains(&x));
         }
+    }
+
+    /// A tone as long as the text; remembers which voices it was asked for.
+    #[derive(Default)]
+    struct Tone(Vec<(String, UserVoice)>);
+
+    impl Speak for Tone {
+        fn speak(&mut self, text: &str, voice: &UserVoice) -> Result<Vec<f32>, EvalError> {
+            self.0.push((text.to_owned(), voice.clone()));
+            let n = text.len() * 800;
+            Ok((0..n).map(|i| 0.3 * (i as f32 * 0.05).sin()).collect())
+        }
+    }
+
+    const SUITE: &str = include_str!("../../../../tests/scenarios/spec.toml");
+
+    /// The committed spec with an espeak-ng voice, background from spoken lines in it and a
+    /// reply in it.
+    fn spec_with_espeak() -> Spec {
+        let text = SUITE
+            .replacen(
+                "[[voices]]",
+                "[[voices]]\nname = \"en-029+f4\"\nengine = \"espeak-ng\"\npitch = 60\nspeed_wpm = 150\n\n[[voices]]",
+                1,
+            )
+            .replace(
+                "{ recording = \"two_cities.wav\", start_ms = 1000, duration_ms = 6000, level_db = -20.0, text = \"It was the best of times, it was the worst of times...\" },",
+                "{ lines = [\"Now the news.\", \"It is raining.\"], voice = \"en-029+f4\", level_db = -6.0 },",
+            )
+            .replace(
+                "{ text = \"John, can you pass me the salt?\", reply = \"Sure, here you go.\" },",
+                "{ text = \"Pass me that cloth, would you?\", reply = \"Go on then.\", reply_voice = \"en-029+f4\" },",
+            );
+        Spec::parse(Path::new("spec.toml"), &text).unwrap()
+    }
+
+    #[test]
+    fn background_lines_and_replies_use_the_voice_the_item_names() {
+        let spec = spec_with_espeak();
+        let mut dev = DevSpeech::new(Path::new("/nonexistent"));
+        let mut tone = Tone::default();
+        let s = generate(&spec, Category::BackgroundSpeech, 0, &mut tone, &mut dev).unwrap();
+        let texts: Vec<&str> = s.meta.segments.iter().map(|g| g.text.as_str()).collect();
+        assert_eq!(texts, ["Now the news.", "It is raining."]);
+        assert!(s.meta.segments.iter().all(|g| g.role == Role::Background));
+        assert!(s.meta.segments[1].start_ms >= s.meta.segments[0].end_ms + 250);
+        assert!(tone.0.iter().all(|(_, v)| v.name == "en-029+f4"));
+        let level = active_level_dbfs(&s.audio).unwrap();
+        assert!((level - (-22.0 - 6.0)).abs() < 0.5, "{level}");
+        assert!(
+            s.meta
+                .description
+                .contains("espeak-ng 2 lines in \"en-029+f4\""),
+            "{}",
+            s.meta.description
+        );
+
+        let mut tone = Tone::default();
+        let s = generate(&spec, Category::TalkingToOthers, 0, &mut tone, &mut dev).unwrap();
+        let (reply, voice) = &tone.0[1];
+        assert_eq!(reply, "Go on then.");
+        assert_eq!(
+            (voice.engine, voice.speed, voice.pitch),
+            (VoiceEngine::EspeakNg, 150.0, 60.0)
+        );
+        assert_eq!(s.meta.segments[1].role, Role::OtherSpeaker);
+    }
+
+    #[test]
+    fn meta_records_the_engine_and_old_files_still_load() {
+        let spec = spec_with_espeak();
+        let mut dev = DevSpeech::new(Path::new("/nonexistent"));
+        // Voice 0 is the espeak-ng one; pause_handling_01 uses voice (0 * 5 + 0) % 7.
+        let s = generate(
+            &spec,
+            Category::PauseHandling,
+            0,
+            &mut Tone::default(),
+            &mut dev,
+        )
+        .unwrap();
+        let json = serde_json::to_value(&s.meta).unwrap();
+        assert_eq!(json["voice"]["engine"], "espeak-ng", "{json:#}");
+        assert_eq!(json["voice"]["speed"], 150.0);
+        let s = generate(
+            &spec,
+            Category::TurnTaking,
+            0,
+            &mut Tone::default(),
+            &mut dev,
+        )
+        .unwrap();
+        assert_eq!(s.meta.voice.engine, VoiceEngine::Hibari);
+        let mut json = serde_json::to_value(&s.meta).unwrap();
+        // hibari is left out, as in the files written before espeak-ng voices.
+        assert!(json["voice"].get("engine").is_none(), "{json:#}");
+        json["voice"]
+            .as_object_mut()
+            .unwrap()
+            .insert("engine".into(), "hibari".into());
+        let back: ScenarioMeta = serde_json::from_value(json).unwrap();
+        assert_eq!(back, s.meta);
+    }
+
+    #[test]
+    fn a_backchannel_in_an_espeak_voice_is_fitted_in_words_per_minute() {
+        let voice = UserVoice {
+            name: "en-us".into(),
+            pitch: 50.0,
+            speed: 170.0,
+            seed: 0,
+            engine: VoiceEngine::EspeakNg,
+        };
+        // 80 samples per word per minute: 2 s at 170 wpm, too long.
+        struct Rate(Vec<f32>);
+        impl Speak for Rate {
+            fn speak(&mut self, _: &str, v: &UserVoice) -> Result<Vec<f32>, EvalError> {
+                self.0.push(v.speed);
+                Ok(vec![0.1; (32_000.0 * 170.0 / v.speed) as usize])
+            }
+        }
+        let mut rate = Rate(Vec::new());
+        let audio = fit_length(&mut rate, "uh-hmm", &voice, BACKCHANNEL_MS).unwrap();
+        assert!(samples_to_ms(audio.len()) <= 700);
+        assert!(
+            rate.0[1] > 400.0 && rate.0[1].fract() == 0.0,
+            "{:?}",
+            rate.0
+        );
     }
 
     #[test]

@@ -204,14 +204,62 @@ pub struct ScenarioMeta {
     pub expect: Expect,
 }
 
-/// The TTS settings of the scenario's user.
+/// The speech synthesizer behind a voice.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum VoiceEngine {
+    /// Our own TTS (hibari): `pitch` and `speed` are multipliers around 1.0.
+    #[default]
+    #[serde(rename = "hibari")]
+    Hibari,
+    /// The `espeak-ng` program: `name` is an espeak voice (+variant), `pitch` is espeak's 0-99
+    /// scale and `speed` is words per minute.
+    #[serde(rename = "espeak-ng")]
+    EspeakNg,
+}
+
+impl VoiceEngine {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            VoiceEngine::Hibari => "hibari",
+            VoiceEngine::EspeakNg => "espeak-ng",
+        }
+    }
+
+    /// The speeds the engine takes: hibari's multiplier, espeak-ng's words per minute.
+    pub fn speed_range(self) -> [f32; 2] {
+        match self {
+            VoiceEngine::Hibari => [0.5, 2.0],
+            VoiceEngine::EspeakNg => [80.0, 450.0],
+        }
+    }
+
+    /// For serde: hibari, the default, is left out of `meta.json` (files stay as they were).
+    pub fn is_hibari(&self) -> bool {
+        *self == VoiceEngine::Hibari
+    }
+}
+
+impl fmt::Display for VoiceEngine {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The speech settings of the scenario's user.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct UserVoice {
+    /// hibari: the spec's label for the voice; espeak-ng: the espeak voice, e.g. `en-029+f4`.
     pub name: String,
+    /// hibari: a multiplier (1.0 = the model's own); espeak-ng: 0-99.
     pub pitch: f32,
+    /// hibari: a multiplier (1.0 = the model's own); espeak-ng: words per minute.
     pub speed: f32,
+    /// hibari's noise seed (espeak-ng is deterministic and ignores it).
     pub seed: u64,
+    /// Absent in files written before espeak-ng voices existed: hibari.
+    #[serde(default, skip_serializing_if = "VoiceEngine::is_hibari")]
+    pub engine: VoiceEngine,
 }
 
 impl ScenarioMeta {

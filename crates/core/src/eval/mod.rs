@@ -7,12 +7,14 @@
 //!
 //! * [`spec`]: the committed scenario spec (`tests/scenarios/spec.toml`), parsed.
 //! * [`generate`]: spec + voices + development recordings -> scenarios (deterministic).
+//! * [`espeak`]: user voices from the `espeak-ng` program, next to our own TTS.
 //! * [`meta`]: the `meta.json` format.
 //! * [`events`]: the `--events` JSONL that `tandem duplex` writes.
 //! * [`analyze`]: the output channel -> system speech segments + timed words (models).
 //! * [`score`]: pure scoring of one scenario; [`report`]: per-category summaries and targets.
 
 pub mod analyze;
+pub mod espeak;
 pub mod events;
 pub mod generate;
 pub mod meta;
@@ -24,7 +26,7 @@ use std::path::PathBuf;
 
 pub use analyze::{Analyzer, OutputAnalysis, TimedWord};
 pub use events::Event;
-pub use meta::{Category, Expect, Role, ScenarioMeta, UserSegment, Window};
+pub use meta::{Category, Expect, Role, ScenarioMeta, UserSegment, VoiceEngine, Window};
 pub use report::{CategorySummary, Metric, Target};
 pub use score::{ScenarioScore, score};
 pub use spec::Spec;
@@ -75,6 +77,13 @@ pub enum EvalError {
         "{path} is not a scenario suite: {message}; create one with `tandem eval generate {path}` or scripts/gen-scenarios.sh"
     )]
     Suite { path: PathBuf, message: String },
+    #[error(
+        "the scenario voice {voice:?} needs espeak-ng, and {program} was not found: {}",
+        espeak::INSTALL_HINT
+    )]
+    EspeakMissing { program: PathBuf, voice: String },
+    #[error("espeak-ng could not speak with the voice {voice:?}: {message}")]
+    Espeak { voice: String, message: String },
     #[error(transparent)]
     Wav(#[from] crate::audio::wav::WavError),
     #[error(transparent)]

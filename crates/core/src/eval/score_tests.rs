@@ -2,7 +2,7 @@
 //! `tests/tests/eval_scoring.rs`).
 
 use super::*;
-use crate::eval::meta::{Role, UserSegment, UserVoice};
+use crate::eval::meta::{Role, UserSegment, UserVoice, VoiceEngine};
 
 fn word(text: &str, start_ms: u64, end_ms: u64, segment: usize) -> TimedWord {
     TimedWord {
@@ -33,6 +33,7 @@ fn meta(expect: Expect) -> ScenarioMeta {
             pitch: 1.0,
             speed: 1.0,
             seed: 1,
+            engine: VoiceEngine::Hibari,
         },
         segments: vec![UserSegment {
             start_ms: 500,

@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use super::EvalError;
-use super::meta::Category;
+use super::meta::{Category, UserVoice, VoiceEngine};
 
 /// The whole spec.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
@@ -24,16 +24,98 @@ pub struct Spec {
     pub user_backchannel: Section<BackchannelItem>,
     pub talking_to_others: Section<OthersItem>,
     pub background_speech: Section<BackgroundItem>,
+    #[serde(default)]
     pub course_correction: Section<CorrectionItem>,
 }
 
-/// A user voice: TTS pitch and speed.
+/// A voice: our own TTS (hibari, the default: `pitch` and `speed` multipliers) or the
+/// `espeak-ng` program (`name` is an espeak voice with an optional `+variant`, `pitch` 0-99,
+/// `speed_wpm`).
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct VoiceSpec {
+    /// hibari: a label; espeak-ng: the voice (`en-gb-scotland+m3`). Unique within the spec:
+    /// items name voices by it.
     pub name: String,
+    #[serde(default)]
+    pub engine: VoiceEngine,
+    /// hibari: a multiplier, 0.5-2.0; espeak-ng: 0-99.
     pub pitch: f32,
-    pub speed: f32,
+    /// hibari only: a multiplier, 0.5-2.0.
+    #[serde(default)]
+    pub speed: Option<f32>,
+    /// espeak-ng only: words per minute.
+    #[serde(default)]
+    pub speed_wpm: Option<u32>,
+}
+
+impl VoiceSpec {
+    /// The speed in the engine's own unit (see [`UserVoice`]).
+    pub fn engine_speed(&self) -> f32 {
+        match self.engine {
+            VoiceEngine::Hibari => self.speed.unwrap_or(1.0),
+            VoiceEngine::EspeakNg => self.speed_wpm.map_or(175.0, |w| w as f32),
+        }
+    }
+
+    /// The voice as a scenario's `meta.json` records it.
+    pub fn user_voice(&self, seed: u64) -> UserVoice {
+        UserVoice {
+            name: self.name.clone(),
+            pitch: self.pitch,
+            speed: self.engine_speed(),
+            seed,
+            engine: self.engine,
+        }
+    }
+
+    fn validate(&self) -> Result<(), String> {
+        let name = &self.name;
+        match self.engine {
+            VoiceEngine::Hibari => {
+                let Some(speed) = self.speed else {
+                    return Err(format!("voice {name}: hibari needs `speed` (a multiplier)"));
+                };
+                if self.speed_wpm.is_some() {
+                    return Err(format!(
+                        "voice {name}: `speed_wpm` is for espeak-ng voices; hibari takes `speed`"
+                    ));
+                }
+                if !(0.5..=2.0).contains(&self.pitch) || !(0.5..=2.0).contains(&speed) {
+                    return Err(format!("voice {name}: pitch and speed must be 0.5-2.0"));
+                }
+            }
+            VoiceEngine::EspeakNg => {
+                let [lo, hi] = VoiceEngine::EspeakNg.speed_range();
+                let Some(wpm) = self.speed_wpm else {
+                    return Err(format!(
+                        "voice {name}: espeak-ng needs `speed_wpm` (words per minute)"
+                    ));
+                };
+                if self.speed.is_some() {
+                    return Err(format!(
+                        "voice {name}: `speed` is for hibari voices; espeak-ng takes `speed_wpm`"
+                    ));
+                }
+                if !(lo..=hi).contains(&(wpm as f32)) {
+                    return Err(format!("voice {name}: speed_wpm must be {lo}-{hi}"));
+                }
+                if !(0.0..=99.0).contains(&self.pitch) || self.pitch.fract() != 0.0 {
+                    return Err(format!(
+                        "voice {name}: an espeak-ng pitch is a whole number 0-99"
+                    ));
+                }
+                let ok = |c: char| c.is_ascii_alphanumeric() || "-_+".contains(c);
+                if name.is_empty() || name.starts_with(['-', '+']) || !name.chars().all(ok) {
+                    return Err(format!(
+                        "voice {name:?}: not an espeak-ng voice name (like en-gb-scotland+m3; \
+                         see `espeak-ng --voices=en` and `espeak-ng --voices=variant`)"
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
 }
 
 /// A development recording (real speech), pinned by hash.
@@ -58,6 +140,17 @@ pub struct Section<T> {
     #[serde(default)]
     pub gap_ms: Option<[u64; 2]>,
     pub items: Vec<T>,
+}
+
+/// A category left out of a spec: no items.
+impl<T> Default for Section<T> {
+    fn default() -> Self {
+        Section {
+            tail_ms: 0,
+            gap_ms: None,
+            items: Vec::new(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
@@ -103,20 +196,35 @@ pub struct OthersItem {
     pub text: String,
     /// The other person's answer, in a different voice.
     pub reply: Option<String>,
+    /// The voice (a `voices` name) of that answer; default: one picked by position.
+    #[serde(default)]
+    pub reply_voice: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BackgroundItem {
-    /// A `recordings` file name.
-    pub recording: String,
+    /// A `recordings` file name; or leave it out and give `lines`.
+    #[serde(default)]
+    pub recording: Option<String>,
+    /// Where the excerpt of the recording starts.
+    #[serde(default)]
     pub start_ms: u64,
-    pub duration_ms: u64,
+    /// How long the excerpt of the recording is (recordings only).
+    #[serde(default)]
+    pub duration_ms: Option<u64>,
     /// Level relative to the user's level, dB (e.g. -22).
     pub level_db: f32,
     /// What is said in that excerpt, roughly (for people).
     #[serde(default)]
     pub text: String,
+    /// Instead of a recording: these lines, spoken one after another by `voice` (gaps from the
+    /// section's `gap_ms`).
+    #[serde(default)]
+    pub lines: Vec<String>,
+    /// The voice (a `voices` name) of `lines`; default: one picked by position.
+    #[serde(default)]
+    pub voice: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
@@ -157,20 +265,47 @@ impl Spec {
         if self.voices.len() < 2 {
             return Err("needs at least two voices (the user and another speaker)".into());
         }
-        for v in &self.voices {
-            if !(0.5..=2.0).contains(&v.pitch) || !(0.5..=2.0).contains(&v.speed) {
-                return Err(format!("voice {}: pitch and speed must be 0.5-2.0", v.name));
+        for (i, v) in self.voices.iter().enumerate() {
+            v.validate()?;
+            if self.voices[..i].iter().any(|w| w.name == v.name) {
+                return Err(format!("two voices are named {:?}", v.name));
             }
+        }
+        let known_voice = |what: &str, name: &Option<String>| match name {
+            Some(n) if !self.voices.iter().any(|v| &v.name == n) => Err(format!(
+                "{what} uses the voice {n:?}, which is not in [[voices]]"
+            )),
+            _ => Ok(()),
+        };
+        for item in &self.talking_to_others.items {
+            known_voice("talking_to_others", &item.reply_voice)?;
         }
         let [a, b] = self.lead_silence_ms;
         if a > b {
             return Err(format!("lead_silence_ms [{a}, {b}] is not [min, max]"));
         }
         for item in &self.background_speech.items {
-            if !self.recordings.iter().any(|r| r.file == item.recording) {
+            known_voice("background_speech", &item.voice)?;
+            match (&item.recording, item.lines.is_empty()) {
+                (Some(file), true) => {
+                    if !self.recordings.iter().any(|r| &r.file == file) {
+                        return Err(format!(
+                            "background_speech uses {file:?}, which is not in [[recordings]]"
+                        ));
+                    }
+                    if item.duration_ms.is_none_or(|d| d == 0) {
+                        return Err(format!("background_speech from {file:?} needs duration_ms"));
+                    }
+                }
+                (None, false) => {}
+                _ => {
+                    return Err("a background_speech item has either `recording` or `lines`".into());
+                }
+            }
+            if !(-60.0..=0.0).contains(&item.level_db) {
                 return Err(format!(
-                    "background_speech uses {:?}, which is not in [[recordings]]",
-                    item.recording
+                    "background_speech level_db {} is not -60 to 0 (relative to the user)",
+                    item.level_db
                 ));
             }
         }
@@ -198,3 +333,7 @@ impl Spec {
         }
     }
 }
+
+#[cfg(test)]
+#[path = "spec_tests.rs"]
+mod tests;

@@ -173,19 +173,22 @@ class Builder:
         return segs
 
     def request_turn(self, at: float, max_pauses: int = 2, tail: tuple[float, float] = (1.5, 3.0),
-                     kind: str = "request", phrase: str | None = None, rel_db: float | None = None) -> float | None:
+                     kind: str = "request", phrase: str | None = None, rel_db: float | None = None,
+                     end_by: float = MAX_S) -> float | None:
         """A user turn addressed to the assistant: 1-3 segments with pauses of 0.4-2.0 s inside
-        the turn, the last one `final`. Returns the end of the turn, or None if it does not fit."""
+        the turn, the last one `final`, over by `end_by`. Returns the end of the turn, or None
+        (nothing placed) if it does not fit."""
         tail_s = self.u(*tail)
         rel = self.u(-2.0, 2.0) if rel_db is None else rel_db
         for attempt in range(6):
+            mp = max_pauses if attempt < 4 else 0
             if self.user_is_recording:
-                w = np.array([0.5, 0.3, 0.2][: min(max_pauses, 2) + 1])
+                w = np.array([0.5, 0.3, 0.2][: min(mp, 2) + 1])
                 k = int(self.rng.choice(len(w), p=w / w.sum()))
                 clips = [self.user_clip("", min_s=1.0, max_s=4.0) for _ in range(k + 1)]
             else:
                 text = phrase if (phrase and attempt == 0) else self.pick("requests")
-                segs = self._turn_texts(text, max_pauses if attempt < 4 else 0)
+                segs = self._turn_texts(text, mp)
                 clips = []
                 for i, s in enumerate(segs):
                     continuing = i < len(segs) - 1
@@ -194,7 +197,7 @@ class Builder:
                     clips.append(self.user_clip(s, continuing))
             pauses = [self.u(0.4, 2.0) for _ in clips[1:]]
             total = sum(c.voiced_s for c in clips) + sum(pauses)
-            if self.fits(at + total + min(tail_s, 1.5)):
+            if self.fits(at + total + min(tail_s, 1.5)) and at + total <= end_by:
                 break
         else:
             return None
@@ -257,6 +260,7 @@ class Builder:
         return c
 
     def add_backchannel(self, clip: Clip, at: float) -> dict:
+        self.require(min(at + clip.voiced_s + 0.5, MAX_S))
         return self.add_user("backchannel", clip, at, self.u(-8.0, 0.0))
 
     def user_line(self, kind: str, pool: str, at: float, tail: tuple[float, float] = (0.8, 2.0),

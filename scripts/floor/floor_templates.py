@@ -60,11 +60,13 @@ def _backchannels(b: Builder, a, n: int) -> int:
                 g0, g1 = a.gaps[int(b.rng.integers(len(a.gaps)))]
                 at = g0 + b.u(-0.1, 0.2)
             else:
-                lo, hi = a.start + 0.6, a.end - 0.3 - clip.voiced_s
+                lo, hi = a.start + 0.6, min(a.end - 0.3, MAX_S - 0.5) - clip.voiced_s
                 if hi <= lo:
                     break
                 at = b.u(lo, hi)
             end = at + clip.voiced_s
+            if end > MAX_S - 0.5:
+                continue
             if all(end + 0.5 < s or at > e + 0.5 for s, e in placed):
                 b.add_backchannel(clip, at)
                 placed.append((at, end))
@@ -72,17 +74,26 @@ def _backchannels(b: Builder, a, n: int) -> int:
     return len(placed)
 
 
+def _assistant_at(b: Builder, t: float):
+    """The assistant speaking 4-9 s from t (shorter, or cut at the episode's end, if the
+    episode has no room for it)."""
+    a = b.assistant(t, b.u(4.0, 9.0), whole=True)
+    if a is None:
+        a = b.assistant(t, 4.0, whole=True)
+    if a is None:
+        a = b.assistant(t, 4.0)
+    return a
+
+
 def t_backchannel(b: Builder) -> str:
     t = b.lead()
     variant = "plain"
     if b.chance(0.45):
-        end = b.request_turn(t, max_pauses=1)
+        end = b.request_turn(t, max_pauses=1, end_by=8.0)
         if end is not None:
             t = end + b.u(0.3, 1.2)
             variant = "after_request"
-    a = b.assistant(t, b.u(4.0, 9.0), whole=True)
-    if a is None:
-        a = b.assistant(b.lead(), b.u(4.0, 6.0), whole=True)
+    a = _assistant_at(b, t)
     _backchannels(b, a, 1 if b.chance(0.5) else 2)
     if b.chance(0.3):
         if b.request_turn(a.end + b.u(0.4, 1.5), max_pauses=1) is not None:
@@ -94,8 +105,8 @@ def t_interruption(b: Builder, with_backchannel: bool = False) -> str:
     t = b.lead()
     variant = "plain"
     if b.chance(0.4) and b.target_s > 11.0:
-        end = b.request_turn(t, max_pauses=1)
-        if end is not None and end < 6.0:
+        end = b.request_turn(t, max_pauses=1, end_by=6.0)
+        if end is not None:
             t = end + b.u(0.3, 1.2)
             variant = "after_request"
     utt = b.assistant_plan(b.u(4.0, 9.0))
@@ -216,12 +227,10 @@ def t_noise(b: Builder) -> str:
     if b.chance(0.75):
         t = b.lead()
         if b.chance(0.3) and b.target_s > 11.0:
-            end = b.request_turn(t, max_pauses=1)
-            if end is not None and end < 7.0:
+            end = b.request_turn(t, max_pauses=1, end_by=7.0)
+            if end is not None:
                 t = end + b.u(0.3, 1.2)
-        a = b.assistant(t, b.u(4.0, 9.0), whole=True)
-        if a is None:
-            a = b.assistant(b.lead(), b.u(4.0, 6.0), whole=True)
+        a = _assistant_at(b, t)
         _bursts(b, a.start + 0.2, a.end - 0.3, int(b.rng.integers(1, 5)))
         return "over_assistant"
     n = _bursts(b, b.lead(), b.target_s - 4.0, int(b.rng.integers(1, 4)))

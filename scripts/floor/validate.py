@@ -5,9 +5,11 @@
 
 For every DIR/<split>/<id>/: mic.wav and far.wav are 16 kHz mono 16-bit and equally long,
 duration_ms matches, events are of known kinds, inside the episode, carry `addressed` as the
-contract says, turns end with exactly one `final` segment, interruptions start inside an
-assistant span and backchannels overlap one (or sit between two), and the assistant is silent
-in far.wav outside its events (30 dB below its loudest frame). Exits 1 on the first episode that breaks a rule.
+contract says, turns end with exactly one `final` segment, the user's own events never
+overlap, requests never start over the assistant, interruptions start inside an assistant
+span and backchannels overlap one (or sit between two), and far.wav is quiet (30 dB below its
+loudest frame) outside assistant events. Prints the failing episodes (the first 20) and
+exits 1 if there are any.
 """
 
 from __future__ import annotations
@@ -61,6 +63,12 @@ def check(d: Path) -> None:
             turns[e["turn"]].append(e)
         if k == "background":
             assert "level_db" in e, "background without level_db"
+    user = sorted((e for e in meta["events"] if e["speaker"] == "user"), key=lambda e: e["start_ms"])
+    for a, b in zip(user, user[1:]):
+        assert b["start_ms"] >= a["end_ms"], f"user events overlap: {a['kind']} {a['start_ms']}-{a['end_ms']}, {b['kind']} at {b['start_ms']}"
+    for e in user:
+        if e["kind"] == "request":
+            assert not any(a < e["start_ms"] < b for a, b in assistant), f"request at {e['start_ms']} starts over the assistant"
     for t, segs in turns.items():
         finals = [s["final"] for s in sorted(segs, key=lambda s: s["start_ms"])]
         assert finals[-1] and not any(finals[:-1]), f"turn {t}: final flags {finals}"
@@ -89,20 +97,21 @@ def main() -> int:
     ap.add_argument("dir")
     ap.add_argument("--limit", type=int, default=0, help="check at most N episodes per split")
     args = ap.parse_args()
-    total = 0
+    total, bad = 0, 0
     for split in SPLITS:
         dirs = sorted(p for p in (Path(args.dir) / split).glob(f"{split}-*") if p.is_dir())
         if args.limit:
             dirs = dirs[: args.limit]
         for d in dirs:
+            total += 1
             try:
                 check(d)
             except (AssertionError, KeyError) as err:
-                print(f"{d}: {type(err).__name__}: {err}")
-                return 1
-            total += 1
-    print(f"{total} episodes follow the contract")
-    return 0
+                bad += 1
+                if bad <= 20:
+                    print(f"{d}: {type(err).__name__}: {err}")
+    print(f"{total - bad} of {total} episodes follow the contract")
+    return 1 if bad else 0
 
 
 if __name__ == "__main__":

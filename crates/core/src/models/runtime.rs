@@ -275,18 +275,7 @@ impl Runtime {
                 }
             }
         }
-        let session = self
-            .build_session(Source::File(path), intra_threads, None)
-            .map_err(|message| RuntimeError::Session {
-                path: path.to_owned(),
-                message,
-            })?;
-        tracing::info!(model = name, provider = "cpu", "session created");
-        Ok(Model {
-            session,
-            provider: ExecutionProvider::Cpu,
-            name: name.to_owned(),
-        })
+        self.cpu_model(Source::File(path), path.to_owned(), name, intra_threads)
     }
 
     /// Loads a model bundled into the binary, on the CPU (a model so small that a GPU round
@@ -297,11 +286,22 @@ impl Runtime {
         name: &str,
         intra_threads: usize,
     ) -> Result<Model, RuntimeError> {
-        let source = Source::Memory(bytes);
+        let shown = PathBuf::from(format!("(bundled) {name}"));
+        self.cpu_model(Source::Memory(bytes), shown, name, intra_threads)
+    }
+
+    /// A CPU session from `source`; errors name `shown`.
+    fn cpu_model(
+        &self,
+        source: Source<'_>,
+        shown: PathBuf,
+        name: &str,
+        intra_threads: usize,
+    ) -> Result<Model, RuntimeError> {
         let session = self
             .build_session(source, intra_threads, None)
             .map_err(|message| RuntimeError::Session {
-                path: PathBuf::from(format!("(bundled) {name}")),
+                path: shown,
                 message,
             })?;
         tracing::info!(model = name, provider = "cpu", "session created");

@@ -54,6 +54,17 @@ fn request_id(actions: &[Action]) -> Option<u64> {
 
 /// The user says `text` from `from` to `to` (ms); returns all actions up to `to`.
 fn user_speaks(s: &mut State, from: Ms, to: Ms, text: &str) -> Vec<Action> {
+    speaks_with(s, from, to, text, None)
+}
+
+/// [`user_speaks`] with the floor model's verdict `floor` at every step.
+fn speaks_with(
+    s: &mut State,
+    from: Ms,
+    to: Ms,
+    text: &str,
+    floor: Option<FloorProbs>,
+) -> Vec<Action> {
     let mut all = Vec::new();
     let mut t = from;
     while t < to {
@@ -61,6 +72,7 @@ fn user_speaks(s: &mut State, from: Ms, to: Ms, text: &str) -> Vec<Action> {
         let inp = Inputs {
             voice: speaking(from),
             heard: partial(text),
+            floor,
             ..Default::default()
         };
         all.extend(step(s, &inp, t));

@@ -11,29 +11,6 @@ fn probs(turn_complete: f32, interruption: f32, addressed: f32) -> Option<FloorP
     })
 }
 
-/// The user says `text` from `from` to `to` with the model's verdict `floor` at every step.
-fn speaks_with(
-    s: &mut State,
-    from: Ms,
-    to: Ms,
-    text: &str,
-    floor: Option<FloorProbs>,
-) -> Vec<Action> {
-    let mut all = Vec::new();
-    let mut t = from;
-    while t < to {
-        t += TICK;
-        let inp = Inputs {
-            voice: speaking(from),
-            heard: partial(text),
-            floor,
-            ..Default::default()
-        };
-        all.extend(step(s, &inp, t));
-    }
-    all
-}
-
 /// Silence after `end` with the final transcript and the model's verdict, stepped every 40 ms
 /// up to `until`.
 fn pause_with(

@@ -6,6 +6,12 @@ use std::path::Path;
 use super::EvalError;
 use super::meta::Category;
 
+/// The longest silence, gap or pause a spec may ask for: a scenario is seconds long, and a
+/// typo of a few zeros must not become gigabytes of silence.
+const MAX_GAP_MS: u64 = 60_000;
+/// The furthest into a recording, and the longest excerpt, a spec may ask for.
+const MAX_RECORDING_MS: u64 = 3_600_000;
+
 /// The whole spec.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -166,7 +172,35 @@ impl Spec {
         if a > b {
             return Err(format!("lead_silence_ms [{a}, {b}] is not [min, max]"));
         }
+        if !(-60.0..=0.0).contains(&self.user_level_dbfs) {
+            return Err(format!(
+                "user_level_dbfs {} is not between -60 and 0",
+                self.user_level_dbfs
+            ));
+        }
+        for (what, text) in self.lines() {
+            if !text.chars().any(char::is_alphanumeric) {
+                return Err(format!("{what} {text:?} has no words to say"));
+            }
+        }
+        for (what, ms) in self.timings() {
+            if ms > MAX_GAP_MS {
+                return Err(format!("{what} is {ms} ms; at most {MAX_GAP_MS} ms"));
+            }
+        }
         for item in &self.background_speech.items {
+            if item.start_ms > MAX_RECORDING_MS || item.duration_ms > MAX_RECORDING_MS {
+                return Err(format!(
+                    "background_speech {:?} at {} ms for {} ms: at most {MAX_RECORDING_MS} ms each",
+                    item.recording, item.start_ms, item.duration_ms
+                ));
+            }
+            if !(-60.0..=20.0).contains(&item.level_db) {
+                return Err(format!(
+                    "background_speech {:?}: level_db {} is not between -60 and 20",
+                    item.recording, item.level_db
+                ));
+            }
             if !self.recordings.iter().any(|r| r.file == item.recording) {
                 return Err(format!(
                     "background_speech uses {:?}, which is not in [[recordings]]",
@@ -185,6 +219,90 @@ impl Spec {
         Ok(())
     }
 
+    /// Every line a voice says, by the field it is in.
+    fn lines(&self) -> Vec<(&'static str, &str)> {
+        let mut out = Vec::new();
+        for i in &self.pause_handling.items {
+            out.extend([("first", i.first.as_str()), ("second", i.second.as_str())]);
+        }
+        out.extend(
+            self.turn_taking
+                .items
+                .iter()
+                .map(|i| ("text", i.text.as_str())),
+        );
+        for i in &self.user_interruption.items {
+            out.extend([
+                ("request", i.request.as_str()),
+                ("interruption", i.interruption.as_str()),
+            ]);
+        }
+        for i in &self.user_backchannel.items {
+            out.extend([
+                ("request", i.request.as_str()),
+                ("backchannel", i.backchannel.as_str()),
+            ]);
+        }
+        for i in &self.talking_to_others.items {
+            out.push(("text", i.text.as_str()));
+            out.extend(i.reply.as_deref().map(|r| ("reply", r)));
+        }
+        out.extend(
+            self.course_correction
+                .items
+                .iter()
+                .map(|i| ("text", i.text.as_str())),
+        );
+        out
+    }
+
+    /// Every silence, gap and pause the spec sets, by name: each becomes samples of a scenario.
+    fn timings(&self) -> Vec<(&'static str, u64)> {
+        let mut out = vec![
+            ("lead_silence_ms", self.lead_silence_ms[1]),
+            ("pause_handling.tail_ms", self.pause_handling.tail_ms),
+            ("turn_taking.tail_ms", self.turn_taking.tail_ms),
+            ("user_interruption.tail_ms", self.user_interruption.tail_ms),
+            ("user_backchannel.tail_ms", self.user_backchannel.tail_ms),
+            ("talking_to_others.tail_ms", self.talking_to_others.tail_ms),
+            ("background_speech.tail_ms", self.background_speech.tail_ms),
+            ("course_correction.tail_ms", self.course_correction.tail_ms),
+        ];
+        let gaps = [
+            ("pause_handling.gap_ms", self.pause_handling.gap_ms),
+            ("turn_taking.gap_ms", self.turn_taking.gap_ms),
+            ("user_interruption.gap_ms", self.user_interruption.gap_ms),
+            ("user_backchannel.gap_ms", self.user_backchannel.gap_ms),
+            ("talking_to_others.gap_ms", self.talking_to_others.gap_ms),
+            ("background_speech.gap_ms", self.background_speech.gap_ms),
+            ("course_correction.gap_ms", self.course_correction.gap_ms),
+        ];
+        out.extend(
+            gaps.iter()
+                .filter_map(|(w, g)| g.map(|[a, b]| (*w, a.max(b)))),
+        );
+        let items = self
+            .pause_handling
+            .items
+            .iter()
+            .map(|i| ("pause_ms", i.pause_ms));
+        let items = items
+            .chain(
+                self.user_interruption
+                    .items
+                    .iter()
+                    .map(|i| ("after_ms", i.after_ms)),
+            )
+            .chain(
+                self.user_backchannel
+                    .items
+                    .iter()
+                    .map(|i| ("after_ms", i.after_ms)),
+            );
+        out.extend(items.filter_map(|(w, ms)| ms.map(|ms| (w, ms))));
+        out
+    }
+
     /// How many items a category has.
     pub fn count(&self, category: Category) -> usize {
         match category {
@@ -195,6 +313,54 @@ impl Spec {
             Category::TalkingToOthers => self.talking_to_others.items.len(),
             Category::BackgroundSpeech => self.background_speech.items.len(),
             Category::CourseCorrection => self.course_correction.items.len(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SPEC: &str = include_str!("../../../../tests/scenarios/spec.toml");
+
+    fn parse(text: &str) -> Result<Spec, String> {
+        Spec::parse(Path::new("spec.toml"), text).map_err(|e| e.to_string())
+    }
+
+    /// Times and levels a generator cannot turn into sound (hours of silence, NaN dB) are
+    /// refused with the field's name, before anything is allocated for them.
+    #[test]
+    fn times_and_levels_out_of_range_are_refused() {
+        assert!(parse(SPEC).is_ok());
+        for (from, to, field) in [
+            (
+                "lead_silence_ms = [500, 1000]",
+                "lead_silence_ms = [500, 1000000000000]",
+                "lead_silence_ms",
+            ),
+            ("tail_ms = 6000", "tail_ms = 9000000000000000000", "tail_ms"),
+            ("gap_ms = [2500, 4000]", "gap_ms = [0, 99999999]", "gap_ms"),
+            ("pause_ms = 1500", "pause_ms = 86400000", "pause_ms"),
+            (
+                "user_level_dbfs = -22.0",
+                "user_level_dbfs = nan",
+                "user_level_dbfs",
+            ),
+            (
+                "start_ms = 1000,",
+                "start_ms = 9223372036854775807,",
+                "background_speech",
+            ),
+            ("level_db = -20.0,", "level_db = inf,", "level_db"),
+            (
+                "{ text = \"What time is it?\" }",
+                "{ text = \" ?! \" }",
+                "no words",
+            ),
+        ] {
+            assert!(SPEC.contains(from), "{from}");
+            let m = parse(&SPEC.replacen(from, to, 1)).expect_err(to);
+            assert!(m.contains(field), "{m}");
         }
     }
 }

@@ -21,6 +21,8 @@ pub mod live;
 pub mod mic_gate;
 mod speech;
 mod stages;
+#[cfg(test)]
+mod text_tests;
 pub mod worker;
 
 use std::collections::{HashMap, HashSet, VecDeque};

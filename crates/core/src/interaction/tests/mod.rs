@@ -474,5 +474,6 @@ fn helpers() {
 }
 
 mod barge_in;
+mod long;
 mod turns;
 mod unicode;

@@ -56,7 +56,7 @@ impl std::fmt::Debug for Capture {
 impl Capture {
     /// Opens a microphone by name, or the default one.
     pub fn open(name: Option<&str>) -> Result<Capture, CaptureError> {
-        let host = cpal::default_host();
+        let host = super::devices::host();
         let device = match name {
             None => host.default_input_device().ok_or(CaptureError::NoDevice)?,
             Some(want) => host

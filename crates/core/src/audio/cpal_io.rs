@@ -66,7 +66,7 @@ fn device_name(d: &cpal::Device) -> String {
 
 /// Finds a device by name (as `tandem doctor` prints it), or the default one.
 fn find_device(dir: Direction, name: Option<&str>) -> Result<cpal::Device, AudioError> {
-    let host = cpal::default_host();
+    let host = super::devices::host();
     let no_device = || AudioError::NoDevice {
         what: what(dir),
         pactl: if dir == Direction::Input {

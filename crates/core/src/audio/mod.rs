@@ -11,8 +11,6 @@
 
 pub mod aec;
 #[cfg(feature = "devices")]
-pub mod capture;
-#[cfg(feature = "devices")]
 pub mod cpal_io;
 pub mod devices;
 pub mod dsp;

@@ -1,7 +1,7 @@
 //! Device loss on the real sound server (the rig of `scripts/with-pulse.sh`): the server drops
 //! our streams mid-sentence and the engine reopens them and goes on. A process of its own: a
 //! stream that died this way can leave a thread of the ALSA PulseAudio plugin deadlocked for
-//! the rest of the process (see `audio::cpal_io::reap`).
+//! the rest of the process (see `audio::cpal_io::supervise::reap`).
 //!
 //! Run: `bash scripts/with-pulse.sh cargo test -p tandem-tests --test audio_device_loss`.
 

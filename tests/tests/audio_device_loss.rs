@@ -17,11 +17,6 @@ use rig::rig;
 use tandem_core::audio::stream::{DeviceEvent, Direction};
 use tandem_core::audio::{DspConfig, LiveAudio, wav};
 
-/// Debug builds abort if an audio callback allocates.
-#[cfg(debug_assertions)]
-#[global_allocator]
-static ALLOC_CHECK: assert_no_alloc::AllocDisabler = assert_no_alloc::AllocDisabler;
-
 fn assistant_speech(secs: f32) -> Vec<f32> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/turn");
     let one: Vec<f32> = [

@@ -1,7 +1,7 @@
 //! Device loss on the real sound server (the rig of `scripts/with-pulse.sh`): the server drops
 //! our streams mid-sentence and the engine reopens them and goes on. A process of its own: a
 //! stream that died this way can leave a thread of the ALSA PulseAudio plugin deadlocked for
-//! the rest of the process (see `audio::cpal_io::reap`).
+//! the rest of the process (see `audio::cpal_io::supervise::reap`).
 //!
 //! Run: `bash scripts/with-pulse.sh cargo test -p tandem-tests --test audio_device_loss`.
 
@@ -16,11 +16,6 @@ mod rig;
 use rig::rig;
 use tandem_core::audio::stream::{DeviceEvent, Direction};
 use tandem_core::audio::{DspConfig, LiveAudio, wav};
-
-/// Debug builds abort if an audio callback allocates.
-#[cfg(debug_assertions)]
-#[global_allocator]
-static ALLOC_CHECK: assert_no_alloc::AllocDisabler = assert_no_alloc::AllocDisabler;
 
 fn assistant_speech(secs: f32) -> Vec<f32> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/turn");

@@ -18,11 +18,6 @@ use rig::{ECHO_VOLUME, Loopback, rig};
 use tandem_core::audio::aec::correlation;
 use tandem_core::audio::{CleanFrame, DspConfig, LiveAudio, wav};
 
-/// Debug builds abort if an audio callback allocates.
-#[cfg(debug_assertions)]
-#[global_allocator]
-static ALLOC_CHECK: assert_no_alloc::AllocDisabler = assert_no_alloc::AllocDisabler;
-
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/turn")
 }

@@ -22,11 +22,6 @@ use tandem_core::models::tts::{SynthOptions, Tts};
 use tandem_core::models::{Manifest, ModelCache};
 use tandem_core::store::Store;
 
-/// Debug builds abort if an audio callback allocates.
-#[cfg(debug_assertions)]
-#[global_allocator]
-static ALLOC_CHECK: assert_no_alloc::AllocDisabler = assert_no_alloc::AllocDisabler;
-
 /// The user says something: our own voice, lower pitch, played into the microphone.
 fn say(dir: &Path, name: &str, text: &str, tts: &mut Tts) -> Child {
     let options = SynthOptions {

@@ -12,6 +12,8 @@ pub mod engine;
 pub mod eval;
 pub mod interaction;
 pub mod models;
+#[cfg(test)]
+mod no_panic_tests;
 pub mod private_fs;
 pub mod reasoning;
 pub mod sim;

@@ -68,3 +68,37 @@ pub(crate) fn transcripts() -> Vec<String> {
     }
     out
 }
+
+/// Words the rules and skills look for, so that generated text reaches past their first checks.
+const WORDS: &[&str] = &[
+    "hey", "hi", "oh", "okay", "ok", "so", "um", "set", "a", "timer", "for", "remind", "me", "in",
+    "remember", "that", "what", "is", "convert", "to", "how", "many", "delete", "the", "note",
+    "time", "read", "this", "call", "minutes", "and", "half", "plus", "times", "divided", "by",
+    "five", "12", "3.5", "percent", "stop", "wait", "no", "yeah", "mm-hm", "tandem", "of",
+];
+
+/// Property-test transcripts: any `String` at all, or a mixture of the stress pieces, words
+/// the rules look for and arbitrary characters, glued with or without spaces and punctuation.
+pub(crate) fn any_text() -> impl proptest::strategy::Strategy<Value = String> {
+    use proptest::prelude::*;
+    let piece = prop_oneof![
+        proptest::sample::select(PIECES).prop_map(str::to_owned),
+        proptest::sample::select(WORDS).prop_map(|w| format!("{w} ")),
+        any::<char>().prop_map(String::from),
+        "[ ,.?!…'-]{1,3}",
+    ];
+    prop_oneof![
+        any::<String>(),
+        proptest::collection::vec(piece, 0..12).prop_map(|p| p.concat()),
+    ]
+}
+
+/// The property tests' settings: 256 cases each (`make test` stays fast), and no regression
+/// files written into the source tree (a failure prints its minimal case; add it as a test).
+pub(crate) fn config() -> proptest::test_runner::Config {
+    proptest::test_runner::Config {
+        cases: 256,
+        failure_persistence: None,
+        ..proptest::test_runner::Config::default()
+    }
+}

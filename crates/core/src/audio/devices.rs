@@ -27,11 +27,45 @@ impl DeviceList {
     }
 }
 
+/// The audio host, with the sound libraries' own stderr messages (ALSA's "ALSA lib ...",
+/// libjack's "jack server is not running") turned off first: probing devices triggers dozens,
+/// and what matters reaches the user through the errors cpal returns, in Tandem's words.
+#[cfg(feature = "devices")]
+pub(crate) fn host() -> cpal::Host {
+    quiet_audio_libraries();
+    cpal::default_host()
+}
+
+#[cfg(all(feature = "devices", target_os = "linux"))]
+fn quiet_audio_libraries() {
+    #[allow(unsafe_code)]
+    unsafe extern "C" {
+        /// native/quiet_audio.c: a bit set, 1 for ALSA silenced, 2 for libjack.
+        fn tandem_quiet_audio_libraries() -> std::ffi::c_int;
+    }
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        // SAFETY: takes no arguments; it sets process-wide message handlers in ALSA and
+        // libjack (loaded with dlopen) to functions that ignore their arguments, and is called
+        // once, before this process probes any device.
+        #[allow(unsafe_code)]
+        let done = unsafe { tandem_quiet_audio_libraries() };
+        tracing::debug!(
+            alsa = done & 1 != 0,
+            jack = done & 2 != 0,
+            "sound library messages silenced"
+        );
+    });
+}
+
+#[cfg(all(feature = "devices", not(target_os = "linux")))]
+fn quiet_audio_libraries() {}
+
 /// Lists input and output devices. Never fails: problems end up in `note`.
 #[cfg(feature = "devices")]
 pub fn list() -> DeviceList {
     use cpal::traits::{DeviceTrait, HostTrait};
-    let host = cpal::default_host();
+    let host = host();
     let mut list = DeviceList {
         host: host.id().name().to_owned(),
         ..Default::default()

@@ -11,8 +11,6 @@
 
 pub mod aec;
 #[cfg(feature = "devices")]
-pub mod capture;
-#[cfg(feature = "devices")]
 pub mod cpal_io;
 pub mod devices;
 pub mod dsp;
@@ -31,7 +29,9 @@ pub use live::LiveAudio;
 pub use playback::{Player, Progress, Reference, Renderer, UtteranceId, playback};
 pub use stream::{AudioError, AudioSink, AudioSource, DeviceEvent, Stamp, StreamStats};
 
-/// Debug test builds check that audio callbacks never allocate (`assert_no_alloc` aborts).
-#[cfg(all(test, debug_assertions))]
+/// Debug builds of anything that links the engine (the CLI, the desktop app, the tests) check
+/// that audio callbacks never allocate or free: `assert_no_alloc` aborts the process if one
+/// does. Release builds keep the system allocator untouched (the check compiles to nothing).
+#[cfg(debug_assertions)]
 #[global_allocator]
 static ALLOC_CHECK: assert_no_alloc::AllocDisabler = assert_no_alloc::AllocDisabler;

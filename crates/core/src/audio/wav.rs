@@ -15,6 +15,28 @@ use rubato::{Fft, FixedSync, Resampler};
 /// Frames per resampler chunk; rubato rounds it to a multiple of the rates' ratio.
 const RESAMPLE_CHUNK_FRAMES: usize = 1024;
 
+/// Sample rates we read and resample. Real audio lies well inside; a header outside is damaged,
+/// and resampling from it would plan FFTs of hundreds of millions of points (gigabytes).
+pub const SUPPORTED_RATES_HZ: std::ops::RangeInclusive<u32> = 1_000..=768_000;
+
+/// Samples reserved up front: the header's frame count is only a promise (a damaged header can
+/// promise gigabytes), so beyond this the buffer grows as samples are really read.
+const MAX_RESERVED_SAMPLES: usize = 1 << 22;
+
+/// The largest float sample we pass on, 60 dB over full scale. Float files may go past 1.0;
+/// NaN, infinity or 1e38 in one is damage, not sound, and would poison every filter and FFT
+/// downstream (rubato panics on it).
+const MAX_SAMPLE: f32 = 1_000.0;
+
+/// `x`, with NaN read as silence and anything louder than [`MAX_SAMPLE`] clamped to it.
+fn sane(x: f32) -> f32 {
+    if x.is_nan() {
+        0.0
+    } else {
+        x.clamp(-MAX_SAMPLE, MAX_SAMPLE)
+    }
+}
+
 /// What is wrong with a WAV file, or with writing one.
 #[derive(Debug, thiserror::Error)]
 pub enum WavError {
@@ -112,7 +134,7 @@ pub fn read_mono_native(path: &Path) -> Result<(Vec<f32>, WavInfo), WavError> {
     check_format(path, &info)?;
     let channels = usize::from(info.channels);
     let expected = info.frames as usize * channels;
-    let mut mono = Vec::with_capacity(info.frames as usize);
+    let mut mono = Vec::with_capacity((info.frames as usize).min(MAX_RESERVED_SAMPLES));
     let mut acc = 0.0f32;
     let mut in_frame = 0usize;
     let mut read = 0usize;
@@ -135,7 +157,8 @@ pub fn read_mono_native(path: &Path) -> Result<(Vec<f32>, WavInfo), WavError> {
     };
     if info.float {
         for s in reader.samples::<f32>() {
-            push(s.map_err(|e| sample_error(path, e, || truncated(read)))?);
+            let x = s.map_err(|e| sample_error(path, e, || truncated(read)))?;
+            push(sane(x));
             read += 1;
         }
     } else {
@@ -173,6 +196,22 @@ pub fn resample(samples: &[f32], from_hz: u32, to_hz: u32) -> Result<Vec<f32>, R
     if samples.is_empty() {
         return Ok(Vec::new());
     }
+    if !SUPPORTED_RATES_HZ.contains(&from_hz) || !SUPPORTED_RATES_HZ.contains(&to_hz) {
+        return Err(err(format!(
+            "rates must be {}-{} Hz",
+            SUPPORTED_RATES_HZ.start(),
+            SUPPORTED_RATES_HZ.end()
+        )));
+    }
+    // A sample the FFT cannot sum without overflow makes its output non-real, on which
+    // rubato panics.
+    let sane_copy: Vec<f32>;
+    let samples = if samples.iter().all(|x| x.abs() <= MAX_SAMPLE) {
+        samples
+    } else {
+        sane_copy = samples.iter().map(|&x| sane(x)).collect();
+        &sane_copy
+    };
     let mut resampler = Fft::<f32>::new(
         from_hz as usize,
         to_hz as usize,
@@ -367,6 +406,14 @@ fn check_format(path: &Path, info: &WavInfo) -> Result<(), WavError> {
             path: path.to_owned(),
             detail: format!("{} channels at {} Hz", info.channels, info.sample_rate_hz),
         });
+    }
+    if !SUPPORTED_RATES_HZ.contains(&info.sample_rate_hz) {
+        return Err(unsupported(format!(
+            "{} Hz; rates from {} to {} Hz are read",
+            info.sample_rate_hz,
+            SUPPORTED_RATES_HZ.start(),
+            SUPPORTED_RATES_HZ.end()
+        )));
     }
     match (info.float, info.bits_per_sample) {
         (true, 32) | (false, 1..=32) => {}
@@ -589,6 +636,55 @@ mod tests {
         assert!(
             m.contains("cannot open") && m.contains("missing.wav"),
             "{m}"
+        );
+    }
+
+    /// A damaged header's sample rate is refused before anything is planned for it (a
+    /// resampler from 2.1 GHz plans a 200-million-point FFT and aborts on allocation).
+    #[test]
+    fn wild_sample_rates_are_refused() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        for rate in [2_119_863_820u32, 999, 768_001, 1] {
+            let p = dir.path().join(format!("r{rate}.wav"));
+            write_mono_i16(&p, &sine(16_000, 440.0, 0.05), rate).expect("write");
+            let m = read_mono(&p, 16_000).expect_err("must fail").to_string();
+            assert!(m.contains(&format!("{rate} Hz")), "{m}");
+            assert!(read_info(&p).is_err());
+        }
+        let err = resample(&[0.0; 100], 16_000, 4_000_000_000).expect_err("must fail");
+        assert!(err.to_string().contains("1000-768000 Hz"), "{err}");
+        for rate in [1_000u32, 768_000] {
+            let p = dir.path().join(format!("ok{rate}.wav"));
+            write_mono_i16(&p, &sine(rate, 100.0, 0.1), rate).expect("write");
+            assert_eq!(read_mono(&p, 16_000).expect("read").len(), 1_600);
+        }
+    }
+
+    /// NaN in a float file reads as silence, infinities and absurd values as 60 dB over full
+    /// scale; resampling them does not panic.
+    #[test]
+    fn damaged_float_samples_are_tamed() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let p = dir.path().join("nan.wav");
+        let mut x = sine(48_000, 440.0, 0.1);
+        x[10] = f32::NAN;
+        x[20] = f32::INFINITY;
+        x[30] = f32::NEG_INFINITY;
+        x[40] = 3e38;
+        x[50] = 1.5;
+        write_mono_f32(&p, &x, 48_000).expect("write");
+        let (native, _) = read_mono_native(&p).expect("read");
+        assert_eq!(
+            [native[10], native[20], native[30], native[40], native[50]],
+            [0.0, 1_000.0, -1_000.0, 1_000.0, 1.5]
+        );
+        let y = read_mono(&p, 16_000).expect("read");
+        assert!(y.iter().all(|v| v.is_finite()) && y.len() == 1_600);
+        assert!(
+            resample(&x, 48_000, 16_000)
+                .expect("resample")
+                .iter()
+                .all(|v| v.is_finite())
         );
     }
 }

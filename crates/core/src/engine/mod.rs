@@ -21,11 +21,14 @@ pub mod floor_features;
 pub mod listen;
 pub mod live;
 pub mod mic_gate;
+mod recent;
 mod speech;
 mod stages;
+#[cfg(test)]
+mod text_tests;
 pub mod worker;
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
 use serde::Serialize;
@@ -236,7 +239,8 @@ pub struct Engine {
     heard: Heard,
     end_of_turn: Option<f32>,
     from_reasoner: Vec<FromReasoner>,
-    cancelled_requests: HashSet<u64>,
+    /// The latest requests we cancelled, whose late outputs are ignored (bounded).
+    cancelled_requests: recent::RecentIds,
     /// The answer the user cut into last, with what they heard of it (the player's
     /// accounting at the cut): requests carry it until a new answer is spoken, so "go on"
     /// resumes it and the LLM knows it was cut off.
@@ -320,7 +324,7 @@ impl Engine {
             heard: Heard::Nothing,
             end_of_turn: None,
             from_reasoner: Vec::new(),
-            cancelled_requests: HashSet::new(),
+            cancelled_requests: recent::RecentIds::new(recent::CANCELLED_KEPT),
             cut_answer: None,
             visual: None,
             streams: HashMap::new(),

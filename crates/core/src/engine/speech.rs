@@ -272,7 +272,7 @@ fn bound_silence(samples: &[f32], first: bool) -> &[f32] {
 
 /// Where a streamed answer can be cut for speaking: after the last sentence end followed by
 /// whitespace, or, in a long run without one, after the last clause break.
-fn speakable_prefix(text: &str) -> Option<usize> {
+pub(super) fn speakable_prefix(text: &str) -> Option<usize> {
     let bytes = text.as_bytes();
     let sentence = (1..bytes.len())
         .rev()
@@ -289,7 +289,7 @@ fn speakable_prefix(text: &str) -> Option<usize> {
 }
 
 /// The first `chars` bytes of `text`, cut back to a word boundary.
-fn heard_prefix(text: &str, chars: usize) -> String {
+pub(super) fn heard_prefix(text: &str, chars: usize) -> String {
     if chars >= text.len() {
         return text.to_owned();
     }

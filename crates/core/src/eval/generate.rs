@@ -462,7 +462,11 @@ pub fn generate(
         segments,
         expect,
     };
-    debug_assert_eq!(meta.validate(), Ok(()));
+    // Speech that synthesizes to nothing (a line of punctuation) leaves an empty segment.
+    meta.validate().map_err(|message| EvalError::Generate {
+        id: meta.id.clone(),
+        message,
+    })?;
     Ok(Scenario { meta, audio })
 }
 

@@ -61,6 +61,8 @@ pub enum EvalError {
         line: usize,
         message: String,
     },
+    #[error("scenario {id} came out unusable ({message}); check its lines in the spec")]
+    Generate { id: String, message: String },
     #[error(
         "development recording {path} is missing; run scripts/gen-scenarios.sh (it fetches the pinned recordings) or pass --dev-speech DIR"
     )]

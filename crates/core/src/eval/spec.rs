@@ -6,6 +6,12 @@ use std::path::Path;
 use super::EvalError;
 use super::meta::{Category, UserVoice, VoiceEngine};
 
+/// The longest silence, gap or pause a spec may ask for: a scenario is seconds long, and a
+/// typo of a few zeros must not become gigabytes of silence.
+const MAX_GAP_MS: u64 = 60_000;
+/// The furthest into a recording, and the longest excerpt, a spec may ask for.
+const MAX_RECORDING_MS: u64 = 3_600_000;
+
 /// The whole spec.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -284,6 +290,22 @@ impl Spec {
         if a > b {
             return Err(format!("lead_silence_ms [{a}, {b}] is not [min, max]"));
         }
+        if !(-60.0..=0.0).contains(&self.user_level_dbfs) {
+            return Err(format!(
+                "user_level_dbfs {} is not between -60 and 0",
+                self.user_level_dbfs
+            ));
+        }
+        for (what, text) in self.lines() {
+            if !text.chars().any(char::is_alphanumeric) {
+                return Err(format!("{what} {text:?} has no words to say"));
+            }
+        }
+        for (what, ms) in self.timings() {
+            if ms > MAX_GAP_MS {
+                return Err(format!("{what} is {ms} ms; at most {MAX_GAP_MS} ms"));
+            }
+        }
         for item in &self.background_speech.items {
             known_voice("background_speech", &item.voice)?;
             match (&item.recording, item.lines.is_empty()) {
@@ -295,6 +317,13 @@ impl Spec {
                     }
                     if item.duration_ms.is_none_or(|d| d == 0) {
                         return Err(format!("background_speech from {file:?} needs duration_ms"));
+                    }
+                    let long = item.duration_ms.unwrap_or(0);
+                    if item.start_ms > MAX_RECORDING_MS || long > MAX_RECORDING_MS {
+                        return Err(format!(
+                            "background_speech {file:?} at {} ms for {long} ms: at most {MAX_RECORDING_MS} ms each",
+                            item.start_ms
+                        ));
                     }
                 }
                 (None, false) => {}
@@ -318,6 +347,97 @@ impl Spec {
             }
         }
         Ok(())
+    }
+
+    /// Every line a voice says, by the field it is in.
+    fn lines(&self) -> Vec<(&'static str, &str)> {
+        let mut out = Vec::new();
+        for i in &self.pause_handling.items {
+            out.extend([("first", i.first.as_str()), ("second", i.second.as_str())]);
+        }
+        out.extend(
+            self.turn_taking
+                .items
+                .iter()
+                .map(|i| ("text", i.text.as_str())),
+        );
+        for i in &self.user_interruption.items {
+            out.extend([
+                ("request", i.request.as_str()),
+                ("interruption", i.interruption.as_str()),
+            ]);
+        }
+        for i in &self.user_backchannel.items {
+            out.extend([
+                ("request", i.request.as_str()),
+                ("backchannel", i.backchannel.as_str()),
+            ]);
+        }
+        for i in &self.talking_to_others.items {
+            out.push(("text", i.text.as_str()));
+            out.extend(i.reply.as_deref().map(|r| ("reply", r)));
+        }
+        for i in &self.background_speech.items {
+            out.extend(
+                i.lines
+                    .iter()
+                    .map(|l| ("background_speech.lines", l.as_str())),
+            );
+        }
+        out.extend(
+            self.course_correction
+                .items
+                .iter()
+                .map(|i| ("text", i.text.as_str())),
+        );
+        out
+    }
+
+    /// Every silence, gap and pause the spec sets, by name: each becomes samples of a scenario.
+    fn timings(&self) -> Vec<(&'static str, u64)> {
+        let mut out = vec![
+            ("lead_silence_ms", self.lead_silence_ms[1]),
+            ("pause_handling.tail_ms", self.pause_handling.tail_ms),
+            ("turn_taking.tail_ms", self.turn_taking.tail_ms),
+            ("user_interruption.tail_ms", self.user_interruption.tail_ms),
+            ("user_backchannel.tail_ms", self.user_backchannel.tail_ms),
+            ("talking_to_others.tail_ms", self.talking_to_others.tail_ms),
+            ("background_speech.tail_ms", self.background_speech.tail_ms),
+            ("course_correction.tail_ms", self.course_correction.tail_ms),
+        ];
+        let gaps = [
+            ("pause_handling.gap_ms", self.pause_handling.gap_ms),
+            ("turn_taking.gap_ms", self.turn_taking.gap_ms),
+            ("user_interruption.gap_ms", self.user_interruption.gap_ms),
+            ("user_backchannel.gap_ms", self.user_backchannel.gap_ms),
+            ("talking_to_others.gap_ms", self.talking_to_others.gap_ms),
+            ("background_speech.gap_ms", self.background_speech.gap_ms),
+            ("course_correction.gap_ms", self.course_correction.gap_ms),
+        ];
+        out.extend(
+            gaps.iter()
+                .filter_map(|(w, g)| g.map(|[a, b]| (*w, a.max(b)))),
+        );
+        let items = self
+            .pause_handling
+            .items
+            .iter()
+            .map(|i| ("pause_ms", i.pause_ms));
+        let items = items
+            .chain(
+                self.user_interruption
+                    .items
+                    .iter()
+                    .map(|i| ("after_ms", i.after_ms)),
+            )
+            .chain(
+                self.user_backchannel
+                    .items
+                    .iter()
+                    .map(|i| ("after_ms", i.after_ms)),
+            );
+        out.extend(items.filter_map(|(w, ms)| ms.map(|ms| (w, ms))));
+        out
     }
 
     /// How many items a category has.

@@ -179,3 +179,44 @@ fn a_reply_voice_must_be_a_voice_of_the_spec() {
         "{err}"
     );
 }
+
+fn parse(text: &str) -> Result<Spec, String> {
+    Spec::parse(Path::new("spec.toml"), text).map_err(|e| e.to_string())
+}
+
+/// Times and levels a generator cannot turn into sound (hours of silence, NaN dB) are
+/// refused with the field's name, before anything is allocated for them.
+#[test]
+fn times_and_levels_out_of_range_are_refused() {
+    assert!(parse(SUITE).is_ok());
+    for (from, to, field) in [
+        (
+            "lead_silence_ms = [500, 1000]",
+            "lead_silence_ms = [500, 1000000000000]",
+            "lead_silence_ms",
+        ),
+        ("tail_ms = 6000", "tail_ms = 9000000000000000000", "tail_ms"),
+        ("gap_ms = [2500, 4000]", "gap_ms = [0, 99999999]", "gap_ms"),
+        ("pause_ms = 1500", "pause_ms = 86400000", "pause_ms"),
+        (
+            "user_level_dbfs = -22.0",
+            "user_level_dbfs = nan",
+            "user_level_dbfs",
+        ),
+        (
+            "start_ms = 1000,",
+            "start_ms = 9223372036854775807,",
+            "background_speech",
+        ),
+        ("level_db = -20.0,", "level_db = inf,", "level_db"),
+        (
+            "{ text = \"What time is it?\" }",
+            "{ text = \" ?! \" }",
+            "no words",
+        ),
+    ] {
+        assert!(SUITE.contains(from), "{from}");
+        let m = parse(&SUITE.replacen(from, to, 1)).expect_err(to);
+        assert!(m.contains(field), "{m}");
+    }
+}

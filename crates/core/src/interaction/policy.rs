@@ -119,6 +119,12 @@ impl State {
         self.floor
     }
 
+    /// Replies held for later use (at most the speculative request's).
+    #[cfg(test)]
+    pub(super) fn ready_len(&self) -> usize {
+        self.ready.len()
+    }
+
     /// When the driver should call [`step`] before the next micro-turn boundary: the moments
     /// user speech over the assistant would pause or stop it, a complete-sounding pause
     /// becomes long enough to answer, or an acknowledgement falls due.
@@ -287,7 +293,11 @@ pub fn step(s: &mut State, inp: &Inputs, now: Ms) -> Vec<Action> {
                         text: text.clone(),
                         kind: SpeechKind::Answer,
                     });
-                } else {
+                } else if s.speculative.as_ref().is_some_and(|(id, _)| id == request) {
+                    // Only the current speculative request's reply can still be used (when
+                    // the turn ends); replies to superseded or cancelled requests are dropped,
+                    // so a long session keeps at most one.
+                    s.ready.retain(|id, _| id == request);
                     s.ready.insert(*request, text.clone());
                 }
             }

@@ -486,6 +486,7 @@ fn helpers() {
 }
 
 mod barge_in;
+mod long;
 mod model;
 mod turns;
 mod unicode;

@@ -364,6 +364,9 @@ pub fn cpu_backend() -> Result<String, String> {
 }
 
 fn load_cpu_backend() -> Result<String, String> {
+    // Loading prints "load_backend: loaded CPU backend from ..." unless the logs go to tracing
+    // first (`tandem doctor` loads the backend without starting llama.cpp).
+    llama_cpp_2::send_logs_to_tracing(llama_cpp_2::LogOptions::default());
     let dir = llama_cpp_sys_2::BACKENDS_DIR
         .ok_or("this build has no llama.cpp CPU backends directory")?;
     let wanted = std::env::var("TANDEM_LLM_CPU").ok();
@@ -400,7 +403,6 @@ fn backend() -> Result<&'static LlamaBackend, String> {
     static BACKEND: std::sync::OnceLock<Result<LlamaBackend, String>> = std::sync::OnceLock::new();
     BACKEND
         .get_or_init(|| {
-            llama_cpp_2::send_logs_to_tracing(llama_cpp_2::LogOptions::default());
             cpu_backend()?;
             LlamaBackend::init().map_err(|e| e.to_string())
         })

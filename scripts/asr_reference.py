@@ -3,7 +3,8 @@
 
 Reference mode (default): decodes every file of tests/fixtures/asr/corpus.json greedily with
 CTranslate2 on the original model.bin (float32 compute, beam 1, no timestamps, the same 30 s
-windows and zero-feature padding as Tandem) and writes tests/fixtures/asr/ct2_reference.json.
+windows and zero-feature padding as Tandem) and writes tests/fixtures/asr/ct2_reference.json,
+with CTranslate2's own int8 transcript beside each (`int8_text`).
 The Rust test compares `tandem`'s transcripts and word error rate with it.
 
 Bench mode (--bench): times faster-whisper (CTranslate2) greedy on the same files with the same
@@ -59,23 +60,27 @@ def reference(model_dir: Path, dev: Path, out: Path) -> None:
     import ctranslate2
 
     model = wr.ct2_model(model_dir, threads=1)
+    # CTranslate2's own int8 weights: how far quantization alone moves the words.
+    model8 = ctranslate2.models.Whisper(str(model_dir), device="cpu", compute_type="int8", intra_threads=1)
     tok = wr.TokenDecoder(model_dir / "tokenizer.json")
     files = {}
     for name, path in corpus(dev):
         audio = wr.load_wav_16k(path)
         tokens: list[int] = []
+        tokens8: list[int] = []
         for start in range(0, max(len(audio), 1), WINDOW):
             mel = wr.log_mel(audio[start : start + WINDOW], padding="features")
             tokens += wr.greedy_decode_ct2(model, mel)
+            tokens8 += wr.greedy_decode_ct2(model8, mel)
         text = tok.decode(tokens).strip()
-        files[name] = {"text": text, "tokens": tokens}
+        files[name] = {"text": text, "tokens": tokens, "int8_text": tok.decode(tokens8).strip()}
         print(f"{name}: {text}", file=sys.stderr)
     out.write_text(
         json.dumps(
             {
                 "about": "CTranslate2 greedy transcripts of tests/fixtures/asr/corpus.json; written by scripts/asr_reference.py",
                 "ctranslate2": ctranslate2.__version__,
-                "compute_type": "float32",
+                "compute_type": "float32 (text, tokens); int8 (int8_text)",
                 "files": files,
             },
             indent=1,

@@ -7,6 +7,8 @@
 #   moonshine-voice 0.1.5 (wheel, MIT): beckett, two_cities, endgame_nagg_nell
 #   pocketsphinx 5.1.1 (sdist, BSD-2-Clause; LibriVox recordings are public domain):
 #     test/data/librivox/*.wav and test/data/cards/*.wav
+#   pyannote.audio 3.3.2 (wheel, MIT): sample.wav, a real 30 s phone call between two people
+#     (the diarization sample; "Hello? Hello?" and cross-talk)
 # Their transcripts are committed in tests/fixtures/asr/corpus.json.
 #
 # Usage: scripts/dev-speech.sh        (prints the directory on stdout)
@@ -30,6 +32,7 @@ recordings=(
   "cards-002.wav|pocketsphinx==5.1.1|test/data/cards/002.wav|a3f9eae6fdb69a1231989e39a14d62388a6f52fb59666c76d95005318fadafec"
   "cards-003.wav|pocketsphinx==5.1.1|test/data/cards/003.wav|00d283e46bc257ae479e4aa86593cadb541656eba1d19fc8abeece37f6a5a18b"
   "cards-004.wav|pocketsphinx==5.1.1|test/data/cards/004.wav|4c44a8177f5b128b99f078cdeb918119933155574231f1833e8840d1af09c521"
+  "phone-call.wav|pyannote.audio==3.3.2|pyannote/audio/sample/sample.wav|c319b4abca767b124e41432d364fd7df006cb26bb79d09326c487d606a134e6e"
   "cards-005.wav|pocketsphinx==5.1.1|test/data/cards/005.wav|090f18f5f76cf8b2b43cd9e6b07823f4685a4742d9a36cd98b174a6586c18cf9"
 )
 
@@ -49,6 +52,9 @@ fetch() {
     moonshine-voice*)
       python3 -m pip download --quiet --no-deps --only-binary=:all: \
         --platform manylinux_2_34_x86_64 --python-version 3.11 --dest "$dest" "$pkg"
+      (cd "$dest" && python3 -m zipfile -e ./*.whl unpacked) ;;
+    pyannote.audio*)
+      python3 -m pip download --quiet --no-deps --only-binary=:all: --dest "$dest" "$pkg"
       (cd "$dest" && python3 -m zipfile -e ./*.whl unpacked) ;;
     pocketsphinx*)
       # --no-binary for this package only: its build tools may still come as wheels.

@@ -1,9 +1,10 @@
 //! Whisper tiny.en on real recordings against CTranslate2, the runtime its weights come from.
 //!
 //! The recordings (scripts/dev-speech.sh; `make test` fetches them) are the moonshine-voice
-//! readings and the pocketsphinx LibriVox and "cards" test sets. The reference transcripts in
-//! tests/fixtures/asr/ct2_reference.json were decoded greedily by CTranslate2 4.8.5 on the
-//! original model.bin (scripts/asr_reference.py). Tandem runs the int8 ONNX conversion.
+//! readings, the pocketsphinx LibriVox and "cards" test sets and a real phone call (the
+//! pyannote.audio sample). The reference transcripts in tests/fixtures/asr/ct2_reference.json
+//! were decoded greedily by CTranslate2 4.8.5 on the original model.bin
+//! (scripts/asr_reference.py). Tandem runs the int8 ONNX conversion.
 
 use std::path::PathBuf;
 
@@ -104,12 +105,18 @@ fn pct((e, n): (usize, usize)) -> f64 {
 /// Nehalem), and on AVX2 (valgrind). The bound allows 3 words, less than the saturating kernels' error.
 const INT8_READING_WER_BOUND_PCT: f64 = 1.5;
 
+/// A real two-person phone call (pyannote.audio's sample) that opens with "Hello? Hello?": the
+/// transcript must go on past the repeats (the repetition guard once cut it to "Hello.").
+const PHONE_CALL: &str = "phone-call.wav";
+/// Word-difference points over CTranslate2's own int8 allowed on the phone call.
+const PHONE_CALL_POINTS: f64 = 1.5;
+
 #[test]
 fn int8_matches_ctranslate2_on_real_speech() {
     let rows = transcribe_corpus(Precision::Int8);
     // The moonshine readings: the words CTranslate2 wrote, up to the CPU-path spread.
     let (mut diff, mut words) = (0, 0);
-    for row in rows.iter().filter(|r| !r.scored) {
+    for row in rows.iter().filter(|r| !r.scored && r.file != PHONE_CALL) {
         let (e, n) = text::errors(&row.reference, &row.ours);
         eprintln!(
             "{}: {e} of {n} words differ from CTranslate2\n  ct2  {:?}\n  ours {:?}",
@@ -118,6 +125,36 @@ fn int8_matches_ctranslate2_on_real_speech() {
         diff += e;
         words += n;
     }
+    // The phone call alone (issue 15): a real conversation, transcribed whole. Quantization
+    // moves a few of its garbled words (CTranslate2's own int8 weights change 2 of 76); ours
+    // may differ from the fp32 words by at most 1.5 points more than that.
+    let call = rows
+        .iter()
+        .find(|r| r.file == PHONE_CALL)
+        .expect("the phone call is in corpus.json");
+    let ct2 = fixture("ct2_reference.json");
+    let ct2_int8 = ct2["files"][PHONE_CALL]["int8_text"]
+        .as_str()
+        .expect("int8_text in ct2_reference.json");
+    let ours_diff = text::errors(&call.reference, &call.ours);
+    let int8_diff = text::errors(&call.reference, ct2_int8);
+    eprintln!(
+        "{PHONE_CALL}: ours differs from CTranslate2 fp32 by {:.2}% ({}/{}), CTranslate2 int8 by {:.2}%",
+        pct(ours_diff),
+        ours_diff.0,
+        ours_diff.1,
+        pct(int8_diff)
+    );
+    assert!(
+        ours_diff.1 >= 70 && pct(ours_diff) <= pct(int8_diff) + PHONE_CALL_POINTS,
+        "{PHONE_CALL}: {:.2}% of {} words differ from CTranslate2 (its int8: {:.2}%, bound + \
+         {PHONE_CALL_POINTS} points)\n  ct2  {:?}\n  ours {:?}",
+        pct(ours_diff),
+        ours_diff.1,
+        pct(int8_diff),
+        call.reference,
+        call.ours
+    );
     let (reference, ours) = wer(&rows);
     eprintln!(
         "readings: {:.2}% ({diff}/{words}) of words differ from CTranslate2; \

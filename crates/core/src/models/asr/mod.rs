@@ -1,5 +1,6 @@
 //! Speech to text: Whisper tiny.en in ONNX (converted at fetch time, see `models::derive`),
-//! greedy decoding that reproduces CTranslate2's tokens, no timestamps, with a repetition guard.
+//! greedy decoding that reproduces CTranslate2's tokens, no timestamps, with a guard against
+//! decoder loops that lets people repeat themselves.
 //!
 //! The encoder turns a window of log-mel features into the cross-attention keys and values of
 //! every decoder layer, once per window; the decoder then runs one token per step with its
@@ -311,11 +312,20 @@ fn read_config(path: &Path) -> Result<DecodeConfig, AsrError> {
     })
 }
 
-/// Whether the tail of `tokens` is one n-gram (n = 1..=8) repeated: 6 times for a single token,
-/// 4 times for longer n-grams. Catches tiny.en's loops ("5 5 5 5 ...").
-fn repeats(tokens: &[u32]) -> bool {
-    (1..=8).any(|n| {
-        let times = if n == 1 { 6 } else { 4 };
+/// How many times in a row an n-gram must come for the decoder to be in a loop rather than a
+/// person repeating themselves: people say "Hello? Hello?" or "no, no, no", and tiny.en writes
+/// a real phone call's opening as "Hello." six times (CTranslate2 too, then goes on), while a
+/// loop runs to the end of the decoder's positions. 20 times for one token, 10 for two, 8 for
+/// longer n-grams: at most ~64 extra decoder steps before a real loop is cut.
+fn loop_times(n: usize) -> usize {
+    (20 / n).max(8)
+}
+
+/// The length of the tail n-gram (n = 1..=8) that repeats [`loop_times`] in a row at the end
+/// of `tokens`, if any: tiny.en's loops ("5 5 5 5 ...").
+fn looping_ngram(tokens: &[u32]) -> Option<usize> {
+    (1..=8).find(|&n| {
+        let times = loop_times(n);
         if tokens.len() < n * times {
             return false;
         }
@@ -324,23 +334,21 @@ fn repeats(tokens: &[u32]) -> bool {
     })
 }
 
-/// Length to keep after a repetition: the first occurrence of the repeated n-gram stays.
+fn repeats(tokens: &[u32]) -> bool {
+    looping_ngram(tokens).is_some()
+}
+
+/// Length to keep after a loop: everything before it and its n-gram once.
 fn trim_repetition(tokens: &[u32]) -> usize {
-    for n in 1..=8 {
-        let times = if n == 1 { 6 } else { 4 };
-        if tokens.len() >= n * times {
-            let tail = &tokens[tokens.len() - n..];
-            if (1..times).all(|k| &tokens[tokens.len() - n * (k + 1)..tokens.len() - n * k] == tail)
-            {
-                let mut start = tokens.len() - n * times;
-                while start >= n && &tokens[start - n..start] == tail {
-                    start -= n;
-                }
-                return start + n;
-            }
-        }
+    let Some(n) = looping_ngram(tokens) else {
+        return tokens.len();
+    };
+    let tail = &tokens[tokens.len() - n..];
+    let mut start = tokens.len() - n;
+    while start >= n && &tokens[start - n..start] == tail {
+        start -= n;
     }
-    tokens.len()
+    start + n
 }
 
 /// First and last 10 ms frame whose energy is within 40 dB of the loudest: the speech span.
@@ -388,14 +396,31 @@ mod tests {
 
     #[test]
     fn repetition_guard_catches_loops_and_keeps_the_first() {
-        let looped = [10, 20, 5, 5, 5, 5, 5, 5];
+        let mut looped = vec![10, 20];
+        looped.extend([5; 20]);
         assert!(repeats(&looped));
         assert_eq!(trim_repetition(&looped), 3);
-        let bigram = [1, 7, 8, 7, 8, 7, 8, 7, 8];
+        let mut bigram = vec![1];
+        (0..10).for_each(|_| bigram.extend([7, 8]));
         assert!(repeats(&bigram));
         assert_eq!(trim_repetition(&bigram), 3);
         assert!(!repeats(&[1, 2, 3, 4, 5, 6, 7, 8, 9]));
-        assert!(!repeats(&[5, 5, 5]));
+        assert!(!repeats(&[5; 19]));
+    }
+
+    /// What people repeat is not a loop: "Hello. Hello. ..." six times (a real phone call's
+    /// opening as tiny.en writes it), "no, no, no, no", a word said over and over.
+    #[test]
+    fn people_repeating_themselves_is_not_a_loop() {
+        let hello = [18435, 13];
+        let mut call: Vec<u32> = hello.iter().copied().cycle().take(12).collect();
+        assert!(!repeats(&call));
+        call.extend([314, 1422, 470]);
+        assert!(!repeats(&call));
+        let no: Vec<u32> = [645, 11].iter().copied().cycle().take(16).collect();
+        assert!(!repeats(&no));
+        assert!(!repeats(&[645; 12]));
+        assert_eq!(trim_repetition(&call), call.len());
     }
 
     #[test]

@@ -43,14 +43,14 @@ js: node_modules/.installed
 ui/dist/index.html: node_modules/.installed $(shell find ui -path ui/dist -prune -o -type f -print 2>/dev/null) vite.config.ts tsconfig.json
 	npm run build --silent
 
-models: deps
-	$(CARGO) build -p tandem-cli
-	$(TANDEM_DEBUG) models fetch
+# Models are fetched by the release CLI that `make run` builds anyway: one build, not a debug CLI
+# just to fetch.
+models: build
+	$(TANDEM) models fetch
 	bash scripts/dev-speech.sh >/dev/null
 
-models-gpu: deps
-	$(CARGO) build -p tandem-cli
-	$(TANDEM_DEBUG) models fetch
+models-gpu: build
+	$(TANDEM) models fetch
 	bash scripts/dev-speech.sh >/dev/null --gpu
 
 # ---- run ---------------------------------------------------------------------------------------
@@ -59,26 +59,33 @@ build: deps
 	$(CARGO) build --release -p tandem-cli
 	bash scripts/check-release.sh $(TANDEM)
 
-app: deps js
-	npx tauri build --no-bundle
-	bash scripts/check-release.sh $(APP)
+# The desktop app and the CLI in one cargo invocation, so the crates they share compile once
+# (custom-protocol embeds ui/dist, as `tauri build` does).
+app: deps ui/dist/index.html
+	$(CARGO) build --release -p tandem-cli -p tandem-app --features tandem-app/custom-protocol
+	bash scripts/check-release.sh $(TANDEM) $(APP)
 
 package: deps js
 	npx tauri build --bundles deb
 	bash scripts/check-release.sh $(APP)
 	@ls -1 $(CARGO_TARGET_DIR)/release/bundle/deb/*.deb
 
-run: deps models build
+# One release build: the CLI and the app with a display, the CLI alone without one. The models
+# are fetched (and verified) by the binary just built.
+run: deps
 	@if [[ -n "$${DISPLAY:-}$${WAYLAND_DISPLAY:-}" ]]; then \
-	  $(MAKE) --no-print-directory app && exec $(APP); \
-	else \
-	  echo "No display: starting the terminal mode (tandem run)."; \
-	  exec $(TANDEM) run --headless; \
-	fi
+	  $(MAKE) --no-print-directory app; \
+	  $(TANDEM) models fetch; \
+	  exec $(APP); \
+	fi; \
+	$(MAKE) --no-print-directory build; \
+	$(TANDEM) models fetch; \
+	echo "No display: starting the terminal mode (tandem run)."; \
+	exec $(TANDEM) run --headless
 
 # ---- full-duplex scenario suite ------------------------------------------------------------------
 
-scenarios: models build
+scenarios: models
 	TANDEM=$(TANDEM) bash scripts/gen-scenarios.sh tests/scenarios/suite
 
 eval: scenarios
@@ -86,7 +93,7 @@ eval: scenarios
 
 # The held-back suite (tests/scenarios/heldback.toml: voices, phrasings and levels nothing was
 # tuned or trained on). Measure with it; never tune on it.
-eval-heldback: models build
+eval-heldback: models
 	TANDEM=$(TANDEM) SPEC=tests/scenarios/heldback.toml bash scripts/gen-scenarios.sh tests/scenarios/heldback-suite
 	$(TANDEM) eval tests/scenarios/heldback-suite --baseline
 

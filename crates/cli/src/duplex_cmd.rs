@@ -44,6 +44,10 @@ pub struct DuplexArgs {
     /// -6 dB) and the echo canceller runs.
     #[arg(long)]
     echo: bool,
+    /// The simulated echo's level relative to what the assistant plays, dB (-60 to 0; implies
+    /// --echo): -20 is a laptop's loudspeaker heard by its own microphone, -10 a loud one.
+    #[arg(long, value_name = "DB", allow_hyphen_values = true)]
+    echo_db: Option<f32>,
     /// Visual context over time, as if the camera were on: JSON lines such as
     /// {"t_ms": 0, "present": true, "facing": false}. Default: camera off.
     #[arg(long, value_name = "VISUAL.jsonl")]
@@ -64,6 +68,11 @@ pub fn run(global: &GlobalArgs, args: DuplexArgs) -> anyhow::Result<ExitCode> {
     if !(80..=400).contains(&micro_turn_ms) {
         anyhow::bail!("--micro-turn-ms {micro_turn_ms} is not 80-400");
     }
+    if let Some(db) = args.echo_db
+        && !(-60.0..=0.0).contains(&db)
+    {
+        anyhow::bail!("--echo-db {db} is not -60 to 0 dB");
+    }
     // Read the input first: a bad WAV should fail before the models load.
     tandem_core::audio::wav::read_info(&args.input)
         .with_context(|| format!("reading the input {}", args.input.display()))?;
@@ -82,7 +91,10 @@ pub fn run(global: &GlobalArgs, args: DuplexArgs) -> anyhow::Result<ExitCode> {
         events: args.events.clone(),
         pace: args.pace,
         output_rate_hz: args.output_rate,
-        echo: args.echo.then(EchoPath::default),
+        echo: (args.echo || args.echo_db.is_some()).then(|| EchoPath {
+            gain_db: args.echo_db.unwrap_or(EchoPath::default().gain_db),
+            ..EchoPath::default()
+        }),
         engine: EngineOptions {
             micro_turn_ms,
             policy: args.policy,

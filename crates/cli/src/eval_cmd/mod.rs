@@ -78,6 +78,10 @@ pub struct RunArgs {
     /// At most N scenarios per category.
     #[arg(long, value_name = "N")]
     limit: Option<usize>,
+    /// Simulate a loudspeaker: the assistant's voice leaks into the microphone at this level
+    /// (dB relative to what it plays, -60 to 0) and the echo canceller runs (`duplex --echo-db`).
+    #[arg(long, value_name = "DB", allow_hyphen_values = true)]
+    echo_db: Option<f32>,
     /// Keep the outputs (OUT.wav, events JSONL, scores) in DIR instead of a temporary directory.
     #[arg(long, value_name = "DIR")]
     keep: Option<PathBuf>,

@@ -314,8 +314,15 @@ pub fn run(global: &GlobalArgs, args: RunArgs) -> anyhow::Result<ExitCode> {
         args.suite.display(),
         super::generate::only_text(&args.only)
     );
-    let (exe, prefix) = duplex_command(global)?;
+    let (exe, mut prefix) = duplex_command(global)?;
     check_duplex(&exe, &prefix)?;
+    if let Some(db) = args.echo_db {
+        anyhow::ensure!(
+            (-60.0..=0.0).contains(&db),
+            "--echo-db {db} is not -60 to 0 dB"
+        );
+        prefix.push(format!("--echo-db={db}"));
+    }
     let temp;
     let work = match &args.keep {
         Some(dir) => dir.clone(),
@@ -355,6 +362,7 @@ pub fn run(global: &GlobalArgs, args: RunArgs) -> anyhow::Result<ExitCode> {
         let v = serde_json::json!({
             "suite": args.suite,
             "pace": args.pace.as_str(),
+            "echo_db": args.echo_db,
             "wall_s": started.elapsed().as_secs_f64(),
             "failed": failed,
             "results": results,
@@ -366,10 +374,12 @@ pub fn run(global: &GlobalArgs, args: RunArgs) -> anyhow::Result<ExitCode> {
             columns.iter().map(|(p, s)| (*p, s.as_slice())).collect();
         print!("{}", report::table(&view));
         println!(
-            "{} runs in {:.1} s ({} pace){}",
+            "{} runs in {:.1} s ({} pace{}){}",
             results.len(),
             started.elapsed().as_secs_f64(),
             args.pace.as_str(),
+            args.echo_db
+                .map_or(String::new(), |db| format!(", echo at {db} dB")),
             args.keep
                 .as_ref()
                 .map_or(String::new(), |d| format!("; outputs in {}", d.display()))

@@ -52,6 +52,8 @@ pub struct EchoCanceller {
     aec: EchoCanceller3,
     render: AudioBuffer,
     capture: AudioBuffer,
+    /// The linear filter's output (echo subtracted, nothing suppressed) of the last frame.
+    linear: AudioBuffer,
     config: StreamConfig,
     render_frames: u64,
     capture_frames: u64,
@@ -83,13 +85,17 @@ impl EchoCanceller {
     }
 
     /// An instance with another configuration.
-    pub fn with_config(config: EchoCanceller3Config) -> EchoCanceller {
+    ///
+    /// The linear filter's output is always exported (see [`Self::process_capture`]).
+    pub fn with_config(mut config: EchoCanceller3Config) -> EchoCanceller {
+        config.filter.export_linear_aec_output = true;
         let rate = AEC_RATE_HZ as usize;
         let buffer = || AudioBuffer::from_sample_rates(rate, 1, rate, 1, rate);
         EchoCanceller {
             aec: EchoCanceller3::new(config, AEC_RATE_HZ as i32, 1, 1),
             render: buffer(),
             capture: buffer(),
+            linear: buffer(),
             config: StreamConfig::new(rate, 1, false),
             render_frames: 0,
             capture_frames: 0,
@@ -106,12 +112,25 @@ impl EchoCanceller {
 
     /// Cancels the echo in one 10 ms microphone frame (160 samples) into `out`.
     pub fn process_capture(&mut self, near: &[f32], out: &mut [f32]) {
+        let mut linear = [0.0f32; AEC_FRAME];
+        self.process_capture_linear(near, out, &mut linear);
+    }
+
+    /// As [`Self::process_capture`], and the linear filter's output into `linear`: the
+    /// microphone with the estimated echo subtracted but nothing suppressed. During double
+    /// talk AEC3's suppressor takes the user's voice down with the residual echo (10-20 dB);
+    /// the linear output keeps the user's level, with the echo still down by the filter's
+    /// ERLE once it has converged. Both come out with the same block delay.
+    pub fn process_capture_linear(&mut self, near: &[f32], out: &mut [f32], linear: &mut [f32]) {
         debug_assert_eq!(near.len(), AEC_FRAME);
         self.capture.copy_from(&[near], &self.config);
         self.aec.analyze_capture(&mut self.capture);
-        self.aec.process_capture(&mut self.capture, false);
+        self.aec
+            .process_capture_with_linear_output(&mut self.capture, &mut self.linear, false);
         let mut dest = [&mut out[..AEC_FRAME]];
         self.capture.copy_to_stream(&self.config, &mut dest);
+        let mut dest = [&mut linear[..AEC_FRAME]];
+        self.linear.copy_to_stream(&self.config, &mut dest);
         self.capture_frames += 1;
     }
 

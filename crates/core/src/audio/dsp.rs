@@ -51,6 +51,11 @@ pub struct CleanFrame {
     /// RMS of the microphone before and after cancellation.
     pub mic_rms: f32,
     pub out_rms: f32,
+    /// The level of the user's voice in this frame, for level checks while our own voice
+    /// plays: the echo canceller's linear output (the echo subtracted, nothing suppressed: the
+    /// suppressor turns a cut-in down 10-20 dB during double talk) less the residual echo
+    /// it is known to hold, never below `out_rms`. Without AEC, the microphone's RMS.
+    pub user_rms: f32,
 }
 
 impl CleanFrame {
@@ -174,6 +179,8 @@ pub struct DspChain {
     stats: Arc<DspStats>,
     /// Cancelled audio, aligned with `mic_in` (AEC3's block delay removed).
     out_fifo: VecDeque<f32>,
+    /// Energy of the linear canceller output per sample, aligned with `out_fifo`.
+    linear_fifo: VecDeque<f32>,
     /// Microphone input not yet framed (for the frame's input level).
     in_fifo: VecDeque<f32>,
     /// Output samples still to drop to undo AEC3's block delay.
@@ -182,6 +189,11 @@ pub struct DspChain {
     out_index: u64,
     frame: Box<[f32; FRAME_SAMPLES]>,
     frame_far_energy: f32,
+    /// Mean square of the reference over the last ~100 ms (an echo arrives tens of ms late).
+    far_recent: f32,
+    /// Residual echo in the linear output per unit of recent reference power, learned while
+    /// our voice plays alone; starts at 1 (no loss assumed until measured).
+    residual_ratio: f32,
     frames_out: u64,
     vad_i16: [i16; FRAME_SAMPLES],
 }
@@ -218,11 +230,14 @@ impl DspChain {
             vad: Vad::new_with_rate_and_mode(SampleRate::Rate16kHz, mode),
             stats,
             out_fifo: VecDeque::with_capacity(FRAME_SAMPLES * 2),
+            linear_fifo: VecDeque::with_capacity(FRAME_SAMPLES * 2),
             in_fifo: VecDeque::with_capacity(FRAME_SAMPLES * 2),
             skip_out: if config.aec { AEC_DELAY_SAMPLES } else { 0 },
             out_index: 0,
             frame: Box::new([0.0; FRAME_SAMPLES]),
             frame_far_energy: 0.0,
+            far_recent: 0.0,
+            residual_ratio: 1.0,
             frames_out: 0,
             vad_i16: [0; FRAME_SAMPLES],
         })
@@ -251,6 +266,7 @@ impl DspChain {
         }
         let mut near = [0.0f32; AEC_FRAME];
         let mut out = [0.0f32; AEC_FRAME];
+        let mut linear = [0.0f32; AEC_FRAME];
         let mut far_frame = [0.0f32; AEC_FRAME];
         while self.mic.buf.len() >= AEC_FRAME {
             let k_end = self.mic.first + AEC_FRAME as u64;
@@ -304,22 +320,32 @@ impl DspChain {
             let started = std::time::Instant::now();
             self.mic.take(&mut near);
             if self.config.aec {
-                self.aec.process_capture(&near, &mut out);
+                self.aec
+                    .process_capture_linear(&near, &mut out, &mut linear);
             } else {
                 out = near;
+                linear = near;
             }
             let ns = started.elapsed().as_nanos() as u64;
             self.stats.max_frame_ns.fetch_max(ns, Ordering::Relaxed);
             self.stats.total_frame_ns.fetch_add(ns, Ordering::Relaxed);
-            self.push_10ms(&near, &out, emit);
+            self.push_10ms(&near, &out, &linear, emit);
         }
     }
 
-    fn push_10ms(&mut self, near: &[f32], out: &[f32], emit: &mut dyn FnMut(CleanFrame)) {
+    fn push_10ms(
+        &mut self,
+        near: &[f32],
+        out: &[f32],
+        linear: &[f32],
+        emit: &mut dyn FnMut(CleanFrame),
+    ) {
         self.in_fifo.extend(near.iter().copied());
         let skip = self.skip_out.min(out.len());
         self.skip_out -= skip;
         self.out_fifo.extend(out[skip..].iter().copied());
+        self.linear_fifo
+            .extend(linear[skip..].iter().map(|s| s * s));
         while self.out_fifo.len() >= FRAME_SAMPLES {
             for (d, s) in self
                 .frame
@@ -329,16 +355,25 @@ impl DspChain {
                 *d = s;
             }
             let mic_energy: f32 = self.in_fifo.drain(..FRAME_SAMPLES).map(|s| s * s).sum();
-            self.emit_frame(mic_energy, emit);
+            let linear_energy: f32 = self.linear_fifo.drain(..FRAME_SAMPLES).sum();
+            self.emit_frame(mic_energy, linear_energy, emit);
         }
     }
 
-    fn emit_frame(&mut self, mic_energy: f32, emit: &mut dyn FnMut(CleanFrame)) {
+    fn emit_frame(
+        &mut self,
+        mic_energy: f32,
+        linear_energy: f32,
+        emit: &mut dyn FnMut(CleanFrame),
+    ) {
         for (d, s) in self.vad_i16.iter_mut().zip(self.frame.iter()) {
             *d = (s.clamp(-1.0, 1.0) * 32767.0) as i16;
         }
         let vad = self.vad.is_voice_segment(&self.vad_i16).unwrap_or(false);
         let n = FRAME_SAMPLES as f32;
+        let far_active = (self.frame_far_energy / n).sqrt() > FAR_ACTIVE_RMS;
+        let out_ms = energy(&self.frame[..]) / n;
+        let user_ms = self.user_power(linear_energy / n, out_ms, far_active && !vad);
         let start = self.out_index;
         let frame = CleanFrame {
             index: self.frames_out,
@@ -346,9 +381,10 @@ impl DspChain {
             t_ns: self.mic.time_of(start),
             samples: self.frame.clone(),
             vad,
-            far_active: (self.frame_far_energy / n).sqrt() > FAR_ACTIVE_RMS,
+            far_active,
             mic_rms: (mic_energy / n).sqrt(),
-            out_rms: rms(&self.frame[..]),
+            out_rms: out_ms.sqrt(),
+            user_rms: user_ms.sqrt(),
         };
         self.out_index += FRAME_SAMPLES as u64;
         self.frames_out += 1;
@@ -368,12 +404,27 @@ impl DspChain {
     }
 }
 
-fn energy(x: &[f32]) -> f32 {
-    x.iter().map(|s| s * s).sum()
+impl DspChain {
+    /// The user's power in a frame (see [`CleanFrame::user_rms`]) from the linear output's
+    /// and the cleaned output's mean squares; `echo_alone`: our voice plays and nobody else
+    /// is heard, so the linear output is all residual echo and teaches its ratio.
+    fn user_power(&mut self, linear_ms: f32, out_ms: f32, echo_alone: bool) -> f32 {
+        let far_ms = self.frame_far_energy / FRAME_SAMPLES as f32;
+        self.far_recent = 0.8 * self.far_recent + 0.2 * far_ms;
+        if !self.config.aec {
+            return linear_ms;
+        }
+        if echo_alone && self.far_recent > FAR_ACTIVE_RMS * FAR_ACTIVE_RMS {
+            // Geometric smoothing over ~10 frames: residual echo spans decades.
+            let ratio = (linear_ms / self.far_recent).clamp(1e-6, 10.0);
+            self.residual_ratio = (0.9 * self.residual_ratio.ln() + 0.1 * ratio.ln()).exp();
+        }
+        (linear_ms - self.residual_ratio * self.far_recent).max(out_ms)
+    }
 }
 
-fn rms(x: &[f32]) -> f32 {
-    (energy(x) / x.len().max(1) as f32).sqrt()
+fn energy(x: &[f32]) -> f32 {
+    x.iter().map(|s| s * s).sum()
 }
 
 #[cfg(test)]

@@ -64,6 +64,15 @@ fn own_voice_is_cancelled_and_does_not_trigger_the_vad() {
     let mic: f64 = after.iter().map(|f| f64::from(f.mic_rms).powi(2)).sum();
     let out: f64 = after.iter().map(|f| f64::from(f.out_rms).powi(2)).sum();
     let erle = 10.0 * (mic / out.max(1e-12)).log10();
+    // The user's level estimate learns the residual echo of the linear output: our voice
+    // alone is not taken for a user at the echo's level.
+    let user: f64 = after.iter().map(|f| f64::from(f.user_rms).powi(2)).sum();
+    let user_db = 10.0 * (mic / user.max(1e-12)).log10();
+    eprintln!("user level estimate over echo alone: {user_db:.1} dB below the microphone");
+    assert!(
+        user_db >= 15.0,
+        "echo alone reads as a user {user_db:.1} dB below the mic"
+    );
     let far_frames = after.iter().filter(|f| f.far_active).count();
     let vad_frames = after.iter().filter(|f| f.vad && f.far_active).count();
     eprintln!("sim ERLE {erle:.1} dB; VAD on {vad_frames} of {far_frames} frames while speaking");
@@ -102,6 +111,45 @@ fn user_survives_double_talk_in_simulation() {
         .filter(|f| f.vad)
         .count();
     assert!(vad_user > 20, "VAD hears the user: {vad_user} frames");
+    // The level of the cut-in as the loop measures it: the user's own level (within 3 dB),
+    // where the suppressed output loses more.
+    let voiced: Vec<&CleanFrame> = frames[at / 320..(at + user.len()) / 320]
+        .iter()
+        .filter(|f| f.vad)
+        .collect();
+    let db = |e: f64| 10.0 * e.max(1e-12).log10();
+    let mean = |g: &dyn Fn(&CleanFrame) -> f32| {
+        db(voiced.iter().map(|f| f64::from(g(f)).powi(2)).sum::<f64>() / voiced.len() as f64)
+    };
+    let truth: Vec<f32> = voiced
+        .iter()
+        .flat_map(|f| {
+            let i = f.start_sample as usize;
+            mic_user(&user, at, i)
+        })
+        .collect();
+    let truth_db =
+        db(truth.iter().map(|x| f64::from(*x).powi(2)).sum::<f64>() / truth.len() as f64);
+    let (user_db, out_db) = (mean(&|f| f.user_rms), mean(&|f| f.out_rms));
+    eprintln!(
+        "double talk: the user at {truth_db:.1} dBFS; estimate {user_db:.1}, suppressed output {out_db:.1}"
+    );
+    assert!(
+        (user_db - truth_db).abs() <= 3.0,
+        "estimate {user_db:.1} vs {truth_db:.1} dBFS"
+    );
+}
+
+/// The user's samples in the 20 ms frame starting at stream index `i` (the user starts at `at`).
+fn mic_user(user: &[f32], at: usize, i: usize) -> Vec<f32> {
+    (i..i + FRAME_SAMPLES)
+        .map(|k| {
+            k.checked_sub(at)
+                .and_then(|j| user.get(j))
+                .copied()
+                .unwrap_or(0.0)
+        })
+        .collect()
 }
 
 #[test]

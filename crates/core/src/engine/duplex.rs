@@ -173,7 +173,7 @@ pub fn run_with_store(
             }
         }
         for f in &frames {
-            engine.on_audio(&f.samples[..]);
+            engine.on_frame(f);
         }
         let audio_now = engine.audio_ms();
         if let Some(timeline) = &opts.visual {

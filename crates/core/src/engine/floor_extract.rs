@@ -125,12 +125,7 @@ impl FloorExtractor {
                 playing_until = Some(now + PLAYING_HANGOVER_MS);
             }
             let own_playing = playing_until.is_some_and(|t| now <= t);
-            let ctx = FrameContext {
-                voice: tracker.activity(),
-                vad_probability: tracker.last_probability,
-                usual_db: tracker.usual_db(),
-                own_playing,
-            };
+            let ctx = FrameContext::from_tracker(tracker, own_playing);
             features.push(block, || ctx, |r| rows.push(*r));
         }
         Ok(rows)

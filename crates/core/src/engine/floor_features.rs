@@ -14,6 +14,7 @@ use std::sync::Arc;
 use realfft::num_complex::Complex;
 use realfft::{RealFftPlanner, RealToComplex};
 
+use super::listen::VoiceTracker;
 use crate::interaction::{Ms, VoiceActivity};
 
 /// Samples per feature row (20 ms at 16 kHz).
@@ -74,6 +75,23 @@ pub struct FrameContext {
     pub usual_db: f32,
     /// Our own voice is playing.
     pub own_playing: bool,
+}
+
+impl FrameContext {
+    /// The latest frame's context from the loop's voice tracker. The run level is the cleaned
+    /// audio's (what the model was trained on), not the echo canceller's linear output that
+    /// the rules' level check uses.
+    pub fn from_tracker(tracker: &VoiceTracker, own_playing: bool) -> FrameContext {
+        FrameContext {
+            voice: VoiceActivity {
+                level_db: tracker.cleaned_run_db() - tracker.usual_db(),
+                ..tracker.activity()
+            },
+            vad_probability: tracker.last_probability,
+            usual_db: tracker.usual_db(),
+            own_playing,
+        }
+    }
 }
 
 /// Computes rows and keeps the last [`WINDOW_FRAMES`] of them.

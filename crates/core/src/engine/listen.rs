@@ -27,22 +27,50 @@ pub fn ms_to_samples(ms: Ms) -> u64 {
     ms * u64::from(SAMPLE_RATE_HZ) / 1000
 }
 
-/// Cleaned microphone audio, the last [`HISTORY_SECONDS`].
+/// Cleaned microphone audio, the last [`HISTORY_SECONDS`], with the level of the user's voice
+/// per pushed block (see [`History::push_with_level`]).
 #[derive(Debug, Default)]
 pub struct History {
     buf: VecDeque<f32>,
     /// Stream index of `buf[0]`.
     first: u64,
+    /// (stream index of the block's first sample, samples, mean square of the level signal).
+    levels: VecDeque<(u64, u32, f32)>,
 }
 
 impl History {
+    /// Cleaned audio whose own level is the user's level (no echo canceller, or none known).
     pub fn push(&mut self, samples: &[f32]) {
+        self.push_with_level(samples, rms(samples));
+    }
+
+    /// Cleaned audio, and the RMS of the same stretch measured where the user's level is kept:
+    /// the echo canceller's linear output, before its suppressor turns the user down during
+    /// double talk (`CleanFrame::user_rms`).
+    pub fn push_with_level(&mut self, samples: &[f32], level_rms: f32) {
+        let start = self.end();
         self.buf.extend(samples.iter().copied());
+        if !samples.is_empty() {
+            let rms = if level_rms.is_finite() {
+                level_rms
+            } else {
+                0.0
+            };
+            self.levels
+                .push_back((start, samples.len() as u32, rms * rms));
+        }
         let cap = HISTORY_SECONDS * SAMPLE_RATE_HZ as usize;
         if self.buf.len() > cap {
             let n = self.buf.len() - cap;
             self.buf.drain(..n);
             self.first += n as u64;
+        }
+        while self
+            .levels
+            .front()
+            .is_some_and(|&(at, len, _)| at + u64::from(len) <= self.first)
+        {
+            self.levels.pop_front();
         }
     }
 
@@ -60,6 +88,20 @@ impl History {
             .copied()
             .collect()
     }
+
+    /// Energy (sum of squares) of the level signal over `from..to`, block by block.
+    pub fn level_energy(&self, from: u64, to: u64) -> f64 {
+        let mut sum = 0.0;
+        for &(at, len, mean_sq) in self.levels.iter().rev() {
+            let end = at + u64::from(len);
+            if end <= from {
+                break;
+            }
+            let overlap = end.min(to).saturating_sub(at.max(from));
+            sum += overlap as f64 * f64::from(mean_sq);
+        }
+        sum
+    }
 }
 
 /// Voice activity for the loop: fused Silero + WebRTC probabilities through a fast
@@ -71,8 +113,10 @@ pub struct VoiceTracker {
     speaking: bool,
     onset: Option<Ms>,
     last_end: Option<Ms>,
-    /// Energy and sample count of the current (or last) speech run.
+    /// Energy and sample count of the current (or last) speech run: of the cleaned audio, and
+    /// of the level signal (the user's level through echo, see [`History::push_with_level`]).
     run_energy: f64,
+    run_level_energy: f64,
     run_samples: u64,
     /// Running estimate of the user's usual speech level, dBFS.
     usual_db: f32,
@@ -117,6 +161,7 @@ impl VoiceTracker {
             onset: None,
             last_end: None,
             run_energy: 0.0,
+            run_level_energy: 0.0,
             run_samples: 0,
             usual_db: DEFAULT_USER_LEVEL_DB,
             changed: false,
@@ -154,6 +199,7 @@ impl VoiceTracker {
         }
         let chunk = history.slice(f.start_sample, f.end_sample());
         let energy: f64 = chunk.iter().map(|x| f64::from(*x) * f64::from(*x)).sum();
+        let level_energy = history.level_energy(f.start_sample, f.end_sample());
         match self
             .segmenter
             .push(f.probability, f.start_sample, f.end_sample())
@@ -166,6 +212,7 @@ impl VoiceTracker {
                 let from = ms_to_samples(start_ms);
                 let run = history.slice(from, f.end_sample());
                 self.run_energy = run.iter().map(|x| f64::from(*x) * f64::from(*x)).sum();
+                self.run_level_energy = history.level_energy(from, f.end_sample());
                 self.run_samples = run.len() as u64;
             }
             Some(VadEvent::SpeechEnd(seg)) => {
@@ -176,19 +223,24 @@ impl VoiceTracker {
             None => {
                 if self.speaking {
                     self.run_energy += energy;
+                    self.run_level_energy += level_energy;
                     self.run_samples += chunk.len() as u64;
                 }
             }
         }
     }
 
-    /// Level of the current or last speech run, dBFS.
+    /// Level of the current or last speech run, dBFS, as the user said it: measured on the
+    /// level signal (the echo canceller's linear output), so double talk's suppression does
+    /// not make a cut-in over our own voice sound like distant speech.
     pub fn run_db(&self) -> f32 {
-        if self.run_samples == 0 {
-            return FLOOR_DB;
-        }
-        let rms = (self.run_energy / self.run_samples as f64).sqrt() as f32;
-        (20.0 * rms.max(1e-9).log10()).max(FLOOR_DB)
+        energy_db(self.run_level_energy, self.run_samples)
+    }
+
+    /// Level of the current or last speech run in the cleaned (suppressed) audio, dBFS: what
+    /// the floor model's features were trained on.
+    pub fn cleaned_run_db(&self) -> f32 {
+        energy_db(self.run_energy, self.run_samples)
     }
 
     /// The user's usual speech level, dBFS.
@@ -243,6 +295,19 @@ impl VoiceTracker {
     pub fn onset_ms(&self) -> Option<Ms> {
         self.onset
     }
+}
+
+/// Root mean square of a block (0 for an empty one).
+pub fn rms(samples: &[f32]) -> f32 {
+    (samples.iter().map(|x| x * x).sum::<f32>() / samples.len().max(1) as f32).sqrt()
+}
+
+fn energy_db(energy: f64, samples: u64) -> f32 {
+    if samples == 0 {
+        return FLOOR_DB;
+    }
+    let rms = (energy / samples as f64).sqrt() as f32;
+    (20.0 * rms.max(1e-9).log10()).max(FLOOR_DB)
 }
 
 /// The words two consecutive partial transcripts agree on, from the start.

@@ -83,9 +83,9 @@ pub fn pump(
         .recv_timeout(Duration::from_millis(wake_in))
     {
         Ok(frame) => {
-            engine.on_audio(&frame.samples[..]);
+            engine.on_frame(&frame);
             while let Ok(f) = live.dsp.frames().try_recv() {
-                engine.on_audio(&f.samples[..]);
+                engine.on_frame(&f);
             }
         }
         Err(RecvTimeoutError::Timeout) => {}

@@ -33,6 +33,7 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
+use crate::audio::dsp::CleanFrame;
 use crate::audio::playback::{Player, UtteranceId};
 pub use crate::interaction::PolicyKind;
 use crate::interaction::{
@@ -372,19 +373,29 @@ impl Engine {
     /// Feeds cleaned 16 kHz microphone audio (the DSP chain's frames, in order). While the
     /// microphone gate is closed, silence of the same length goes in instead.
     pub fn on_audio(&mut self, samples: &[f32]) {
+        self.on_audio_with_level(samples, listen::rms(samples));
+    }
+
+    /// A DSP chain frame: its cleaned audio, and the user's level from the echo canceller's
+    /// linear output (not turned down during double talk).
+    pub fn on_frame(&mut self, frame: &CleanFrame) {
+        self.on_audio_with_level(&frame.samples[..], frame.user_rms);
+    }
+
+    fn on_audio_with_level(&mut self, samples: &[f32], level_rms: f32) {
         if !self.options.mic.is_open() {
             let mut silence = std::mem::take(&mut self.silence);
             silence.clear();
             silence.resize(samples.len(), 0.0);
-            self.hear(&silence);
+            self.hear(&silence, 0.0);
             self.silence = silence;
             return;
         }
-        self.hear(samples);
+        self.hear(samples, level_rms);
     }
 
-    fn hear(&mut self, samples: &[f32]) {
-        self.history.push(samples);
+    fn hear(&mut self, samples: &[f32], level_rms: f32) {
+        self.history.push_with_level(samples, level_rms);
         if let Err(e) = self.tracker.push(samples, &self.history) {
             self.event(EventKind::Error {
                 stage: "vad".into(),
@@ -392,12 +403,7 @@ impl Engine {
             });
         }
         if let Some(floor) = &mut self.floor {
-            let ctx = FrameContext {
-                voice: self.tracker.activity(),
-                vad_probability: self.tracker.last_probability,
-                usual_db: self.tracker.usual_db(),
-                own_playing: self.own_playing,
-            };
+            let ctx = FrameContext::from_tracker(&self.tracker, self.own_playing);
             floor.features.push(samples, || ctx, |_| {});
         }
         if self.tracker.take_changes() {

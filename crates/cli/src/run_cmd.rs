@@ -215,10 +215,34 @@ fn interaction_loop(
             if let Some(w) = log.as_mut() {
                 w.flush()?;
             }
-            eprintln!();
+            eprintln!("\n{}", audio_report(&live));
             return Ok(ExitCode::SUCCESS);
         }
     }
+}
+
+/// How the audio streams held up over the session: restarts (a stream found dead and
+/// reopened), what the host and our queues dropped.
+fn audio_report(live: &tandem_core::audio::live::LiveAudio) -> String {
+    let mic = live.dsp.mic_stats.snapshot();
+    let mut line = format!(
+        "audio: microphone {} restart(s), {} xrun(s), {} sample(s) dropped",
+        mic.restarts, mic.host_xruns, mic.overrun_samples
+    );
+    if let Some(sink) = &live.dsp.sink_stats {
+        let s = sink.snapshot();
+        line.push_str(&format!(
+            "; speaker {} restart(s), {} xrun(s), {} frame(s) of underrun",
+            s.restarts, s.host_xruns, s.underrun_frames
+        ));
+    }
+    let dropped = live
+        .dsp
+        .stats()
+        .dropped_frames
+        .load(std::sync::atomic::Ordering::Relaxed);
+    line.push_str(&format!("; {dropped} cleaned frame(s) dropped"));
+    line
 }
 
 /// The conversation as a terminal shows it.

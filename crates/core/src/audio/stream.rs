@@ -63,6 +63,8 @@ pub struct StreamStats {
     pub host_errors: AtomicU64,
     /// Set when the stream died (device unplugged, server gone); the supervisor reopens it.
     pub failed: AtomicBool,
+    /// Times the supervisor found the stream dead and began reopening it.
+    pub restarts: AtomicU64,
     /// Why it died, as a [`FailureKind`] code.
     pub failure: AtomicU32,
     /// Nanoseconds the last callback took (debug aid for real-time budgets).
@@ -80,6 +82,7 @@ impl StreamStats {
             host_xruns: self.host_xruns.load(Ordering::Relaxed),
             host_errors: self.host_errors.load(Ordering::Relaxed),
             failed: self.failed.load(Ordering::Relaxed),
+            restarts: self.restarts.load(Ordering::Relaxed),
         }
     }
 
@@ -100,6 +103,7 @@ pub struct StatsSnapshot {
     pub host_xruns: u64,
     pub host_errors: u64,
     pub failed: bool,
+    pub restarts: u64,
 }
 
 /// Why a stream died.

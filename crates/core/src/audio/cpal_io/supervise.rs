@@ -104,6 +104,7 @@ impl Supervisor {
         if !self.stats.failed.load(Ordering::Acquire) {
             return false;
         }
+        self.stats.restarts.fetch_add(1, Ordering::Relaxed);
         let reason = FailureKind::from_code(self.stats.failure.load(Ordering::Relaxed));
         tracing::warn!(direction = ?self.dir, device = %self.device, ?reason, "audio stream lost; reopening");
         self.events.push_back(DeviceEvent::Lost {

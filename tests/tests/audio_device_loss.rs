@@ -135,6 +135,18 @@ fn streams_dropped_by_the_server_are_reopened_and_audio_goes_on() {
             "the loss of the {d:?} stream was reported"
         );
     }
+    // Each loss is counted as a restart of its stream (what `tandem run` reports).
+    assert!(
+        live.dsp.mic_stats.snapshot().restarts >= 1,
+        "microphone restart counted"
+    );
+    assert!(
+        live.dsp
+            .sink_stats
+            .as_ref()
+            .is_some_and(|s| s.snapshot().restarts >= 1),
+        "speaker restart counted"
+    );
     // Audio flows again both ways: new streams on the server, samples played and recorded.
     assert!(
         live.wait_until_running(Duration::from_secs(5)),

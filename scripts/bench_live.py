@@ -54,6 +54,19 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def thread_cpu(pid: int) -> dict[str, float]:
+    """CPU seconds per thread name (threads of one name summed)."""
+    out: dict[str, float] = {}
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            name = (task / "comm").read_text().strip()
+            fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        out[name] = out.get(name, 0.0) + (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return out
+
+
 def rss_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -144,7 +157,7 @@ def main() -> int:
         sys.exit("bench-live: tandem run did not start")
     pid = run.proc.pid
     time.sleep(1.0)
-    cpu0, wall0 = cpu_seconds(pid), time.monotonic()
+    cpu0, wall0, threads0 = cpu_seconds(pid), time.monotonic(), thread_cpu(pid)
     peak_rss = rss_mb(pid)
     rounds = []
     for i in range(args.rounds):
@@ -173,7 +186,13 @@ def main() -> int:
         })
         peak_rss = max(peak_rss, rss_mb(pid))
         time.sleep(1.0)
-    cpu = (cpu_seconds(pid) - cpu0) / (time.monotonic() - wall0) * 100
+    wall = time.monotonic() - wall0
+    cpu = (cpu_seconds(pid) - cpu0) / wall * 100
+    threads = {
+        name: round((t - threads0.get(name, 0.0)) / wall * 100, 1)
+        for name, t in sorted(thread_cpu(pid).items(), key=lambda kv: -kv[1])
+    }
+    threads = {k: v for k, v in threads.items() if v >= 0.1}
     peak_rss = max(peak_rss, rss_mb(pid))
     run.proc.wait(timeout=seconds + 30)
     pactl("unload-module", room)
@@ -198,6 +217,7 @@ def main() -> int:
         "self_triggered": sum(r.get("self_triggered", 0) for r in rounds),
         "reply_latency_ms": latencies,
         "cpu_percent_of_one_core": round(cpu, 1),
+        "cpu_percent_by_thread": threads,
         "peak_rss_mb": round(peak_rss, 1),
         "audio": audio,
     }

@@ -31,8 +31,13 @@ use super::stream::{
 
 /// The rate we ask devices for (PulseAudio and most hardware run at 48 kHz).
 pub const PREFERRED_RATE_HZ: u32 = 48_000;
-/// Callback length we ask for: 10 ms.
-pub const CALLBACK_MS: u32 = 10;
+/// Callback length we ask the microphone for: 40 ms. Through the ALSA PulseAudio plugin (what
+/// `default` is on most desktops) the capture thread's cost grows with its wake-ups: on the rig
+/// it took 15 % of a core at 10 ms, 11 % at 20 ms and 6 % at 40 ms, and the loop then ran at
+/// 22 % of a core instead of 32 %. The loop decides in 32 ms voice chunks and 200 ms micro-turns,
+/// so cut-ins still pause playback 132-140 ms after their onset (120-128 ms at 10 ms;
+/// `scripts/bench-live.sh`, BENCHMARKS.md). The speaker keeps the device's default.
+pub const MIC_CALLBACK_MS: u32 = 40;
 /// Seconds of microphone audio the ring holds before the reader must catch up.
 const MIC_RING_SECONDS: usize = 2;
 /// A stream whose callbacks stop for this long counts as dead.

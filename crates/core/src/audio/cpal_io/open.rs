@@ -9,7 +9,7 @@ use std::time::Instant;
 use cpal::traits::{DeviceTrait, HostTrait, StreamTrait};
 
 use super::super::stream::{AudioError, DeviceEvent, Direction, StreamStats};
-use super::CALLBACK_MS;
+use super::MIC_CALLBACK_MS;
 use super::supervise::{Supervisor, reap};
 
 pub(super) fn what(dir: Direction) -> &'static str {
@@ -92,7 +92,7 @@ fn negotiate(
         .map(|r| r.with_sample_rate(rate_hz))
         .unwrap_or(default);
     let mut config = chosen.config();
-    let frames = config.sample_rate * CALLBACK_MS / 1000;
+    let frames = config.sample_rate * MIC_CALLBACK_MS / 1000;
     if let cpal::SupportedBufferSize::Range { min, max } = chosen.buffer_size()
         && (*min..=*max).contains(&frames)
         && dir == Direction::Input

@@ -57,6 +57,15 @@ pub struct DuplexArgs {
     json: bool,
 }
 
+/// The simulated loudspeaker's level must be -60 to 0 dB (`duplex` and `eval` take it).
+pub fn check_echo_db(db: f32) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        (-60.0..=0.0).contains(&db),
+        "--echo-db {db} is not -60 to 0 dB"
+    );
+    Ok(())
+}
+
 pub fn run(global: &GlobalArgs, args: DuplexArgs) -> anyhow::Result<ExitCode> {
     let config = load_config(global, Overrides::default())?;
     if !(8_000..=96_000).contains(&args.output_rate) {
@@ -68,10 +77,8 @@ pub fn run(global: &GlobalArgs, args: DuplexArgs) -> anyhow::Result<ExitCode> {
     if !(80..=400).contains(&micro_turn_ms) {
         anyhow::bail!("--micro-turn-ms {micro_turn_ms} is not 80-400");
     }
-    if let Some(db) = args.echo_db
-        && !(-60.0..=0.0).contains(&db)
-    {
-        anyhow::bail!("--echo-db {db} is not -60 to 0 dB");
+    if let Some(db) = args.echo_db {
+        check_echo_db(db)?;
     }
     // Read the input first: a bad WAV should fail before the models load.
     tandem_core::audio::wav::read_info(&args.input)

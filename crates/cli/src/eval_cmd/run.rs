@@ -317,10 +317,7 @@ pub fn run(global: &GlobalArgs, args: RunArgs) -> anyhow::Result<ExitCode> {
     let (exe, mut prefix) = duplex_command(global)?;
     check_duplex(&exe, &prefix)?;
     if let Some(db) = args.echo_db {
-        anyhow::ensure!(
-            (-60.0..=0.0).contains(&db),
-            "--echo-db {db} is not -60 to 0 dB"
-        );
+        crate::duplex_cmd::check_echo_db(db)?;
         prefix.push(format!("--echo-db={db}"));
     }
     let temp;

@@ -402,9 +402,7 @@ impl DspChain {
         self.stats.frames.fetch_add(1, Ordering::Relaxed);
         emit(frame);
     }
-}
 
-impl DspChain {
     /// The user's power in a frame (see [`CleanFrame::user_rms`]) from the linear output's
     /// and the cleaned output's mean squares; `echo_alone`: our voice plays and nobody else
     /// is heard, so the linear output is all residual echo and teaches its ratio.

@@ -197,9 +197,6 @@ impl VoiceTracker {
         } else {
             self.quiet_since_voiced = true;
         }
-        let chunk = history.slice(f.start_sample, f.end_sample());
-        let energy: f64 = chunk.iter().map(|x| f64::from(*x) * f64::from(*x)).sum();
-        let level_energy = history.level_energy(f.start_sample, f.end_sample());
         match self
             .segmenter
             .push(f.probability, f.start_sample, f.end_sample())
@@ -222,8 +219,12 @@ impl VoiceTracker {
             }
             None => {
                 if self.speaking {
-                    self.run_energy += energy;
-                    self.run_level_energy += level_energy;
+                    let chunk = history.slice(f.start_sample, f.end_sample());
+                    self.run_energy += chunk
+                        .iter()
+                        .map(|x| f64::from(*x) * f64::from(*x))
+                        .sum::<f64>();
+                    self.run_level_energy += history.level_energy(f.start_sample, f.end_sample());
                     self.run_samples += chunk.len() as u64;
                 }
             }

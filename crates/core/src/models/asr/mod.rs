@@ -273,8 +273,7 @@ impl Whisper {
                 return Ok((out, false));
             }
             out.push(next);
-            if repeats(&out) {
-                let keep = trim_repetition(&out);
+            if let Some(keep) = loop_cut(&out) {
                 out.truncate(keep);
                 return Ok((out, true));
             }
@@ -334,21 +333,15 @@ fn looping_ngram(tokens: &[u32]) -> Option<usize> {
     })
 }
 
-fn repeats(tokens: &[u32]) -> bool {
-    looping_ngram(tokens).is_some()
-}
-
-/// Length to keep after a loop: everything before it and its n-gram once.
-fn trim_repetition(tokens: &[u32]) -> usize {
-    let Some(n) = looping_ngram(tokens) else {
-        return tokens.len();
-    };
+/// Where to cut `tokens` if they end in a loop: everything before it and its n-gram once.
+fn loop_cut(tokens: &[u32]) -> Option<usize> {
+    let n = looping_ngram(tokens)?;
     let tail = &tokens[tokens.len() - n..];
     let mut start = tokens.len() - n;
     while start >= n && &tokens[start - n..start] == tail {
         start -= n;
     }
-    start + n
+    Some(start + n)
 }
 
 /// First and last 10 ms frame whose energy is within 40 dB of the loudest: the speech span.
@@ -398,14 +391,12 @@ mod tests {
     fn repetition_guard_catches_loops_and_keeps_the_first() {
         let mut looped = vec![10, 20];
         looped.extend([5; 20]);
-        assert!(repeats(&looped));
-        assert_eq!(trim_repetition(&looped), 3);
+        assert_eq!(loop_cut(&looped), Some(3));
         let mut bigram = vec![1];
         (0..10).for_each(|_| bigram.extend([7, 8]));
-        assert!(repeats(&bigram));
-        assert_eq!(trim_repetition(&bigram), 3);
-        assert!(!repeats(&[1, 2, 3, 4, 5, 6, 7, 8, 9]));
-        assert!(!repeats(&[5; 19]));
+        assert_eq!(loop_cut(&bigram), Some(3));
+        assert_eq!(loop_cut(&[1, 2, 3, 4, 5, 6, 7, 8, 9]), None);
+        assert_eq!(loop_cut(&[5; 19]), None);
     }
 
     /// What people repeat is not a loop: "Hello. Hello. ..." six times (a real phone call's
@@ -414,13 +405,12 @@ mod tests {
     fn people_repeating_themselves_is_not_a_loop() {
         let hello = [18435, 13];
         let mut call: Vec<u32> = hello.iter().copied().cycle().take(12).collect();
-        assert!(!repeats(&call));
+        assert_eq!(loop_cut(&call), None);
         call.extend([314, 1422, 470]);
-        assert!(!repeats(&call));
+        assert_eq!(loop_cut(&call), None);
         let no: Vec<u32> = [645, 11].iter().copied().cycle().take(16).collect();
-        assert!(!repeats(&no));
-        assert!(!repeats(&[645; 12]));
-        assert_eq!(trim_repetition(&call), call.len());
+        assert_eq!(loop_cut(&no), None);
+        assert_eq!(loop_cut(&[645; 12]), None);
     }
 
     #[test]

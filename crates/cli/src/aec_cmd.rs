@@ -3,6 +3,9 @@
 //! `--far` is what the loudspeaker played, `--near` what the microphone recorded (echo plus,
 //! maybe, someone talking), both on the same timeline; `--out` gets the microphone with the
 //! echo removed, as a 16 kHz mono WAV of the same length as `--near`.
+//!
+//! `--rooms USER.wav` scores the canceller instead on the committed set of simulated rooms
+//! (`sim::room`): `--far` echoes through each room while `USER.wav` talks over it.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -10,6 +13,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use tandem_core::audio::aec::{self, AEC_RATE_HZ};
 use tandem_core::audio::wav;
+use tandem_core::sim::room;
 
 #[derive(Debug, clap::Args)]
 pub struct AecArgs {
@@ -17,11 +21,16 @@ pub struct AecArgs {
     #[arg(long, value_name = "FAR.wav")]
     far: PathBuf,
     /// What the microphone recorded (echo + near-end speech), 16 kHz mono WAV.
-    #[arg(long, value_name = "NEAR.wav")]
-    near: PathBuf,
+    #[arg(long, value_name = "NEAR.wav", required_unless_present = "rooms")]
+    near: Option<PathBuf>,
     /// Where to write the echo-cancelled microphone signal.
-    #[arg(long, value_name = "OUT.wav")]
-    out: PathBuf,
+    #[arg(long, value_name = "OUT.wav", required_unless_present = "rooms")]
+    out: Option<PathBuf>,
+    /// Score the canceller on the simulated room set instead: the far end echoes through each
+    /// room (RT60 0.2-0.6 s, 10-120 ms, echo -6..+6 dB against the user) while this
+    /// recording of a user talks over it from 12 s on.
+    #[arg(long, value_name = "USER.wav", conflicts_with_all = ["near", "out"])]
+    rooms: Option<PathBuf>,
     /// Print the summary as JSON on stdout.
     #[arg(long)]
     json: bool,
@@ -43,7 +52,13 @@ struct Summary {
 
 pub fn run(_global: &crate::GlobalArgs, args: AecArgs) -> anyhow::Result<ExitCode> {
     let far = read(&args.far)?;
-    let near = read(&args.near)?;
+    if let Some(user) = &args.rooms {
+        return rooms(&far, &read(user)?, args.json);
+    }
+    let (Some(near_path), Some(out_path)) = (&args.near, &args.out) else {
+        anyhow::bail!("--near and --out are needed (or --rooms USER.wav)");
+    };
+    let near = read(near_path)?;
     if far.len() < near.len() {
         tracing::info!(
             far = far.len(),
@@ -52,8 +67,8 @@ pub fn run(_global: &crate::GlobalArgs, args: AecArgs) -> anyhow::Result<ExitCod
         );
     }
     let (out, m) = aec::cancel(&far, &near);
-    wav::write_mono_i16(&args.out, &out, AEC_RATE_HZ)
-        .with_context(|| format!("writing {}", args.out.display()))?;
+    wav::write_mono_i16(out_path, &out, AEC_RATE_HZ)
+        .with_context(|| format!("writing {}", out_path.display()))?;
     let skip = (2 * AEC_RATE_HZ as usize).min(near.len());
     let summary = Summary {
         samples: out.len(),
@@ -69,13 +84,53 @@ pub fn run(_global: &crate::GlobalArgs, args: AecArgs) -> anyhow::Result<ExitCod
     } else {
         eprintln!(
             "wrote {} ({:.2} s): echo reduced by {:.1} dB after 2 s ({:.1} dB overall); AEC3 delay estimate {} ms",
-            args.out.display(),
+            out_path.display(),
             out.len() as f64 / f64::from(AEC_RATE_HZ),
             summary.reduction_after_2s_db,
             summary.reduction_db,
             m.delay_ms
         );
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Scores every room of the set; prints a table (or JSON) and the worst values.
+fn rooms(far: &[f32], user: &[f32], json: bool) -> anyhow::Result<ExitCode> {
+    if far.len() < AEC_RATE_HZ as usize || user.len() < AEC_RATE_HZ as usize / 2 {
+        anyhow::bail!("--far needs at least 1 s and USER.wav at least 0.5 s of speech");
+    }
+    let rooms = room::room_set();
+    let scores: Vec<room::RoomScore> = rooms
+        .iter()
+        .map(|r| room::score(r, far, user, aec::EchoCanceller::new()))
+        .collect();
+    if json {
+        println!("{}", serde_json::to_string_pretty(&scores)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!(
+        "{:16} {:>8} {:>8} {:>10} {:>10} {:>10}",
+        "room", "ERLE dB", "linear", "after DT", "near kept", "suppressed"
+    );
+    for s in &scores {
+        println!(
+            "{:16} {:8.1} {:8.1} {:10.1} {:10.3} {:10.3}",
+            s.room,
+            s.erle_db,
+            s.linear_erle_db,
+            s.erle_after_double_talk_db,
+            s.near_corr,
+            s.near_corr_suppressed
+        );
+    }
+    let min = |f: fn(&room::RoomScore) -> f64| scores.iter().map(f).fold(f64::MAX, f64::min);
+    println!(
+        "worst of {} rooms: ERLE {:.1} dB, after double talk {:.1} dB, near end kept {:.3}",
+        scores.len(),
+        min(|s| s.erle_db),
+        min(|s| s.erle_after_double_talk_db),
+        min(|s| s.near_corr)
+    );
     Ok(ExitCode::SUCCESS)
 }
 

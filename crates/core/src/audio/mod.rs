@@ -22,7 +22,7 @@ pub mod resample;
 pub mod stream;
 pub mod wav;
 
-pub use dsp::{CleanFrame, DspChain, DspConfig, DspStats, FRAME_SAMPLES};
+pub use dsp::{CleanFrame, DspChain, DspConfig, DspStats, FRAME_MS, FRAME_SAMPLES};
 pub use dsp_thread::{DspInputs, DspThread};
 #[cfg(feature = "devices")]
 pub use live::LiveAudio;

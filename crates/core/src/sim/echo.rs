@@ -32,13 +32,9 @@ impl EchoPath {
         let g = 10f32.powf(self.gain_db / 20.0);
         let mut h = vec![0.0f32; delay + tail + 1];
         h[delay] = g;
-        let mut state = self.seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+        let mut rng = XorShift::new(self.seed);
         for n in 1..=tail {
-            // xorshift64*: a small, reproducible noise source.
-            state ^= state >> 12;
-            state ^= state << 25;
-            state ^= state >> 27;
-            let r = (state.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 40) as f32 / (1u64 << 24) as f32;
+            let r = rng.unit();
             let decay = (-6.9 * n as f32 / tail.max(1) as f32).exp();
             h[delay + n] = g * 0.3 * (2.0 * r - 1.0) * decay;
         }
@@ -54,7 +50,24 @@ impl EchoPath {
     }
 }
 
-/// A streaming FIR filter over an [`EchoPath`]'s impulse response.
+/// xorshift64*: a small, reproducible noise source.
+pub(crate) struct XorShift(u64);
+
+impl XorShift {
+    pub(crate) fn new(seed: u64) -> XorShift {
+        XorShift(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
+    }
+
+    /// Uniform in [0, 1).
+    pub(crate) fn unit(&mut self) -> f32 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        (self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 40) as f32 / (1u64 << 24) as f32
+    }
+}
+
+/// A streaming FIR filter over an impulse response (an [`EchoPath`]'s or a room's).
 #[derive(Debug, Clone)]
 pub struct EchoFilter {
     /// Non-zero taps: (lag, weight).
@@ -66,7 +79,11 @@ pub struct EchoFilter {
 
 impl EchoFilter {
     pub fn new(path: &EchoPath, rate_hz: u32) -> EchoFilter {
-        let h = path.impulse_response(rate_hz);
+        Self::from_impulse_response(&path.impulse_response(rate_hz))
+    }
+
+    /// A filter over any impulse response; only its non-zero taps cost time.
+    pub fn from_impulse_response(h: &[f32]) -> EchoFilter {
         let taps: Vec<(usize, f32)> = h
             .iter()
             .enumerate()

@@ -5,10 +5,13 @@
 //! - [`sink`]: a speaker that runs the playback renderer as its clock advances and records
 //!   what it played (to a WAV file, for `tandem duplex`).
 //! - [`echo`]: a linear echo path (delay, gain, reverb tail) to stand in for a room.
+//! - [`room`]: reverberant rooms (RT60, delay, loudspeaker level) and the set the echo
+//!   canceller is scored on.
 //! - [`SimAudio`]: all of it stepped together: microphone file + playback -> DSP chain frames.
 
 pub mod clock;
 pub mod echo;
+pub mod room;
 pub mod sink;
 pub mod source;
 

@@ -6,6 +6,8 @@
 //! Without the rig this test prints why and passes; with `TANDEM_REQUIRE_RIG` set it fails.
 //! Run: `bash scripts/with-pulse.sh cargo test -p tandem-tests --test conversation_rig`.
 
+// Shared with the other rig tests, which use more of it.
+#[allow(dead_code)]
 mod rig;
 
 use std::path::Path;

@@ -75,3 +75,90 @@ impl Drop for Loopback {
             .status();
     }
 }
+
+/// A reverberant room in the loop: what the speaker plays (`speaker.monitor`, read by `parec`)
+/// goes through a simulated room's impulse response (`sim::room`) at `gain_db` and is played
+/// into the microphone (`pacat -d mic`). The two clients add their own ~110 ms of delay to
+/// the room's. Stopped on drop.
+pub struct ReverbLoopback {
+    children: Vec<std::process::Child>,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    filter: Option<std::thread::JoinHandle<()>>,
+}
+
+impl ReverbLoopback {
+    pub fn start(room: &tandem_core::sim::room::Room, gain_db: f32) -> ReverbLoopback {
+        use std::io::{Read, Write};
+        use std::process::Stdio;
+        use std::sync::atomic::{AtomicBool, Ordering};
+        const RATE: u32 = 16_000;
+        let raw = [
+            "--raw",
+            "--format=float32le",
+            "--rate=16000",
+            "--channels=1",
+        ];
+        // Read in small pieces, play with a deeper buffer: a writer that underruns would
+        // shift the echo's delay mid-test and make the canceller start over.
+        let mut parec = Command::new("parec")
+            .args(["-d", "speaker.monitor", "--latency-msec=10"])
+            .args(raw)
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("parec runs");
+        let mut pacat = Command::new("pacat")
+            .args(["--playback", "-d", "mic", "--latency-msec=100"])
+            .args(raw)
+            .stdin(Stdio::piped())
+            .spawn()
+            .expect("pacat runs");
+        let mut input = parec.stdout.take().expect("parec's stdout");
+        let mut output = pacat.stdin.take().expect("pacat's stdin");
+        let g = 10f32.powf(gain_db / 20.0);
+        let h: Vec<f32> = room.impulse_response(RATE).iter().map(|x| x * g).collect();
+        let mut filter = tandem_core::sim::echo::EchoFilter::from_impulse_response(&h);
+        let stop = std::sync::Arc::new(AtomicBool::new(false));
+        let stopping = stop.clone();
+        let filter = std::thread::spawn(move || {
+            let mut bytes = [0u8; 640];
+            let mut x = Vec::with_capacity(160);
+            let mut y = Vec::with_capacity(160);
+            while !stopping.load(Ordering::Relaxed) {
+                if input.read_exact(&mut bytes).is_err() {
+                    return;
+                }
+                x.clear();
+                x.extend(
+                    bytes
+                        .chunks_exact(4)
+                        .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])),
+                );
+                y.clear();
+                filter.process(&x, &mut y);
+                let out: Vec<u8> = y.iter().flat_map(|s| s.to_le_bytes()).collect();
+                if output.write_all(&out).is_err() {
+                    return;
+                }
+            }
+        });
+        std::thread::sleep(Duration::from_millis(300));
+        ReverbLoopback {
+            children: vec![parec, pacat],
+            stop,
+            filter: Some(filter),
+        }
+    }
+}
+
+impl Drop for ReverbLoopback {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        for c in &mut self.children {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+        if let Some(f) = self.filter.take() {
+            let _ = f.join();
+        }
+    }
+}

@@ -57,6 +57,11 @@ const START_TIMEOUT_MS = 180_000;
 const HEARD_TIMEOUT_MS = 30_000;
 const ANSWER_TIMEOUT_MS = 30_000;
 const YIELD_TIMEOUT_MS = 5_000;
+/**
+ * The indicator must show us quiet ("paused" or "yielding") this soon after the cut-in's onset
+ * in the microphone sink: the time a user waits for us to stop, audio and UI latency included.
+ */
+const SILENT_AFTER_ONSET_MS = 300;
 /** One cut-in must be enough (it was 3 while the echo canceller ate cut-ins on headphones). */
 const CUT_IN_ATTEMPTS = 1;
 /** How far into the answer the user cuts in. */
@@ -123,6 +128,8 @@ function record(sink) {
   const chunks = [];
   child.stdout.on("data", (data) => chunks.push({ at: Date.now(), data }));
   return {
+    /** What has arrived so far. */
+    chunks: () => chunks.slice(),
     async stop() {
       child.kill("SIGTERM");
       await new Promise((ok) => (child.exitCode !== null ? ok() : child.on("exit", ok)));
@@ -387,6 +394,7 @@ async function main() {
     let cutAt = 0;
     let cutPlayed = Promise.resolve();
     let yieldedAt = null;
+
     for (let attempt = 1; attempt <= CUT_IN_ATTEMPTS && yieldedAt === null; attempt++) {
       await cutPlayed;
       if (attempt > 1) {
@@ -408,8 +416,27 @@ async function main() {
     if (yieldedAt === null) {
       throw new Failure(`the floor never went to yielding after ${CUT_IN_ATTEMPTS} cut-ins while the answer played`);
     }
-    step("floor yielding", { after_cut_in_ms: yieldedAt - cutAt });
     await shot("04-cut-in");
+    await cutPlayed;
+    // What the microphone heard times the yield from the cut-in's onset rather than from
+    // starting paplay (its start-up and the WAV's lead-in are not the assistant's delay). A
+    // frame's `at` is when it ended: the onset is the start of the first voiced one.
+    const micFrames = levels(mic.chunks()).frames;
+    const onsetFrame = micFrames.find((f) => f.at - FRAME_MS >= cutAt && f.dbfs > VOICE_DBFS);
+    if (!onsetFrame) throw new Failure(`the cut-in never reached the microphone sink above ${VOICE_DBFS} dBFS`);
+    const onsetAt = onsetFrame.at - FRAME_MS;
+    // Silent: the indicator shows our speech paused for the user's voice (a hold) or given up.
+    const silentAt = (await floorHistory()).find((f) => (f.state === "paused" || f.state === "yielding") && f.at >= cutAt)?.at ?? yieldedAt;
+    const silentAfterOnset = silentAt - onsetAt;
+    step("floor yielding", {
+      after_cut_in_ms: yieldedAt - cutAt,
+      onset_after_paplay_ms: onsetAt - cutAt,
+      silent_after_onset_ms: silentAfterOnset,
+      yielded_after_onset_ms: yieldedAt - onsetAt,
+    });
+    if (silentAfterOnset > SILENT_AFTER_ONSET_MS) {
+      throw new Failure(`the assistant went quiet ${silentAfterOnset} ms after the cut-in's onset (at most ${SILENT_AFTER_ONSET_MS} ms)`);
+    }
 
     const cut = await waitFor("the answer marked as cut off", 10_000, async () =>
       (await transcript()).find((l) => l.who === "line-assistant" && l.state === "cut" && l.unheard.length > 0),

@@ -11,6 +11,7 @@ import {
   createTranscript,
   floorLabel,
   latencySummary,
+  shownFloor,
   splitHeard,
 } from "../../target/ui-test/conversation/transcript.js";
 
@@ -244,4 +245,21 @@ test("labels, latency summary and clock", () => {
   assert.deepEqual(latencySummary([900, 300, 500]), { last: 500, median: 500, count: 3 });
   assert.deepEqual(latencySummary([400, 600]), { last: 600, median: 500, count: 2 });
   assert.equal(clock(65_400), "1:05");
+});
+
+test("a hold over our speech shows as paused until release or the yield", () => {
+  const t = createTranscript();
+  const shown = (e) => {
+    const c = applyEvent(t, e);
+    assert.equal(c.floor, true);
+    return shownFloor(t);
+  };
+  assert.equal(shown({ t_ms: 0, kind: "floor", floor: "speaking" }), "speaking");
+  assert.equal(shown({ t_ms: 120, kind: "hold" }), "paused");
+  assert.equal(floorLabel(shownFloor(t)), "Paused for you");
+  assert.equal(shown({ t_ms: 400, kind: "release" }), "speaking");
+  assert.equal(shown({ t_ms: 500, kind: "hold" }), "paused");
+  assert.equal(shown({ t_ms: 700, kind: "floor", floor: "yielding" }), "yielding");
+  // A hold only means paused while we are speaking.
+  assert.equal(shown({ t_ms: 900, kind: "hold" }), "yielding");
 });

@@ -56,6 +56,8 @@ export interface EngineErrorNote {
 
 export interface Transcript {
   floor: FloorState | null;
+  /** The assistant is paused in place for the user's burst (a hold, until release or a new floor). */
+  held: boolean;
   lines: Line[];
   /** Latencies (ms) of the assistant's replies, oldest first (the last `MAX_LATENCIES`). */
   latencies_ms: number[];
@@ -85,6 +87,7 @@ export const MAX_ERRORS = 5;
 export function createTranscript(): Transcript {
   return {
     floor: null,
+    held: false,
     lines: [],
     latencies_ms: [],
     errors: [],
@@ -146,6 +149,7 @@ export function applyEvent(t: Transcript, e: EngineEvent): Changes {
   switch (e.kind) {
     case "floor": {
       t.floor = e.floor;
+      t.held = false;
       c.floor = true;
       // Back to listening (or the user speaking after we finished): our line is done.
       // The assistant took the turn: what the user said so far is all there is.
@@ -165,6 +169,11 @@ export function applyEvent(t: Transcript, e: EngineEvent): Changes {
     }
     case "voice_end":
       t.lastVoiceEndMs = e.end_ms;
+      break;
+    case "hold":
+    case "release":
+      t.held = e.kind === "hold";
+      c.floor = true;
       break;
     case "partial": {
       const text = e.text.trim();
@@ -266,7 +275,7 @@ export function applyEvent(t: Transcript, e: EngineEvent): Changes {
       c.error = true;
       break;
     default:
-      // voice_start, end_of_turn, duck/unduck, hold/release, speculative requests and the
+      // voice_start, end_of_turn, duck/unduck, speculative requests and the
       // reasoner's results change nothing on screen.
       break;
   }
@@ -292,9 +301,20 @@ export function splitHeard(text: string, heard: string | null): { heard: string;
   return { heard: head, unheard: text.slice(head.length) };
 }
 
+/** What the floor indicator shows: the floor, or "paused" while we hold for the user's voice. */
+export type ShownFloor = FloorState | "paused";
+
+/** The indicator's state: our speech paused for a burst over it reads as "paused", not speaking. */
+export function shownFloor(t: Transcript): ShownFloor {
+  const floor = t.floor ?? "listening";
+  return t.held && floor === "speaking" ? "paused" : floor;
+}
+
 /** The floor as a short label for the big indicator. */
-export function floorLabel(floor: FloorState | null): string {
+export function floorLabel(floor: ShownFloor | null): string {
   switch (floor) {
+    case "paused":
+      return "Paused for you";
     case "listening":
       return "Listening";
     case "user_speaking":

@@ -16,6 +16,7 @@ import {
   createTranscript,
   floorLabel,
   latencySummary,
+  shownFloor,
   splitHeard,
   type Line,
   type Transcript,
@@ -401,7 +402,7 @@ export class ConversationView {
   private renderFloor(): void {
     const { floor, floorLabel: label, floorSub: sub } = this.el;
     if (this.state === "running") {
-      const f = this.transcript.floor ?? "listening";
+      const f = shownFloor(this.transcript);
       floor.dataset["state"] = f;
       label.textContent = floorLabel(f);
       sub.textContent = this.devices;

@@ -137,6 +137,16 @@ pub fn run_with_store(
         config,
     )?;
 
+    // The assistant's channel goes to its file as it is played: an hour of it would be
+    // another 220 MiB in memory otherwise.
+    let output_error = |source| DuplexError::OutputWav {
+        path: opts.output.clone(),
+        source,
+    };
+    sim.sink
+        .record_to(&opts.output, out_len)
+        .map_err(output_error)?;
+
     let mut events_out = match &opts.events {
         Some(path) => Some(std::io::BufWriter::new(
             crate::private_fs::create_file(path, false).map_err(|source| DuplexError::Output {
@@ -191,12 +201,7 @@ pub fn run_with_store(
             source,
         })?;
     }
-    sim.sink
-        .write_wav(&opts.output, Some(out_len))
-        .map_err(|source| DuplexError::OutputWav {
-            path: opts.output.clone(),
-            source,
-        })?;
+    sim.sink.finish_recording().map_err(output_error)?;
     Ok(DuplexReport {
         input_ms,
         wall_ms: t0.elapsed().as_millis() as u64,

@@ -14,7 +14,8 @@ use crate::audio::wav;
 /// Samples the echo tap holds (the simulated microphone reads it every step).
 const TAP_SECONDS: usize = 2;
 
-/// A clock-paced speaker that records its output.
+/// A clock-paced speaker that records its output: in memory, or straight to a WAV file
+/// ([`ClockedSink::record_to`]) so that a long session does not grow with its output.
 pub struct ClockedSink {
     renderer: Renderer,
     clock: Arc<dyn Clock>,
@@ -22,6 +23,9 @@ pub struct ClockedSink {
     start_ns: u64,
     rendered: u64,
     recorded: Vec<f32>,
+    /// Where the output goes instead of `recorded`, and the first error writing it.
+    file: Option<wav::StreamingWav>,
+    file_error: Option<wav::WavError>,
     block: Vec<f32>,
     stats: Arc<StreamStats>,
     tap_tx: Option<rtrb::Producer<f32>>,
@@ -61,6 +65,8 @@ impl ClockedSink {
             start_ns,
             rendered: 0,
             recorded: Vec::new(),
+            file: None,
+            file_error: None,
             block: vec![0.0; rate_hz as usize / 100],
             stats,
             tap_tx,
@@ -75,19 +81,28 @@ impl ClockedSink {
         self.tap_rx.take()
     }
 
-    /// Everything played so far.
-    pub fn recorded(&self) -> &[f32] {
-        &self.recorded
+    /// Writes what is played from now on to a mono 16-bit WAV of exactly `len` samples (see
+    /// [`wav::StreamingWav`]) instead of keeping it in memory; [`Self::finish_recording`]
+    /// completes the file.
+    pub fn record_to(&mut self, path: &Path, len: usize) -> Result<(), AudioError> {
+        self.file = Some(wav::StreamingWav::create(path, self.rate_hz, len)?);
+        Ok(())
     }
 
-    /// Writes what was played as a mono 16-bit WAV, padded or cut to `len` samples if given.
-    pub fn write_wav(&self, path: &Path, len: Option<usize>) -> Result<(), AudioError> {
-        let mut out = self.recorded.clone();
-        if let Some(n) = len {
-            out.resize(n, 0.0);
+    /// Completes the file started by [`Self::record_to`], or reports the first write error.
+    pub fn finish_recording(&mut self) -> Result<(), AudioError> {
+        if let Some(e) = self.file_error.take() {
+            return Err(e.into());
         }
-        wav::write_mono_i16(path, &out, self.rate_hz)?;
+        if let Some(file) = self.file.take() {
+            file.finish()?;
+        }
         Ok(())
+    }
+
+    /// Everything played so far (in memory; empty while recording to a file).
+    pub fn recorded(&self) -> &[f32] {
+        &self.recorded
     }
 }
 
@@ -116,7 +131,16 @@ impl AudioSink for ClockedSink {
                 self.start_ns + (u128::from(end) * 1_000_000_000 / u128::from(self.rate_hz)) as u64;
             let buf = &mut self.block[..n];
             self.renderer.render(buf, 1, t, 0);
-            self.recorded.extend_from_slice(buf);
+            match self.file.as_mut() {
+                Some(file) => {
+                    if let Err(e) = file.write(buf) {
+                        self.file = None;
+                        self.file_error.get_or_insert(e);
+                    }
+                }
+                None if self.file_error.is_none() => self.recorded.extend_from_slice(buf),
+                None => {}
+            }
             if let Some(tx) = self.tap_tx.as_mut() {
                 for s in buf.iter() {
                     let _ = tx.push(*s);

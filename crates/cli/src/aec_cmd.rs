@@ -108,20 +108,9 @@ fn rooms(far: &[f32], user: &[f32], json: bool) -> anyhow::Result<ExitCode> {
         println!("{}", serde_json::to_string_pretty(&scores)?);
         return Ok(ExitCode::SUCCESS);
     }
-    println!(
-        "{:16} {:>8} {:>8} {:>10} {:>10} {:>10}",
-        "room", "ERLE dB", "linear", "after DT", "near kept", "suppressed"
-    );
+    println!("{}", room::RoomScore::HEADER);
     for s in &scores {
-        println!(
-            "{:16} {:8.1} {:8.1} {:10.1} {:10.3} {:10.3}",
-            s.room,
-            s.erle_db,
-            s.linear_erle_db,
-            s.erle_after_double_talk_db,
-            s.near_corr,
-            s.near_corr_suppressed
-        );
+        println!("{s}");
     }
     let min = |f: fn(&room::RoomScore) -> f64| scores.iter().map(f).fold(f64::MAX, f64::min);
     println!(

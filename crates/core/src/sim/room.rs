@@ -113,6 +113,28 @@ pub struct RoomScore {
     pub near_corr_suppressed: f64,
 }
 
+impl RoomScore {
+    /// The header of [`RoomScore`]'s table rows (its `Display`).
+    pub const HEADER: &'static str =
+        "room              ERLE dB   linear   after DT  near kept  suppressed";
+}
+
+/// One table row: the room, the three ERLEs (dB) and the two correlations.
+impl std::fmt::Display for RoomScore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{:16} {:8.1} {:8.1} {:10.1} {:10.3} {:11.3}",
+            self.room,
+            self.erle_db,
+            self.linear_erle_db,
+            self.erle_after_double_talk_db,
+            self.near_corr,
+            self.near_corr_suppressed
+        )
+    }
+}
+
 /// Seconds of echo before the scored stretch starts.
 pub const CONVERGED_S: f32 = 4.0;
 

@@ -61,16 +61,9 @@ fn every_room_keeps_30_db_erle_and_the_near_end() {
         all
     });
     let mut failed = Vec::new();
+    eprintln!("{}", RoomScore::HEADER);
     for s in &scores {
-        eprintln!(
-            "{:16} ERLE {:5.1} dB (linear {:4.1}, after double talk {:5.1}); near end kept {:.3} (suppressed {:.3})",
-            s.room,
-            s.erle_db,
-            s.linear_erle_db,
-            s.erle_after_double_talk_db,
-            s.near_corr,
-            s.near_corr_suppressed
-        );
+        eprintln!("{s}");
         if s.erle_db < 30.0 || s.erle_after_double_talk_db < 30.0 || s.near_corr < 0.8 {
             failed.push(s.room.clone());
         }

@@ -5,6 +5,7 @@ import "./panels.css";
 import { invoke, isTauri } from "@tauri-apps/api/core";
 
 import type { ConversationStatus, LaunchOptions } from "./conversation/events";
+import type { StreamRestarts } from "./conversation/streams";
 import { MicControl } from "./conversation/mic-control";
 import { ConversationView } from "./conversation/view";
 import { h, replaceChildren } from "./dom";
@@ -25,13 +26,13 @@ function asAppError(err: unknown): AppError {
   return { kind: "internal", message: err instanceof Error ? err.message : String(err) };
 }
 
-async function runCheck(body: HTMLElement, button: HTMLButtonElement): Promise<void> {
+async function runCheck(body: HTMLElement, button: HTMLButtonElement, restarts: () => StreamRestarts | null): Promise<void> {
   body.setAttribute("aria-busy", "true");
   button.disabled = true;
   replaceChildren(body, h("p", { class: "muted" }, "Checking your system…"));
   try {
     const report = await invoke<Report>("doctor");
-    replaceChildren(body, renderReport(report));
+    replaceChildren(body, renderReport(report, restarts()));
   } catch (err) {
     replaceChildren(body, renderError(asAppError(err)));
   } finally {
@@ -85,7 +86,7 @@ async function start(): Promise<void> {
     if (!isTauri()) return;
     if (panel === "view-system" && !checked) {
       checked = true;
-      void runCheck(body, recheck);
+      void runCheck(body, recheck, () => view.streamRestarts());
     }
     // Read afresh each time: a conversation adds turns, the file may have been edited.
     if (panel === "view-settings") void settings.load();
@@ -123,7 +124,7 @@ async function start(): Promise<void> {
     return;
   }
 
-  recheck.addEventListener("click", () => void runCheck(body, recheck));
+  recheck.addEventListener("click", () => void runCheck(body, recheck, () => view.streamRestarts()));
   invoke<string>("app_version")
     .then((v) => {
       element("app-version").textContent = `v${v}`;

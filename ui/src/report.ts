@@ -1,5 +1,6 @@
 // Renders the `doctor` report as the "System check" panel.
 
+import { restartsText, type StreamRestarts } from "./conversation/streams";
 import { h, type Child } from "./dom";
 import { errorMessage, type AppError, type Problem, type ProviderStatus, type Report } from "./types";
 
@@ -211,11 +212,21 @@ function providersPanel(report: Report): HTMLElement {
   );
 }
 
-function audioPanel(report: Report): HTMLElement {
+function audioPanel(report: Report, restarts: StreamRestarts | null): HTMLElement {
+  const reopened = restarts ? restartsText(restarts) : null;
   return panel(
     "Audio",
     {},
     report.audio_host ? h("p", { class: "panel-note" }, "Devices from ", h("strong", {}, report.audio_host)) : null,
+    restarts
+      ? h(
+          "p",
+          { class: "panel-note", "data-testid": "stream-restarts" },
+          reopened
+            ? [badge("warn", "Restarts"), ` ${reopened} since Tandem started (a device went away or the sound server stalled).`]
+            : [badge("ok", "Steady"), " No microphone or speaker stream has had to restart since Tandem started."],
+        )
+      : null,
     h("h4", { class: "sub-title" }, "Microphones"),
     deviceList(report.audio_inputs, report.default_input, "None found", "bad"),
     h("h4", { class: "sub-title" }, "Speakers"),
@@ -280,7 +291,8 @@ function modelsPanel(report: Report, notReady: number): HTMLElement {
   );
 }
 
-export function renderReport(report: Report): HTMLElement {
+/** The report; `restarts`: the audio streams reopened in this app session, when known. */
+export function renderReport(report: Report, restarts: StreamRestarts | null = null): HTMLElement {
   const modelsNotReady = report.models.filter((m) => modelStatus(m.status).tone !== "ok").length;
   const top = banners(report, modelsNotReady);
   return h(
@@ -292,7 +304,7 @@ export function renderReport(report: Report): HTMLElement {
       "div",
       { class: "panels" },
       machinePanel(report),
-      audioPanel(report),
+      audioPanel(report, restarts),
       providersPanel(report),
       camerasPanel(report),
       modelsPanel(report, modelsNotReady),

@@ -10,6 +10,7 @@ import { errorMessage } from "../types";
 import { TimelineView } from "./timeline-view";
 import { richText } from "../report";
 import type { Batch, CameraState, ConversationError, ConversationStatus, DeviceEvent, LlmReach, Phase, UiMessage } from "./events";
+import { countRestart, noRestarts, restartsText, type StreamRestarts } from "./streams";
 import {
   applyEvent,
   clock,
@@ -109,6 +110,8 @@ export class ConversationView {
   private rows = new Map<number, HTMLLIElement>();
   private bannerByKey = new Map<string, HTMLElement>();
   private devices = "";
+  /** Streams the engine had to reopen since the app started (shown with the devices). */
+  private restarts: StreamRestarts = noRestarts();
   private cameraOn = false;
   private generation = 0;
   private readonly timeline: TimelineView;
@@ -285,7 +288,13 @@ export class ConversationView {
     this.banner("llm", "warn", "The language model is unreachable", richText(sentence(message)), [h("p", { class: "banner-actions" }, button)]);
   }
 
+  /** Stream restarts so far in this app session (for the System check). */
+  streamRestarts(): StreamRestarts {
+    return { ...this.restarts };
+  }
+
   private onDevice(e: DeviceEvent): void {
+    if (countRestart(this.restarts, e)) this.renderFloor();
     const what = e.direction === "input" ? "microphone" : "speaker";
     const key = `device-${e.direction}`;
     switch (e.kind) {
@@ -405,7 +414,8 @@ export class ConversationView {
       const f = shownFloor(this.transcript);
       floor.dataset["state"] = f;
       label.textContent = floorLabel(f);
-      sub.textContent = this.devices;
+      const restarts = restartsText(this.restarts);
+      sub.textContent = restarts ? `${this.devices} · ${restarts}` : this.devices;
     } else if (this.state === "offline") {
       floor.dataset["state"] = "offline";
       label.textContent = "Not started";

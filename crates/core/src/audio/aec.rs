@@ -20,15 +20,6 @@ pub const AEC_DELAY_SAMPLES: usize = 128;
 /// canceller holds it back by this much so that both line up (measured: correlation 1.000 at
 /// this shift, 0.05 without it).
 const LINEAR_LEAD_SAMPLES: usize = 64;
-/// The linear filter's length in 64-sample blocks (4 ms each at 16 kHz): 256 ms of echo
-/// path after the delay AEC3 estimates. AEC3's default (13 blocks, 52 ms) covers a loudspeaker
-/// in free field but not a room: on the simulated rooms (`sim::room`, RT60 0.2-0.6 s) the
-/// linear filter removed 5.9-22.2 dB with it and 12.4-31.5 dB with this one; the whole
-/// canceller (suppressor included) stayed below 30 dB in 12 of the 36 rooms with it (23.2 dB
-/// at worst), in none with this one (30.5 dB), and the user's voice in the linear output
-/// during double talk went from 0.65-0.98 correlation to 0.95-0.99. Costs ~25 % more
-/// canceller time.
-pub const FILTER_BLOCKS: usize = 64;
 
 /// What the canceller reports about itself.
 #[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize)]
@@ -54,13 +45,16 @@ pub struct AecMetrics {
 ///   of 13-22 dB; a real echo in that first half second is still suppressed by ~25 dB (55 dB
 ///   with the default) until the filter converges.
 ///
-/// And a longer linear filter ([`FILTER_BLOCKS`]) for reverberant rooms.
+/// The linear filter keeps AEC3's length (13 blocks of 4 ms: 52 ms of echo path after the
+/// estimated delay). Longer filters model a room's reverberation better offline (on the room
+/// set, `sim::room`, 256 ms raised the worst room from 23.2 to 30.5 dB ERLE and the user's voice
+/// during double talk from 0.65 to 0.95 correlation), but live on the rig our own voice then
+/// set off the voice detector after a minute or so at -10 dB echo: 67 times in 20 rounds with
+/// 256 ms, 17 in 8 with 128 ms, 5 in 20 with 80 ms, none with 52 ms (BENCHMARKS.md).
 pub fn tandem_config() -> EchoCanceller3Config {
     let mut config = EchoCanceller3Config::default();
     config.transparent_mode.use_hmm = true;
     config.ep_strength.default_gain = 0.3;
-    config.filter.main.length_blocks = FILTER_BLOCKS;
-    config.filter.shadow.length_blocks = FILTER_BLOCKS;
     config
 }
 

@@ -9,8 +9,9 @@ pass, with 1-4 s of silence between clips and now and then a 15-30 s idle stretc
 length is reached. `run` starts `tandem duplex --pace virtual` under nice, reads VmRSS, RssAnon
 and RssFile from /proc/PID/status every RSS_EVERY seconds (default 5) into WORK_DIR/rss.csv with
 the audio position reached (the last t_ms in the events file, which is written in 8 KiB blocks),
-then summarises. Sizes are MiB. Growth of about recorder_mb_per_hour is expected: the simulated
-speaker keeps all it played (f32) to write OUT.wav at the end; the engine's own is the rest.
+then summarises. Sizes are MiB. The assistant's channel is written to OUT.wav as it is played
+(before that the simulated speaker kept it in memory, f32: recorder_mb_per_hour of growth), so
+a flat engine shows a slope near 0.
 """
 import collections, csv, glob, json, os, random, subprocess, sys, time, wave
 

@@ -39,7 +39,8 @@ fn the_room_set_spans_reverb_delay_and_level() {
 }
 
 /// Echo cancellation in every room of the set, with the whole table printed. Issue 15 asks for
-/// >= 30 dB of echo removed and the user's voice kept (correlation >= 0.8) in every room; with
+/// at least 30 dB of echo removed and the user's voice kept (correlation of at least 0.8) in
+/// every room; with
 /// AEC3's 52 ms filter the worst rooms (RT60 0.6 s) give 23.2 dB, 29.4 dB after double talk and
 /// 0.65 (a longer filter reaches the bar here but sets off the voice detector live; see
 /// `audio::aec::tandem_config`). So this guards what is reached: a change that loses ground

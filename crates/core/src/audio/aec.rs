@@ -171,28 +171,44 @@ pub fn cancel(far: &[f32], near: &[f32]) -> (Vec<f32>, AecMetrics) {
 }
 
 /// [`cancel`] with a given canceller.
-pub fn cancel_with(mut aec: EchoCanceller, far: &[f32], near: &[f32]) -> (Vec<f32>, AecMetrics) {
+pub fn cancel_with(aec: EchoCanceller, far: &[f32], near: &[f32]) -> (Vec<f32>, AecMetrics) {
+    let (out, _, metrics) = cancel_with_linear(aec, far, near);
+    (out, metrics)
+}
+
+/// [`cancel_with`], also returning the linear filter's output (see
+/// [`EchoCanceller::process_capture_linear`]), both aligned with `near`.
+pub fn cancel_with_linear(
+    mut aec: EchoCanceller,
+    far: &[f32],
+    near: &[f32],
+) -> (Vec<f32>, Vec<f32>, AecMetrics) {
     let total = near.len() + AEC_DELAY_SAMPLES;
     let mut out = Vec::with_capacity(total + AEC_FRAME);
+    let mut linear = Vec::with_capacity(total + AEC_FRAME);
     let mut far_frame = [0.0f32; AEC_FRAME];
     let mut near_frame = [0.0f32; AEC_FRAME];
     let mut out_frame = [0.0f32; AEC_FRAME];
+    let mut linear_frame = [0.0f32; AEC_FRAME];
     let mut at = 0;
     while at < total {
         fill(&mut far_frame, far, at);
         fill(&mut near_frame, near, at);
         aec.analyze_render(&far_frame);
-        aec.process_capture(&near_frame, &mut out_frame);
+        aec.process_capture_linear(&near_frame, &mut out_frame, &mut linear_frame);
         out.extend_from_slice(&out_frame);
+        linear.extend_from_slice(&linear_frame);
         at += AEC_FRAME;
     }
-    out.drain(..AEC_DELAY_SAMPLES);
-    out.truncate(near.len());
-    (out, aec.metrics())
+    for x in [&mut out, &mut linear] {
+        x.drain(..AEC_DELAY_SAMPLES);
+        x.truncate(near.len());
+    }
+    (out, linear, aec.metrics())
 }
 
 /// Copies `src[at..at + frame.len()]` into `frame`, zero-padding past the end.
-pub(crate) fn fill(frame: &mut [f32], src: &[f32], at: usize) {
+fn fill(frame: &mut [f32], src: &[f32], at: usize) {
     let n = src.len().saturating_sub(at).min(frame.len());
     if n > 0 {
         frame[..n].copy_from_slice(&src[at..at + n]);

@@ -229,17 +229,33 @@ pub fn resample(samples: &[f32], from_hz: u32, to_hz: u32) -> Result<Vec<f32>, R
 
 /// Writes mono 16-bit PCM (samples clamped to [-1, 1]).
 pub fn write_mono_i16(path: &Path, samples: &[f32], rate_hz: u32) -> Result<(), WavError> {
-    let spec = hound::WavSpec {
+    write_with(path, mono_i16(rate_hz), |w| {
+        samples.iter().try_for_each(|&s| w.write_sample(to_i16(s)))
+    })
+}
+
+/// The format of [`write_mono_i16`] and [`StreamingWav`].
+fn mono_i16(rate_hz: u32) -> hound::WavSpec {
+    hound::WavSpec {
         channels: 1,
         sample_rate: rate_hz,
         bits_per_sample: 16,
         sample_format: hound::SampleFormat::Int,
-    };
-    write_with(path, spec, |w| {
-        samples.iter().try_for_each(|&s| {
-            w.write_sample((s.clamp(-1.0, 1.0) * f32::from(i16::MAX)).round() as i16)
-        })
-    })
+    }
+}
+
+/// A sample in [-1, 1] (clamped) as 16-bit PCM.
+fn to_i16(s: f32) -> i16 {
+    (s.clamp(-1.0, 1.0) * f32::from(i16::MAX)).round() as i16
+}
+
+/// A failure writing `path`; the partial file is removed.
+fn write_failed(path: &Path, e: hound::Error) -> WavError {
+    let _ = std::fs::remove_file(path);
+    WavError::Write {
+        path: path.to_owned(),
+        message: e.to_string(),
+    }
 }
 
 /// Writes mono 32-bit float PCM (samples as they are).
@@ -268,16 +284,8 @@ pub struct StreamingWav {
 
 impl StreamingWav {
     pub fn create(path: &Path, rate_hz: u32, len: usize) -> Result<StreamingWav, WavError> {
-        let spec = hound::WavSpec {
-            channels: 1,
-            sample_rate: rate_hz,
-            bits_per_sample: 16,
-            sample_format: hound::SampleFormat::Int,
-        };
-        let writer = hound::WavWriter::create(path, spec).map_err(|e| WavError::Write {
-            path: path.to_owned(),
-            message: e.to_string(),
-        })?;
+        let writer =
+            hound::WavWriter::create(path, mono_i16(rate_hz)).map_err(|e| write_failed(path, e))?;
         Ok(StreamingWav {
             writer: Some(writer),
             path: path.to_owned(),
@@ -292,9 +300,9 @@ impl StreamingWav {
         let Some(w) = self.writer.as_mut() else {
             return Ok(());
         };
-        let result = samples[..take].iter().try_for_each(|&s| {
-            w.write_sample((s.clamp(-1.0, 1.0) * f32::from(i16::MAX)).round() as i16)
-        });
+        let result = samples[..take]
+            .iter()
+            .try_for_each(|&s| w.write_sample(to_i16(s)));
         self.written += take;
         result.map_err(|e| self.fail(e))
     }
@@ -312,11 +320,7 @@ impl StreamingWav {
 
     fn fail(&mut self, e: hound::Error) -> WavError {
         self.writer = None;
-        let _ = std::fs::remove_file(&self.path);
-        WavError::Write {
-            path: self.path.clone(),
-            message: e.to_string(),
-        }
+        write_failed(&self.path, e)
     }
 }
 
@@ -348,13 +352,7 @@ fn write_with(
         body(&mut w)?;
         w.finalize()
     });
-    result.map_err(|e| {
-        let _ = std::fs::remove_file(path);
-        WavError::Write {
-            path: path.to_owned(),
-            message: e.to_string(),
-        }
-    })
+    result.map_err(|e| write_failed(path, e))
 }
 
 type Reader = hound::WavReader<BufReader<File>>;

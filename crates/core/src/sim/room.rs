@@ -9,7 +9,7 @@
 //! Everything is seeded: the same room gives the same response on every machine.
 
 use super::echo::XorShift;
-use crate::audio::aec::{self, AEC_DELAY_SAMPLES, AEC_FRAME, EchoCanceller};
+use crate::audio::aec::{self, EchoCanceller};
 
 /// Velvet-noise density of the tail: impulses per second.
 const VELVET_PER_S: f32 = 2_000.0;
@@ -154,7 +154,7 @@ pub fn score(room: &Room, far: &[f32], user: &[f32], aec: EchoCanceller) -> Room
     for (n, u) in near[at..].iter_mut().zip(user) {
         *n += u;
     }
-    let (out, linear) = cancel_both(aec, &far, &near);
+    let (out, linear, _) = aec::cancel_with_linear(aec, &far, &near);
     let from = (CONVERGED_S * rate as f32) as usize;
     let talk = at..at + user.len();
     let after = talk.end + rate / 2..total;
@@ -166,29 +166,6 @@ pub fn score(room: &Room, far: &[f32], user: &[f32], aec: EchoCanceller) -> Room
         near_corr: aec::correlation(&linear[talk.clone()], user),
         near_corr_suppressed: aec::correlation(&out[talk], user),
     }
-}
-
-/// Runs the canceller over whole signals; both outputs aligned with `near`.
-fn cancel_both(mut aec: EchoCanceller, far: &[f32], near: &[f32]) -> (Vec<f32>, Vec<f32>) {
-    let total = near.len() + AEC_DELAY_SAMPLES;
-    let (mut out, mut linear) = (Vec::with_capacity(total), Vec::with_capacity(total));
-    let (mut f, mut n) = ([0.0f32; AEC_FRAME], [0.0f32; AEC_FRAME]);
-    let (mut o, mut l) = ([0.0f32; AEC_FRAME], [0.0f32; AEC_FRAME]);
-    let mut at = 0;
-    while at < total {
-        aec::fill(&mut f, far, at);
-        aec::fill(&mut n, near, at);
-        aec.analyze_render(&f);
-        aec.process_capture_linear(&n, &mut o, &mut l);
-        out.extend_from_slice(&o);
-        linear.extend_from_slice(&l);
-        at += AEC_FRAME;
-    }
-    for x in [&mut out, &mut linear] {
-        x.drain(..AEC_DELAY_SAMPLES);
-        x.truncate(near.len());
-    }
-    (out, linear)
 }
 
 fn rms(x: &[f32]) -> f32 {

@@ -121,7 +121,7 @@ fn echo_in_a_reverberant_room_is_cancelled() {
         seed: 11,
     };
     let _room = ReverbLoopback::start(&room, -14.0);
-    // Scored after 4 s, as the offline room set is: a 256 ms filter converges more slowly.
+    // Scored after 4 s, as the offline room set is (`sim::room::CONVERGED_S`).
     own_voice_is_cancelled("reverberant room", 4.0, 30.0);
 }
 

@@ -79,10 +79,9 @@ impl Drop for Loopback {
 /// A reverberant room in the loop: what the speaker plays (`speaker.monitor`, read by `parec`)
 /// goes through a simulated room's impulse response (`sim::room`) at `gain_db` and is played
 /// into the microphone (`pacat -d mic`). The two clients add their own ~110 ms of delay to
-/// the room's. Stopped on drop.
+/// the room's. Stopped on drop: killing the clients closes the pipes, which ends the filter.
 pub struct ReverbLoopback {
     children: Vec<std::process::Child>,
-    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
     filter: Option<std::thread::JoinHandle<()>>,
 }
 
@@ -90,7 +89,6 @@ impl ReverbLoopback {
     pub fn start(room: &tandem_core::sim::room::Room, gain_db: f32) -> ReverbLoopback {
         use std::io::{Read, Write};
         use std::process::Stdio;
-        use std::sync::atomic::{AtomicBool, Ordering};
         const RATE: u32 = 16_000;
         let raw = [
             "--raw",
@@ -117,16 +115,11 @@ impl ReverbLoopback {
         let g = 10f32.powf(gain_db / 20.0);
         let h: Vec<f32> = room.impulse_response(RATE).iter().map(|x| x * g).collect();
         let mut filter = tandem_core::sim::echo::EchoFilter::from_impulse_response(&h);
-        let stop = std::sync::Arc::new(AtomicBool::new(false));
-        let stopping = stop.clone();
         let filter = std::thread::spawn(move || {
             let mut bytes = [0u8; 640];
             let mut x = Vec::with_capacity(160);
             let mut y = Vec::with_capacity(160);
-            while !stopping.load(Ordering::Relaxed) {
-                if input.read_exact(&mut bytes).is_err() {
-                    return;
-                }
+            while input.read_exact(&mut bytes).is_ok() {
                 x.clear();
                 x.extend(
                     bytes
@@ -144,7 +137,6 @@ impl ReverbLoopback {
         std::thread::sleep(Duration::from_millis(300));
         ReverbLoopback {
             children: vec![parec, pacat],
-            stop,
             filter: Some(filter),
         }
     }
@@ -152,7 +144,6 @@ impl ReverbLoopback {
 
 impl Drop for ReverbLoopback {
     fn drop(&mut self) {
-        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
         for c in &mut self.children {
             let _ = c.kill();
             let _ = c.wait();

@@ -26,7 +26,7 @@ function asAppError(err: unknown): AppError {
   return { kind: "internal", message: err instanceof Error ? err.message : String(err) };
 }
 
-async function runCheck(body: HTMLElement, button: HTMLButtonElement, restarts: () => StreamRestarts | null): Promise<void> {
+async function runCheck(body: HTMLElement, button: HTMLButtonElement, restarts: () => StreamRestarts): Promise<void> {
   body.setAttribute("aria-busy", "true");
   button.disabled = true;
   replaceChildren(body, h("p", { class: "muted" }, "Checking your system…"));
@@ -80,13 +80,16 @@ async function start(): Promise<void> {
   const body = element<HTMLElement>("check-body");
   const recheck = element<HTMLButtonElement>("recheck");
   let checked = false;
+  // The System check counts the stream restarts the conversation view has seen (the view is
+  // created below; the check runs only when its tab is opened).
+  const restarts = (): StreamRestarts => view.streamRestarts();
   const settings = new SettingsPanel(asAppError);
   const history = new HistoryPanel(asAppError);
   const showPanel = setupTabs((panel) => {
     if (!isTauri()) return;
     if (panel === "view-system" && !checked) {
       checked = true;
-      void runCheck(body, recheck, () => view.streamRestarts());
+      void runCheck(body, recheck, restarts);
     }
     // Read afresh each time: a conversation adds turns, the file may have been edited.
     if (panel === "view-settings") void settings.load();
@@ -124,7 +127,7 @@ async function start(): Promise<void> {
     return;
   }
 
-  recheck.addEventListener("click", () => void runCheck(body, recheck, () => view.streamRestarts()));
+  recheck.addEventListener("click", () => void runCheck(body, recheck, restarts));
   invoke<string>("app_version")
     .then((v) => {
       element("app-version").textContent = `v${v}`;

@@ -28,7 +28,7 @@ import floor_voices as fv  # noqa: E402
 from floor_scene import MAX_S, MIN_S, Background, Builder, ms  # noqa: E402
 from floor_templates import RUN, TEMPLATES  # noqa: E402
 
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 SPLIT_OFFSET = {"train": 0, "val": 3_000_000, "heldback": 6_000_000}
 HERE = Path(__file__).resolve().parent
 
@@ -104,7 +104,63 @@ def _background_audio(ctx: Ctx, b: Builder, bg: Background, n: int) -> tuple[np.
     return out, " ".join(said), src
 
 
-def render(ctx: Ctx, b: Builder, room: dict, user_level: float, far_level: float, n: int):
+# How the live loop treats sound over its own voice (interaction::policy, floor model): it
+# pauses in place 120 ms after an onset (one step later at worst), goes on from there when a
+# short burst ends (on its tentative end, 60-300 ms later), and stops for good when the
+# speech is a cut-in or lasts MAX_OVERLAP_S. The episodes' assistant does the same, so the
+# model never learns "our echo went on" as the sign of a backchannel.
+HOLD_S = (0.10, 0.20)
+RESUME_S = (0.06, 0.30)
+MAX_OVERLAP_S = 1.5
+#: How long after a cut-in's onset the loop still holds (counts as playing) before it stops.
+STOP_AFTER_S = (0.65, 0.75)
+#: Noise bursts pause the loop only when its voice detector fires on them.
+P_NOISE_PAUSES = 0.5
+PAUSING_KINDS = ("backchannel", "request", "side_talk", "other", "phone", "noise")
+
+
+def pause_like_the_loop(far: np.ndarray, items: list, events: list[dict], rng: np.random.Generator) -> None:
+    """Mutes `far` where the live loop would have paused for sound over it (20 ms fades) and
+    records in each assistant event until when our voice counts as playing (`held_until_ms`:
+    the loop's player is busy while it holds) and where it paused (`paused_ms`)."""
+    fade = 320
+    for it in items:
+        if it.track != "far" or it.event is None:
+            continue
+        a = it.event
+        a0, a1 = a["start_ms"] / 1000, a["end_ms"] / 1000
+        for ev in sorted(events, key=lambda e: e["start_ms"]):
+            if ev.get("speaker") not in ("user", "other", "noise") or ev["kind"] not in (*PAUSING_KINDS, "interruption"):
+                continue
+            if str(ev.get("source", "")).endswith("phone_earpiece"):  # too faint to be heard
+                continue
+            t0, t1 = ev["start_ms"] / 1000, ev["end_ms"] / 1000
+            if not a0 <= t0 < a1:
+                continue
+            if ev["kind"] == "noise" and rng.random() >= P_NOISE_PAUSES:
+                continue
+            hold = t0 + rng.uniform(*HOLD_S)
+            stop = ev["kind"] == "interruption" or t1 - t0 >= MAX_OVERLAP_S
+            resume = a1 if stop else t1 + rng.uniform(*RESUME_S)
+            if stop:
+                held = t0 + (rng.uniform(*STOP_AFTER_S) if ev["kind"] == "interruption" else MAX_OVERLAP_S)
+                a["held_until_ms"] = max(a.get("held_until_ms", 0), ms(min(held, len(far) / fa.SR)))
+            i0 = max(int(round(hold * fa.SR)), 0)
+            i1 = min(int(round(resume * fa.SR)), len(far))
+            if i1 <= i0:
+                continue
+            far[i0:i1] = 0.0
+            k = min(fade, i0)
+            far[i0 - k : i0] = fa.fade(far[i0 - k : i0], 0, k)
+            k = min(fade, len(far) - i1)
+            far[i1 : i1 + k] = fa.fade(far[i1 : i1 + k], k, 0)
+            a.setdefault("paused_ms", []).append([ms(i0 / fa.SR), ms(i1 / fa.SR)])
+            if stop:
+                break
+
+
+def render(ctx: Ctx, b: Builder, room: dict, user_level: float, far_level: float, n: int,
+           pause_rng: np.random.Generator):
     rng = b.rng
     far = np.zeros(n)
     mic = np.zeros(n)
@@ -123,6 +179,7 @@ def render(ctx: Ctx, b: Builder, room: dict, user_level: float, far_level: float
             it.event["end_ms"] = ms((it.pos + ext[1]) / fa.SR)
         g = fa.undb(far_level) / max(fa.active_rms(it.audio), 1e-9)
         _add(far, it.pos, audio * g)
+    pause_like_the_loop(far, [it for it in b.items if not any(it.event is d for d in drop)], b.events, pause_rng)
 
     rirs: dict[str, np.ndarray] = {}
     drr = {"user": (0.0, 12.0), "other": (-6.0, 6.0), "noise": (-6.0, 6.0), "echo": (3.0, 15.0)}
@@ -215,7 +272,9 @@ def make_episode(ctx: Ctx, split: str, index: int, base_seed: int) -> tuple[dict
     room = room_params(rng, split)
     user_level = float(rng.uniform(-28.0, -16.0))
     far_level = float(rng.uniform(-26.0, -16.0))
-    mic, far, events, user_level = render(ctx, b, room, user_level, far_level, n)
+    # Its own generator, so the pauses leave every other draw of the episode as it was.
+    pause_rng = np.random.default_rng([seed, 2])
+    mic, far, events, user_level = render(ctx, b, room, user_level, far_level, n, pause_rng)
     ep_id = f"{split}-{index:06d}"
     meta = {
         "id": ep_id, "split": split, "seed": seed, "template": template, "variant": variant,

@@ -20,10 +20,11 @@ use crate::models::vad::{SAMPLE_RATE_HZ, StreamingVad, VadError};
 /// smart-turn's answer reaches the loop this long after a pause is detected (its run time
 /// on this machine, ~75 ms, plus a step).
 const EOT_LATENCY_MS: Ms = 100;
-/// Our voice counts as playing while the far end is above this level...
-const PLAYING_DBFS: f32 = -50.0;
-/// ...and this long after (the player is busy through the gaps between words).
-const PLAYING_HANGOVER_MS: Ms = 300;
+/// Our voice counts as playing from an assistant event's start to its end (or, where the
+/// episode's assistant held for a cut-in, `held_until_ms`) and this long after: the live
+/// loop's player is busy through the gaps between sentences and while it holds, and drains
+/// its trailing silence after the last word.
+const PLAYING_HANGOVER_MS: Ms = 120;
 
 #[derive(Debug, thiserror::Error)]
 pub enum FloorDataError {
@@ -68,18 +69,20 @@ impl FloorExtractor {
     }
 
     /// Feature rows for one episode: `mic` as recorded, `far` as played (same timeline,
-    /// 16 kHz), the user's usual level in dBFS.
+    /// 16 kHz), the user's usual level in dBFS, and the spans (ms) in which our voice counts
+    /// as playing.
     pub fn rows(
         &mut self,
         mic: &[f32],
         far: &[f32],
         usual_db: f32,
+        playing: &[(Ms, Ms)],
     ) -> Result<Vec<[f32; N_FEATURES]>, FloorDataError> {
         let (clean, _) = aec::cancel(far, mic);
         let vad = self.vad.take().expect("the extractor owns its detector");
         let mut tracker = VoiceTracker::new(vad)?;
         tracker.set_usual_db(usual_db);
-        let result = self.rows_with(&mut tracker, &clean, far);
+        let result = self.rows_with(&mut tracker, &clean, playing);
         self.vad = Some(tracker.into_vad());
         result
     }
@@ -88,15 +91,14 @@ impl FloorExtractor {
         &mut self,
         tracker: &mut VoiceTracker,
         clean: &[f32],
-        far: &[f32],
+        playing: &[(Ms, Ms)],
     ) -> Result<Vec<[f32; N_FEATURES]>, FloorDataError> {
         let mut history = History::default();
         let mut features = FloorFeatures::new();
         let mut rows = Vec::with_capacity(clean.len() / FRAME_SAMPLES + 1);
         // smart-turn answers waiting for their latency: (due, pause start, probability).
         let mut pending_eot: Option<(Ms, Ms, f32)> = None;
-        let mut playing_until: Option<Ms> = None;
-        for (i, block) in clean.chunks(FRAME_SAMPLES).enumerate() {
+        for block in clean.chunks(FRAME_SAMPLES) {
             if block.len() < FRAME_SAMPLES {
                 break;
             }
@@ -117,14 +119,9 @@ impl FloorExtractor {
                 features.set_end_of_turn(start, p);
                 pending_eot = None;
             }
-            let far_block = far
-                .get(i * FRAME_SAMPLES..(i + 1) * FRAME_SAMPLES)
-                .unwrap_or(&[]);
-            let far_energy = far_block.iter().map(|x| x * x).sum::<f32>() / FRAME_SAMPLES as f32;
-            if 10.0 * far_energy.max(1e-12).log10() > PLAYING_DBFS {
-                playing_until = Some(now + PLAYING_HANGOVER_MS);
-            }
-            let own_playing = playing_until.is_some_and(|t| now <= t);
+            let own_playing = playing
+                .iter()
+                .any(|&(start, end)| start <= now && now <= end + PLAYING_HANGOVER_MS);
             let ctx = FrameContext::from_tracker(tracker, own_playing);
             features.push(block, || ctx, |r| rows.push(*r));
         }
@@ -166,10 +163,37 @@ impl FloorExtractor {
                 ),
             });
         }
-        let rows = self.rows(&mic, &far, usual_db)?;
+        let playing = assistant_spans(&meta).map_err(|message| FloorDataError::Episode {
+            path: meta_path.clone(),
+            message,
+        })?;
+        let rows = self.rows(&mic, &far, usual_db, &playing)?;
         write_rows(dir, &rows)?;
         Ok(rows.len())
     }
+}
+
+/// Where the episode's assistant counts as playing: each `assistant` event from its start to
+/// the later of its end and `held_until_ms`.
+fn assistant_spans(meta: &serde_json::Value) -> Result<Vec<(Ms, Ms)>, String> {
+    let events = meta
+        .get("events")
+        .and_then(serde_json::Value::as_array)
+        .ok_or("no list `events`")?;
+    let ms = |e: &serde_json::Value, key: &str| e.get(key).and_then(serde_json::Value::as_u64);
+    let mut spans = Vec::new();
+    for e in events {
+        if e.get("kind").and_then(serde_json::Value::as_str) != Some("assistant") {
+            continue;
+        }
+        let (Some(start), Some(end)) = (ms(e, "start_ms"), ms(e, "end_ms")) else {
+            return Err(format!(
+                "an assistant event without whole `start_ms`/`end_ms`: {e}"
+            ));
+        };
+        spans.push((start, end.max(ms(e, "held_until_ms").unwrap_or(0))));
+    }
+    Ok(spans)
 }
 
 fn write_rows(dir: &Path, rows: &[[f32; N_FEATURES]]) -> Result<(), FloorDataError> {

@@ -525,7 +525,16 @@ impl Engine {
     fn floor_verdict(&mut self) -> Option<FloorProbs> {
         let floor = self.floor.as_mut().filter(|f| !f.failed)?;
         match floor.model.predict(&floor.features) {
-            Ok(p) => Some(p),
+            Ok(p) => {
+                tracing::trace!(
+                    t_ms = self.last_now,
+                    turn_complete = p.turn_complete,
+                    interruption = p.interruption,
+                    addressed = p.addressed,
+                    "floor model"
+                );
+                Some(p)
+            }
             Err(e) => {
                 floor.failed = true;
                 self.event(EventKind::Error {

@@ -67,6 +67,9 @@ pub struct State {
     awaiting_playback: Option<Ms>,
     /// The floor model's addressee probabilities over the current turn (sum, count).
     turn_addressed: (f32, u32),
+    /// The current turn began by cutting us off, and the floor model called it a cut-in (not a
+    /// backchannel, another voice or the TV): it is for us, whatever `addressed` says later.
+    model_cut_in: bool,
     /// The time of the current step.
     now: Ms,
 }
@@ -111,6 +114,7 @@ impl State {
             announcements: VecDeque::new(),
             awaiting_playback: None,
             turn_addressed: (0.0, 0),
+            model_cut_in: false,
             now: 0,
         }
     }
@@ -198,6 +202,7 @@ impl State {
         self.last_stable.clear();
         self.pause_start = None;
         self.turn_addressed = (0.0, 0);
+        self.model_cut_in = false;
     }
 
     /// The floor model's mean addressee probability over the current turn.
@@ -393,8 +398,9 @@ pub fn step(s: &mut State, inp: &Inputs, now: Ms) -> Vec<Action> {
         }
     }
 
-    // The model's addressee verdicts while a turn is under way.
-    if let (Some(f), Some(_)) = (inp.floor, s.turn_start) {
+    // The model's addressee verdicts while the user speaks in a turn (it was trained on the
+    // speech and the second after it, not on the silence a turn may end with).
+    if let (Some(f), Some(_), true) = (inp.floor, s.turn_start, inp.voice.speaking) {
         s.turn_addressed.0 += f.addressed;
         s.turn_addressed.1 += 1;
     }
@@ -407,8 +413,12 @@ pub fn step(s: &mut State, inp: &Inputs, now: Ms) -> Vec<Action> {
             let facing = inp
                 .visual
                 .is_none_or(|vis| vis.person_present && vis.facing_screen);
-            // The model judges background speech itself; the rules go by the level.
-            let counts = (inp.floor.is_some() || loud_enough) && facing;
+            // Speech at the user's level counts; quieter speech (the TV, another room) only
+            // if the model hears a cut-in in it.
+            let model_hears_cut_in = inp
+                .floor
+                .is_some_and(|f| f.interruption >= p.model_interruption);
+            let counts = (loud_enough || model_hears_cut_in) && facing;
             // A held burst that has gone quiet (not yet confirmed as ended) and is short enough
             // to be a backchannel: go on now; if it was only a dip, it pauses again at once.
             let quiet_short = s.held
@@ -434,18 +444,20 @@ pub fn step(s: &mut State, inp: &Inputs, now: Ms) -> Vec<Action> {
                     s.held = true;
                     out.push(Action::Hold);
                 }
+                // Paused at `hold_after_ms`, the user already hears silence; whether to stop
+                // for good waits until a backchannel would be over (the model cannot tell
+                // "mm-hm" from "wait" in its first 200 ms).
+                let since = |ms: u32| now >= onset + u64::from(ms);
+                let model_confirms = inp.floor.is_some_and(|f| {
+                    since(p.barge_in_confirm_ms) && f.interruption >= p.model_interruption
+                });
                 let confirmed = match inp.floor {
-                    Some(f) => {
-                        let since = |ms: u32| now >= onset + u64::from(ms);
-                        since(p.model_judge_after_ms) && f.interruption >= p.model_interruption_sure
-                            || since(p.barge_in_confirm_ms)
-                                && f.interruption >= p.model_interruption
-                            || since(p.model_max_overlap_ms)
-                    }
-                    None => now >= onset + u64::from(p.barge_in_confirm_ms),
+                    Some(_) => model_confirms || since(p.model_max_overlap_ms),
+                    None => since(p.barge_in_confirm_ms),
                 };
                 if counts && confirmed {
                     s.commit_barge_in(&inp.own, onset, &mut out);
+                    s.model_cut_in = model_confirms;
                 }
             } else if let Some(onset) = s.overlap_onset {
                 if !s.held {
@@ -454,15 +466,11 @@ pub fn step(s: &mut State, inp: &Inputs, now: Ms) -> Vec<Action> {
                     s.reset_turn();
                 } else {
                     // Paused for a burst that has ended: a backchannel or noise lets us go on
-                    // from where we paused; anything else is the user taking the floor.
+                    // from where we paused; anything else is the user taking the floor. (The
+                    // floor model is not asked here: as a short burst ends it still hears
+                    // speech over us, a backchannel as much as a cut-in; its words decide.)
                     let end = *s.burst_end.get_or_insert(v.last_end_ms.unwrap_or(now));
-                    let model_says_cut_in = inp
-                        .floor
-                        .is_some_and(|f| f.interruption >= p.model_interruption);
                     match s.burst_text.clone() {
-                        _ if model_says_cut_in => {
-                            s.commit_barge_in(&inp.own, onset, &mut out);
-                        }
                         Some(t) if !burst_lets_us_go_on(&t) => {
                             s.commit_barge_in(&inp.own, onset, &mut out);
                         }
@@ -606,8 +614,11 @@ fn end_of_turn_logic(s: &mut State, inp: &Inputs, now: Ms, p: &Params, out: &mut
         return;
     }
     // smart-turn (or the floor model) hears prosody; the words can still say the thought is
-    // not over.
-    let heard = match inp.floor {
+    // not over. After a cut-in the floor model hears an unfinished turn in nearly every pause
+    // (0.2-0.5, where a request's end reaches 0.7-0.85): smart-turn judges those turns' ends,
+    // as under the rules.
+    let floor = inp.floor.filter(|_| !s.model_cut_in);
+    let heard = match floor {
         Some(f) => Some(f.turn_complete),
         None => s.eot,
     };
@@ -616,7 +627,7 @@ fn end_of_turn_logic(s: &mut State, inp: &Inputs, now: Ms, p: &Params, out: &mut
     } else {
         heard
     };
-    let gap = match (inp.floor, eot) {
+    let gap = match (floor, eot) {
         (Some(_), Some(e)) if e >= p.model_turn_complete => p.min_gap_ms,
         (Some(_), _) => p.max_hold_ms,
         (None, Some(e)) if e >= p.end_of_turn_sure => p.min_gap_ms,
@@ -667,7 +678,7 @@ fn end_of_turn_logic(s: &mut State, inp: &Inputs, now: Ms, p: &Params, out: &mut
         match model {
             None => not_addressed(&text, &inp.voice, inp.visual, p),
             Some(addressed) => not_addressed_but_level(&text, inp.visual).or_else(|| {
-                (addressed < p.model_addressed && !names_us)
+                (addressed < p.model_addressed && !names_us && !s.model_cut_in)
                     .then_some(NotAddressedReason::Model { addressed })
             }),
         }

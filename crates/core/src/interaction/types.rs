@@ -99,15 +99,11 @@ pub struct Params {
     /// person answering) is not either, for this long, unless the assistant is named.
     pub side_conversation_ms: u32,
     /// With the floor model: its probabilities at or above these decide a complete turn, a
-    /// real interruption and speech for us.
+    /// real interruption (from `barge_in_confirm_ms` into speech over us, or when it ends) and
+    /// speech for us.
     pub model_turn_complete: f32,
     pub model_interruption: f32,
     pub model_addressed: f32,
-    /// With the floor model: speech over our voice stops us this long after its onset if the
-    /// model is sure (`model_interruption_sure`) it is a cut-in; from `barge_in_confirm_ms` on,
-    /// `model_interruption` is enough.
-    pub model_judge_after_ms: u32,
-    pub model_interruption_sure: f32,
     /// With the floor model: speech over our voice this long always stops us, whatever the
     /// model says (never talk over the user).
     pub model_max_overlap_ms: u32,
@@ -137,8 +133,6 @@ impl Default for Params {
             model_turn_complete: 0.5,
             model_interruption: 0.5,
             model_addressed: 0.5,
-            model_judge_after_ms: 200,
-            model_interruption_sure: 0.8,
             model_max_overlap_ms: 1500,
         }
     }

@@ -27,10 +27,11 @@ pub enum Floor {
 #[serde(rename_all = "snake_case")]
 pub enum PolicyKind {
     /// Tandem's full-duplex policy with its hand-written rules (timers, levels, word lists).
-    #[default]
     #[serde(alias = "tandem")]
     Rules,
-    /// The same policy with the learned floor model's probabilities as inputs.
+    /// The same policy with the learned floor model's probabilities as inputs (the default:
+    /// it beats the rules on the held-back scenarios, BENCHMARKS.md).
+    #[default]
     Model,
     /// The naive turn-based anchor: 800 ms of silence, answer, never stop.
     Baseline,

@@ -323,3 +323,31 @@ fn a_cut_in_the_model_confirmed_is_answered_whatever_its_addressee_head_says_lat
         taken - 3200
     );
 }
+
+#[test]
+fn when_smart_turn_is_sure_the_turn_is_over_the_model_cannot_hold_it_past_the_unsure_gap() {
+    let mut s = State::default();
+    speaks_with(&mut s, 0, 1600, "what time is it", probs(0.1, 0.0, 0.9));
+    let mut all = Vec::new();
+    let mut heard = Heard::Final {
+        text: "What time is it?".into(),
+    };
+    let mut t = 1640;
+    while t <= 4000 {
+        let inp = Inputs {
+            voice: silent(1600),
+            heard: std::mem::take(&mut heard),
+            end_of_turn: (t == 1720).then_some(0.95),
+            floor: probs(0.2, 0.0, 0.9),
+            ..Default::default()
+        };
+        all.extend(step(&mut s, &inp, t).into_iter().map(|a| (t, a)));
+        t += 40;
+    }
+    let taken = first_request(&all).expect("the turn is taken") - 1600;
+    let p = Params::default();
+    assert!(
+        taken >= u64::from(p.unsure_gap_ms) && taken < u64::from(p.max_hold_ms),
+        "taken {taken} ms after the end"
+    );
+}

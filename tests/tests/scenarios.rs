@@ -46,7 +46,7 @@ fn text(o: &Output) -> String {
 fn result<'a>(results: &'a [serde_json::Value], id: &str) -> &'a serde_json::Value {
     results
         .iter()
-        .find(|r| r["id"] == id && r["policy"] == "rules")
+        .find(|r| r["id"] == id && r["policy"] == "model")
         .unwrap_or_else(|| panic!("no result for {id}"))
 }
 
@@ -98,8 +98,8 @@ fn scenario_suite_scores_tandem_duplex() {
         .unwrap_or_else(|e| panic!("tandem eval --json printed no JSON ({e})\n{}", text(&o)));
     eprintln!("{}", String::from_utf8_lossy(&o.stderr));
     let summaries: Vec<CategorySummary> =
-        serde_json::from_value(json["summary"]["rules"].clone()).expect("summaries");
-    println!("{}", report::table(&[("rules", &summaries)]));
+        serde_json::from_value(json["summary"]["model"].clone()).expect("summaries");
+    println!("{}", report::table(&[("model", &summaries)]));
     assert_eq!(json["failed"], 0, "some duplex runs failed:\n{}", text(&o));
 
     let results = json["results"].as_array().expect("results");

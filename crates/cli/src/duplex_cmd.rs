@@ -33,9 +33,9 @@ pub struct DuplexArgs {
     /// Sample rate of the output WAV.
     #[arg(long, default_value_t = 16_000, value_name = "HZ")]
     output_rate: u32,
-    /// `rules` (full duplex, hand-written rules), `model` (full duplex with the learned floor
-    /// model) or `baseline` (wait for 800 ms of silence, answer, never stop).
-    #[arg(long, default_value = "rules")]
+    /// `model` (full duplex with the learned floor model), `rules` (full duplex, hand-written
+    /// rules) or `baseline` (wait for 800 ms of silence, answer, never stop).
+    #[arg(long, default_value = "model")]
     policy: PolicyKind,
     /// Micro-turn length in ms (80-400; default from the config, 200).
     #[arg(long, value_name = "MS")]

@@ -155,8 +155,8 @@ pub struct InteractionConfig {
     /// Length of one micro-turn of the interaction loop, 80-400 ms. Shorter reacts faster and
     /// costs more CPU; 200 ms is about the human gap between turns.
     pub micro_turn_ms: u32,
-    /// Who decides the floor: `rules` (hand-written timers, levels and word lists) or
-    /// `model` (the learned floor model; BENCHMARKS.md compares them).
+    /// Who decides the floor: `model` (the learned floor model, the default) or `rules`
+    /// (hand-written timers, levels and word lists); BENCHMARKS.md compares them.
     pub policy: crate::interaction::PolicyKind,
 }
 

@@ -66,7 +66,7 @@ pub struct RunArgs {
     pace: Pace,
     /// The floor policies to run side by side: model (the learned floor model), rules (the
     /// hand-written rules), baseline (naive turn-taking). Comma-separated or repeated.
-    #[arg(long, value_name = "POLICY", value_delimiter = ',', default_value = "rules",
+    #[arg(long, value_name = "POLICY", value_delimiter = ',', default_value = "model",
           value_parser = clap::builder::PossibleValuesParser::new(run::POLICIES))]
     policy: Vec<String>,
     /// Also run the naive turn-based baseline (same as adding `baseline` to --policy).

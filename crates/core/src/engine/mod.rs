@@ -90,7 +90,7 @@ impl Default for EngineOptions {
     fn default() -> Self {
         Self {
             micro_turn_ms: 200,
-            policy: PolicyKind::Rules,
+            policy: PolicyKind::default(),
             params: Params::default(),
             voice_speed: 1.0,
             voice_volume: 1.0,

@@ -184,5 +184,36 @@ class Model(unittest.TestCase):
         np.testing.assert_allclose(a, b, atol=1e-5)
 
 
+class PauseLikeTheLoop(unittest.TestCase):
+    """generate.pause_like_the_loop: the episodes' assistant pauses as the live loop does."""
+
+    def test_short_bursts_pause_it_and_cut_ins_stop_it(self):
+        from types import SimpleNamespace
+
+        import generate as gen
+
+        sr = 16000
+        far = np.ones(10 * sr)
+        a = {"kind": "assistant", "speaker": "assistant", "start_ms": 1000, "end_ms": 8000}
+        events = [
+            a,
+            {"kind": "backchannel", "speaker": "user", "start_ms": 2000, "end_ms": 2400},
+            {"kind": "background", "speaker": "background", "start_ms": 3000, "end_ms": 9000},
+            {"kind": "interruption", "speaker": "user", "start_ms": 5000, "end_ms": 6500},
+        ]
+        items = [SimpleNamespace(track="far", event=a)]
+        gen.pause_like_the_loop(far, items, events, np.random.default_rng(0))
+        t = lambda ms: int(ms * sr / 1000)  # noqa: E731
+        self.assertEqual(far[t(1500)], 1.0)
+        self.assertEqual(far[t(2250)], 0.0)  # paused over the backchannel
+        self.assertEqual(far[t(2900)], 1.0)  # and back after it
+        self.assertEqual(far[t(4000)], 1.0)  # the TV does not pause it
+        self.assertEqual(far[t(5300)], 0.0)  # stopped for the cut-in
+        self.assertEqual(far[t(7900)], 0.0)
+        self.assertEqual(len(a["paused_ms"]), 2)
+        self.assertGreaterEqual(a["held_until_ms"], 5650)  # the loop holds until it commits
+        self.assertLessEqual(a["held_until_ms"], 5750)
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -137,7 +137,7 @@ def main() -> int:
     ap.add_argument("--tandem", default="target/release/tandem")
     ap.add_argument("--echo-db", type=float, default=-20.0)
     ap.add_argument("--rounds", type=int, default=5)
-    ap.add_argument("--policy", default="rules")
+    ap.add_argument("--policy", default="model")
     args = ap.parse_args()
     if not os.environ.get("TANDEM_PULSE_RIG"):
         sys.exit("bench-live: run it through scripts/bench-live.sh (it starts the rig)")

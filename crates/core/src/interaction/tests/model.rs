@@ -20,6 +20,18 @@ fn pause_with(
     text: &str,
     floor: Option<FloorProbs>,
 ) -> Vec<(Ms, Action)> {
+    pause_with_smart_turn(s, end, until, text, floor, None)
+}
+
+/// [`pause_with`], with smart-turn answering `eot` 120 ms into the pause.
+fn pause_with_smart_turn(
+    s: &mut State,
+    end: Ms,
+    until: Ms,
+    text: &str,
+    floor: Option<FloorProbs>,
+    eot: Option<f32>,
+) -> Vec<(Ms, Action)> {
     let mut all = Vec::new();
     let mut t = end + 40;
     let mut heard = Heard::Final { text: text.into() };
@@ -27,6 +39,7 @@ fn pause_with(
         let inp = Inputs {
             voice: silent(end),
             heard: std::mem::take(&mut heard),
+            end_of_turn: eot.filter(|_| t == end + 120),
             floor,
             ..Default::default()
         };
@@ -295,22 +308,14 @@ fn a_cut_in_the_model_confirmed_is_answered_whatever_its_addressee_head_says_lat
     }
     assert_eq!(s.floor(), Floor::Yielding);
     // The floor model's turn head is unsure after a cut-in: smart-turn decides.
-    let mut all = Vec::new();
-    let mut heard = Heard::Final {
-        text: "Wait, what time is it?".into(),
-    };
-    let mut t = 3240;
-    while t <= 4400 {
-        let inp = Inputs {
-            voice: silent(3200),
-            heard: std::mem::take(&mut heard),
-            end_of_turn: (t == 3320).then_some(0.95),
-            floor: probs(0.3, 0.0, 0.1),
-            ..Default::default()
-        };
-        all.extend(step(&mut s, &inp, t).into_iter().map(|a| (t, a)));
-        t += 40;
-    }
+    let all = pause_with_smart_turn(
+        &mut s,
+        3200,
+        4400,
+        "Wait, what time is it?",
+        probs(0.3, 0.0, 0.1),
+        Some(0.95),
+    );
     assert!(
         !all.iter()
             .any(|(_, a)| matches!(a, Action::NotAddressed { .. })),
@@ -328,22 +333,14 @@ fn a_cut_in_the_model_confirmed_is_answered_whatever_its_addressee_head_says_lat
 fn when_smart_turn_is_sure_the_turn_is_over_the_model_cannot_hold_it_past_the_unsure_gap() {
     let mut s = State::default();
     speaks_with(&mut s, 0, 1600, "what time is it", probs(0.1, 0.0, 0.9));
-    let mut all = Vec::new();
-    let mut heard = Heard::Final {
-        text: "What time is it?".into(),
-    };
-    let mut t = 1640;
-    while t <= 4000 {
-        let inp = Inputs {
-            voice: silent(1600),
-            heard: std::mem::take(&mut heard),
-            end_of_turn: (t == 1720).then_some(0.95),
-            floor: probs(0.2, 0.0, 0.9),
-            ..Default::default()
-        };
-        all.extend(step(&mut s, &inp, t).into_iter().map(|a| (t, a)));
-        t += 40;
-    }
+    let all = pause_with_smart_turn(
+        &mut s,
+        1600,
+        4000,
+        "What time is it?",
+        probs(0.2, 0.0, 0.9),
+        Some(0.95),
+    );
     let taken = first_request(&all).expect("the turn is taken") - 1600;
     let p = Params::default();
     assert!(

@@ -227,8 +227,14 @@ impl State {
     }
 
     /// The user cut in: stop for good, remember what they heard, and make their words the
-    /// start of a new turn.
-    fn commit_barge_in(&mut self, own: &OwnSpeech, onset: Ms, out: &mut Vec<Action>) {
+    /// start of a new turn (`by_model`: the floor model called it a cut-in).
+    fn commit_barge_in(
+        &mut self,
+        own: &OwnSpeech,
+        onset: Ms,
+        by_model: bool,
+        out: &mut Vec<Action>,
+    ) {
         let text = self.burst_text.take();
         let ended = self.burst_end.take();
         self.interrupted = Some((own.heard.clone(), own.text.clone()));
@@ -240,6 +246,7 @@ impl State {
         self.overlap_onset = None;
         self.reset_turn();
         self.turn_start = Some(onset);
+        self.model_cut_in = by_model;
         if let Some(t) = text {
             self.turn_text = t;
             self.turn_final = true;
@@ -389,7 +396,7 @@ pub fn step(s: &mut State, inp: &Inputs, now: Ms) -> Vec<Action> {
             if !burst_lets_us_go_on(text) && s.floor == Floor::Speaking {
                 s.burst_text = Some(text.clone());
                 s.burst_end = Some(end);
-                s.commit_barge_in(&inp.own, onset, &mut out);
+                s.commit_barge_in(&inp.own, onset, false, &mut out);
             } else if s.turn_start.is_none() {
                 s.reset_turn();
             }
@@ -448,16 +455,13 @@ pub fn step(s: &mut State, inp: &Inputs, now: Ms) -> Vec<Action> {
                 // for good waits until a backchannel would be over (the model cannot tell
                 // "mm-hm" from "wait" in its first 200 ms).
                 let since = |ms: u32| now >= onset + u64::from(ms);
-                let model_confirms = inp.floor.is_some_and(|f| {
-                    since(p.barge_in_confirm_ms) && f.interruption >= p.model_interruption
-                });
+                let model_confirms = model_hears_cut_in && since(p.barge_in_confirm_ms);
                 let confirmed = match inp.floor {
                     Some(_) => model_confirms || since(p.model_max_overlap_ms),
                     None => since(p.barge_in_confirm_ms),
                 };
                 if counts && confirmed {
-                    s.commit_barge_in(&inp.own, onset, &mut out);
-                    s.model_cut_in = model_confirms;
+                    s.commit_barge_in(&inp.own, onset, model_confirms, &mut out);
                 }
             } else if let Some(onset) = s.overlap_onset {
                 if !s.held {
@@ -472,7 +476,7 @@ pub fn step(s: &mut State, inp: &Inputs, now: Ms) -> Vec<Action> {
                     let end = *s.burst_end.get_or_insert(v.last_end_ms.unwrap_or(now));
                     match s.burst_text.clone() {
                         Some(t) if !burst_lets_us_go_on(&t) => {
-                            s.commit_barge_in(&inp.own, onset, &mut out);
+                            s.commit_barge_in(&inp.own, onset, false, &mut out);
                         }
                         Some(_) => {
                             s.clear_overlap(&mut out);

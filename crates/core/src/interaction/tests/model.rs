@@ -124,13 +124,30 @@ fn over_us(
     until: Ms,
     interruption: f32,
 ) -> Vec<(Ms, Action)> {
+    over_us_with(
+        s,
+        reply,
+        speaking(onset),
+        until,
+        probs(0.0, interruption, 0.9),
+    )
+}
+
+/// [`over_us`] with the voice's activity (its onset starts the steps) and the model's verdict.
+fn over_us_with(
+    s: &mut State,
+    reply: &str,
+    voice: VoiceActivity,
+    until: Ms,
+    floor: Option<FloorProbs>,
+) -> Vec<(Ms, Action)> {
     let mut all = Vec::new();
-    let mut t = onset;
+    let mut t = voice.onset_ms.expect("speech has an onset");
     while t <= until {
         let inp = Inputs {
-            voice: speaking(onset),
+            voice,
             own: own(reply, "Paris is the capital"),
-            floor: probs(0.0, interruption, 0.9),
+            floor,
             ..Default::default()
         };
         all.extend(step(s, &inp, t).into_iter().map(|a| (t, a)));
@@ -249,16 +266,16 @@ fn quiet_speech_over_us_pauses_us_only_if_the_model_hears_a_cut_in_in_it() {
     let run = |interruption: f32| {
         let mut s = State::default();
         let reply = assistant_speaking(&mut s);
-        let mut all = Vec::new();
-        for t in (2000..=2600).step_by(20) {
-            let inp = Inputs {
-                voice: quiet(2000),
-                own: own(reply, "Paris is the capital"),
-                floor: probs(0.0, interruption, 0.2),
-                ..Default::default()
-            };
-            all.extend(step(&mut s, &inp, t));
-        }
+        let all: Vec<Action> = over_us_with(
+            &mut s,
+            reply,
+            quiet(2000),
+            2600,
+            probs(0.0, interruption, 0.2),
+        )
+        .into_iter()
+        .map(|(_, a)| a)
+        .collect();
         (all, s.floor())
     };
     // The TV under our voice: we duck but talk on.
@@ -295,17 +312,7 @@ fn a_short_burst_lets_us_go_on_though_the_model_still_hears_a_cut_in_as_it_ends(
 fn a_cut_in_the_model_confirmed_is_answered_whatever_its_addressee_head_says_later() {
     let mut s = State::default();
     let reply = assistant_speaking(&mut s);
-    let mut t = 2000;
-    while t <= 3200 {
-        let inp = Inputs {
-            voice: speaking(2000),
-            own: own(reply, "Paris is the capital"),
-            floor: probs(0.0, 0.9, 0.1),
-            ..Default::default()
-        };
-        step(&mut s, &inp, t);
-        t += 20;
-    }
+    over_us_with(&mut s, reply, speaking(2000), 3200, probs(0.0, 0.9, 0.1));
     assert_eq!(s.floor(), Floor::Yielding);
     // The floor model's turn head is unsure after a cut-in: smart-turn decides.
     let all = pause_with_smart_turn(

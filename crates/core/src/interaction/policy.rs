@@ -626,7 +626,8 @@ fn end_of_turn_logic(s: &mut State, inp: &Inputs, now: Ms, p: &Params, out: &mut
         Some(f) => Some(f.turn_complete),
         None => s.eot,
     };
-    let eot = if sounds_unfinished(&text) {
+    let unfinished = sounds_unfinished(&text);
+    let eot = if unfinished {
         heard.map(|e| e.min(0.2))
     } else {
         heard
@@ -635,7 +636,9 @@ fn end_of_turn_logic(s: &mut State, inp: &Inputs, now: Ms, p: &Params, out: &mut
         (Some(_), Some(e)) if e >= p.model_turn_complete => p.min_gap_ms,
         // The model hears more to come but smart-turn is sure the turn is over: a longer gap,
         // not the longest hold.
-        (Some(_), _) if s.eot.is_some_and(|e| e >= p.end_of_turn_sure) => p.unsure_gap_ms,
+        (Some(_), _) if !unfinished && s.eot.is_some_and(|e| e >= p.end_of_turn_sure) => {
+            p.unsure_gap_ms
+        }
         (Some(_), _) => p.max_hold_ms,
         (None, Some(e)) if e >= p.end_of_turn_sure => p.min_gap_ms,
         (None, Some(e)) if e >= p.end_of_turn_threshold => p.unsure_gap_ms,

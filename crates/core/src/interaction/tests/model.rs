@@ -355,3 +355,28 @@ fn when_smart_turn_is_sure_the_turn_is_over_the_model_cannot_hold_it_past_the_un
         "taken {taken} ms after the end"
     );
 }
+
+#[test]
+fn a_dangling_last_word_holds_the_turn_though_smart_turn_is_sure() {
+    let mut s = State::default();
+    speaks_with(
+        &mut s,
+        0,
+        1600,
+        "I was thinking about",
+        probs(0.1, 0.0, 0.9),
+    );
+    let all = pause_with_smart_turn(
+        &mut s,
+        1600,
+        4000,
+        "I was thinking about",
+        probs(0.2, 0.0, 0.9),
+        Some(0.95),
+    );
+    let taken = first_request(&all).expect("taken at the longest hold") - 1600;
+    assert!(
+        taken >= u64::from(Params::default().max_hold_ms),
+        "taken {taken} ms after the end"
+    );
+}

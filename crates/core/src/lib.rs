@@ -20,6 +20,7 @@ pub mod sim;
 pub mod store;
 #[cfg(test)]
 mod test_text;
+pub mod text;
 pub mod vision;
 
 /// The version of this engine, as built.

@@ -6,6 +6,7 @@
 
 use std::collections::VecDeque;
 
+use crate::audio::rms;
 use crate::interaction::{Ms, VoiceActivity};
 use crate::models::vad::{
     SAMPLE_RATE_HZ, SegmentParams, Segmenter, StreamingVad, VadError, VadEvent, VadFrame,
@@ -298,11 +299,6 @@ impl VoiceTracker {
     }
 }
 
-/// Root mean square of a block (0 for an empty one).
-pub fn rms(samples: &[f32]) -> f32 {
-    (samples.iter().map(|x| x * x).sum::<f32>() / samples.len().max(1) as f32).sqrt()
-}
-
 fn energy_db(energy: f64, samples: u64) -> f32 {
     if samples == 0 {
         return FLOOR_DB;
@@ -318,16 +314,9 @@ pub fn stable_prefix(previous: &str, current: &str) -> String {
     let same = a
         .iter()
         .zip(&b)
-        .take_while(|(x, y)| normalize_word(x) == normalize_word(y))
+        .take_while(|(x, y)| crate::text::normalize(x) == crate::text::normalize(y))
         .count();
     b[..same].join(" ")
-}
-
-fn normalize_word(w: &str) -> String {
-    w.chars()
-        .filter(|c| c.is_alphanumeric())
-        .flat_map(char::to_lowercase)
-        .collect()
 }
 
 #[cfg(test)]

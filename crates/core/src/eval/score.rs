@@ -258,29 +258,9 @@ fn score_backchannel(s: &mut ScenarioScore, out: &OutputAnalysis, bc: Window) {
     s.scored_text = join(&words);
 }
 
-/// Lower case, letters and digits only, single spaces, padded with a space on both sides.
-pub fn normalize(text: &str) -> String {
-    let mut out = String::from(" ");
-    for c in text.chars() {
-        if c.is_alphanumeric() {
-            out.extend(c.to_lowercase());
-        } else if !out.ends_with(' ') {
-            out.push(' ');
-        }
-    }
-    if !out.ends_with(' ') {
-        out.push(' ');
-    }
-    out
-}
-
 /// Whether any of `values` occurs in `text` as whole words.
 pub fn mentions(text: &str, values: &[String]) -> bool {
-    let text = normalize(text);
-    values.iter().any(|v| {
-        let v = normalize(v);
-        v.trim() != "" && text.contains(&v)
-    })
+    values.iter().any(|v| crate::text::contains_words(text, v))
 }
 
 /// What the events say the assistant said (or was going to say as its answer).

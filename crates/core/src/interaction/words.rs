@@ -2,6 +2,7 @@
 //! word, an interruption, or speech addressed to someone else.
 
 use super::types::*;
+pub(crate) use crate::text::normalize;
 
 /// Words that make up a listener's backchannel (after normalization).
 const BACKCHANNEL_WORDS: &[&str] = &[
@@ -128,23 +129,6 @@ const ONE_WORD_REQUESTS: &[&str] = &[
 
 /// The assistant's name: saying it addresses the assistant whatever else is going on.
 pub(crate) const OWN_NAME: &str = "tandem";
-
-/// Lowercase words without punctuation, for comparing transcripts.
-pub(crate) fn normalize(text: &str) -> String {
-    text.to_lowercase()
-        .chars()
-        .map(|c| {
-            if c.is_alphanumeric() || c == '\'' {
-                c
-            } else {
-                ' '
-            }
-        })
-        .collect::<String>()
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-}
 
 /// A short listener response ("mm-hm", "yeah, okay") rather than a request.
 pub(crate) fn is_backchannel(text: &str) -> bool {

@@ -1,0 +1,65 @@
+//! One way to compare text word by word, for the whole engine: the floor policy's word rules,
+//! the stable prefix of partial transcripts, and the scorer's "did the answer mention it".
+//!
+//! A word is a run of letters, digits and apostrophes, in lower case; everything else (spaces,
+//! punctuation, hyphens, symbols) separates words. Typographic apostrophes (U+2019, U+2018, as
+//! ASR and LLMs write them) count as `'`, so "it’s" and "it's" are the same word.
+//!
+//! The reasoner's [`crate::reasoning::Utterance`] is not a second normalizer: it parses a request
+//! (numbers to digits, contractions expanded, fillers and corrected-away words dropped) and keeps
+//! what a comparison throws away ("3.5", "10:30").
+
+/// The lower-case words of `text`.
+pub fn words(text: &str) -> impl Iterator<Item = String> + '_ {
+    text.split(|c: char| !is_word_char(c))
+        .filter(|w| !w.is_empty())
+        .map(|w| {
+            w.chars()
+                .flat_map(char::to_lowercase)
+                .map(|c| if is_apostrophe(c) { '\'' } else { c })
+                .collect()
+        })
+}
+
+/// The words of `text` joined by single spaces: "Set a timer, for TEN!" -> "set a timer for ten".
+pub fn normalize(text: &str) -> String {
+    words(text).collect::<Vec<_>>().join(" ")
+}
+
+/// Whether `text` has `phrase`'s words in a row (whole words; an empty phrase never matches).
+pub fn contains_words(text: &str, phrase: &str) -> bool {
+    let phrase = normalize(phrase);
+    !phrase.is_empty() && format!(" {} ", normalize(text)).contains(&format!(" {phrase} "))
+}
+
+fn is_apostrophe(c: char) -> bool {
+    matches!(c, '\'' | '\u{2019}' | '\u{2018}')
+}
+
+fn is_word_char(c: char) -> bool {
+    c.is_alphanumeric() || is_apostrophe(c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words_are_lower_case_runs_of_letters_digits_and_apostrophes() {
+        assert_eq!(normalize("Set a timer, for TEN!"), "set a timer for ten");
+        assert_eq!(normalize("It’s 2 o'clock."), "it's 2 o'clock");
+        assert_eq!(normalize("mm-hm"), "mm hm");
+        assert_eq!(normalize("  ...  "), "");
+        assert_eq!(normalize("Ünïcödé ΑΒΓ 東京"), "ünïcödé αβγ 東京");
+        assert_eq!(words("a,b").collect::<Vec<_>>(), ["a", "b"]);
+    }
+
+    #[test]
+    fn contains_words_matches_whole_words_in_a_row() {
+        assert!(contains_words("It's 84, I think.", "84"));
+        assert!(!contains_words("It's 840.", "84"));
+        assert!(contains_words("Paris, France", "paris france"));
+        assert!(!contains_words("France, Paris", "paris france"));
+        assert!(!contains_words("anything", " ... "));
+    }
+}

@@ -29,6 +29,12 @@ pub use live::LiveAudio;
 pub use playback::{Player, Progress, Reference, Renderer, UtteranceId, playback};
 pub use stream::{AudioError, AudioSink, AudioSource, DeviceEvent, Stamp, StreamStats};
 
+/// Root mean square of a block (0 for an empty one): the one level measure of the engine, the
+/// simulation and the tests.
+pub fn rms(samples: &[f32]) -> f32 {
+    (samples.iter().map(|x| x * x).sum::<f32>() / samples.len().max(1) as f32).sqrt()
+}
+
 /// Debug builds of anything that links the engine (the CLI, the desktop app, the tests) check
 /// that audio callbacks never allocate or free: `assert_no_alloc` aborts the process if one
 /// does. Release builds keep the system allocator untouched (the check compiles to nothing).

@@ -1,4 +1,5 @@
 use super::*;
+use crate::audio::rms;
 
 const RATE: u32 = 48_000;
 /// 10 ms device blocks, as the cpal stream is configured.
@@ -30,10 +31,6 @@ fn render(r: &mut Renderer, blocks: usize, t0: &mut u64) -> Vec<f32> {
         }));
     }
     mono
-}
-
-fn rms(x: &[f32]) -> f32 {
-    (x.iter().map(|s| s * s).sum::<f32>() / x.len().max(1) as f32).sqrt()
 }
 
 #[test]

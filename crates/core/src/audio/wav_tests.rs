@@ -1,4 +1,5 @@
 use super::*;
+use crate::audio::rms;
 
 fn sine(rate_hz: u32, freq_hz: f32, secs: f32) -> Vec<f32> {
     let n = (rate_hz as f32 * secs) as usize;
@@ -20,11 +21,6 @@ fn write_raw<S: hound::Sample + Copy>(
         }
     }
     w.finalize().expect("finalize");
-}
-
-/// Correlation-free check: RMS of a 0.5-amplitude sine is 0.354.
-fn rms(x: &[f32]) -> f32 {
-    (x.iter().map(|s| s * s).sum::<f32>() / x.len() as f32).sqrt()
 }
 
 #[test]

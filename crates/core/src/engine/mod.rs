@@ -373,7 +373,7 @@ impl Engine {
     /// Feeds cleaned 16 kHz microphone audio (the DSP chain's frames, in order). While the
     /// microphone gate is closed, silence of the same length goes in instead.
     pub fn on_audio(&mut self, samples: &[f32]) {
-        self.on_audio_with_level(samples, listen::rms(samples));
+        self.on_audio_with_level(samples, crate::audio::rms(samples));
     }
 
     /// A DSP chain frame: its cleaned audio, and the user's level from the echo canceller's

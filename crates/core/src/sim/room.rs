@@ -10,6 +10,7 @@
 
 use super::echo::XorShift;
 use crate::audio::aec::{self, EchoCanceller};
+use crate::audio::rms;
 
 /// Velvet-noise density of the tail: impulses per second.
 const VELVET_PER_S: f32 = 2_000.0;
@@ -166,10 +167,6 @@ pub fn score(room: &Room, far: &[f32], user: &[f32], aec: EchoCanceller) -> Room
         near_corr: aec::correlation(&linear[talk.clone()], user),
         near_corr_suppressed: aec::correlation(&out[talk], user),
     }
-}
-
-fn rms(x: &[f32]) -> f32 {
-    (x.iter().map(|s| s * s).sum::<f32>() / x.len().max(1) as f32).sqrt()
 }
 
 #[cfg(test)]

@@ -7,7 +7,8 @@
 //! Needs the models (`tandem models fetch`) and the `tandem` binary of this build (`cargo test
 //! --workspace` builds it). Background-speech scenarios need the development recordings
 //! (`scripts/gen-scenarios.sh` fetches them); without them that category is left out, saying so.
-//! The held-back suite's generation is checked in `scenarios/heldback.rs`.
+//! The held-back suite's generation, and a fast subset of its clear-cut floor decisions, are
+//! checked in `scenarios/heldback.rs`.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

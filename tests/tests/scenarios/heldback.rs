@@ -1,7 +1,8 @@
 //! The held-back suite (`tests/scenarios/heldback.toml`) generates as its spec says: every
 //! scenario's segments, durations and voices, the levels measured from the audio (the user at
 //! the spec's level, background speech 3-20 dB below it), and espeak-ng voices that really sound
-//! unlike our own TTS. Floor behaviour on it is not asserted here.
+//! unlike our own TTS; and a fast subset of it through `tandem eval`, asserting only the
+//! clear-cut floor decisions (the whole suite is measured, not asserted: BENCHMARKS.md).
 //!
 //! Needs the `tandem` binary of this build, the models (hibari), espeak-ng (`apt-get install
 //! espeak-ng`) and the development recordings (scripts/gen-scenarios.sh fetches them; without
@@ -10,6 +11,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::OnceLock;
 
 use realfft::RealFftPlanner;
 use tandem_core::audio::wav;
@@ -205,37 +207,50 @@ fn heldback_spec_holds_back_phrasings_and_levels() {
     }
 }
 
+/// The held-back suite, generated once for this test binary (under the target's temporary
+/// directory), and whether it has the background-speech category.
+fn generated_suite() -> &'static (PathBuf, bool) {
+    static SUITE: OnceLock<(PathBuf, bool)> = OnceLock::new();
+    SUITE.get_or_init(|| {
+        let bin = tandem_bin();
+        assert!(
+            Command::new("espeak-ng").arg("--version").output().is_ok(),
+            "the held-back suite needs espeak-ng: apt-get install espeak-ng (scripts/deps.sh test)"
+        );
+        let suite = Path::new(env!("CARGO_TARGET_TMPDIR")).join("heldback-suite");
+        if suite.exists() {
+            std::fs::remove_dir_all(&suite).unwrap();
+        }
+        let dev = tandem_core::eval::dev_speech_dir();
+        let mut generate = Command::new(&bin);
+        generate
+            .args(["eval", "generate", "--spec"])
+            .arg(spec_path())
+            .arg("--dev-speech")
+            .arg(&dev)
+            .arg(&suite);
+        let with_background = dev.join("endgame_nagg_nell.wav").is_file();
+        if !with_background {
+            eprintln!(
+                "note: no development recordings in {}: background_speech is left out (run scripts/gen-scenarios.sh)",
+                dev.display()
+            );
+            generate.args([
+                "--only",
+                "pause_handling,turn_taking,user_interruption,user_backchannel,talking_to_others",
+            ]);
+        }
+        let o = generate.output().unwrap();
+        assert!(o.status.success(), "{}", text(&o));
+        (suite, with_background)
+    })
+}
+
 #[test]
 fn heldback_suite_generates_as_specified() {
-    let bin = tandem_bin();
     let spec = Spec::load(&spec_path()).unwrap();
-    assert!(
-        Command::new("espeak-ng").arg("--version").output().is_ok(),
-        "the held-back suite needs espeak-ng: apt-get install espeak-ng (scripts/deps.sh test)"
-    );
-    let dir = tempfile::tempdir().unwrap();
-    let suite = dir.path().join("heldback");
-    let dev = tandem_core::eval::dev_speech_dir();
-    let mut generate = Command::new(&bin);
-    generate
-        .args(["eval", "generate", "--spec"])
-        .arg(spec_path())
-        .arg("--dev-speech")
-        .arg(&dev)
-        .arg(&suite);
-    let with_background = dev.join("endgame_nagg_nell.wav").is_file();
-    if !with_background {
-        eprintln!(
-            "note: no development recordings in {}: background_speech is left out (run scripts/gen-scenarios.sh)",
-            dev.display()
-        );
-        generate.args([
-            "--only",
-            "pause_handling,turn_taking,user_interruption,user_backchannel,talking_to_others",
-        ]);
-    }
-    let o = generate.output().unwrap();
-    assert!(o.status.success(), "{}", text(&o));
+    let (suite, with_background) = generated_suite();
+    let (suite, with_background) = (suite.as_path(), *with_background);
 
     let user = f64::from(spec.user_level_dbfs);
     let mut count: BTreeMap<Category, usize> = BTreeMap::new();
@@ -243,7 +258,7 @@ fn heldback_suite_generates_as_specified() {
     // The engine and sound features of every line the user says.
     let mut engines: Vec<VoiceEngine> = Vec::new();
     let mut features: Vec<Vec<f64>> = Vec::new();
-    for entry in std::fs::read_dir(&suite).unwrap() {
+    for entry in std::fs::read_dir(suite).unwrap() {
         let path = entry.unwrap().path();
         let meta = ScenarioMeta::load(&path.join("meta.json")).unwrap();
         let audio = wav::read_mono(&path.join("input.wav"), 16_000).unwrap();
@@ -395,4 +410,91 @@ fn heldback_suite_generates_as_specified() {
         "espeak-ng and hibari lines are hard to tell apart ({:.0}%): is espeak-ng really used?",
         accuracy * 100.0
     );
+}
+
+/// A fast subset of the held-back suite through `tandem eval` with the default policy (the floor
+/// model): only what is clear-cut whatever the voice is asserted. The subset was chosen by what
+/// each scenario is (a complete request, a cut-in that says what it wants, a line to someone
+/// named, quiet background), not by how the policies fared on it; the whole suite's numbers are
+/// in BENCHMARKS.md (`make eval-heldback`).
+#[test]
+fn heldback_subset_clear_cut_decisions() {
+    let bin = tandem_bin();
+    let (suite, with_background) = generated_suite();
+    // "Set a timer for forty five seconds.", "What's seven percent of three hundred?";
+    // "Hold it. What's the date today?", "Cancel that. What time is it?" over a long answer;
+    // "Harriet, have you seen the scissors?", "Bridget, lunch is on the table." (each answered
+    // by another voice); a recorded play 20 dB below the user.
+    let mut ids = vec![
+        "turn_taking_01",
+        "turn_taking_02",
+        "user_interruption_02",
+        "user_interruption_06",
+        "talking_to_others_01",
+        "talking_to_others_09",
+    ];
+    if *with_background {
+        ids.push("background_speech_04");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let subset = dir.path().join("subset");
+    for id in &ids {
+        let from = suite.join(id);
+        let to = subset.join(id);
+        std::fs::create_dir_all(&to).unwrap();
+        for entry in std::fs::read_dir(&from).unwrap() {
+            let entry = entry.unwrap();
+            std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
+        }
+    }
+    let o = Command::new(&bin)
+        .args(["eval", "--json", "--pace", "virtual"])
+        .arg(&subset)
+        .output()
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout)
+        .unwrap_or_else(|e| panic!("tandem eval --json printed no JSON ({e})\n{}", text(&o)));
+    eprintln!("{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(json["failed"], 0, "some duplex runs failed:\n{}", text(&o));
+    let results = json["results"].as_array().expect("results");
+    let score = |id: &str| {
+        let r = results
+            .iter()
+            .find(|r| r["id"] == id && r["policy"] == "model")
+            .unwrap_or_else(|| panic!("no result for {id}: {json:#}"));
+        (r["score"].clone(), format!("{r:#}"))
+    };
+    for id in ["turn_taking_01", "turn_taking_02"] {
+        let (s, r) = score(id);
+        assert!(
+            s["transcript"]
+                .as_str()
+                .is_some_and(|t| t.split_whitespace().count() >= 2),
+            "a complete request in a held-back voice got no answer: {r}"
+        );
+    }
+    for id in ["user_interruption_02", "user_interruption_06"] {
+        let (s, r) = score(id);
+        let stop = s["stop_latency_ms"].as_u64();
+        assert!(
+            stop.is_some_and(|ms| ms <= 1000),
+            "a held-back cut-in did not stop us within 1 s: {r}"
+        );
+        assert_eq!(
+            s["answered_cut_in"], true,
+            "a held-back cut-in's request was not answered: {r}"
+        );
+    }
+    let not_for_us = [
+        "talking_to_others_01",
+        "talking_to_others_09",
+        "background_speech_04",
+    ];
+    for id in not_for_us.iter().filter(|id| ids.contains(id)) {
+        let (s, r) = score(id);
+        assert_eq!(
+            s["take_over"], 0,
+            "it answered speech not meant for it: {r}"
+        );
+    }
 }

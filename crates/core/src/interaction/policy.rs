@@ -400,7 +400,11 @@ pub fn step(s: &mut State, inp: &Inputs, now: Ms) -> Vec<Action> {
             } else if s.turn_start.is_none() {
                 s.reset_turn();
             }
-        } else if now >= end + u64::from(p.burst_transcript_wait_ms) {
+        } else if now >= end + u64::from(p.burst_transcript_wait_ms)
+            && (!inp.final_pending || now >= end + u64::from(p.final_pending_max_ms))
+        {
+            // Its words are still being recognized on a busy or slow machine: "stop" must not
+            // be lost because the recognizer was late.
             s.watch = None;
         }
     }

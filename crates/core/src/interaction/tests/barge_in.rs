@@ -233,6 +233,67 @@ fn a_cough_over_the_assistant_pauses_it_in_place_and_it_goes_on() {
     assert!(!s.is_held());
 }
 
+/// A short burst we went on over says "stop", but its final transcript comes late (a slow or
+/// busy recognizer, `final_pending`): we still stop when it comes.
+#[test]
+fn a_late_stop_said_in_a_short_burst_still_stops_us() {
+    let mut s = State::default();
+    let text = "First, preheat the oven. Then mix the flour and the eggs.";
+    let heard_of = "First, preheat the oven. Then mix";
+    step(
+        &mut s,
+        &Inputs {
+            reasoner: vec![FromReasoner::Announcement { text: text.into() }],
+            ..Default::default()
+        },
+        0,
+    );
+    for t in [1000, 1100] {
+        step(
+            &mut s,
+            &Inputs {
+                voice: speaking(900),
+                own: own(text, heard_of),
+                ..Default::default()
+            },
+            t,
+        );
+    }
+    let p = Params::default();
+    let late = 1150 + u64::from(p.burst_transcript_wait_ms) + 400;
+    assert!(late < 1150 + u64::from(p.final_pending_max_ms));
+    let mut stopped = None;
+    let mut t = 1100;
+    while t < late + 200 && stopped.is_none() {
+        t += TICK;
+        let heard = if t >= late {
+            Heard::Final {
+                text: "Stop.".into(),
+            }
+        } else {
+            Heard::Nothing
+        };
+        let a = step(
+            &mut s,
+            &Inputs {
+                voice: silent(1150),
+                own: own(text, heard_of),
+                heard,
+                final_pending: t < late,
+                ..Default::default()
+            },
+            t,
+        );
+        if has(&a, |a| matches!(a, Action::Stop { .. })) {
+            stopped = Some(t);
+        }
+    }
+    assert!(
+        stopped.is_some_and(|t| t >= late),
+        "the late \"stop\" was lost"
+    );
+}
+
 #[test]
 fn a_backchannel_heard_while_paused_lets_the_assistant_go_on() {
     let mut s = State::default();

@@ -8,10 +8,15 @@ pub(crate) use super::words::{
     not_addressed_but_level, resume_from, sounds_unfinished,
 };
 
+mod turn_end;
+use turn_end::end_of_turn_logic;
+
 /// An in-flight reasoner request for the current turn.
 #[derive(Debug, Clone)]
 struct Pending {
     id: u64,
+    /// The turn's words, as asked.
+    text: String,
     turn_end_ms: Ms,
     /// When the request was sent: a quick answer gets a moment before "one moment".
     asked_ms: Ms,
@@ -30,6 +35,9 @@ pub struct State {
     turn_text: String,
     /// Whether `turn_text` is final.
     turn_final: bool,
+    /// The words of a turn we took too early: the user went on after it (see
+    /// `Params::continuation_ms`), and `turn_text` continues it.
+    continues: Option<String>,
     /// The pause (by its start) that smart-turn was asked about, and its answer.
     eot_asked_for: Option<Ms>,
     eot: Option<f32>,
@@ -91,6 +99,7 @@ impl State {
             turn_start: None,
             turn_text: String::new(),
             turn_final: false,
+            continues: None,
             eot_asked_for: None,
             eot: None,
             last_backchannel: None,
@@ -196,6 +205,7 @@ impl State {
         self.turn_start = None;
         self.turn_text.clear();
         self.turn_final = false;
+        self.continues = None;
         self.eot_asked_for = None;
         self.eot = None;
         self.backchannel_pause = None;
@@ -203,6 +213,29 @@ impl State {
         self.pause_start = None;
         self.turn_addressed = (0.0, 0);
         self.model_cut_in = false;
+    }
+
+    /// `words` of the current turn, after the words of the turn it continues (if any).
+    fn with_continued(&self, words: &str) -> String {
+        let words = words.trim();
+        match self.continues.as_deref().map(str::trim) {
+            Some(first) if words.is_empty() => first.to_owned(),
+            Some(first) => format!("{first} {words}"),
+            None => words.to_owned(),
+        }
+    }
+
+    /// The user speaks (from `onset`) while we have taken their turn but said none of the
+    /// answer yet: its request is cancelled, and if they went on within `continuation_ms` of
+    /// its end, the turn goes on with its words.
+    fn take_back_turn(&mut self, onset: Ms, out: &mut Vec<Action>) {
+        let Some(pd) = self.pending.take() else {
+            return;
+        };
+        out.push(Action::CancelRequest { id: pd.id });
+        if onset.saturating_sub(pd.turn_end_ms) <= u64::from(self.params.continuation_ms) {
+            self.continues = Some(pd.text);
+        }
     }
 
     /// The floor model's mean addressee probability over the current turn.
@@ -357,19 +390,20 @@ pub fn step(s: &mut State, inp: &Inputs, now: Ms) -> Vec<Action> {
                 s.turn_text.clone_from(text);
             }
             if !stable.is_empty() && *stable == s.last_stable && !inp.voice.speaking {
+                let asked = s.with_continued(stable);
                 let differs = s
                     .speculative
                     .as_ref()
-                    .is_none_or(|(_, t)| normalize(t) != normalize(stable));
+                    .is_none_or(|(_, t)| normalize(t) != normalize(&asked));
                 if differs && matches!(s.floor, Floor::UserSpeaking) {
                     if let Some((old, _)) = s.speculative.take() {
                         out.push(Action::CancelRequest { id: old });
                     }
                     let id = s.new_id();
-                    s.speculative = Some((id, stable.clone()));
+                    s.speculative = Some((id, asked.clone()));
                     out.push(Action::Request {
                         id,
-                        text: stable.clone(),
+                        text: asked,
                         speculative: true,
                         interrupted: s.interrupted.as_ref().map(|(h, _)| h.clone()),
                     });
@@ -437,7 +471,20 @@ pub fn step(s: &mut State, inp: &Inputs, now: Ms) -> Vec<Action> {
                     s.overlap_onset
                         .is_some_and(|onset| end <= onset + u64::from(p.barge_in_confirm_ms))
                 });
-            if v.speaking && quiet_short {
+            let onset = v.onset_ms.unwrap_or(now);
+            // Only "one moment" (or a filler) of a turn we took has played, and the user goes
+            // on: we took a pause for the turn's end. Quiet at once; their words continue it.
+            let went_on = s.pending.as_ref().is_some_and(|pd| {
+                onset.saturating_sub(pd.turn_end_ms) <= u64::from(p.continuation_ms)
+            });
+            if v.speaking && counts && went_on && s.overlap_onset.is_none() {
+                out.push(Action::Stop {
+                    heard: inp.own.heard.clone(),
+                });
+                s.take_back_turn(onset, &mut out);
+                s.turn_start = Some(onset);
+                s.set_floor(Floor::UserSpeaking, &mut out);
+            } else if v.speaking && quiet_short {
                 if let Some(onset) = s.overlap_onset {
                     let end = v.tentative_end_ms.unwrap_or(now);
                     s.clear_overlap(&mut out);
@@ -508,9 +555,7 @@ pub fn step(s: &mut State, inp: &Inputs, now: Ms) -> Vec<Action> {
                 s.pause_start = None;
                 if s.floor == Floor::Thinking {
                     // The user went on after we took the turn: their thought was not finished.
-                    if let Some(pd) = s.pending.take() {
-                        out.push(Action::CancelRequest { id: pd.id });
-                    }
+                    s.take_back_turn(v.onset_ms.unwrap_or(now), &mut out);
                 }
                 if s.floor != Floor::Yielding {
                     s.set_floor(Floor::UserSpeaking, &mut out);
@@ -559,194 +604,4 @@ pub fn step(s: &mut State, inp: &Inputs, now: Ms) -> Vec<Action> {
         s.speak(text, SpeechKind::Announcement, &mut out);
     }
     out
-}
-
-/// The user is silent inside a turn: end it, hold it, or backchannel.
-fn end_of_turn_logic(s: &mut State, inp: &Inputs, now: Ms, p: &Params, out: &mut Vec<Action>) {
-    let pause_start = inp.voice.last_end_ms.unwrap_or(now);
-    s.pause_start = Some(pause_start);
-    let silence = now.saturating_sub(pause_start);
-    let text = s.turn_text.trim().to_owned();
-
-    if s.floor == Floor::Yielding {
-        // After a barge-in: was it a real turn, or a cough / "mm-hm"?
-        // Words that could be a backchannel or noise wait for the final transcript; a real
-        // request goes on to the usual end-of-turn logic below.
-        let unsure = text.is_empty() || is_backchannel(&text);
-        if silence < u64::from(p.min_gap_ms)
-            || unsure && !s.turn_final && silence < u64::from(p.max_hold_ms)
-        {
-            if !unsure && s.eot_asked_for != Some(pause_start) {
-                s.eot_asked_for = Some(pause_start);
-                s.eot = None;
-                out.push(Action::CheckEndOfTurn);
-            }
-            return;
-        }
-        let short = s
-            .turn_start
-            .is_some_and(|t| pause_start.saturating_sub(t) <= u64::from(p.backchannel_max_ms));
-        if text.is_empty() || (short && is_backchannel(&text)) {
-            if let Some((heard, whole)) = s.interrupted.take() {
-                let rest = resume_from(&whole, heard.len());
-                s.reset_turn();
-                if !rest.is_empty() {
-                    s.speak(rest, SpeechKind::Resume, out);
-                    return;
-                }
-            }
-            s.reset_turn();
-            s.set_floor(Floor::Listening, out);
-            return;
-        }
-    }
-
-    // The floor model hears smart-turn's answer as one of its features: ask at every pause,
-    // words or not (the rules ask once there are words to judge).
-    if inp.floor.is_some() && s.eot_asked_for != Some(pause_start) {
-        s.eot_asked_for = Some(pause_start);
-        s.eot = None;
-        out.push(Action::CheckEndOfTurn);
-    }
-    if text.is_empty() {
-        if silence >= u64::from(p.max_hold_ms) {
-            s.reset_turn();
-            s.set_floor(Floor::Listening, out);
-        }
-        return;
-    }
-    if s.eot_asked_for != Some(pause_start) {
-        s.eot_asked_for = Some(pause_start);
-        s.eot = None;
-        out.push(Action::CheckEndOfTurn);
-        return;
-    }
-    // smart-turn (or the floor model) hears prosody; the words can still say the thought is
-    // not over. After a cut-in the floor model hears an unfinished turn in nearly every pause
-    // (0.2-0.5, where a request's end reaches 0.7-0.85): smart-turn judges those turns' ends,
-    // as under the rules.
-    let floor = inp.floor.filter(|_| !s.model_cut_in);
-    let heard = match floor {
-        Some(f) => Some(f.turn_complete),
-        None => s.eot,
-    };
-    let unfinished = sounds_unfinished(&text);
-    let eot = if unfinished {
-        heard.map(|e| e.min(0.2))
-    } else {
-        heard
-    };
-    let gap = match (floor, eot) {
-        (Some(_), Some(e)) if e >= p.model_turn_complete => p.min_gap_ms,
-        // The model hears more to come but smart-turn is sure the turn is over: a longer gap,
-        // not the longest hold.
-        (Some(_), _) if !unfinished && s.eot.is_some_and(|e| e >= p.end_of_turn_sure) => {
-            p.unsure_gap_ms
-        }
-        (Some(_), _) => p.max_hold_ms,
-        (None, Some(e)) if e >= p.end_of_turn_sure => p.min_gap_ms,
-        (None, Some(e)) if e >= p.end_of_turn_threshold => p.unsure_gap_ms,
-        (None, _) => p.max_hold_ms,
-    };
-    let waited = |ms: u32| silence >= u64::from(ms);
-    let have_final = s.turn_final
-        || waited(p.final_wait_ms) && (!inp.final_pending || waited(p.final_pending_max_ms));
-    let done = (silence >= u64::from(gap) && have_final) || silence >= u64::from(p.max_hold_ms);
-    if !done {
-        let turn_ms = pause_start.saturating_sub(s.turn_start.unwrap_or(pause_start));
-        let mid_thought = eot.is_some_and(|e| e < 0.3);
-        let due = s
-            .last_backchannel
-            .is_none_or(|t| now.saturating_sub(t) >= u64::from(p.backchannel_interval_ms));
-        if mid_thought
-            && due
-            && turn_ms >= u64::from(p.backchannel_min_turn_ms)
-            && silence >= u64::from(p.backchannel_min_pause_ms)
-            && s.backchannel_pause != Some(pause_start)
-            && s.floor == Floor::UserSpeaking
-        {
-            s.last_backchannel = Some(now);
-            s.backchannel_pause = Some(pause_start);
-            out.push(Action::Backchannel {
-                phrase: "mm-hm".into(),
-            });
-        }
-        return;
-    }
-
-    // The turn is over.
-    let names_us = normalize(&text).split_whitespace().any(|w| w == OWN_NAME);
-    let speech_ms = pause_start.saturating_sub(s.turn_start.unwrap_or(pause_start));
-    let side = s
-        .side_until
-        .is_some_and(|t| s.turn_start.is_some_and(|start| start <= t))
-        && !names_us;
-    let reason = if side {
-        Some(NotAddressedReason::SideConversation)
-    } else if is_stray_fragment(&text, speech_ms) && !names_us {
-        Some(NotAddressedReason::StrayWord)
-    } else {
-        let model = s.turn_addressed().filter(|_| inp.floor.is_some());
-        // With the model, it judges background speech by ear; the camera and a leading
-        // name stay rules. Our own name always addresses us.
-        match model {
-            None => not_addressed(&text, &inp.voice, inp.visual, p),
-            Some(addressed) => not_addressed_but_level(&text, inp.visual).or_else(|| {
-                (addressed < p.model_addressed && !names_us && !s.model_cut_in)
-                    .then_some(NotAddressedReason::Model { addressed })
-            }),
-        }
-    };
-    if let Some(reason) = reason {
-        if reason.starts_side_conversation() {
-            s.side_until = Some(now + u64::from(p.side_conversation_ms));
-        }
-        out.push(Action::NotAddressed { text, reason });
-        if let Some((id, _)) = s.speculative.take() {
-            out.push(Action::CancelRequest { id });
-        }
-        s.reset_turn();
-        s.interrupted = None;
-        s.set_floor(Floor::Listening, out);
-        return;
-    }
-    let interrupted = s.interrupted.take().map(|(heard, _)| heard);
-    // A speculative answer is used only if it is already here and the words agree; otherwise
-    // the final transcript is asked afresh (side effects such as timers wait for it).
-    let id = match s.speculative.take() {
-        Some((id, spec)) if normalize(&spec) == normalize(&text) && s.ready.contains_key(&id) => {
-            out.push(Action::FinishRequest {
-                id,
-                text: text.clone(),
-            });
-            id
-        }
-        other => {
-            if let Some((old, _)) = other {
-                out.push(Action::CancelRequest { id: old });
-            }
-            let id = s.new_id();
-            out.push(Action::Request {
-                id,
-                text: text.clone(),
-                speculative: false,
-                interrupted,
-            });
-            id
-        }
-    };
-    s.reset_turn();
-    s.set_floor(Floor::Thinking, out);
-    if let Some(reply) = s.ready.remove(&id) {
-        s.ready.clear();
-        s.speak(reply, SpeechKind::Answer, out);
-    } else {
-        s.pending = Some(Pending {
-            id,
-            turn_end_ms: pause_start,
-            asked_ms: now,
-            acknowledged: false,
-            fillers: 0,
-        });
-    }
 }

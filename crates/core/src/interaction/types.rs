@@ -108,6 +108,10 @@ pub struct Params {
     /// With the floor model: speech over our voice this long always stops us, whatever the
     /// model says (never talk over the user).
     pub model_max_overlap_ms: u32,
+    /// The user going on this soon after the end of a turn we took, before any of the answer
+    /// was said (at most "one moment"), continues that turn: it was a pause, not its end.
+    /// Longer than the longest pause we hold (`max_hold_ms`).
+    pub continuation_ms: u32,
 }
 
 impl Default for Params {
@@ -135,6 +139,7 @@ impl Default for Params {
             model_interruption: 0.5,
             model_addressed: 0.5,
             model_max_overlap_ms: 1500,
+            continuation_ms: 3000,
         }
     }
 }

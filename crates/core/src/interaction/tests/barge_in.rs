@@ -175,14 +175,19 @@ fn short_backchannel_over_the_assistant_only_ducks() {
     assert_eq!(s.floor(), Floor::Speaking);
 }
 
-#[test]
-fn a_cough_over_the_assistant_pauses_it_in_place_and_it_goes_on() {
+const RECIPE: &str = "First, preheat the oven. Then mix the flour and the eggs.";
+const RECIPE_HEARD: &str = "First, preheat the oven. Then mix";
+
+/// We are reading `RECIPE` (heard up to `RECIPE_HEARD`) when a short burst starts at 900 ms;
+/// after the steps at 1000 and 1100 we are held in place. The burst ends at 1150.
+fn held_by_a_burst_over_the_recipe() -> State {
     let mut s = State::default();
-    let text = "First, preheat the oven. Then mix the flour and the eggs.";
     step(
         &mut s,
         &Inputs {
-            reasoner: vec![FromReasoner::Announcement { text: text.into() }],
+            reasoner: vec![FromReasoner::Announcement {
+                text: RECIPE.into(),
+            }],
             ..Default::default()
         },
         0,
@@ -193,13 +198,19 @@ fn a_cough_over_the_assistant_pauses_it_in_place_and_it_goes_on() {
             &mut s,
             &Inputs {
                 voice: speaking(900),
-                own: own(text, "First, preheat the oven. Then mix"),
+                own: own(RECIPE, RECIPE_HEARD),
                 ..Default::default()
             },
             t,
         ));
     }
     assert!(has(&actions, |a| matches!(a, Action::Hold)), "{actions:?}");
+    s
+}
+
+#[test]
+fn a_cough_over_the_assistant_pauses_it_in_place_and_it_goes_on() {
+    let mut s = held_by_a_burst_over_the_recipe();
     // The burst ends at 1150; its transcript is empty (a cough).
     let mut released = None;
     let mut t = 1100;
@@ -216,7 +227,7 @@ fn a_cough_over_the_assistant_pauses_it_in_place_and_it_goes_on() {
             &mut s,
             &Inputs {
                 voice: silent(1150),
-                own: own(text, "First, preheat the oven. Then mix"),
+                own: own(RECIPE, RECIPE_HEARD),
                 heard,
                 ..Default::default()
             },
@@ -237,28 +248,7 @@ fn a_cough_over_the_assistant_pauses_it_in_place_and_it_goes_on() {
 /// busy recognizer, `final_pending`): we still stop when it comes.
 #[test]
 fn a_late_stop_said_in_a_short_burst_still_stops_us() {
-    let mut s = State::default();
-    let text = "First, preheat the oven. Then mix the flour and the eggs.";
-    let heard_of = "First, preheat the oven. Then mix";
-    step(
-        &mut s,
-        &Inputs {
-            reasoner: vec![FromReasoner::Announcement { text: text.into() }],
-            ..Default::default()
-        },
-        0,
-    );
-    for t in [1000, 1100] {
-        step(
-            &mut s,
-            &Inputs {
-                voice: speaking(900),
-                own: own(text, heard_of),
-                ..Default::default()
-            },
-            t,
-        );
-    }
+    let mut s = held_by_a_burst_over_the_recipe();
     let p = Params::default();
     let late = 1150 + u64::from(p.burst_transcript_wait_ms) + 400;
     assert!(late < 1150 + u64::from(p.final_pending_max_ms));
@@ -277,7 +267,7 @@ fn a_late_stop_said_in_a_short_burst_still_stops_us() {
             &mut s,
             &Inputs {
                 voice: silent(1150),
-                own: own(text, heard_of),
+                own: own(RECIPE, RECIPE_HEARD),
                 heard,
                 final_pending: t < late,
                 ..Default::default()

@@ -486,6 +486,7 @@ fn helpers() {
 }
 
 mod barge_in;
+mod continuation;
 mod long;
 mod model;
 mod turns;

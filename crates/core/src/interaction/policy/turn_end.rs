@@ -1,0 +1,204 @@
+//! The end of a user's turn: in a pause, decide whether the turn is over (and whom it was
+//! for), hold it, or backchannel; after a barge-in, whether it was a real turn.
+
+use super::*;
+
+/// The user is silent inside a turn: end it, hold it, or backchannel.
+pub(super) fn end_of_turn_logic(
+    s: &mut State,
+    inp: &Inputs,
+    now: Ms,
+    p: &Params,
+    out: &mut Vec<Action>,
+) {
+    let pause_start = inp.voice.last_end_ms.unwrap_or(now);
+    s.pause_start = Some(pause_start);
+    let silence = now.saturating_sub(pause_start);
+    let text = s.with_continued(&s.turn_text);
+
+    if s.floor == Floor::Yielding {
+        // After a barge-in: was it a real turn, or a cough / "mm-hm"?
+        // Words that could be a backchannel or noise wait for the final transcript; a real
+        // request goes on to the usual end-of-turn logic below.
+        let unsure = text.is_empty() || is_backchannel(&text);
+        if silence < u64::from(p.min_gap_ms)
+            || unsure && !s.turn_final && silence < u64::from(p.max_hold_ms)
+        {
+            if !unsure && s.eot_asked_for != Some(pause_start) {
+                s.eot_asked_for = Some(pause_start);
+                s.eot = None;
+                out.push(Action::CheckEndOfTurn);
+            }
+            return;
+        }
+        let short = s
+            .turn_start
+            .is_some_and(|t| pause_start.saturating_sub(t) <= u64::from(p.backchannel_max_ms));
+        if text.is_empty() || (short && is_backchannel(&text)) {
+            if let Some((heard, whole)) = s.interrupted.take() {
+                let rest = resume_from(&whole, heard.len());
+                s.reset_turn();
+                if !rest.is_empty() {
+                    s.speak(rest, SpeechKind::Resume, out);
+                    return;
+                }
+            }
+            s.reset_turn();
+            s.set_floor(Floor::Listening, out);
+            return;
+        }
+    }
+
+    // The floor model hears smart-turn's answer as one of its features: ask at every pause,
+    // words or not (the rules ask once there are words to judge).
+    if inp.floor.is_some() && s.eot_asked_for != Some(pause_start) {
+        s.eot_asked_for = Some(pause_start);
+        s.eot = None;
+        out.push(Action::CheckEndOfTurn);
+    }
+    if text.is_empty() {
+        if silence >= u64::from(p.max_hold_ms) {
+            s.reset_turn();
+            s.set_floor(Floor::Listening, out);
+        }
+        return;
+    }
+    if s.eot_asked_for != Some(pause_start) {
+        s.eot_asked_for = Some(pause_start);
+        s.eot = None;
+        out.push(Action::CheckEndOfTurn);
+        return;
+    }
+    // smart-turn (or the floor model) hears prosody; the words can still say the thought is
+    // not over. After a cut-in the floor model hears an unfinished turn in nearly every pause
+    // (0.2-0.5, where a request's end reaches 0.7-0.85): smart-turn judges those turns' ends,
+    // as under the rules.
+    let floor = inp.floor.filter(|_| !s.model_cut_in);
+    let heard = match floor {
+        Some(f) => Some(f.turn_complete),
+        None => s.eot,
+    };
+    let unfinished = sounds_unfinished(&text);
+    let eot = if unfinished {
+        heard.map(|e| e.min(0.2))
+    } else {
+        heard
+    };
+    let gap = match (floor, eot) {
+        (Some(_), Some(e)) if e >= p.model_turn_complete => p.min_gap_ms,
+        // The model hears more to come but smart-turn is sure the turn is over: a longer gap,
+        // not the longest hold.
+        (Some(_), _) if !unfinished && s.eot.is_some_and(|e| e >= p.end_of_turn_sure) => {
+            p.unsure_gap_ms
+        }
+        (Some(_), _) => p.max_hold_ms,
+        (None, Some(e)) if e >= p.end_of_turn_sure => p.min_gap_ms,
+        (None, Some(e)) if e >= p.end_of_turn_threshold => p.unsure_gap_ms,
+        (None, _) => p.max_hold_ms,
+    };
+    let waited = |ms: u32| silence >= u64::from(ms);
+    let have_final = s.turn_final
+        || waited(p.final_wait_ms) && (!inp.final_pending || waited(p.final_pending_max_ms));
+    let done = (silence >= u64::from(gap) && have_final) || silence >= u64::from(p.max_hold_ms);
+    if !done {
+        let turn_ms = pause_start.saturating_sub(s.turn_start.unwrap_or(pause_start));
+        let mid_thought = eot.is_some_and(|e| e < 0.3);
+        let due = s
+            .last_backchannel
+            .is_none_or(|t| now.saturating_sub(t) >= u64::from(p.backchannel_interval_ms));
+        if mid_thought
+            && due
+            && turn_ms >= u64::from(p.backchannel_min_turn_ms)
+            && silence >= u64::from(p.backchannel_min_pause_ms)
+            && s.backchannel_pause != Some(pause_start)
+            && s.floor == Floor::UserSpeaking
+        {
+            s.last_backchannel = Some(now);
+            s.backchannel_pause = Some(pause_start);
+            out.push(Action::Backchannel {
+                phrase: "mm-hm".into(),
+            });
+        }
+        return;
+    }
+
+    // The turn is over.
+    let names_us = normalize(&text).split_whitespace().any(|w| w == OWN_NAME);
+    let speech_ms = pause_start.saturating_sub(s.turn_start.unwrap_or(pause_start));
+    let side = s
+        .side_until
+        .is_some_and(|t| s.turn_start.is_some_and(|start| start <= t))
+        && !names_us;
+    // A turn that continues one we took was judged then; its second half does not undo it.
+    let reason = if s.continues.is_some() {
+        None
+    } else if side {
+        Some(NotAddressedReason::SideConversation)
+    } else if is_stray_fragment(&text, speech_ms) && !names_us {
+        Some(NotAddressedReason::StrayWord)
+    } else {
+        let model = s.turn_addressed().filter(|_| inp.floor.is_some());
+        // With the model, it judges background speech by ear; the camera and a leading
+        // name stay rules. Our own name always addresses us.
+        match model {
+            None => not_addressed(&text, &inp.voice, inp.visual, p),
+            Some(addressed) => not_addressed_but_level(&text, inp.visual).or_else(|| {
+                (addressed < p.model_addressed && !names_us && !s.model_cut_in)
+                    .then_some(NotAddressedReason::Model { addressed })
+            }),
+        }
+    };
+    if let Some(reason) = reason {
+        if reason.starts_side_conversation() {
+            s.side_until = Some(now + u64::from(p.side_conversation_ms));
+        }
+        out.push(Action::NotAddressed { text, reason });
+        if let Some((id, _)) = s.speculative.take() {
+            out.push(Action::CancelRequest { id });
+        }
+        s.reset_turn();
+        s.interrupted = None;
+        s.set_floor(Floor::Listening, out);
+        return;
+    }
+    let interrupted = s.interrupted.take().map(|(heard, _)| heard);
+    // A speculative answer is used only if it is already here and the words agree; otherwise
+    // the final transcript is asked afresh (side effects such as timers wait for it).
+    let id = match s.speculative.take() {
+        Some((id, spec)) if normalize(&spec) == normalize(&text) && s.ready.contains_key(&id) => {
+            out.push(Action::FinishRequest {
+                id,
+                text: text.clone(),
+            });
+            id
+        }
+        other => {
+            if let Some((old, _)) = other {
+                out.push(Action::CancelRequest { id: old });
+            }
+            let id = s.new_id();
+            out.push(Action::Request {
+                id,
+                text: text.clone(),
+                speculative: false,
+                interrupted,
+            });
+            id
+        }
+    };
+    s.reset_turn();
+    s.set_floor(Floor::Thinking, out);
+    if let Some(reply) = s.ready.remove(&id) {
+        s.ready.clear();
+        s.speak(reply, SpeechKind::Answer, out);
+    } else {
+        s.pending = Some(Pending {
+            id,
+            text,
+            turn_end_ms: pause_start,
+            asked_ms: now,
+            acknowledged: false,
+            fillers: 0,
+        });
+    }
+}

@@ -1,0 +1,166 @@
+//! A turn taken too early: the user pauses, we take the turn (and may say "one moment"), and
+//! they go on. Their new words continue the turn we took, not a new one.
+
+use super::*;
+
+/// The user says "Convert three hundred and fifty Fahrenheit" (0-1000 ms) and pauses; the turn
+/// is taken at 1240. Returns the request's id.
+fn turn_taken_at_a_pause(s: &mut State) -> u64 {
+    user_speaks(s, 0, 1000, "convert three hundred and fifty");
+    step(
+        s,
+        &Inputs {
+            voice: silent(1000),
+            heard: Heard::Final {
+                text: "Convert three hundred and fifty Fahrenheit".into(),
+            },
+            ..Default::default()
+        },
+        1200,
+    );
+    let a = step(
+        s,
+        &Inputs {
+            voice: silent(1000),
+            end_of_turn: Some(0.93),
+            ..Default::default()
+        },
+        1240,
+    );
+    let id = request_id(&a).expect("the turn was taken");
+    assert_eq!(s.floor(), Floor::Thinking);
+    id
+}
+
+/// The user goes on from `from` to `to` and ends with `rest`; returns every action up to the
+/// request that ends the turn.
+fn user_goes_on(s: &mut State, from: Ms, to: Ms, rest: &str, playing: bool) -> Vec<Action> {
+    let mut all = Vec::new();
+    let mut t = from;
+    while t < to {
+        let own = OwnSpeech {
+            playing: playing && t == from,
+            heard: "One".into(),
+            text: "One moment.".into(),
+        };
+        all.extend(step(
+            s,
+            &Inputs {
+                voice: speaking(from),
+                heard: partial(rest),
+                own,
+                ..Default::default()
+            },
+            t,
+        ));
+        t += TICK;
+    }
+    all.extend(step(
+        s,
+        &Inputs {
+            voice: silent(to),
+            heard: Heard::Final { text: rest.into() },
+            ..Default::default()
+        },
+        to + 20,
+    ));
+    all.extend(step(
+        s,
+        &Inputs {
+            voice: silent(to),
+            end_of_turn: Some(0.93),
+            ..Default::default()
+        },
+        to + 200,
+    ));
+    all
+}
+
+fn asked(actions: &[Action]) -> Vec<&str> {
+    actions
+        .iter()
+        .filter_map(|a| match a {
+            Action::Request { text, .. } => Some(text.as_str()),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn going_on_while_we_think_continues_the_turn() {
+    let mut s = State::default();
+    let first = turn_taken_at_a_pause(&mut s);
+    let a = user_goes_on(&mut s, 1300, 1900, "to Celsius.", false);
+    assert!(
+        has(
+            &a,
+            |a| matches!(a, Action::CancelRequest { id } if *id == first)
+        ),
+        "{a:?}"
+    );
+    assert_eq!(
+        asked(&a),
+        ["Convert three hundred and fifty Fahrenheit to Celsius."]
+    );
+    assert_eq!(s.floor(), Floor::Thinking);
+}
+
+#[test]
+fn going_on_over_one_moment_quiets_it_at_once_and_continues_the_turn() {
+    let mut s = State::default();
+    let first = turn_taken_at_a_pause(&mut s);
+    // No answer yet: "one moment" (250 ms after the turn's end, 150 ms after the request).
+    let a = step(
+        &mut s,
+        &Inputs {
+            voice: silent(1000),
+            ..Default::default()
+        },
+        1400,
+    );
+    assert!(
+        has(&a, |a| matches!(
+            a,
+            Action::Speak {
+                kind: SpeechKind::Acknowledgement,
+                ..
+            }
+        )),
+        "{a:?}"
+    );
+    // The user goes on 1.4 s into the pause, over it: it stops in the same step.
+    let a = user_goes_on(&mut s, 2400, 3000, "to Celsius.", true);
+    let stop = a.iter().position(|a| matches!(a, Action::Stop { .. }));
+    let cancel = a
+        .iter()
+        .position(|a| matches!(a, Action::CancelRequest { id } if *id == first));
+    assert!(stop.is_some() && cancel.is_some(), "{a:?}");
+    assert!(
+        !has(&a, |a| matches!(a, Action::Hold | Action::Duck)),
+        "not judged as a barge-in: {a:?}"
+    );
+    assert!(
+        a.iter().any(|a| matches!(
+            a,
+            Action::Request { text, interrupted: None, .. }
+                if text == "Convert three hundred and fifty Fahrenheit to Celsius."
+        )),
+        "{a:?}"
+    );
+}
+
+#[test]
+fn speech_long_after_the_turn_is_a_new_turn() {
+    let mut s = State::default();
+    let first = turn_taken_at_a_pause(&mut s);
+    let late = 1000 + u64::from(s.params.continuation_ms) + 400;
+    let a = user_goes_on(&mut s, late, late + 800, "What time is it?", false);
+    assert!(
+        has(
+            &a,
+            |a| matches!(a, Action::CancelRequest { id } if *id == first)
+        ),
+        "{a:?}"
+    );
+    assert_eq!(asked(&a), ["What time is it?"]);
+}

@@ -17,7 +17,7 @@ TAURI_DRIVER := $(TOOLS_DIR)/tauri-driver-$(TAURI_DRIVER_VERSION)/bin/tauri-driv
 # Screenshots, the recorded speaker and the app's log from `make e2e`.
 TANDEM_E2E_OUT ?= $(CARGO_TARGET_DIR)/e2e
 
-.PHONY: run test deps deps-test js models models-gpu build app package lint fmt unit e2e rig-test clean help scenarios eval eval-heldback
+.PHONY: run test deps deps-test js models models-gpu build app package lint fmt unit e2e rig-test clean help scenarios eval eval-heldback eval-dev
 
 help:
 	@echo "make run      set up, fetch models, build and start Tandem (desktop app with a display, terminal otherwise)"
@@ -96,6 +96,12 @@ eval: scenarios
 eval-heldback: models
 	TANDEM=$(TANDEM) SPEC=tests/scenarios/heldback.toml bash scripts/gen-scenarios.sh tests/scenarios/heldback-suite
 	$(TANDEM) eval tests/scenarios/heldback-suite --baseline
+
+# The development suite (tests/scenarios/dev.toml: built like the held-back one from the
+# floor-data generator's train-side voices, phrasings and recordings): tune on this one.
+eval-dev: models
+	TANDEM=$(TANDEM) SPEC=tests/scenarios/dev.toml bash scripts/gen-scenarios.sh tests/scenarios/dev-suite
+	$(TANDEM) eval tests/scenarios/dev-suite --policy model,rules
 
 # ---- test --------------------------------------------------------------------------------------
 

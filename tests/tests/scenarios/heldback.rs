@@ -503,3 +503,80 @@ fn heldback_subset_clear_cut_decisions() {
         );
     }
 }
+
+/// The development suite (`tests/scenarios/dev.toml`), tuned on in place of the held-back one,
+/// uses nothing the held-back side keeps: no held-back user line, voice (espeak-ng base or
+/// variant, scripts/floor/floor_voices.py) or recording.
+#[test]
+fn dev_spec_uses_nothing_held_back() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dev = Spec::load(&root.join("scenarios/dev.toml")).unwrap();
+    let held = Spec::load(&spec_path()).unwrap();
+    let held_text = std::fs::read_to_string(spec_path()).unwrap();
+    let user_lines = dev
+        .pause_handling
+        .items
+        .iter()
+        .flat_map(|i| [i.first.as_str(), i.second.as_str()])
+        .chain(dev.turn_taking.items.iter().map(|i| i.text.as_str()))
+        .chain(
+            dev.user_interruption
+                .items
+                .iter()
+                .map(|i| i.interruption.as_str()),
+        )
+        .chain(
+            dev.user_backchannel
+                .items
+                .iter()
+                .map(|i| i.backchannel.as_str()),
+        )
+        .chain(dev.talking_to_others.items.iter().map(|i| i.text.as_str()));
+    for line in user_lines {
+        assert!(
+            !held_text.contains(&format!("\"{line}\"")),
+            "{line:?} is also in heldback.toml"
+        );
+    }
+    // The generator's held-back espeak-ng bases and variants, read from its own list.
+    let voices_py = std::fs::read_to_string(root.join("../scripts/floor/floor_voices.py")).unwrap();
+    let held_list = |name: &str| -> Vec<String> {
+        let start = voices_py
+            .find(&format!("{name} = ("))
+            .unwrap_or_else(|| panic!("{name} in floor_voices.py"));
+        let rest = &voices_py[start..];
+        let list = &rest[rest.find('(').unwrap() + 1..rest.find(')').unwrap()];
+        list.split(',')
+            .map(|s| s.trim().trim_matches('"').to_owned())
+            .filter(|s| !s.is_empty())
+            .collect()
+    };
+    let held_bases = held_list("ESPEAK_BASES_HELDBACK");
+    let held_variants = held_list("ESPEAK_VARIANTS_HELDBACK");
+    assert!(held_bases.contains(&"en-029".to_owned()) && held_variants.len() >= 10);
+    let held_names: BTreeSet<&str> = held.voices.iter().map(|v| v.name.as_str()).collect();
+    for v in &dev.voices {
+        assert!(
+            !held_names.contains(v.name.as_str()),
+            "{} is held back",
+            v.name
+        );
+        if v.engine == VoiceEngine::EspeakNg {
+            let (base, variant) = v.name.split_once('+').unwrap_or((&v.name, ""));
+            assert!(
+                !held_bases.iter().any(|b| b == base)
+                    && !held_variants.iter().any(|h| h == variant),
+                "{}: a held-back espeak-ng base or variant",
+                v.name
+            );
+        }
+    }
+    let held_files: BTreeSet<&str> = held.recordings.iter().map(|r| r.file.as_str()).collect();
+    for r in &dev.recordings {
+        assert!(
+            !held_files.contains(r.file.as_str()),
+            "{} is held back",
+            r.file
+        );
+    }
+}

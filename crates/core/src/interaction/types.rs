@@ -110,7 +110,9 @@ pub struct Params {
     pub model_max_overlap_ms: u32,
     /// The user going on this soon after the end of a turn we took, before any of the answer
     /// was said (at most "one moment"), continues that turn: it was a pause, not its end.
-    /// Longer than the longest pause we hold (`max_hold_ms`).
+    /// A little longer than the longest pause we hold (`max_hold_ms`); speech after a longer
+    /// silence is a new turn ("Sorry, what time is it?" three seconds after a question we are
+    /// still thinking about is not the question's end).
     pub continuation_ms: u32,
 }
 
@@ -139,7 +141,7 @@ impl Default for Params {
             model_interruption: 0.5,
             model_addressed: 0.5,
             model_max_overlap_ms: 1500,
-            continuation_ms: 3000,
+            continuation_ms: 2500,
         }
     }
 }

@@ -181,13 +181,16 @@ fn louder_and_quieter_change_the_level_of_the_next_replies() {
     let input = channel(
         dir.path(),
         "louder",
-        28.0,
+        34.0,
+        // Far enough apart that each answer is over before the next line, also on a slow
+        // machine (a 2-core EPYC took 1.7 s to start the first answer: "Speak louder." at
+        // 5.5 s cut it in, and the level of the ducked answer was measured).
         &[
             (0.5, q),
-            (5.5, "Speak louder."),
-            (11.0, q),
-            (16.5, "Speak more quietly."),
-            (22.0, q),
+            (7.5, "Speak louder."),
+            (13.5, q),
+            (20.5, "Speak more quietly."),
+            (26.5, q),
         ],
     );
     let store = Store::open_in_memory().unwrap();

@@ -15,15 +15,21 @@ pub(super) fn end_of_turn_logic(
     s.pause_start = Some(pause_start);
     let silence = now.saturating_sub(pause_start);
     let text = s.with_continued(&s.turn_text);
+    // How long a turn with no words yet is held: the longest pause, and longer while its final
+    // transcript is still being computed (a slow or busy machine: the words are on their way,
+    // and dropping the turn would lose a request, or resume over a real cut-in).
+    let hold_ms = if inp.final_pending && !s.turn_final {
+        u64::from(p.max_hold_ms) + u64::from(p.final_pending_max_ms)
+    } else {
+        u64::from(p.max_hold_ms)
+    };
 
     if s.floor == Floor::Yielding {
         // After a barge-in: was it a real turn, or a cough / "mm-hm"?
         // Words that could be a backchannel or noise wait for the final transcript; a real
         // request goes on to the usual end-of-turn logic below.
         let unsure = text.is_empty() || is_backchannel(&text);
-        if silence < u64::from(p.min_gap_ms)
-            || unsure && !s.turn_final && silence < u64::from(p.max_hold_ms)
-        {
+        if silence < u64::from(p.min_gap_ms) || unsure && !s.turn_final && silence < hold_ms {
             if !unsure && s.eot_asked_for != Some(pause_start) {
                 s.eot_asked_for = Some(pause_start);
                 s.eot = None;
@@ -57,7 +63,7 @@ pub(super) fn end_of_turn_logic(
         out.push(Action::CheckEndOfTurn);
     }
     if text.is_empty() {
-        if silence >= u64::from(p.max_hold_ms) {
+        if silence >= hold_ms {
             s.reset_turn();
             s.set_floor(Floor::Listening, out);
         }

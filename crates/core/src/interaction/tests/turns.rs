@@ -246,3 +246,45 @@ fn a_final_still_being_computed_is_waited_for_longer_than_a_missing_one() {
     let stuck_at = first_request_at(&stuck).expect("the partial stood in at last");
     assert!((4000..=4100).contains(&stuck_at), "{stuck_at}");
 }
+
+/// The user spoke, no words are known yet, and the recognizer is still on the final (a busy
+/// machine): the turn is held past the longest pause until its words come, not dropped.
+#[test]
+fn a_turn_without_words_is_held_while_its_final_is_computed() {
+    let mut s = State::default();
+    speaks_with(&mut s, 0, 1000, "", None);
+    let p = Params::default();
+    let late = 1000 + u64::from(p.max_hold_ms) + 600;
+    let mut asked = None;
+    let mut t = 1000;
+    while t < late + 400 && asked.is_none() {
+        t += TICK;
+        let heard = if t >= late {
+            Heard::Final {
+                text: "What can you do?".into(),
+            }
+        } else {
+            Heard::Nothing
+        };
+        let a = step(
+            &mut s,
+            &Inputs {
+                voice: silent(1000),
+                heard,
+                end_of_turn: Some(0.95),
+                final_pending: t < late,
+                ..Default::default()
+            },
+            t,
+        );
+        assert!(
+            t >= late || s.floor() == Floor::UserSpeaking,
+            "dropped at {t}: {a:?}"
+        );
+        asked = a.iter().find_map(|x| match x {
+            Action::Request { text, .. } => Some(text.clone()),
+            _ => None,
+        });
+    }
+    assert_eq!(asked.as_deref(), Some("What can you do?"));
+}

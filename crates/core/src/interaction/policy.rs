@@ -225,15 +225,24 @@ impl State {
         }
     }
 
+    /// Whether speech from `onset` goes on from the turn we took (`pending`, none of its
+    /// answer said yet) within `continuation_ms` of its end.
+    fn goes_on_from_taken_turn(&self, onset: Ms) -> bool {
+        self.pending.as_ref().is_some_and(|pd| {
+            onset.saturating_sub(pd.turn_end_ms) <= u64::from(self.params.continuation_ms)
+        })
+    }
+
     /// The user speaks (from `onset`) while we have taken their turn but said none of the
     /// answer yet: its request is cancelled, and if they went on within `continuation_ms` of
     /// its end, the turn goes on with its words.
     fn take_back_turn(&mut self, onset: Ms, out: &mut Vec<Action>) {
+        let goes_on = self.goes_on_from_taken_turn(onset);
         let Some(pd) = self.pending.take() else {
             return;
         };
         out.push(Action::CancelRequest { id: pd.id });
-        if onset.saturating_sub(pd.turn_end_ms) <= u64::from(self.params.continuation_ms) {
+        if goes_on {
             self.continues = Some(pd.text);
         }
     }
@@ -474,10 +483,8 @@ pub fn step(s: &mut State, inp: &Inputs, now: Ms) -> Vec<Action> {
             let onset = v.onset_ms.unwrap_or(now);
             // Only "one moment" (or a filler) of a turn we took has played, and the user goes
             // on: we took a pause for the turn's end. Quiet at once; their words continue it.
-            let went_on = s.pending.as_ref().is_some_and(|pd| {
-                onset.saturating_sub(pd.turn_end_ms) <= u64::from(p.continuation_ms)
-            });
-            if v.speaking && counts && went_on && s.overlap_onset.is_none() {
+            if v.speaking && counts && s.goes_on_from_taken_turn(onset) && s.overlap_onset.is_none()
+            {
                 out.push(Action::Stop {
                     heard: inp.own.heard.clone(),
                 });

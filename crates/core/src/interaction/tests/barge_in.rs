@@ -140,13 +140,7 @@ fn short_backchannel_over_the_assistant_only_ducks() {
         },
         0,
     );
-    assert!(has(&a, |a| matches!(
-        a,
-        Action::Speak {
-            kind: SpeechKind::Announcement,
-            ..
-        }
-    )));
+    assert!(says(&a, SpeechKind::Announcement));
     let text = "Your timer is done.";
     let a1 = step(
         &mut s,

@@ -118,16 +118,7 @@ fn going_on_over_one_moment_quiets_it_at_once_and_continues_the_turn() {
         },
         1400,
     );
-    assert!(
-        has(&a, |a| matches!(
-            a,
-            Action::Speak {
-                kind: SpeechKind::Acknowledgement,
-                ..
-            }
-        )),
-        "{a:?}"
-    );
+    assert!(says(&a, SpeechKind::Acknowledgement), "{a:?}");
     // The user goes on 1.4 s into the pause, over it: it stops in the same step.
     let a = user_goes_on(&mut s, 2400, 3000, "to Celsius.", true);
     let stop = a.iter().position(|a| matches!(a, Action::Stop { .. }));

@@ -45,6 +45,14 @@ fn has(actions: &[Action], f: impl Fn(&Action) -> bool) -> bool {
     actions.iter().any(f)
 }
 
+/// Whether `actions` start speech of this kind.
+fn says(actions: &[Action], kind: SpeechKind) -> bool {
+    has(
+        actions,
+        |a| matches!(a, Action::Speak { kind: k, .. } if *k == kind),
+    )
+}
+
 fn request_id(actions: &[Action]) -> Option<u64> {
     actions.iter().find_map(|a| match a {
         Action::Request { id, .. } => Some(*id),
@@ -122,16 +130,7 @@ fn complete_turn_is_answered_fast() {
         },
         1900,
     );
-    assert!(
-        has(&a, |a| matches!(
-            a,
-            Action::Speak {
-                kind: SpeechKind::Answer,
-                ..
-            }
-        )),
-        "{a:?}"
-    );
+    assert!(says(&a, SpeechKind::Answer), "{a:?}");
     assert_eq!(s.floor(), Floor::Speaking);
 }
 
@@ -292,16 +291,7 @@ fn slow_reply_gets_an_acknowledgement_then_a_filler() {
         },
         1400,
     );
-    assert!(
-        has(&a, |a| matches!(
-            a,
-            Action::Speak {
-                kind: SpeechKind::Acknowledgement,
-                ..
-            }
-        )),
-        "{a:?}"
-    );
+    assert!(says(&a, SpeechKind::Acknowledgement), "{a:?}");
     // The acknowledgement plays until 1800, then silence.
     let mut all = Vec::new();
     for t in (1600..=3400).step_by(200) {

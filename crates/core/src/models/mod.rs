@@ -13,6 +13,7 @@ pub mod runtime;
 pub mod tts;
 pub mod turn;
 pub mod vad;
+pub mod voice;
 
 pub use cache::{ArtifactState, CacheError, ModelCache};
 pub use manifest::{Artifact, Derived, Manifest, Package};

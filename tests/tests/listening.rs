@@ -320,3 +320,44 @@ fn echo_canceller_keeps_a_cut_in_on_headphones() {
         "the user's voice over the echo lost {dt_loss:.1} dB"
     );
 }
+
+/// The voice encoder tells two voices apart at the policy's threshold: two lines of our own
+/// voice (at the rig user's pitch) are one voice, two espeak-ng recordings are one voice, and
+/// across the two they are not. Silence has no voice.
+#[test]
+fn voice_encoder_tells_two_voices_apart() {
+    use tandem_core::interaction::Params;
+    use tandem_core::models::voice::VoiceEncoder;
+    let (rt, cache, manifest) = setup();
+    let mut enc = VoiceEncoder::load(rt, &cache, &manifest, 1).unwrap_or_else(|e| {
+        panic!("{e}\n(the listening tests need the models: run `tandem models fetch`)")
+    });
+    let mut embed = |audio: &[f32]| enc.embed(audio).expect("embeds").expect("a voice");
+    let ours = [
+        embed(&voice(
+            "Could you set a timer for ten minutes, please?",
+            0.85,
+        )),
+        embed(&voice(
+            "And what will the weather be like tomorrow morning?",
+            0.85,
+        )),
+    ];
+    let espeak = [
+        embed(&read16k("weather_complete.wav")),
+        embed(&read16k("timer_complete.wav")),
+    ];
+    let threshold = Params::default().other_voice_below;
+    let same = [
+        ours[0].similarity(&ours[1]),
+        espeak[0].similarity(&espeak[1]),
+    ];
+    let across: Vec<f32> = ours
+        .iter()
+        .flat_map(|a| espeak.iter().map(move |b| a.similarity(b)))
+        .collect();
+    eprintln!("one voice {same:?}, two voices {across:?}");
+    assert!(same.iter().all(|&s| s >= threshold), "{same:?}");
+    assert!(across.iter().all(|&s| s < threshold), "{across:?}");
+    assert!(enc.embed(&vec![0.0; 32_000]).expect("runs").is_none());
+}

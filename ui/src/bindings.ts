@@ -9,7 +9,7 @@ export type Event = { t_ms: number, } & ({ "kind": "floor", floor: Floor, } | { 
 /**
  * Estimated word times (Whisper runs without timestamps).
  */
-words: Array<Word>, compute_ms: number, } | { "kind": "final", text: string, words: Array<Word>, compute_ms: number, } | { "kind": "end_of_turn", probability: number, compute_ms: number, } | { "kind": "speak_start", text: string, speech: SpeechKind, } | { "kind": "speak_stop", heard: string, } | { "kind": "barge_in", heard: string, } | { "kind": "backchannel", phrase: string, } | { "kind": "duck" } | { "kind": "unduck" } | { "kind": "hold" } | { "kind": "release" } | { "kind": "reasoning_request", id: number, text: string, speculative: boolean, interrupted: string | null, } | { "kind": "reasoning_cancel", id: number, } | { "kind": "reasoning_result", id: number, text: string, source: string, } | { "kind": "not_addressed", text: string, 
+words: Array<Word>, compute_ms: number, } | { "kind": "final", text: string, words: Array<Word>, compute_ms: number, } | { "kind": "end_of_turn", probability: number, compute_ms: number, } | { "kind": "voice", start_ms: number, end_ms: number, similarity: number, } | { "kind": "speak_start", text: string, speech: SpeechKind, } | { "kind": "speak_stop", heard: string, } | { "kind": "barge_in", heard: string, } | { "kind": "backchannel", phrase: string, } | { "kind": "duck" } | { "kind": "unduck" } | { "kind": "hold" } | { "kind": "release" } | { "kind": "reasoning_request", id: number, text: string, speculative: boolean, interrupted: string | null, } | { "kind": "reasoning_cancel", id: number, } | { "kind": "reasoning_result", id: number, text: string, source: string, } | { "kind": "not_addressed", text: string, 
 /**
  * In words, for people reading the log.
  */
@@ -23,7 +23,7 @@ export type EventKind = { "kind": "floor", floor: Floor, } | { "kind": "voice_st
 /**
  * Estimated word times (Whisper runs without timestamps).
  */
-words: Array<Word>, compute_ms: number, } | { "kind": "final", text: string, words: Array<Word>, compute_ms: number, } | { "kind": "end_of_turn", probability: number, compute_ms: number, } | { "kind": "speak_start", text: string, speech: SpeechKind, } | { "kind": "speak_stop", heard: string, } | { "kind": "barge_in", heard: string, } | { "kind": "backchannel", phrase: string, } | { "kind": "duck" } | { "kind": "unduck" } | { "kind": "hold" } | { "kind": "release" } | { "kind": "reasoning_request", id: number, text: string, speculative: boolean, interrupted: string | null, } | { "kind": "reasoning_cancel", id: number, } | { "kind": "reasoning_result", id: number, text: string, source: string, } | { "kind": "not_addressed", text: string, 
+words: Array<Word>, compute_ms: number, } | { "kind": "final", text: string, words: Array<Word>, compute_ms: number, } | { "kind": "end_of_turn", probability: number, compute_ms: number, } | { "kind": "voice", start_ms: number, end_ms: number, similarity: number, } | { "kind": "speak_start", text: string, speech: SpeechKind, } | { "kind": "speak_stop", heard: string, } | { "kind": "barge_in", heard: string, } | { "kind": "backchannel", phrase: string, } | { "kind": "duck" } | { "kind": "unduck" } | { "kind": "hold" } | { "kind": "release" } | { "kind": "reasoning_request", id: number, text: string, speculative: boolean, interrupted: string | null, } | { "kind": "reasoning_cancel", id: number, } | { "kind": "reasoning_result", id: number, text: string, source: string, } | { "kind": "not_addressed", text: string, 
 /**
  * In words, for people reading the log.
  */
@@ -37,7 +37,7 @@ export type Floor = "listening" | "user_speaking" | "thinking" | "speaking" | "y
 
 export type SpeechKind = "answer" | "acknowledgement" | "filler" | "resume" | "announcement";
 
-export type NotAddressedReason = { "kind": "side_conversation" } | { "kind": "stray_word" } | { "kind": "background", below_db: number, } | { "kind": "nobody_present" } | { "kind": "turned_away" } | { "kind": "named_someone_else", name: string, } | { "kind": "model", addressed: number, };
+export type NotAddressedReason = { "kind": "side_conversation" } | { "kind": "stray_word" } | { "kind": "background", below_db: number, } | { "kind": "nobody_present" } | { "kind": "turned_away" } | { "kind": "named_someone_else", name: string, } | { "kind": "model", addressed: number, } | { "kind": "other_voice", similarity: number, answered_user: boolean, };
 
 export type Word = { text: string, start_ms: number, end_ms: number, };
 

@@ -105,6 +105,7 @@ pub fn run(global: &GlobalArgs, args: DuplexArgs) -> anyhow::Result<ExitCode> {
         engine: EngineOptions {
             micro_turn_ms,
             policy: args.policy,
+            voice_id: config.interaction.voice_id,
             voice_speed: config.voice.speed,
             voice_seed: (args.pace == Pace::Virtual).then_some(7),
             ..EngineOptions::default()

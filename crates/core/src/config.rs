@@ -158,6 +158,10 @@ pub struct InteractionConfig {
     /// Who decides the floor: `model` (the learned floor model, the default) or `rules`
     /// (hand-written timers, levels and word lists); BENCHMARKS.md compares them.
     pub policy: crate::interaction::PolicyKind,
+    /// Tell the user's voice from other voices (a speaker embedding of each run of speech,
+    /// compared with the voice of your own requests; kept in memory for the session only), so
+    /// another person answering you or a TV is not taken as a request.
+    pub voice_id: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -283,6 +287,7 @@ impl Default for InteractionConfig {
         Self {
             micro_turn_ms: 200,
             policy: crate::interaction::PolicyKind::default(),
+            voice_id: true,
         }
     }
 }

@@ -77,6 +77,7 @@ impl Engine {
             } => {
                 if !speculative {
                     self.tracker.learn_level();
+                    self.voice_id.asked(now);
                 }
                 self.event(EventKind::ReasoningRequest {
                     id,
@@ -117,6 +118,7 @@ impl Engine {
                 self.reasoner.submit(ReasonJob::Finish { id, text }, now);
             }
             Action::NotAddressed { text, reason } => {
+                self.voice_id.dropped(now);
                 self.event(EventKind::NotAddressed {
                     text,
                     reason: reason.to_string(),

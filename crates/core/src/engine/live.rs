@@ -28,6 +28,7 @@ pub fn live_options(config: &Config) -> EngineOptions {
     EngineOptions {
         micro_turn_ms: config.interaction.micro_turn_ms,
         policy: config.interaction.policy,
+        voice_id: config.interaction.voice_id,
         voice_speed: config.voice.speed,
         ..EngineOptions::default()
     }

@@ -16,6 +16,7 @@
 mod actions;
 pub mod baseline;
 pub mod duplex;
+mod events;
 pub mod floor_extract;
 pub mod floor_features;
 pub mod listen;
@@ -26,19 +27,18 @@ mod speech;
 mod stages;
 #[cfg(test)]
 mod text_tests;
+mod voice_id;
 pub mod worker;
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
-
-use serde::Serialize;
 
 use crate::audio::dsp::CleanFrame;
 use crate::audio::playback::{Player, UtteranceId};
 pub use crate::interaction::PolicyKind;
 use crate::interaction::{
     Action, Floor, FloorProbs, FromReasoner, Heard, Inputs, Ms, NotAddressedReason, OwnSpeech,
-    Params, SpeechKind, State, step,
+    Params, RunVoice, SpeechKind, State, step,
 };
 use crate::models::asr::Word;
 use crate::models::floor::FloorModel;
@@ -49,9 +49,12 @@ use crate::vision::VisualContext;
 use floor_features::{FloorFeatures, FrameContext};
 
 use baseline::Baseline;
+pub use events::{Event, EventKind};
 use listen::{History, VoiceTracker, ms_to_samples, samples_to_ms, stable_prefix};
 pub use mic_gate::MicGate;
-use stages::{AsrJob, AsrOut, ReasonJob, ReasonOut, TtsJob, TtsOut, TurnJob, TurnOut};
+use stages::{
+    AsrJob, AsrOut, ReasonJob, ReasonOut, TtsJob, TtsOut, TurnJob, TurnOut, VoiceJob, VoiceOut,
+};
 pub use stages::{EngineModels, EngineStages, StageError};
 use worker::Worker;
 
@@ -84,6 +87,8 @@ pub struct EngineOptions {
     pub voice_seed: Option<u64>,
     /// Mute and push-to-talk: while closed the engine hears silence (see [`MicGate`]).
     pub mic: MicGate,
+    /// Tell the user's voice from others (`interaction.voice_id`).
+    pub voice_id: bool,
 }
 
 impl Default for EngineOptions {
@@ -96,100 +101,9 @@ impl Default for EngineOptions {
             voice_volume: 1.0,
             voice_seed: None,
             mic: MicGate::default(),
+            voice_id: true,
         }
     }
-}
-
-/// One thing the engine did or noticed, at `t_ms` of audio time.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-pub struct Event {
-    pub t_ms: Ms,
-    #[serde(flatten)]
-    pub kind: EventKind,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum EventKind {
-    Floor {
-        floor: Floor,
-    },
-    VoiceStart {
-        onset_ms: Ms,
-        level_db: f32,
-    },
-    VoiceEnd {
-        end_ms: Ms,
-    },
-    Partial {
-        text: String,
-        stable: String,
-        /// Estimated word times (Whisper runs without timestamps).
-        words: Vec<Word>,
-        compute_ms: f32,
-    },
-    Final {
-        text: String,
-        words: Vec<Word>,
-        compute_ms: f32,
-    },
-    EndOfTurn {
-        probability: f32,
-        compute_ms: f32,
-    },
-    /// The first audio of an utterance was queued for playback.
-    SpeakStart {
-        text: String,
-        speech: SpeechKind,
-    },
-    SpeakStop {
-        heard: String,
-    },
-    BargeIn {
-        heard: String,
-    },
-    Backchannel {
-        phrase: String,
-    },
-    Duck,
-    Unduck,
-    Hold,
-    Release,
-    ReasoningRequest {
-        id: u64,
-        text: String,
-        speculative: bool,
-        interrupted: Option<String>,
-    },
-    ReasoningCancel {
-        id: u64,
-    },
-    ReasoningResult {
-        id: u64,
-        text: String,
-        source: String,
-    },
-    NotAddressed {
-        text: String,
-        /// In words, for people reading the log.
-        reason: String,
-        /// The same, typed, for tools.
-        why: NotAddressedReason,
-    },
-    /// What the camera says about the user changed (or the camera went on or off: `null`
-    /// fields mean off).
-    Visual {
-        present: Option<bool>,
-        facing: Option<bool>,
-        faces: Option<u32>,
-        yaw_deg: Option<f32>,
-    },
-    Error {
-        stage: String,
-        message: String,
-    },
 }
 
 /// A streamed answer on its way.
@@ -229,9 +143,14 @@ pub struct Engine {
     tracker: VoiceTracker,
     asr: Worker<AsrJob, AsrOut>,
     turn: Worker<TurnJob, TurnOut>,
+    voice: Worker<VoiceJob, VoiceOut>,
     tts: Worker<TtsJob, TtsOut>,
     reasoner: Worker<ReasonJob, ReasonOut>,
     phrases: Arc<PhraseCache>,
+    /// Who is speaking: runs embedded, the user's voice learned from their requests.
+    voice_id: voice_id::VoiceId,
+    /// The latest run's voice, for the next step.
+    run_voice: Option<RunVoice>,
     // Transcription bookkeeping.
     last_partial_at: Option<Ms>,
     last_partial_text: String,
@@ -316,6 +235,9 @@ impl Engine {
             tracker: VoiceTracker::new(vad)?,
             asr: stages.asr,
             turn: stages.turn,
+            voice: stages.voice,
+            voice_id: voice_id::VoiceId::new(options.params.other_voice_below),
+            run_voice: None,
             tts: stages.tts,
             reasoner: stages.reasoner,
             phrases: stages.phrases,
@@ -419,6 +341,22 @@ impl Engine {
                 self.event(EventKind::VoiceEnd {
                     end_ms: a.last_end_ms.unwrap_or(self.last_now),
                 });
+                if let (true, Some(start), Some(end)) = (
+                    self.options.voice_id,
+                    self.tracker.onset_ms(),
+                    a.last_end_ms,
+                ) && self.voice_id.run_ended(start, end)
+                {
+                    let audio = self.history.slice(ms_to_samples(start), ms_to_samples(end));
+                    self.voice.submit(
+                        VoiceJob {
+                            audio,
+                            start_ms: start,
+                            end_ms: end,
+                        },
+                        self.last_now,
+                    );
+                }
             }
         }
     }
@@ -463,6 +401,7 @@ impl Engine {
         for r in [
             self.asr.next_ready_ms(),
             self.turn.next_ready_ms(),
+            self.voice.next_ready_ms(),
             self.tts.next_ready_ms(),
             self.reasoner.next_ready_ms(),
         ]
@@ -494,11 +433,14 @@ impl Engine {
     }
 
     fn step(&mut self, now: Ms, player: &mut Player) {
+        // The utterance's last verdicts are still being computed: its final transcript, or
+        // whose voice its last run was.
         let final_pending = self.asr.is_busy()
             && !matches!(self.heard, Heard::Final { .. })
             && self
                 .final_for
-                .is_some_and(|(start, _)| Some(start) == self.utterance_start());
+                .is_some_and(|(start, _)| Some(start) == self.utterance_start())
+            || self.voice.is_busy();
         let own = self.own_speech(player);
         self.own_playing = own.playing;
         let inputs = Inputs {
@@ -510,6 +452,7 @@ impl Engine {
             reasoner: std::mem::take(&mut self.from_reasoner),
             final_pending,
             floor: self.floor_verdict(),
+            run_voice: self.run_voice.take(),
         };
         let actions = match &mut self.policy {
             Policy::Tandem(s) => step(s, &inputs, now),
@@ -612,6 +555,35 @@ impl Engine {
                 }),
             }
         }
+        let mut voice = Vec::new();
+        self.voice.poll(now, &mut voice);
+        for out in voice {
+            self.wake = true;
+            match out {
+                VoiceOut::Embedding {
+                    start_ms,
+                    end_ms,
+                    embedding: Some(e),
+                } => {
+                    let verdict = self.voice_id.embedded(start_ms, end_ms, e);
+                    if let Some(v) = verdict {
+                        self.event(EventKind::Voice {
+                            start_ms,
+                            end_ms,
+                            similarity: v.similarity,
+                        });
+                        self.run_voice = Some(v);
+                    }
+                }
+                VoiceOut::Embedding {
+                    embedding: None, ..
+                } => {}
+                VoiceOut::Failed(message) => self.event(EventKind::Error {
+                    stage: "voice".into(),
+                    message,
+                }),
+            }
+        }
         let mut tts = Vec::new();
         self.tts.poll(now, &mut tts);
         for out in tts {
@@ -691,10 +663,11 @@ impl Engine {
     }
 
     /// Compute spent per stage so far (ms), for reports.
-    pub fn stage_busy_ms(&self) -> [(&'static str, f64); 4] {
+    pub fn stage_busy_ms(&self) -> [(&'static str, f64); 5] {
         [
             ("asr", self.asr.busy_ms()),
             ("turn", self.turn.busy_ms()),
+            ("voice", self.voice.busy_ms()),
             ("tts", self.tts.busy_ms()),
             ("reasoner", self.reasoner.busy_ms()),
         ]

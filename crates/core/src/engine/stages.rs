@@ -1,4 +1,5 @@
-//! The engine's slow stages as [`Worker`] jobs: Whisper, smart-turn, the TTS and the reasoner.
+//! The engine's slow stages as [`Worker`] jobs: Whisper, smart-turn, the voice encoder, the TTS
+//! and the reasoner.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
@@ -17,6 +18,7 @@ use crate::models::tts::{
 };
 use crate::models::turn::{TurnDetector, TurnError};
 use crate::models::vad::{SileroVad, VadError};
+use crate::models::voice::{Embedding, VoiceEncoder, VoiceError};
 use crate::models::{Manifest, ModelCache};
 use crate::reasoning::llm::embedded::embedded_model_path;
 use crate::reasoning::{
@@ -45,6 +47,8 @@ pub enum StageError {
     #[error(transparent)]
     Vad(#[from] VadError),
     #[error(transparent)]
+    Voice(#[from] VoiceError),
+    #[error(transparent)]
     Reasoner(#[from] ReasonerError),
     #[error(transparent)]
     Floor(#[from] crate::models::floor::FloorError),
@@ -64,6 +68,8 @@ pub struct EngineModels {
     pub turn: TurnDetector,
     pub tts: Tts,
     pub vad: SileroVad,
+    /// Who is speaking (one embedding per run of speech).
+    pub voice: VoiceEncoder,
     /// The floor model (bundled; runs on the interaction thread under `--policy model`).
     pub floor: Option<FloorModel>,
     /// The embedded language model's GGUF, checked (`None`: no embedded model configured).
@@ -89,6 +95,7 @@ impl EngineModels {
             turn: TurnDetector::load(rt, cache, manifest, threads)?,
             tts: Tts::load(rt, cache, manifest, threads)?,
             vad: SileroVad::load(rt, cache, manifest, 1)?,
+            voice: VoiceEncoder::load(rt, cache, manifest, 1)?,
             floor: Some(FloorModel::load(rt, manifest)?),
             llm_model: embedded_model_path(&config.llm, cache, manifest)
                 .map_err(StageError::LlmModel)?,
@@ -127,6 +134,25 @@ pub struct TurnJob {
 #[derive(Debug)]
 pub enum TurnOut {
     Probability { probability: f32, compute_ms: f32 },
+    Failed(String),
+}
+
+/// One run of speech to embed, by its place on the session's audio timeline.
+#[derive(Debug)]
+pub struct VoiceJob {
+    pub audio: Vec<f32>,
+    pub start_ms: u64,
+    pub end_ms: u64,
+}
+
+#[derive(Debug)]
+pub enum VoiceOut {
+    /// `None`: the run was silent.
+    Embedding {
+        start_ms: u64,
+        end_ms: u64,
+        embedding: Option<Embedding>,
+    },
     Failed(String),
 }
 
@@ -185,6 +211,7 @@ pub enum ReasonOut {
 pub struct EngineStages {
     pub asr: Worker<AsrJob, AsrOut>,
     pub turn: Worker<TurnJob, TurnOut>,
+    pub voice: Worker<VoiceJob, VoiceOut>,
     pub tts: Worker<TtsJob, TtsOut>,
     pub reasoner: Worker<ReasonJob, ReasonOut>,
     pub phrases: Arc<PhraseCache>,
@@ -223,6 +250,7 @@ impl EngineStages {
             mut turn,
             mut tts,
             vad,
+            mut voice,
             floor,
             llm_model,
         } = models;
@@ -254,6 +282,19 @@ impl EngineStages {
             },
         )
         .map_err(|e| StageError::Thread("turn", e))?;
+        let voice = Worker::new(
+            "voice",
+            pace,
+            move |job: VoiceJob, emit: &mut Emit<'_, VoiceOut>| match voice.embed(&job.audio) {
+                Ok(embedding) => emit.send(VoiceOut::Embedding {
+                    start_ms: job.start_ms,
+                    end_ms: job.end_ms,
+                    embedding,
+                }),
+                Err(e) => emit.send(VoiceOut::Failed(e.to_string())),
+            },
+        )
+        .map_err(|e| StageError::Thread("voice", e))?;
         let stream = StreamConfig::default();
         let tts = Worker::new(
             "tts",
@@ -297,6 +338,7 @@ impl EngineStages {
             Self {
                 asr,
                 turn,
+                voice,
                 tts,
                 reasoner,
                 phrases,

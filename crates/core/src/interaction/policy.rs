@@ -75,6 +75,10 @@ pub struct State {
     awaiting_playback: Option<Ms>,
     /// The floor model's addressee probabilities over the current turn (sum, count).
     turn_addressed: (f32, u32),
+    /// The voice of the turn's latest run that was told (`RunVoice`), and whether any of its
+    /// runs was the user's.
+    turn_voice: Option<RunVoice>,
+    turn_user_voice: bool,
     /// The current turn began by cutting us off, and the floor model called it a cut-in (not a
     /// backchannel, another voice or the TV): it is for us, whatever `addressed` says later.
     model_cut_in: bool,
@@ -123,6 +127,8 @@ impl State {
             announcements: VecDeque::new(),
             awaiting_playback: None,
             turn_addressed: (0.0, 0),
+            turn_voice: None,
+            turn_user_voice: false,
             model_cut_in: false,
             now: 0,
         }
@@ -212,6 +218,8 @@ impl State {
         self.last_stable.clear();
         self.pause_start = None;
         self.turn_addressed = (0.0, 0);
+        self.turn_voice = None;
+        self.turn_user_voice = false;
         self.model_cut_in = false;
     }
 
@@ -457,6 +465,14 @@ pub fn step(s: &mut State, inp: &Inputs, now: Ms) -> Vec<Action> {
     if let (Some(f), Some(_), true) = (inp.floor, s.turn_start, inp.voice.speaking) {
         s.turn_addressed.0 += f.addressed;
         s.turn_addressed.1 += 1;
+    }
+
+    // Whose voice the run that just ended was, when it is part of the current turn.
+    if let (Some(rv), Some(start)) = (inp.run_voice, s.turn_start)
+        && rv.end_ms > start
+    {
+        s.turn_voice = Some(rv);
+        s.turn_user_voice |= rv.similarity >= p.other_voice_below;
     }
 
     // 4. Voice activity.

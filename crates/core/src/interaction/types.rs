@@ -108,6 +108,10 @@ pub struct Params {
     /// With the floor model: speech over our voice this long always stops us, whatever the
     /// model says (never talk over the user).
     pub model_max_overlap_ms: u32,
+    /// A run of speech whose voice is less like the user's enrolled voice than this (cosine
+    /// similarity of speaker embeddings) is someone else's: another person answering the user,
+    /// a TV. One voice's runs measure 0.6-0.9 against each other, two voices' 0.4-0.5.
+    pub other_voice_below: f32,
     /// The user going on this soon after the end of a turn we took, before any of the answer
     /// was said (at most "one moment"), continues that turn: it was a pause, not its end.
     /// A little longer than the longest pause we hold (`max_hold_ms`); speech after a longer
@@ -142,6 +146,7 @@ impl Default for Params {
             model_addressed: 0.5,
             model_max_overlap_ms: 1500,
             continuation_ms: 2500,
+            other_voice_below: 0.55,
         }
     }
 }
@@ -203,6 +208,17 @@ pub struct FloorProbs {
     pub addressed: f32,
 }
 
+/// Whose voice a finished run of speech was: its speaker embedding against the user's voice,
+/// learned from their requests (sent once the user's voice is known and the run is long enough
+/// to tell).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RunVoice {
+    pub start_ms: Ms,
+    pub end_ms: Ms,
+    /// Cosine similarity to the user's voice.
+    pub similarity: f32,
+}
+
 /// Why words were not taken as a request.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -222,6 +238,12 @@ pub enum NotAddressedReason {
     NamedSomeoneElse { name: String },
     /// The floor model's addressee probability was low.
     Model { addressed: f32 },
+    /// The voice is not the user's: someone else in the room, a TV. `answered_user`: it
+    /// answered the user (the user was talking to them, not to us).
+    OtherVoice {
+        similarity: f32,
+        answered_user: bool,
+    },
 }
 
 impl NotAddressedReason {
@@ -234,6 +256,10 @@ impl NotAddressedReason {
                 | Self::TurnedAway
                 | Self::NamedSomeoneElse { .. }
                 | Self::Model { .. }
+                | Self::OtherVoice {
+                    answered_user: true,
+                    ..
+                }
         )
     }
 }
@@ -255,6 +281,18 @@ impl std::fmt::Display for NotAddressedReason {
             Self::Model { addressed } => write!(
                 f,
                 "the floor model heard speech for someone else (addressed {addressed:.2})"
+            ),
+            Self::OtherVoice {
+                similarity,
+                answered_user,
+            } => write!(
+                f,
+                "{} (voice similarity {similarity:.2} to the user's)",
+                if *answered_user {
+                    "another person answering the user"
+                } else {
+                    "another person's voice"
+                }
             ),
         }
     }
@@ -293,6 +331,8 @@ pub struct Inputs {
     pub final_pending: bool,
     /// The floor model's probabilities (`None`: the rules decide alone).
     pub floor: Option<FloorProbs>,
+    /// Whose voice the run that just ended was (when it is known).
+    pub run_voice: Option<RunVoice>,
 }
 
 /// Why the assistant speaks.

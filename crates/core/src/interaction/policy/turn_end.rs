@@ -3,6 +3,9 @@
 
 use super::*;
 
+/// A run that starts this close to the turn's onset is the run the turn opened with.
+const SAME_RUN_MS: Ms = 100;
+
 /// The user is silent inside a turn: end it, hold it, or backchannel.
 pub(super) fn end_of_turn_logic(
     s: &mut State,
@@ -135,8 +138,21 @@ pub(super) fn end_of_turn_logic(
         .side_until
         .is_some_and(|t| s.turn_start.is_some_and(|start| start <= t))
         && !names_us;
+    // Another voice (the person the user spoke to answering, a TV) is never a request, unless
+    // it names us.
+    let other_voice = s
+        .turn_voice
+        .filter(|v| v.similarity < p.other_voice_below && !names_us);
     // A turn that continues one we took was judged then; its second half does not undo it.
-    let reason = if s.continues.is_some() {
+    let reason = if let Some(v) = other_voice {
+        // It answered the user when the turn had speech before it: the half we took, a run
+        // in the user's voice, or the voice the turn opened with.
+        let opened_before = s.turn_start.is_some_and(|t| v.start_ms > t + SAME_RUN_MS);
+        Some(NotAddressedReason::OtherVoice {
+            similarity: v.similarity,
+            answered_user: s.continues.is_some() || s.turn_user_voice || opened_before,
+        })
+    } else if s.continues.is_some() {
         None
     } else if side {
         Some(NotAddressedReason::SideConversation)

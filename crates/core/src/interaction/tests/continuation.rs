@@ -155,3 +155,69 @@ fn speech_long_after_the_turn_is_a_new_turn() {
     );
     assert_eq!(asked(&a), ["What time is it?"]);
 }
+
+#[test]
+fn another_voice_going_on_from_a_turn_we_took_drops_it() {
+    let mut s = State::default();
+    let first = turn_taken_at_a_pause(&mut s);
+    // "Are you coming?" ... "Yes, one sec." from someone else, 500 ms later.
+    let mut a = Vec::new();
+    for t in [1500, 1700, 1900] {
+        a.extend(step(
+            &mut s,
+            &Inputs {
+                voice: speaking(1500),
+                heard: partial("yes one sec"),
+                ..Default::default()
+            },
+            t,
+        ));
+    }
+    a.extend(step(
+        &mut s,
+        &Inputs {
+            voice: silent(2000),
+            heard: Heard::Final {
+                text: "Yes, one sec.".into(),
+            },
+            run_voice: Some(RunVoice {
+                start_ms: 1500,
+                end_ms: 2000,
+                similarity: 0.44,
+            }),
+            ..Default::default()
+        },
+        2040,
+    ));
+    a.extend(step(
+        &mut s,
+        &Inputs {
+            voice: silent(2000),
+            end_of_turn: Some(0.93),
+            ..Default::default()
+        },
+        2240,
+    ));
+    assert!(
+        has(
+            &a,
+            |a| matches!(a, Action::CancelRequest { id } if *id == first)
+        ),
+        "{a:?}"
+    );
+    assert!(asked(&a).is_empty(), "{a:?}");
+    assert!(
+        has(&a, |a| matches!(
+            a,
+            Action::NotAddressed {
+                reason: NotAddressedReason::OtherVoice {
+                    answered_user: true,
+                    ..
+                },
+                ..
+            }
+        )),
+        "{a:?}"
+    );
+    assert_eq!(s.floor(), Floor::Listening);
+}

@@ -481,3 +481,4 @@ mod long;
 mod model;
 mod turns;
 mod unicode;
+mod voices;

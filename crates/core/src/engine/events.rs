@@ -1,0 +1,105 @@
+//! What the engine reports: [`Event`]s (the `tandem duplex --events` contract: `t_ms` plus
+//! `kind`).
+
+use serde::Serialize;
+
+use super::*;
+
+/// One thing the engine did or noticed, at `t_ms` of audio time.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct Event {
+    pub t_ms: Ms,
+    #[serde(flatten)]
+    pub kind: EventKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum EventKind {
+    Floor {
+        floor: Floor,
+    },
+    VoiceStart {
+        onset_ms: Ms,
+        level_db: f32,
+    },
+    VoiceEnd {
+        end_ms: Ms,
+    },
+    Partial {
+        text: String,
+        stable: String,
+        /// Estimated word times (Whisper runs without timestamps).
+        words: Vec<Word>,
+        compute_ms: f32,
+    },
+    Final {
+        text: String,
+        words: Vec<Word>,
+        compute_ms: f32,
+    },
+    EndOfTurn {
+        probability: f32,
+        compute_ms: f32,
+    },
+    /// Whose voice a run of speech was: its similarity to the user's voice (sent once the
+    /// user's voice is learned from a request).
+    Voice {
+        start_ms: Ms,
+        end_ms: Ms,
+        similarity: f32,
+    },
+    /// The first audio of an utterance was queued for playback.
+    SpeakStart {
+        text: String,
+        speech: SpeechKind,
+    },
+    SpeakStop {
+        heard: String,
+    },
+    BargeIn {
+        heard: String,
+    },
+    Backchannel {
+        phrase: String,
+    },
+    Duck,
+    Unduck,
+    Hold,
+    Release,
+    ReasoningRequest {
+        id: u64,
+        text: String,
+        speculative: bool,
+        interrupted: Option<String>,
+    },
+    ReasoningCancel {
+        id: u64,
+    },
+    ReasoningResult {
+        id: u64,
+        text: String,
+        source: String,
+    },
+    NotAddressed {
+        text: String,
+        /// In words, for people reading the log.
+        reason: String,
+        /// The same, typed, for tools.
+        why: NotAddressedReason,
+    },
+    /// What the camera says about the user changed (or the camera went on or off: `null`
+    /// fields mean off).
+    Visual {
+        present: Option<bool>,
+        facing: Option<bool>,
+        faces: Option<u32>,
+        yaw_deg: Option<f32>,
+    },
+    Error {
+        stage: String,
+        message: String,
+    },
+}

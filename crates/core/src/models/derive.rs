@@ -145,66 +145,62 @@ pub fn ensure_derived(
     progress: &dyn Progress,
 ) -> Result<Vec<String>, FetchError> {
     let mut written = Vec::new();
-    if !outputs_are_current(cache, manifest, &WHISPER_OUTPUTS)? {
-        for i in WHISPER_INPUTS {
-            cache.verified_path(manifest, i)?;
+    for c in [WHISPER, VOICE] {
+        if !outputs_are_current(cache, manifest, c.outputs)? {
+            written.extend(convert(cache, manifest, index, progress, &c)?);
         }
-        let model_dir = absolute(&cache.path("whisper-tiny.en-ct2"))?;
-        written.extend(convert(
-            cache,
-            manifest,
-            index,
-            progress,
-            Conversion {
-                what: "the Whisper conversion",
-                step: "converting Whisper tiny.en to ONNX (fp32 + int8)",
-                script: ("convert_whisper.py", WHISPER_SCRIPT),
-                args: vec![
-                    "--model-dir".into(),
-                    model_dir.into_os_string(),
-                    "--per-channel".into(),
-                    "-q".into(),
-                ],
-                outputs: &WHISPER_OUTPUTS,
-            },
-        )?);
-    }
-    if !outputs_are_current(cache, manifest, &VOICE_OUTPUTS)? {
-        let weights = absolute(&cache.verified_path(manifest, VOICE_WEIGHTS)?)?;
-        written.extend(convert(
-            cache,
-            manifest,
-            index,
-            progress,
-            Conversion {
-                what: "the voice encoder conversion",
-                step: "converting the Resemblyzer voice encoder to ONNX",
-                script: ("convert_voice_encoder.py", VOICE_SCRIPT),
-                args: vec!["--weights".into(), weights.into_os_string()],
-                outputs: &VOICE_OUTPUTS,
-            },
-        )?);
     }
     Ok(written)
 }
 
-/// One converter run: the script (name, text), its arguments besides `--out`, and the pinned
-/// files it must write.
+/// One converter: the script (name, text), its arguments besides `--out` (from verified
+/// inputs), and the pinned files it must write.
 struct Conversion {
     what: &'static str,
     step: &'static str,
     script: (&'static str, &'static str),
-    args: Vec<std::ffi::OsString>,
+    args: fn(&ModelCache, &Manifest) -> Result<Vec<std::ffi::OsString>, FetchError>,
     outputs: &'static [&'static str],
 }
+
+const WHISPER: Conversion = Conversion {
+    what: "the Whisper conversion",
+    step: "converting Whisper tiny.en to ONNX (fp32 + int8)",
+    script: ("convert_whisper.py", WHISPER_SCRIPT),
+    args: |cache, manifest| {
+        for i in WHISPER_INPUTS {
+            cache.verified_path(manifest, i)?;
+        }
+        let model_dir = absolute(&cache.path("whisper-tiny.en-ct2"))?;
+        Ok(vec![
+            "--model-dir".into(),
+            model_dir.into_os_string(),
+            "--per-channel".into(),
+            "-q".into(),
+        ])
+    },
+    outputs: &WHISPER_OUTPUTS,
+};
+
+const VOICE: Conversion = Conversion {
+    what: "the voice encoder conversion",
+    step: "converting the Resemblyzer voice encoder to ONNX",
+    script: ("convert_voice_encoder.py", VOICE_SCRIPT),
+    args: |cache, manifest| {
+        let weights = absolute(&cache.verified_path(manifest, VOICE_WEIGHTS)?)?;
+        Ok(vec!["--weights".into(), weights.into_os_string()])
+    },
+    outputs: &VOICE_OUTPUTS,
+};
 
 fn convert(
     cache: &ModelCache,
     manifest: &Manifest,
     index: &PackageIndex,
     progress: &dyn Progress,
-    c: Conversion,
+    c: &Conversion,
 ) -> Result<Vec<String>, FetchError> {
+    let args = (c.args)(cache, manifest)?;
     // Private (0700): the converter's working directory, the lock and script, its output.
     let tmp = tempfile::Builder::new()
         .prefix(".convert-")
@@ -220,7 +216,7 @@ fn convert(
     run(
         isolate::python(&python, &work)
             .arg(&script)
-            .args(&c.args)
+            .args(&args)
             .arg("--out")
             .arg(&out_dir),
         c.what,

@@ -345,7 +345,7 @@ impl Engine {
                     self.options.voice_id,
                     self.tracker.onset_ms(),
                     a.last_end_ms,
-                ) && self.voice_id.run_ended(start, end)
+                ) && voice_id::long_enough(start, end)
                 {
                     let audio = self.history.slice(ms_to_samples(start), ms_to_samples(end));
                     self.voice.submit(

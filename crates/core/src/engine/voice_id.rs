@@ -20,18 +20,8 @@ use crate::models::voice::{Embedding, VoiceProfile};
 pub(super) const MIN_RUN_MS: Ms = 400;
 /// A voice is judged only against at least this much speech.
 pub(super) const MIN_REFERENCE_MS: Ms = 1000;
-/// Recent runs kept while their turn is decided.
+/// The undecided turn's latest runs kept to be learned.
 const RUNS_KEPT: usize = 16;
-
-#[derive(Debug)]
-struct Run {
-    start_ms: Ms,
-    end_ms: Ms,
-    /// `None` until the voice stage has embedded it.
-    embedding: Option<Embedding>,
-    /// It went into the turn's reference (the user's voice, as far as we can tell).
-    user: bool,
-}
 
 #[derive(Debug)]
 pub(super) struct VoiceId {
@@ -39,7 +29,9 @@ pub(super) struct VoiceId {
     profile: VoiceProfile,
     /// What the undecided turn is judged against: `profile` and the turn's runs in that voice.
     reference: VoiceProfile,
-    runs: VecDeque<Run>,
+    /// The undecided turn's runs that went into `reference` (with their length): learned if
+    /// the turn is asked.
+    turn_runs: VecDeque<(Embedding, Ms)>,
     /// Runs ending before this belong to turns already decided (asked or dropped).
     decided_until: Ms,
     /// The span of the last asked turn: its runs still being embedded are learned on arrival.
@@ -48,33 +40,21 @@ pub(super) struct VoiceId {
     other_below: f32,
 }
 
+/// Whether a run of speech is long enough to embed.
+pub(super) fn long_enough(start_ms: Ms, end_ms: Ms) -> bool {
+    end_ms >= start_ms + MIN_RUN_MS
+}
+
 impl VoiceId {
     pub(super) fn new(other_below: f32) -> Self {
         Self {
             profile: VoiceProfile::default(),
             reference: VoiceProfile::default(),
-            runs: VecDeque::with_capacity(RUNS_KEPT),
+            turn_runs: VecDeque::with_capacity(RUNS_KEPT),
             decided_until: 0,
             enroll_span: None,
             other_below,
         }
-    }
-
-    /// A run of speech ended: whether it is long enough to embed (it is then remembered).
-    pub(super) fn run_ended(&mut self, start_ms: Ms, end_ms: Ms) -> bool {
-        if end_ms < start_ms + MIN_RUN_MS {
-            return false;
-        }
-        if self.runs.len() == RUNS_KEPT {
-            self.runs.pop_front();
-        }
-        self.runs.push_back(Run {
-            start_ms,
-            end_ms,
-            embedding: None,
-            user: false,
-        });
-        true
     }
 
     /// A run's embedding arrived: its verdict for the policy (`None` while there is not
@@ -108,30 +88,21 @@ impl VoiceId {
                 user = true;
             }
         }
-        if let Some(run) = self
-            .runs
-            .iter_mut()
-            .find(|r| r.start_ms == start_ms && r.end_ms == end_ms)
-        {
-            run.embedding = Some(e);
-            run.user = user;
+        if user {
+            if self.turn_runs.len() == RUNS_KEPT {
+                self.turn_runs.pop_front();
+            }
+            self.turn_runs.push_back((e, speech_ms));
         }
         verdict
     }
 
     /// The turn that ended by `now` was asked: its runs in the user's voice are learned.
     pub(super) fn asked(&mut self, now: Ms) {
-        let from = self.decided_until;
-        let mine: Vec<(Embedding, Ms)> = self
-            .runs
-            .iter()
-            .filter(|r| r.user && r.start_ms >= from && r.end_ms <= now)
-            .filter_map(|r| Some((r.embedding.clone()?, r.end_ms - r.start_ms)))
-            .collect();
-        for (e, ms) in &mine {
-            self.learn(e, *ms);
+        for (e, ms) in std::mem::take(&mut self.turn_runs) {
+            self.learn(&e, ms);
         }
-        self.enroll_span = Some((from, now));
+        self.enroll_span = Some((self.decided_until, now));
         self.decide(now);
     }
 
@@ -144,6 +115,7 @@ impl VoiceId {
     fn decide(&mut self, now: Ms) {
         self.decided_until = now;
         self.reference = self.profile.clone();
+        self.turn_runs.clear();
     }
 
     /// Learns `e` as the user's voice unless it sounds like someone else; whether it did.
@@ -174,22 +146,22 @@ mod tests {
         let user = unit(&[1.0, 0.1, 0.0]);
         let tv = unit(&[0.0, 0.2, 1.0]);
         // The TV talks first and is dropped: nothing is learned, no verdicts yet.
-        assert!(id.run_ended(0, 1500));
+        assert!(long_enough(0, 1500));
         assert_eq!(id.embedded(0, 1500, tv.clone()), None);
         id.dropped(1800);
         // The user asks; the run's embedding arrives after the request (learned on arrival).
-        assert!(id.run_ended(2000, 3500));
+        assert!(long_enough(2000, 3500));
         id.asked(3700);
         assert_eq!(id.embedded(2000, 3500, user.clone()), None);
         // Now runs get verdicts: the user's voice is like itself, the TV is not.
-        assert!(id.run_ended(5000, 6000));
+        assert!(long_enough(5000, 6000));
         let v = id.embedded(5000, 6000, user.clone()).unwrap();
         assert!(v.similarity > 0.99, "{v:?}");
-        assert!(id.run_ended(7000, 8000));
+        assert!(long_enough(7000, 8000));
         let v = id.embedded(7000, 8000, tv).unwrap();
         assert!(v.similarity < 0.55, "{v:?}");
         // Short runs are not embedded.
-        assert!(!id.run_ended(9000, 9300));
+        assert!(!long_enough(9000, 9300));
     }
 
     #[test]
@@ -198,18 +170,13 @@ mod tests {
         let user = unit(&[1.0, 0.0]);
         let other = unit(&[0.1, 1.0]);
         // Under a second of the opening voice: its runs make up the reference, no verdict.
-        id.run_ended(0, 600);
         assert_eq!(id.embedded(0, 600, user.clone()), None);
-        id.run_ended(700, 1300);
         assert_eq!(id.embedded(700, 1300, user.clone()), None);
-        id.run_ended(2000, 3000);
         let v = id.embedded(2000, 3000, other.clone()).unwrap();
         assert!(v.similarity < 0.2, "{v:?}");
         // The turn is dropped; the next one opens afresh (with the other voice, say).
         id.dropped(3500);
-        id.run_ended(4000, 5000);
         assert_eq!(id.embedded(4000, 5000, other.clone()), None);
-        id.run_ended(5500, 6500);
         let v = id.embedded(5500, 6500, other).unwrap();
         assert!(v.similarity > 0.99, "{v:?}");
     }
@@ -219,13 +186,10 @@ mod tests {
         let mut id = VoiceId::new(0.55);
         let user = unit(&[1.0, 0.0]);
         let other = unit(&[0.0, 1.0]);
-        id.run_ended(0, 1200);
         id.embedded(0, 1200, user.clone());
-        id.run_ended(2000, 3000);
         assert!(id.embedded(2000, 3000, other.clone()).is_some());
         id.asked(3200);
         // The learned voice is the user's alone.
-        id.run_ended(4000, 5000);
         let v = id.embedded(4000, 5000, user).unwrap();
         assert!(v.similarity > 0.99, "{v:?}");
     }

@@ -75,10 +75,8 @@ pub struct State {
     awaiting_playback: Option<Ms>,
     /// The floor model's addressee probabilities over the current turn (sum, count).
     turn_addressed: (f32, u32),
-    /// The voice of the turn's latest run that was told (`RunVoice`), and whether any of its
-    /// runs was the user's.
+    /// The voice of the turn's latest run that was told (`RunVoice`).
     turn_voice: Option<RunVoice>,
-    turn_user_voice: bool,
     /// The current turn began by cutting us off, and the floor model called it a cut-in (not a
     /// backchannel, another voice or the TV): it is for us, whatever `addressed` says later.
     model_cut_in: bool,
@@ -128,7 +126,6 @@ impl State {
             awaiting_playback: None,
             turn_addressed: (0.0, 0),
             turn_voice: None,
-            turn_user_voice: false,
             model_cut_in: false,
             now: 0,
         }
@@ -219,7 +216,6 @@ impl State {
         self.pause_start = None;
         self.turn_addressed = (0.0, 0);
         self.turn_voice = None;
-        self.turn_user_voice = false;
         self.model_cut_in = false;
     }
 
@@ -472,7 +468,6 @@ pub fn step(s: &mut State, inp: &Inputs, now: Ms) -> Vec<Action> {
         && rv.end_ms > start
     {
         s.turn_voice = Some(rv);
-        s.turn_user_voice |= rv.similarity >= p.other_voice_below;
     }
 
     // 4. Voice activity.

@@ -145,12 +145,12 @@ pub(super) fn end_of_turn_logic(
         .filter(|v| v.similarity < p.other_voice_below && !names_us);
     // A turn that continues one we took was judged then; its second half does not undo it.
     let reason = if let Some(v) = other_voice {
-        // It answered the user when the turn had speech before it: the half we took, a run
-        // in the user's voice, or the voice the turn opened with.
+        // It answered the user when the turn had speech before it: the half we took, or runs
+        // before this one in this turn (a run in the user's voice, the voice it opened with).
         let opened_before = s.turn_start.is_some_and(|t| v.start_ms > t + SAME_RUN_MS);
         Some(NotAddressedReason::OtherVoice {
             similarity: v.similarity,
-            answered_user: s.continues.is_some() || s.turn_user_voice || opened_before,
+            answered_user: s.continues.is_some() || opened_before,
         })
     } else if s.continues.is_some() {
         None

@@ -161,18 +161,7 @@ fn another_voice_going_on_from_a_turn_we_took_drops_it() {
     let mut s = State::default();
     let first = turn_taken_at_a_pause(&mut s);
     // "Are you coming?" ... "Yes, one sec." from someone else, 500 ms later.
-    let mut a = Vec::new();
-    for t in [1500, 1700, 1900] {
-        a.extend(step(
-            &mut s,
-            &Inputs {
-                voice: speaking(1500),
-                heard: partial("yes one sec"),
-                ..Default::default()
-            },
-            t,
-        ));
-    }
+    let mut a = user_speaks(&mut s, 1500, 1900, "yes one sec");
     a.extend(step(
         &mut s,
         &Inputs {

@@ -44,6 +44,7 @@ pub fn render() -> String {
     export::<interaction::Floor>(&cfg, &mut out);
     export::<interaction::SpeechKind>(&cfg, &mut out);
     export::<interaction::NotAddressedReason>(&cfg, &mut out);
+    export::<interaction::TextProbs>(&cfg, &mut out);
     export::<models::asr::Word>(&cfg, &mut out);
     export::<audio::DeviceEvent>(&cfg, &mut out);
     export::<audio::stream::Direction>(&cfg, &mut out);

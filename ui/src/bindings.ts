@@ -9,7 +9,11 @@ export type Event = { t_ms: number, } & ({ "kind": "floor", floor: Floor, } | { 
 /**
  * Estimated word times (Whisper runs without timestamps).
  */
-words: Array<Word>, compute_ms: number, } | { "kind": "final", text: string, words: Array<Word>, compute_ms: number, } | { "kind": "end_of_turn", probability: number, compute_ms: number, } | { "kind": "voice", start_ms: number, end_ms: number, similarity: number, } | { "kind": "speak_start", text: string, speech: SpeechKind, } | { "kind": "speak_stop", heard: string, } | { "kind": "barge_in", heard: string, } | { "kind": "backchannel", phrase: string, } | { "kind": "duck" } | { "kind": "unduck" } | { "kind": "hold" } | { "kind": "release" } | { "kind": "reasoning_request", id: number, text: string, speculative: boolean, interrupted: string | null, } | { "kind": "reasoning_cancel", id: number, } | { "kind": "reasoning_result", id: number, text: string, source: string, } | { "kind": "not_addressed", text: string, 
+words: Array<Word>, compute_ms: number, } | { "kind": "final", text: string, words: Array<Word>, 
+/**
+ * The text model's verdict on the words (`--policy model`).
+ */
+judged?: TextProbs, compute_ms: number, } | { "kind": "end_of_turn", probability: number, compute_ms: number, } | { "kind": "voice", start_ms: number, end_ms: number, similarity: number, } | { "kind": "speak_start", text: string, speech: SpeechKind, } | { "kind": "speak_stop", heard: string, } | { "kind": "barge_in", heard: string, } | { "kind": "backchannel", phrase: string, } | { "kind": "duck" } | { "kind": "unduck" } | { "kind": "hold" } | { "kind": "release" } | { "kind": "reasoning_request", id: number, text: string, speculative: boolean, interrupted: string | null, } | { "kind": "reasoning_cancel", id: number, } | { "kind": "reasoning_result", id: number, text: string, source: string, } | { "kind": "not_addressed", text: string, 
 /**
  * In words, for people reading the log.
  */
@@ -23,7 +27,11 @@ export type EventKind = { "kind": "floor", floor: Floor, } | { "kind": "voice_st
 /**
  * Estimated word times (Whisper runs without timestamps).
  */
-words: Array<Word>, compute_ms: number, } | { "kind": "final", text: string, words: Array<Word>, compute_ms: number, } | { "kind": "end_of_turn", probability: number, compute_ms: number, } | { "kind": "voice", start_ms: number, end_ms: number, similarity: number, } | { "kind": "speak_start", text: string, speech: SpeechKind, } | { "kind": "speak_stop", heard: string, } | { "kind": "barge_in", heard: string, } | { "kind": "backchannel", phrase: string, } | { "kind": "duck" } | { "kind": "unduck" } | { "kind": "hold" } | { "kind": "release" } | { "kind": "reasoning_request", id: number, text: string, speculative: boolean, interrupted: string | null, } | { "kind": "reasoning_cancel", id: number, } | { "kind": "reasoning_result", id: number, text: string, source: string, } | { "kind": "not_addressed", text: string, 
+words: Array<Word>, compute_ms: number, } | { "kind": "final", text: string, words: Array<Word>, 
+/**
+ * The text model's verdict on the words (`--policy model`).
+ */
+judged?: TextProbs, compute_ms: number, } | { "kind": "end_of_turn", probability: number, compute_ms: number, } | { "kind": "voice", start_ms: number, end_ms: number, similarity: number, } | { "kind": "speak_start", text: string, speech: SpeechKind, } | { "kind": "speak_stop", heard: string, } | { "kind": "barge_in", heard: string, } | { "kind": "backchannel", phrase: string, } | { "kind": "duck" } | { "kind": "unduck" } | { "kind": "hold" } | { "kind": "release" } | { "kind": "reasoning_request", id: number, text: string, speculative: boolean, interrupted: string | null, } | { "kind": "reasoning_cancel", id: number, } | { "kind": "reasoning_result", id: number, text: string, source: string, } | { "kind": "not_addressed", text: string, 
 /**
  * In words, for people reading the log.
  */
@@ -37,7 +45,37 @@ export type Floor = "listening" | "user_speaking" | "thinking" | "speaking" | "y
 
 export type SpeechKind = "answer" | "acknowledgement" | "filler" | "resume" | "announcement";
 
-export type NotAddressedReason = { "kind": "side_conversation" } | { "kind": "stray_word" } | { "kind": "background", below_db: number, } | { "kind": "nobody_present" } | { "kind": "turned_away" } | { "kind": "named_someone_else", name: string, } | { "kind": "model", addressed: number, } | { "kind": "other_voice", similarity: number, answered_user: boolean, };
+export type NotAddressedReason = { "kind": "side_conversation" } | { "kind": "stray_word" } | { "kind": "background", below_db: number, } | { "kind": "nobody_present" } | { "kind": "turned_away" } | { "kind": "named_someone_else", name: string, } | { "kind": "model", addressed: number, } | { "kind": "words", addressed: number, } | { "kind": "other_voice", similarity: number, answered_user: boolean, };
+
+export type TextProbs = { 
+/**
+ * A complete request or question for the assistant.
+ */
+request: number, 
+/**
+ * A request the user has not finished ("set a timer for").
+ */
+unfinished: number, 
+/**
+ * A listener's "mm-hm", "right", "got it".
+ */
+backchannel: number, 
+/**
+ * A cut-in: "wait", "no, I meant Tuesday", "stop".
+ */
+interruption: number, 
+/**
+ * Talk to someone else in the room (or their reply).
+ */
+side_talk: number, 
+/**
+ * One side of a phone call.
+ */
+phone: number, 
+/**
+ * The TV, the radio, another room.
+ */
+background: number, };
 
 export type Word = { text: string, start_ms: number, end_ms: number, };
 

@@ -216,10 +216,12 @@ fn states(cache: &ModelCache, manifest: &Manifest) -> anyhow::Result<Vec<Row>> {
     }
     // Our own models, compiled into this binary.
     for b in &manifest.bundled {
-        let state = if b.file == tandem_core::models::floor::MODEL_FILE {
-            tandem_core::models::floor::bundled_state(manifest)
-        } else {
-            ArtifactState::Missing
+        let state = match tandem_core::models::bundled_models()
+            .into_iter()
+            .find(|(file, _)| *file == b.file)
+        {
+            Some((file, bytes)) => tandem_core::models::bundled_state(manifest, file, bytes),
+            None => ArtifactState::Missing,
         };
         rows.push(Row {
             state,

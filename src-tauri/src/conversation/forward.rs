@@ -253,6 +253,7 @@ mod tests {
                 kind: EventKind::Final {
                     text: text.into(),
                     words: Vec::new(),
+                    judged: None,
                     compute_ms: 1.0,
                 },
             },

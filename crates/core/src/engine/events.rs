@@ -38,6 +38,10 @@ pub enum EventKind {
     Final {
         text: String,
         words: Vec<Word>,
+        /// The text model's verdict on the words (`--policy model`).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(feature = "ts", ts(optional))]
+        judged: Option<TextProbs>,
         compute_ms: f32,
     },
     EndOfTurn {

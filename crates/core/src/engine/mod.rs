@@ -38,7 +38,7 @@ use crate::audio::playback::{Player, UtteranceId};
 pub use crate::interaction::PolicyKind;
 use crate::interaction::{
     Action, Floor, FloorProbs, FromReasoner, Heard, Inputs, Ms, NotAddressedReason, OwnSpeech,
-    Params, RunVoice, SpeechKind, State, step,
+    Params, RunVoice, SpeechKind, State, TextProbs, step,
 };
 use crate::models::asr::Word;
 use crate::models::floor::FloorModel;
@@ -151,6 +151,8 @@ pub struct Engine {
     voice_id: voice_id::VoiceId,
     /// The latest run's voice, for the next step.
     run_voice: Option<RunVoice>,
+    /// The text model's verdict on the final transcript in `heard`.
+    judged: Option<TextProbs>,
     // Transcription bookkeeping.
     last_partial_at: Option<Ms>,
     last_partial_text: String,
@@ -238,6 +240,7 @@ impl Engine {
             voice: stages.voice,
             voice_id: voice_id::VoiceId::new(options.params.other_voice_below),
             run_voice: None,
+            judged: None,
             tts: stages.tts,
             reasoner: stages.reasoner,
             phrases: stages.phrases,
@@ -453,6 +456,7 @@ impl Engine {
             final_pending,
             floor: self.floor_verdict(),
             run_voice: self.run_voice.take(),
+            judged: self.judged.take(),
         };
         let actions = match &mut self.policy {
             Policy::Tandem(s) => step(s, &inputs, now),
@@ -498,6 +502,7 @@ impl Engine {
                 AsrOut::Text {
                     text,
                     words,
+                    judged,
                     is_final,
                     utterance_ms,
                     compute_ms,
@@ -509,9 +514,11 @@ impl Engine {
                         self.event(EventKind::Final {
                             text: text.clone(),
                             words,
+                            judged,
                             compute_ms,
                         });
                         self.heard = Heard::Final { text };
+                        self.judged = judged;
                     } else if !matches!(self.heard, Heard::Final { .. }) {
                         let stable = stable_prefix(&self.last_partial_text, &text);
                         self.last_partial_text.clone_from(&text);
@@ -637,6 +644,7 @@ impl Engine {
                 AsrJob {
                     audio,
                     is_final: true,
+                    judge: self.floor.is_some(),
                     utterance_ms: start,
                     audio_start_ms: samples_to_ms(from),
                 },
@@ -653,6 +661,7 @@ impl Engine {
                     AsrJob {
                         audio,
                         is_final: false,
+                        judge: false,
                         utterance_ms: start,
                         audio_start_ms: samples_to_ms(from),
                     },

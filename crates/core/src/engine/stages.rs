@@ -7,12 +7,14 @@ use std::time::{Duration, Instant};
 
 use super::worker::{Emit, Pace, Worker};
 use crate::config::{Config, LlmConfig};
+use crate::interaction::TextProbs;
 use crate::models::asr::{
     AsrError, FULL_WINDOW_FRAMES, MIN_WINDOW_FRAMES, Precision, Whisper, Word,
 };
 use crate::models::floor::FloorModel;
 use crate::models::mel::HOP_LENGTH;
 use crate::models::runtime::Runtime;
+use crate::models::text::{TextError, TextModel};
 use crate::models::tts::{
     PhraseCache, StreamConfig, SynthOptions, Tts, TtsError, stream_utterance,
 };
@@ -49,6 +51,8 @@ pub enum StageError {
     #[error(transparent)]
     Voice(#[from] VoiceError),
     #[error(transparent)]
+    Text(#[from] TextError),
+    #[error(transparent)]
     Reasoner(#[from] ReasonerError),
     #[error(transparent)]
     Floor(#[from] crate::models::floor::FloorError),
@@ -70,6 +74,8 @@ pub struct EngineModels {
     pub vad: SileroVad,
     /// Who is speaking (one embedding per run of speech).
     pub voice: VoiceEncoder,
+    /// What kind of utterance a final transcript is (runs on the ASR thread after it).
+    pub text: TextModel,
     /// The floor model (bundled; runs on the interaction thread under `--policy model`).
     pub floor: Option<FloorModel>,
     /// The embedded language model's GGUF, checked (`None`: no embedded model configured).
@@ -96,6 +102,7 @@ impl EngineModels {
             tts: Tts::load(rt, cache, manifest, threads)?,
             vad: SileroVad::load(rt, cache, manifest, 1)?,
             voice: VoiceEncoder::load(rt, cache, manifest, 1)?,
+            text: TextModel::load(rt, cache, manifest)?,
             floor: Some(FloorModel::load(rt, manifest)?),
             llm_model: embedded_model_path(&config.llm, cache, manifest)
                 .map_err(StageError::LlmModel)?,
@@ -107,6 +114,8 @@ impl EngineModels {
 pub struct AsrJob {
     pub audio: Vec<f32>,
     pub is_final: bool,
+    /// Judge a final transcript's words with the text model (`--policy model`).
+    pub judge: bool,
     /// The utterance (by onset) this transcribes, so stale results can be told apart.
     pub utterance_ms: u64,
     /// Audio time of `audio[0]`, to date the words.
@@ -119,6 +128,8 @@ pub enum AsrOut {
         text: String,
         /// Estimated word times on the session's audio timeline.
         words: Vec<Word>,
+        /// The text model's verdict on a final transcript, when asked for.
+        judged: Option<TextProbs>,
         is_final: bool,
         utterance_ms: u64,
         compute_ms: f32,
@@ -251,6 +262,7 @@ impl EngineStages {
             mut tts,
             vad,
             mut voice,
+            mut text,
             floor,
             llm_model,
         } = models;
@@ -263,7 +275,7 @@ impl EngineStages {
             "asr",
             pace,
             move |job: AsrJob, emit: &mut Emit<'_, AsrOut>| {
-                emit.send(transcribe(&mut whisper, job));
+                emit.send(transcribe(&mut whisper, &mut text, job));
             },
         )
         .map_err(|e| StageError::Thread("asr", e))?;
@@ -492,28 +504,41 @@ impl super::worker::Job<ReasonJob, ReasonOut> for ReasonLink {
 
 /// One transcription: the utterance's audio (its last 30 s at most) in one Whisper window of
 /// at least 15 s (shorter windows make tiny.en loop), words dated on the session timeline.
-fn transcribe(whisper: &mut Whisper, job: AsrJob) -> AsrOut {
+fn transcribe(whisper: &mut Whisper, text_model: &mut TextModel, job: AsrJob) -> AsrOut {
     let t0 = Instant::now();
     let frames = (job.audio.len() / HOP_LENGTH + 1).clamp(MIN_WINDOW_FRAMES, FULL_WINDOW_FRAMES);
     let audio = tail(&job.audio, FULL_WINDOW_FRAMES * HOP_LENGTH);
     let skipped_ms = ((job.audio.len() - audio.len()) * 1000 / 16_000) as u64;
     let offset = job.audio_start_ms + skipped_ms;
     match whisper.transcribe_window(audio, frames) {
-        Ok(t) => AsrOut::Text {
-            words: t
-                .words
-                .into_iter()
-                .map(|w| Word {
-                    start_ms: (u64::from(w.start_ms) + offset) as u32,
-                    end_ms: (u64::from(w.end_ms) + offset) as u32,
-                    ..w
+        Ok(t) => {
+            let text = clean_transcript(&t.text);
+            let judged = (job.judge && job.is_final)
+                .then(|| match text_model.judge(&text) {
+                    Ok(p) => Some(p),
+                    Err(e) => {
+                        tracing::warn!("the text model could not judge a transcript: {e}");
+                        None
+                    }
                 })
-                .collect(),
-            text: clean_transcript(&t.text),
-            is_final: job.is_final,
-            utterance_ms: job.utterance_ms,
-            compute_ms: t0.elapsed().as_secs_f32() * 1e3,
-        },
+                .flatten();
+            AsrOut::Text {
+                words: t
+                    .words
+                    .into_iter()
+                    .map(|w| Word {
+                        start_ms: (u64::from(w.start_ms) + offset) as u32,
+                        end_ms: (u64::from(w.end_ms) + offset) as u32,
+                        ..w
+                    })
+                    .collect(),
+                text,
+                judged,
+                is_final: job.is_final,
+                utterance_ms: job.utterance_ms,
+                compute_ms: t0.elapsed().as_secs_f32() * 1e3,
+            }
+        }
         Err(e) => AsrOut::Failed(e.to_string()),
     }
 }

@@ -5,11 +5,50 @@ use std::collections::{HashMap, VecDeque};
 use super::types::*;
 pub(crate) use super::words::{
     OWN_NAME, burst_lets_us_go_on, is_backchannel, is_stray_fragment, normalize, not_addressed,
-    not_addressed_but_level, resume_from, sounds_unfinished,
+    not_addressed_but_level, not_addressed_by_camera, resume_from, sounds_unfinished,
 };
 
 mod turn_end;
 use turn_end::end_of_turn_logic;
+
+// What the words say: the text model's verdict when the loop has one (`--policy model`),
+// otherwise the word lists (`--policy rules`, or a transcript the model could not judge).
+
+/// A short burst over our speech lets us go on (a backchannel, noise, nothing that stops us).
+fn lets_us_go_on(text: &str, words: Option<TextProbs>) -> bool {
+    match words {
+        Some(w) => text.trim().is_empty() || w.lets_us_go_on(),
+        None => burst_lets_us_go_on(text),
+    }
+}
+
+/// The words are a listener's backchannel.
+fn sounds_like_backchannel(text: &str, words: Option<TextProbs>) -> bool {
+    match words {
+        Some(w) => w.is_backchannel(),
+        None => is_backchannel(text),
+    }
+}
+
+/// The thought is not over. The text model's verdict adds to the dangling-word rule, it does
+/// not replace it: a sentence embedding blurs a last word ("set an alarm for"), and on the
+/// text model's validation split the two together beat either alone (models/text/DATA_CARD.md).
+fn sounds_unfinished_words(text: &str, words: Option<TextProbs>) -> bool {
+    sounds_unfinished(text) || words.is_some_and(|w| w.is_unfinished())
+}
+
+/// A lone short word that asks nothing.
+fn stray_word(text: &str, speech_ms: Ms, words: Option<TextProbs>) -> bool {
+    match words {
+        Some(w) => {
+            normalize(text).split_whitespace().count() == 1
+                && speech_ms <= 800
+                && !text.contains('?')
+                && w.asks() < 0.5
+        }
+        None => is_stray_fragment(text, speech_ms),
+    }
+}
 
 /// An in-flight reasoner request for the current turn.
 #[derive(Debug, Clone)]
@@ -35,6 +74,8 @@ pub struct State {
     turn_text: String,
     /// Whether `turn_text` is final.
     turn_final: bool,
+    /// The text model's verdict on the final `turn_text` (`None`: the word lists judge it).
+    turn_judged: Option<TextProbs>,
     /// The words of a turn we took too early: the user went on after it (see
     /// `Params::continuation_ms`), and `turn_text` continues it.
     continues: Option<String>,
@@ -57,6 +98,7 @@ pub struct State {
     /// When a paused-for burst ended (we wait for its transcript), and that transcript.
     burst_end: Option<Ms>,
     burst_text: Option<String>,
+    burst_judged: Option<TextProbs>,
     /// Start of the current pause inside a user turn.
     pause_start: Option<Ms>,
     /// A burst we went on over (onset, end): its transcript may still turn out to be a real
@@ -101,6 +143,7 @@ impl State {
             turn_start: None,
             turn_text: String::new(),
             turn_final: false,
+            turn_judged: None,
             continues: None,
             eot_asked_for: None,
             eot: None,
@@ -116,6 +159,7 @@ impl State {
             held: false,
             burst_end: None,
             burst_text: None,
+            burst_judged: None,
             pause_start: None,
             watch: None,
             side_until: None,
@@ -208,6 +252,7 @@ impl State {
         self.turn_start = None;
         self.turn_text.clear();
         self.turn_final = false;
+        self.turn_judged = None;
         self.continues = None;
         self.eot_asked_for = None;
         self.eot = None;
@@ -270,6 +315,7 @@ impl State {
         self.overlap_onset = None;
         self.burst_end = None;
         self.burst_text = None;
+        self.burst_judged = None;
     }
 
     /// The user cut in: stop for good, remember what they heard, and make their words the
@@ -282,6 +328,7 @@ impl State {
         out: &mut Vec<Action>,
     ) {
         let text = self.burst_text.take();
+        let words = self.burst_judged.take();
         let ended = self.burst_end.take();
         self.interrupted = Some((own.heard.clone(), own.text.clone()));
         out.push(Action::Stop {
@@ -296,6 +343,7 @@ impl State {
         if let Some(t) = text {
             self.turn_text = t;
             self.turn_final = true;
+            self.turn_judged = words;
         }
         self.pause_start = ended;
         self.set_floor(Floor::Yielding, out);
@@ -401,6 +449,7 @@ pub fn step(s: &mut State, inp: &Inputs, now: Ms) -> Vec<Action> {
         Heard::Partial { text, stable } => {
             if !s.turn_final {
                 s.turn_text.clone_from(text);
+                s.turn_judged = None;
             }
             if !stable.is_empty() && *stable == s.last_stable && !inp.voice.speaking {
                 let asked = s.with_continued(stable);
@@ -427,9 +476,11 @@ pub fn step(s: &mut State, inp: &Inputs, now: Ms) -> Vec<Action> {
         Heard::Final { text } => {
             if s.overlap_onset.is_some() {
                 s.burst_text = Some(text.clone());
+                s.burst_judged = inp.judged;
             }
             s.turn_text.clone_from(text);
             s.turn_final = true;
+            s.turn_judged = inp.judged;
         }
     }
     if let Some(e) = inp.end_of_turn {
@@ -440,8 +491,9 @@ pub fn step(s: &mut State, inp: &Inputs, now: Ms) -> Vec<Action> {
     if let Some((onset, end)) = s.watch {
         if let Heard::Final { text } = &inp.heard {
             s.watch = None;
-            if !burst_lets_us_go_on(text) && s.floor == Floor::Speaking {
+            if !lets_us_go_on(text, inp.judged) && s.floor == Floor::Speaking {
                 s.burst_text = Some(text.clone());
+                s.burst_judged = inp.judged;
                 s.burst_end = Some(end);
                 s.commit_barge_in(&inp.own, onset, false, &mut out);
             } else if s.turn_start.is_none() {
@@ -512,6 +564,7 @@ pub fn step(s: &mut State, inp: &Inputs, now: Ms) -> Vec<Action> {
                 let onset = *s.overlap_onset.get_or_insert(v.onset_ms.unwrap_or(now));
                 s.burst_end = None;
                 s.burst_text = None;
+                s.burst_judged = None;
                 if !s.ducked {
                     s.ducked = true;
                     out.push(Action::Duck);
@@ -544,7 +597,7 @@ pub fn step(s: &mut State, inp: &Inputs, now: Ms) -> Vec<Action> {
                     // speech over us, a backchannel as much as a cut-in; its words decide.)
                     let end = *s.burst_end.get_or_insert(v.last_end_ms.unwrap_or(now));
                     match s.burst_text.clone() {
-                        Some(t) if !burst_lets_us_go_on(&t) => {
+                        Some(t) if !lets_us_go_on(&t, s.burst_judged) => {
                             s.commit_barge_in(&inp.own, onset, false, &mut out);
                         }
                         Some(_) => {

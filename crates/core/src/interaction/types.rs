@@ -105,6 +105,10 @@ pub struct Params {
     pub model_turn_complete: f32,
     pub model_interruption: f32,
     pub model_addressed: f32,
+    /// With the text model: a turn is for someone else (talk in the room, a phone call, the
+    /// TV) when the mean of the floor model's and the words' addressee probabilities is below
+    /// this.
+    pub words_addressed: f32,
     /// With the floor model: speech over our voice this long always stops us, whatever the
     /// model says (never talk over the user).
     pub model_max_overlap_ms: u32,
@@ -144,6 +148,7 @@ impl Default for Params {
             model_turn_complete: 0.5,
             model_interruption: 0.5,
             model_addressed: 0.5,
+            words_addressed: 0.5,
             model_max_overlap_ms: 1500,
             continuation_ms: 2500,
             other_voice_below: 0.55,
@@ -208,6 +213,56 @@ pub struct FloorProbs {
     pub addressed: f32,
 }
 
+/// The text model's verdict on a final transcript (only under `--policy model`): what kind of
+/// utterance its words are, as probabilities that sum to one.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct TextProbs {
+    /// A complete request or question for the assistant.
+    pub request: f32,
+    /// A request the user has not finished ("set a timer for").
+    pub unfinished: f32,
+    /// A listener's "mm-hm", "right", "got it".
+    pub backchannel: f32,
+    /// A cut-in: "wait", "no, I meant Tuesday", "stop".
+    pub interruption: f32,
+    /// Talk to someone else in the room (or their reply).
+    pub side_talk: f32,
+    /// One side of a phone call.
+    pub phone: f32,
+    /// The TV, the radio, another room.
+    pub background: f32,
+}
+
+impl TextProbs {
+    /// The words are for the assistant (a request, finished or not, a cut-in, a backchannel).
+    pub fn addressed(&self) -> f32 {
+        self.request + self.unfinished + self.backchannel + self.interruption
+    }
+
+    /// A listener's backchannel rather than anything that asks or stops.
+    pub fn is_backchannel(&self) -> bool {
+        self.backchannel >= 0.5
+    }
+
+    /// A short burst over our speech lets us go on: it is more likely a backchannel than
+    /// anything that wants the floor.
+    pub fn lets_us_go_on(&self) -> bool {
+        self.backchannel > self.request + self.unfinished + self.interruption
+    }
+
+    /// The thought is not over (0.6: chosen on the text model's validation split, where it
+    /// holds no more complete requests than the dangling-word rule it is combined with).
+    pub fn is_unfinished(&self) -> bool {
+        self.unfinished >= 0.6
+    }
+
+    /// A request or a cut-in: worth an answer even as one word.
+    pub fn asks(&self) -> f32 {
+        self.request + self.interruption
+    }
+}
+
 /// Whose voice a finished run of speech was: its speaker embedding against the user's voice,
 /// learned from their requests (sent once the user's voice is known and the run is long enough
 /// to tell).
@@ -238,6 +293,8 @@ pub enum NotAddressedReason {
     NamedSomeoneElse { name: String },
     /// The floor model's addressee probability was low.
     Model { addressed: f32 },
+    /// The text model heard talk to someone else, a phone call or the TV in the words.
+    Words { addressed: f32 },
     /// The voice is not the user's: someone else in the room, a TV. `answered_user`: it
     /// answered the user (the user was talking to them, not to us).
     OtherVoice {
@@ -256,6 +313,7 @@ impl NotAddressedReason {
                 | Self::TurnedAway
                 | Self::NamedSomeoneElse { .. }
                 | Self::Model { .. }
+                | Self::Words { .. }
                 | Self::OtherVoice {
                     answered_user: true,
                     ..
@@ -281,6 +339,10 @@ impl std::fmt::Display for NotAddressedReason {
             Self::Model { addressed } => write!(
                 f,
                 "the floor model heard speech for someone else (addressed {addressed:.2})"
+            ),
+            Self::Words { addressed } => write!(
+                f,
+                "the words are for someone else (addressed {addressed:.2})"
             ),
             Self::OtherVoice {
                 similarity,
@@ -333,6 +395,9 @@ pub struct Inputs {
     pub floor: Option<FloorProbs>,
     /// Whose voice the run that just ended was (when it is known).
     pub run_voice: Option<RunVoice>,
+    /// The text model's verdict on the final transcript in `heard` (`None`: the word lists
+    /// judge the words).
+    pub judged: Option<TextProbs>,
 }
 
 /// Why the assistant speaks.

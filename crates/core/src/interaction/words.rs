@@ -201,13 +201,8 @@ pub(crate) fn not_addressed_but_level(
     if normalize(text).split_whitespace().any(|w| w == OWN_NAME) {
         return None;
     }
-    if let Some(v) = visual {
-        if !v.person_present {
-            return Some(NotAddressedReason::NobodyPresent);
-        }
-        if !v.facing_screen {
-            return Some(NotAddressedReason::TurnedAway);
-        }
+    if let Some(reason) = not_addressed_by_camera(visual) {
+        return Some(reason);
     }
     // A name at the start, set off by a comma ("John, ...", "hey Sarah, ...", "Hey, Sarah, ...").
     let text = {
@@ -248,6 +243,18 @@ pub(crate) fn not_addressed_but_level(
         }
     }
     None
+}
+
+/// The camera sees nobody, or the user turned away.
+pub(crate) fn not_addressed_by_camera(visual: Option<Visual>) -> Option<NotAddressedReason> {
+    let v = visual?;
+    if !v.person_present {
+        Some(NotAddressedReason::NobodyPresent)
+    } else if !v.facing_screen {
+        Some(NotAddressedReason::TurnedAway)
+    } else {
+        None
+    }
 }
 
 /// The rest of `text` from the start of the sentence the user was hearing at `heard_len`.

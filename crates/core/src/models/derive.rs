@@ -1,7 +1,8 @@
 //! Artifacts we derive at fetch time: Whisper tiny.en converted from CTranslate2 weights to ONNX
 //! (fp32 and int8) by `models/convert_whisper.py`, and the Resemblyzer voice encoder converted
-//! from its PyTorch checkpoint to ONNX by `models/convert_voice_encoder.py` (neither needs
-//! PyTorch).
+//! from its PyTorch checkpoint to ONNX by `models/convert_voice_encoder.py`, and the MiniLM
+//! sentence encoder converted from its safetensors weights by `models/convert_text_encoder.py`
+//! (none needs PyTorch).
 //!
 //! The converter runs in a private virtual environment installed from a fully locked, hashed
 //! requirements file (`models/requirements-convert.txt`: every package and every dependency,
@@ -23,6 +24,7 @@ use super::manifest::Manifest;
 
 const WHISPER_SCRIPT: &str = include_str!("../../../../models/convert_whisper.py");
 const VOICE_SCRIPT: &str = include_str!("../../../../models/convert_voice_encoder.py");
+const TEXT_SCRIPT: &str = include_str!("../../../../models/convert_text_encoder.py");
 /// The converter's packages, locked: `name==version --hash=sha256:...` for every one.
 pub const REQUIREMENTS: &str = include_str!("../../../../models/requirements-convert.txt");
 
@@ -49,6 +51,11 @@ pub const WHISPER_OUTPUTS: [&str; 5] = [
 pub const VOICE_WEIGHTS: &str = "voice/pretrained.pt";
 pub const VOICE_ENCODER: &str = "voice/voice-encoder.onnx";
 pub const VOICE_OUTPUTS: [&str; 1] = [VOICE_ENCODER];
+/// Input and outputs of the text encoder's conversion.
+pub const TEXT_WEIGHTS: &str = "text/minilm-l6-v2.zip";
+pub const TEXT_ENCODER: &str = "text/text-encoder.onnx";
+pub const TEXT_VOCAB: &str = "text/text-vocab.txt";
+pub const TEXT_OUTPUTS: [&str; 2] = [TEXT_ENCODER, TEXT_VOCAB];
 
 fn sha_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
@@ -145,7 +152,7 @@ pub fn ensure_derived(
     progress: &dyn Progress,
 ) -> Result<Vec<String>, FetchError> {
     let mut written = Vec::new();
-    for c in [WHISPER, VOICE] {
+    for c in [WHISPER, VOICE, TEXT] {
         if !outputs_are_current(cache, manifest, c.outputs)? {
             written.extend(convert(cache, manifest, index, progress, &c)?);
         }
@@ -191,6 +198,17 @@ const VOICE: Conversion = Conversion {
         Ok(vec!["--weights".into(), weights.into_os_string()])
     },
     outputs: &VOICE_OUTPUTS,
+};
+
+const TEXT: Conversion = Conversion {
+    what: "the text encoder conversion",
+    step: "converting the MiniLM sentence encoder to ONNX",
+    script: ("convert_text_encoder.py", TEXT_SCRIPT),
+    args: |cache, manifest| {
+        let weights = absolute(&cache.verified_path(manifest, TEXT_WEIGHTS)?)?;
+        Ok(vec!["--zip".into(), weights.into_os_string()])
+    },
+    outputs: &TEXT_OUTPUTS,
 };
 
 fn convert(

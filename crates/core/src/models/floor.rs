@@ -43,37 +43,21 @@ pub struct FloorModel {
     input: Vec<f32>,
 }
 
-/// Whether the compiled-in model matches its pin (`tandem models list` and `verify`).
-pub fn bundled_state(manifest: &Manifest) -> super::ArtifactState {
-    let Some(pin) = manifest.bundled(MODEL_FILE) else {
-        return super::ArtifactState::Missing;
-    };
-    let found = hex::encode(Sha256::digest(MODEL_BYTES));
-    if MODEL_BYTES.len() as u64 != pin.size {
-        super::ArtifactState::WrongSize {
-            expected: pin.size,
-            found: MODEL_BYTES.len() as u64,
-        }
-    } else if found != pin.sha256 {
-        super::ArtifactState::Corrupt {
-            expected: pin.sha256.clone(),
-            found,
-        }
-    } else {
-        super::ArtifactState::Ok
-    }
-}
-
 impl FloorModel {
     /// Checks the bundled bytes against the manifest and loads them on one CPU thread.
     pub fn load(runtime: &Runtime, manifest: &Manifest) -> Result<Self, FloorError> {
-        let pin = manifest.bundled(MODEL_FILE).ok_or(FloorError::NotPinned)?;
-        let found = hex::encode(Sha256::digest(MODEL_BYTES));
-        if found != pin.sha256 {
-            return Err(FloorError::Pin {
-                found,
-                pinned: pin.sha256.clone(),
-            });
+        match super::bundled_state(manifest, MODEL_FILE, MODEL_BYTES) {
+            super::ArtifactState::Ok => {}
+            super::ArtifactState::Missing => return Err(FloorError::NotPinned),
+            _ => {
+                return Err(FloorError::Pin {
+                    found: hex::encode(Sha256::digest(MODEL_BYTES)),
+                    pinned: manifest
+                        .bundled(MODEL_FILE)
+                        .map(|b| b.sha256.clone())
+                        .unwrap_or_default(),
+                });
+            }
         }
         let model = runtime.load_bundled(MODEL_BYTES, MODEL_FILE, 1)?;
         Self::from_model(model)

@@ -10,6 +10,7 @@ pub mod isolate;
 pub mod manifest;
 pub mod mel;
 pub mod runtime;
+pub mod text;
 pub mod tts;
 pub mod turn;
 pub mod vad;
@@ -17,3 +18,33 @@ pub mod voice;
 
 pub use cache::{ArtifactState, CacheError, ModelCache};
 pub use manifest::{Artifact, Derived, Manifest, Package};
+
+/// Our own models compiled into the binary: each file's bytes (`[[bundled]]` in the manifest).
+pub fn bundled_models() -> [(&'static str, &'static [u8]); 2] {
+    [
+        (floor::MODEL_FILE, floor::MODEL_BYTES),
+        (text::HEAD_FILE, text::HEAD_BYTES),
+    ]
+}
+
+/// A compiled-in model's bytes against its `[[bundled]]` pin.
+pub fn bundled_state(manifest: &Manifest, file: &str, bytes: &[u8]) -> ArtifactState {
+    use sha2::{Digest, Sha256};
+    let Some(pin) = manifest.bundled(file) else {
+        return ArtifactState::Missing;
+    };
+    let found = hex::encode(Sha256::digest(bytes));
+    if bytes.len() as u64 != pin.size {
+        ArtifactState::WrongSize {
+            expected: pin.size,
+            found: bytes.len() as u64,
+        }
+    } else if found != pin.sha256 {
+        ArtifactState::Corrupt {
+            expected: pin.sha256.clone(),
+            found,
+        }
+    } else {
+        ArtifactState::Ok
+    }
+}

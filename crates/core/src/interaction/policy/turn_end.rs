@@ -31,7 +31,7 @@ pub(super) fn end_of_turn_logic(
         // After a barge-in: was it a real turn, or a cough / "mm-hm"?
         // Words that could be a backchannel or noise wait for the final transcript; a real
         // request goes on to the usual end-of-turn logic below.
-        let unsure = text.is_empty() || is_backchannel(&text);
+        let unsure = text.is_empty() || sounds_like_backchannel(&text, s.turn_judged);
         if silence < u64::from(p.min_gap_ms) || unsure && !s.turn_final && silence < hold_ms {
             if !unsure && s.eot_asked_for != Some(pause_start) {
                 s.eot_asked_for = Some(pause_start);
@@ -43,7 +43,7 @@ pub(super) fn end_of_turn_logic(
         let short = s
             .turn_start
             .is_some_and(|t| pause_start.saturating_sub(t) <= u64::from(p.backchannel_max_ms));
-        if text.is_empty() || (short && is_backchannel(&text)) {
+        if text.is_empty() || (short && sounds_like_backchannel(&text, s.turn_judged)) {
             if let Some((heard, whole)) = s.interrupted.take() {
                 let rest = resume_from(&whole, heard.len());
                 s.reset_turn();
@@ -87,7 +87,7 @@ pub(super) fn end_of_turn_logic(
         Some(f) => Some(f.turn_complete),
         None => s.eot,
     };
-    let unfinished = sounds_unfinished(&text);
+    let unfinished = sounds_unfinished_words(&text, s.turn_judged);
     let eot = if unfinished {
         heard.map(|e| e.min(0.2))
     } else {
@@ -156,7 +156,7 @@ pub(super) fn end_of_turn_logic(
         None
     } else if side {
         Some(NotAddressedReason::SideConversation)
-    } else if is_stray_fragment(&text, speech_ms) && !names_us {
+    } else if stray_word(&text, speech_ms, s.turn_judged) && !names_us {
         Some(NotAddressedReason::StrayWord)
     } else {
         let model = s.turn_addressed().filter(|_| inp.floor.is_some());
@@ -164,10 +164,15 @@ pub(super) fn end_of_turn_logic(
         // name stay rules. Our own name always addresses us.
         match model {
             None => not_addressed(&text, &inp.voice, inp.visual, p),
-            Some(addressed) => not_addressed_but_level(&text, inp.visual).or_else(|| {
-                (addressed < p.model_addressed && !names_us && !s.model_cut_in)
-                    .then_some(NotAddressedReason::Model { addressed })
-            }),
+            Some(addressed) => match s.turn_judged {
+                None => not_addressed_but_level(&text, inp.visual).or_else(|| {
+                    (addressed < p.model_addressed && !names_us && !s.model_cut_in)
+                        .then_some(NotAddressedReason::Model { addressed })
+                }),
+                Some(words) if !names_us => not_addressed_by_camera(inp.visual)
+                    .or_else(|| by_ear_and_words(addressed, words.addressed(), s.model_cut_in, p)),
+                Some(_) => None,
+            },
         }
     };
     if let Some(reason) = reason {
@@ -223,4 +228,24 @@ pub(super) fn end_of_turn_logic(
             fillers: 0,
         });
     }
+}
+
+/// With the floor model and the text model: the turn is for someone else when the mean of
+/// what the model heard (`by_ear`, over the turn's speech) and what the words say is below
+/// `words_addressed` (neither alone drops a request: each misses on its own). The reason names
+/// whichever was the surer. A turn the floor model confirmed as a cut-in is ours.
+fn by_ear_and_words(
+    by_ear: f32,
+    words: f32,
+    cut_in: bool,
+    p: &Params,
+) -> Option<NotAddressedReason> {
+    if cut_in || (by_ear + words) / 2.0 >= p.words_addressed {
+        return None;
+    }
+    Some(if words <= by_ear {
+        NotAddressedReason::Words { addressed: words }
+    } else {
+        NotAddressedReason::Model { addressed: by_ear }
+    })
 }

@@ -3,7 +3,9 @@
 
 use super::*;
 
-fn probs(turn_complete: f32, interruption: f32, addressed: f32) -> Option<FloorProbs> {
+mod words;
+
+pub(super) fn probs(turn_complete: f32, interruption: f32, addressed: f32) -> Option<FloorProbs> {
     Some(FloorProbs {
         turn_complete,
         interruption,
@@ -13,7 +15,7 @@ fn probs(turn_complete: f32, interruption: f32, addressed: f32) -> Option<FloorP
 
 /// Silence after `end` with the final transcript and the model's verdict, stepped every 40 ms
 /// up to `until`.
-fn pause_with(
+pub(super) fn pause_with(
     s: &mut State,
     end: Ms,
     until: Ms,
@@ -49,7 +51,7 @@ fn pause_with_smart_turn(
     all
 }
 
-fn first_request(actions: &[(Ms, Action)]) -> Option<Ms> {
+pub(super) fn first_request(actions: &[(Ms, Action)]) -> Option<Ms> {
     actions
         .iter()
         .find(|(_, a)| matches!(a, Action::Request { .. }))
@@ -82,7 +84,7 @@ fn an_unfinished_turn_is_held_until_the_longest_hold() {
 }
 
 /// Gets the assistant speaking a long answer; returns the reply text.
-fn assistant_speaking(s: &mut State) -> &'static str {
+pub(super) fn assistant_speaking(s: &mut State) -> &'static str {
     speaks_with(s, 0, 600, "tell me about Paris", probs(0.1, 0.0, 0.9));
     let a = pause_with(s, 600, 900, "Tell me about Paris.", probs(0.9, 0.0, 0.9));
     let id = a
@@ -117,7 +119,7 @@ fn assistant_speaking(s: &mut State) -> &'static str {
 }
 
 /// Speech over the assistant from `onset`, stepped every 20 ms to `until`.
-fn over_us(
+pub(super) fn over_us(
     s: &mut State,
     reply: &str,
     onset: Ms,

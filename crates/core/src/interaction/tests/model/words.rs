@@ -1,0 +1,124 @@
+//! Step tests of the text model's verdict on the words (`Inputs::judged`): under the floor model
+//! it decides what a burst over us was, whether a thought is finished and whether the words are
+//! for us, where the rules policy reads word lists. Each case is one the lists get wrong.
+
+use super::*;
+
+/// A verdict sure of `kind` (0.9), the rest spread evenly.
+fn judged(kind: &str) -> Option<TextProbs> {
+    let p = |k: &str| if k == kind { 0.9 } else { 0.1 / 6.0 };
+    Some(TextProbs {
+        request: p("request"),
+        unfinished: p("unfinished"),
+        backchannel: p("backchannel"),
+        interruption: p("interruption"),
+        side_talk: p("side_talk"),
+        phone: p("phone"),
+        background: p("background"),
+    })
+}
+
+/// The assistant is talking; a burst over it from 2000 to 2400 ms pauses it and ends; then its
+/// final transcript `text` comes with the verdict `words`. Returns the actions after the burst.
+fn burst_then_words(text: &str, words: Option<TextProbs>) -> (Vec<Action>, Floor) {
+    let mut s = State::default();
+    let reply = assistant_speaking(&mut s);
+    let a = over_us(&mut s, reply, 2000, 2400, 0.9);
+    assert!(a.iter().any(|(_, a)| matches!(a, Action::Hold)), "{a:?}");
+    let own = || own(reply, "Paris is the capital");
+    let mut all = step(
+        &mut s,
+        &Inputs {
+            voice: silent(2400),
+            own: own(),
+            floor: probs(0.0, 0.9, 0.9),
+            ..Default::default()
+        },
+        2420,
+    );
+    all.extend(step(
+        &mut s,
+        &Inputs {
+            voice: silent(2400),
+            own: own(),
+            heard: Heard::Final { text: text.into() },
+            judged: words,
+            floor: probs(0.0, 0.5, 0.9),
+            ..Default::default()
+        },
+        2600,
+    ));
+    (all, s.floor())
+}
+
+#[test]
+fn the_words_verdict_says_whether_a_burst_over_us_stops_us() {
+    // Three words and no "stop" word: the lists call it a cut-in; the model hears "my bad".
+    let (a, floor) = burst_then_words("Uh, my bad.", judged("backchannel"));
+    assert!(!has(&a, |a| matches!(a, Action::Stop { .. })), "{a:?}");
+    assert_eq!(floor, Floor::Speaking);
+    // Two words and no "stop" word: the lists let us talk on; the model hears a cut-in.
+    let (a, _) = burst_then_words("Skip that.", judged("interruption"));
+    assert!(has(&a, |a| matches!(a, Action::Stop { .. })), "{a:?}");
+    // Without a verdict (the rules, or a transcript the model could not judge) the lists decide.
+    let (a, _) = burst_then_words("Skip that.", None);
+    assert!(!has(&a, |a| matches!(a, Action::Stop { .. })), "{a:?}");
+}
+
+/// A turn `text` (the model sure it is complete and for us), then the pause with the words'
+/// verdict `words`.
+fn turn_with_words(text: &str, words: Option<TextProbs>) -> Vec<(Ms, Action)> {
+    let mut s = State::default();
+    speaks_with(&mut s, 0, 1600, text, probs(0.1, 0.0, 0.9));
+    let mut all = Vec::new();
+    let mut heard = Heard::Final { text: text.into() };
+    let mut t = 1640;
+    while t <= 5000 {
+        let inp = Inputs {
+            voice: silent(1600),
+            heard: std::mem::take(&mut heard),
+            judged: if t == 1640 { words } else { None },
+            floor: probs(0.9, 0.0, 0.9),
+            ..Default::default()
+        };
+        all.extend(step(&mut s, &inp, t).into_iter().map(|a| (t, a)));
+        t += 40;
+    }
+    all
+}
+
+#[test]
+fn words_for_someone_else_are_no_request_unless_they_name_us() {
+    let a = turn_with_words("Could you grab the milk?", judged("side_talk"));
+    let reason = a.iter().find_map(|(_, a)| match a {
+        Action::NotAddressed { reason, .. } => Some(reason.clone()),
+        _ => None,
+    });
+    assert!(
+        matches!(reason, Some(NotAddressedReason::Words { addressed }) if addressed < 0.2),
+        "{a:?}"
+    );
+    assert!(first_request(&a).is_none(), "{a:?}");
+    // The same verdict on words that name us: ours.
+    let a = turn_with_words("Tandem, could you grab the milk?", judged("side_talk"));
+    assert!(first_request(&a).is_some(), "{a:?}");
+    // A leading word the lists would take for a name ("talk to Whoa") is not read as one.
+    let a = turn_with_words("Whoa, set a timer for ten minutes.", judged("request"));
+    assert!(first_request(&a).is_some(), "{a:?}");
+}
+
+#[test]
+fn the_words_verdict_holds_an_unfinished_thought_and_takes_a_finished_one() {
+    // "convert" is no word the lists hold a turn on; the model hears the thought go on.
+    let a = turn_with_words("I would like to convert", judged("unfinished"));
+    let t = first_request(&a).expect("taken at the longest hold");
+    assert!(t - 1600 >= u64::from(Params::default().max_hold_ms), "{t}");
+    // A finished request is taken at once.
+    let a = turn_with_words("What is the capital of Peru?", judged("request"));
+    let t = first_request(&a).expect("taken");
+    assert!(t - 1600 <= 400, "taken {} ms after the end", t - 1600);
+    // The dangling-word rule still holds a turn the words' verdict calls finished.
+    let a = turn_with_words("Set an alarm for", judged("request"));
+    let t = first_request(&a).expect("taken at the longest hold");
+    assert!(t - 1600 >= u64::from(Params::default().max_hold_ms), "{t}");
+}

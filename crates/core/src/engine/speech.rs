@@ -180,6 +180,12 @@ impl Engine {
         if text.is_empty() {
             return;
         }
+        // The user took the floor between two sentences of a streamed answer (the last one had
+        // played out): the rest is not said over them; their turn gets its own answer.
+        if matches!(self.floor(), Floor::UserSpeaking | Floor::Yielding) {
+            self.continuations.remove(&id);
+            return;
+        }
         let continuing = self.utterances.back().is_some_and(|u| u.group == Some(id));
         if continuing {
             self.queue_speech(text, SpeechKind::Answer, Some(id));

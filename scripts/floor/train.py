@@ -18,7 +18,6 @@ for _v in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 import argparse  # noqa: E402
 import hashlib  # noqa: E402
 import json  # noqa: E402
-import subprocess  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
 
@@ -28,6 +27,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import data_card  # noqa: E402
 import floor_onnx  # noqa: E402
+from provenance import git_commit, sha256_file  # noqa: E402
 import floordata as fd  # noqa: E402
 import floormetrics as fm  # noqa: E402
 from floormodel import Adam, FloorMLP, masked_bce  # noqa: E402
@@ -70,26 +70,6 @@ def parse_args(argv=None):
 
 def log(*a):
     print(*a, flush=True)
-
-
-def sha256_file(path):
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
-def git_commit():
-    here = os.path.dirname(os.path.abspath(__file__))
-    try:
-        c = subprocess.run(["git", "-C", here, "rev-parse", "HEAD"], capture_output=True, text=True,
-                           check=True).stdout.strip()
-        dirty = subprocess.run(["git", "-C", here, "status", "--porcelain", "--", "."], capture_output=True,
-                               text=True, check=True).stdout.strip()
-        return c + ("-dirty" if dirty else "")
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
 
 
 def data_manifest(splits, out_dir):
@@ -319,7 +299,7 @@ def main(argv=None):
 
     manifest_sha = data_manifest(splits, out)
     gen = generator_info(data)
-    commit = git_commit()
+    commit = git_commit(os.path.dirname(os.path.abspath(__file__)))
 
     log("training (seed %d, one thread)" % args.seed)
     model, tinfo = train(args, splits, F, hw)

@@ -30,7 +30,6 @@ import glob  # noqa: E402
 import hashlib  # noqa: E402
 import json  # noqa: E402
 import random  # noqa: E402
-import subprocess  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
 from collections import Counter  # noqa: E402
@@ -48,6 +47,7 @@ from onnx import TensorProto, helper, numpy_helper  # noqa: E402
 
 import floor_onnx  # noqa: E402  (session, OPSET, IR_VERSION)
 import rules  # noqa: E402
+from provenance import git_commit, sha256_file  # noqa: E402
 from floormodel import Adam, snap_int8  # noqa: E402
 
 LABELS = ("request", "unfinished", "backchannel", "interruption", "side_talk", "phone", "background")
@@ -79,25 +79,6 @@ def parse_args(argv=None):
     ap.add_argument("--patience", type=int, default=30, help="epochs without val improvement before stopping")
     ap.add_argument("--cases-per-class", type=int, default=15)
     return ap.parse_args(argv)
-
-
-def sha256_file(path):
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
-def git_commit():
-    try:
-        c = subprocess.run(["git", "-C", HERE, "rev-parse", "HEAD"], capture_output=True, text=True,
-                           check=True).stdout.strip()
-        dirty = subprocess.run(["git", "-C", HERE, "status", "--porcelain", "--", "."], capture_output=True,
-                               text=True, check=True).stdout.strip()
-        return c + ("-dirty" if dirty else "")
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
 
 
 def load_split(data, split):
@@ -663,7 +644,7 @@ def main(argv=None):
             f.write(json.dumps(c, ensure_ascii=False) + "\n")
 
     S = dict(
-        labels=list(LABELS), args=vars(args), trainer_commit=git_commit(),
+        labels=list(LABELS), args=vars(args), trainer_commit=git_commit(HERE),
         data=dict(dir=os.path.abspath(args.data), seed=gen.get("seed"), command=gen.get("command"),
                   generator_version=gen.get("generator_version"), counts=counts, sha256=data_sha,
                   distinct_token_sequences=n_uniq, train_rows_used=int(len(keep))),

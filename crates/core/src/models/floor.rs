@@ -6,7 +6,6 @@
 //! are checked against the manifest's pin before ONNX Runtime sees them.
 
 use ort::value::TensorRef;
-use sha2::{Digest, Sha256};
 
 use super::Manifest;
 use super::runtime::{Model, Runtime, RuntimeError};
@@ -22,12 +21,8 @@ pub const MODEL_BYTES: &[u8] = include_bytes!("../../../../models/floor/floor.in
 
 #[derive(Debug, thiserror::Error)]
 pub enum FloorError {
-    #[error(
-        "the bundled floor model does not match its pin in models/manifest.toml ({found} instead of {pinned}); rebuild from a clean checkout"
-    )]
-    Pin { found: String, pinned: String },
-    #[error("models/manifest.toml has no [[bundled]] entry for {MODEL_FILE}")]
-    NotPinned,
+    #[error(transparent)]
+    Bundled(#[from] super::BundledError),
     #[error(transparent)]
     Runtime(#[from] RuntimeError),
     #[error("the floor model does not fit this build: {0}")]
@@ -46,19 +41,7 @@ pub struct FloorModel {
 impl FloorModel {
     /// Checks the bundled bytes against the manifest and loads them on one CPU thread.
     pub fn load(runtime: &Runtime, manifest: &Manifest) -> Result<Self, FloorError> {
-        match super::bundled_state(manifest, MODEL_FILE, MODEL_BYTES) {
-            super::ArtifactState::Ok => {}
-            super::ArtifactState::Missing => return Err(FloorError::NotPinned),
-            _ => {
-                return Err(FloorError::Pin {
-                    found: hex::encode(Sha256::digest(MODEL_BYTES)),
-                    pinned: manifest
-                        .bundled(MODEL_FILE)
-                        .map(|b| b.sha256.clone())
-                        .unwrap_or_default(),
-                });
-            }
-        }
+        super::verify_bundled(manifest, MODEL_FILE, MODEL_BYTES)?;
         let model = runtime.load_bundled(MODEL_BYTES, MODEL_FILE, 1)?;
         Self::from_model(model)
     }

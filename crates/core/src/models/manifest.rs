@@ -247,9 +247,16 @@ mod tests {
             assert!(m.artifacts.iter().any(|a| a.package == p.key()), "{}", p.id);
         }
         // Every output the conversions write is pinned, and nothing else is.
-        use super::super::derive::{VOICE_OUTPUTS, WHISPER_OUTPUTS};
-        assert_eq!(m.derived.len(), WHISPER_OUTPUTS.len() + VOICE_OUTPUTS.len());
-        for out in WHISPER_OUTPUTS.iter().chain(&VOICE_OUTPUTS) {
+        use super::super::derive::{TEXT_OUTPUTS, VOICE_OUTPUTS, WHISPER_OUTPUTS};
+        assert_eq!(
+            m.derived.len(),
+            WHISPER_OUTPUTS.len() + VOICE_OUTPUTS.len() + TEXT_OUTPUTS.len()
+        );
+        for out in WHISPER_OUTPUTS
+            .iter()
+            .chain(&VOICE_OUTPUTS)
+            .chain(&TEXT_OUTPUTS)
+        {
             assert!(m.derived(out).is_some(), "{out} is pinned");
         }
     }

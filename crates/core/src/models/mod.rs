@@ -48,3 +48,34 @@ pub fn bundled_state(manifest: &Manifest, file: &str, bytes: &[u8]) -> ArtifactS
         ArtifactState::Ok
     }
 }
+
+/// A compiled-in model that does not match its `[[bundled]]` pin.
+#[derive(Debug, thiserror::Error)]
+pub enum BundledError {
+    #[error("models/manifest.toml has no [[bundled]] entry for {0}")]
+    NotPinned(&'static str),
+    #[error(
+        "the bundled {file} does not match its pin in models/manifest.toml ({state}); rebuild from a clean checkout"
+    )]
+    Pin { file: &'static str, state: String },
+}
+
+/// Checks a compiled-in model's bytes against its pin before it is loaded.
+pub fn verify_bundled(
+    manifest: &Manifest,
+    file: &'static str,
+    bytes: &[u8],
+) -> Result<(), BundledError> {
+    match bundled_state(manifest, file, bytes) {
+        ArtifactState::Ok => Ok(()),
+        ArtifactState::Missing => Err(BundledError::NotPinned(file)),
+        ArtifactState::WrongSize { expected, found } => Err(BundledError::Pin {
+            file,
+            state: format!("{found} bytes instead of {expected}"),
+        }),
+        ArtifactState::Corrupt { expected, found } => Err(BundledError::Pin {
+            file,
+            state: format!("sha256 {found} instead of {expected}"),
+        }),
+    }
+}

@@ -14,7 +14,6 @@
 use std::collections::HashMap;
 
 use ort::value::TensorRef;
-use sha2::{Digest, Sha256};
 use unicode_normalization::UnicodeNormalization;
 
 use super::Manifest;
@@ -59,12 +58,8 @@ pub enum TextError {
         "the text encoder's vocabulary has no {0} token; run `tandem models fetch` to convert it again"
     )]
     Special(&'static str),
-    #[error(
-        "the bundled text head does not match its pin in models/manifest.toml ({found} instead of {pinned}); rebuild from a clean checkout"
-    )]
-    Pin { found: String, pinned: String },
-    #[error("models/manifest.toml has no [[bundled]] entry for {HEAD_FILE}")]
-    NotPinned,
+    #[error(transparent)]
+    Bundled(#[from] super::BundledError),
     #[error("the text model does not have the expected inputs/outputs: {0}")]
     Signature(String),
     #[error("text model inference failed: {0}")]
@@ -247,19 +242,7 @@ impl TextModel {
             "text_encoder",
             1,
         )?;
-        match super::bundled_state(manifest, HEAD_FILE, HEAD_BYTES) {
-            super::ArtifactState::Ok => {}
-            super::ArtifactState::Missing => return Err(TextError::NotPinned),
-            _ => {
-                return Err(TextError::Pin {
-                    found: hex::encode(Sha256::digest(HEAD_BYTES)),
-                    pinned: manifest
-                        .bundled(HEAD_FILE)
-                        .map(|b| b.sha256.clone())
-                        .unwrap_or_default(),
-                });
-            }
-        }
+        super::verify_bundled(manifest, HEAD_FILE, HEAD_BYTES)?;
         let head = runtime.load_bundled(HEAD_BYTES, HEAD_FILE, 1)?;
         let pinned = manifest
             .derived

@@ -5,6 +5,8 @@ use super::*;
 
 /// A run that starts this close to the turn's onset is the run the turn opened with.
 const SAME_RUN_MS: Ms = 100;
+/// The text model this sure the words are for us overrides the leading-name rule.
+const WORDS_SURE_FOR_US: f32 = 0.8;
 
 /// The user is silent inside a turn: end it, hold it, or backchannel.
 pub(super) fn end_of_turn_logic(
@@ -170,6 +172,13 @@ pub(super) fn end_of_turn_logic(
                         .then_some(NotAddressedReason::Model { addressed })
                 }),
                 Some(words) if !names_us => not_addressed_by_camera(inp.visual)
+                    .or_else(|| {
+                        // A leading name ("John, ...") still tells, unless the words are
+                        // surely for us ("Whoa, set a timer").
+                        (words.addressed() < WORDS_SURE_FOR_US)
+                            .then(|| not_addressed_but_level(&text, None))
+                            .flatten()
+                    })
                     .or_else(|| by_ear_and_words(addressed, words.addressed(), s.model_cut_in, p)),
                 Some(_) => None,
             },

@@ -102,7 +102,16 @@ fn words_for_someone_else_are_no_request_unless_they_name_us() {
     // The same verdict on words that name us: ours.
     let a = turn_with_words("Tandem, could you grab the milk?", judged("side_talk"));
     assert!(first_request(&a).is_some(), "{a:?}");
-    // A leading word the lists would take for a name ("talk to Whoa") is not read as one.
+    // A leading name still tells when the words are not surely for us...
+    let unsure = judged("request").map(|w| TextProbs {
+        request: 0.6,
+        side_talk: 0.3,
+        ..w
+    });
+    let a = turn_with_words("John, can you pass me the salt?", unsure);
+    assert!(first_request(&a).is_none(), "{a:?}");
+    // ...but a leading word the lists would take for a name ("talk to Whoa") is not one when
+    // the words are surely a request.
     let a = turn_with_words("Whoa, set a timer for ten minutes.", judged("request"));
     assert!(first_request(&a).is_some(), "{a:?}");
 }

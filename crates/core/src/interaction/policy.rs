@@ -95,10 +95,10 @@ pub struct State {
     overlap_onset: Option<Ms>,
     ducked: bool,
     held: bool,
-    /// When a paused-for burst ended (we wait for its transcript), and that transcript.
+    /// When a paused-for burst ended (we wait for its transcript), and that transcript with the
+    /// text model's verdict on it.
     burst_end: Option<Ms>,
-    burst_text: Option<String>,
-    burst_judged: Option<TextProbs>,
+    burst_text: Option<(String, Option<TextProbs>)>,
     /// Start of the current pause inside a user turn.
     pause_start: Option<Ms>,
     /// A burst we went on over (onset, end): its transcript may still turn out to be a real
@@ -159,7 +159,6 @@ impl State {
             held: false,
             burst_end: None,
             burst_text: None,
-            burst_judged: None,
             pause_start: None,
             watch: None,
             side_until: None,
@@ -315,7 +314,6 @@ impl State {
         self.overlap_onset = None;
         self.burst_end = None;
         self.burst_text = None;
-        self.burst_judged = None;
     }
 
     /// The user cut in: stop for good, remember what they heard, and make their words the
@@ -328,7 +326,6 @@ impl State {
         out: &mut Vec<Action>,
     ) {
         let text = self.burst_text.take();
-        let words = self.burst_judged.take();
         let ended = self.burst_end.take();
         self.interrupted = Some((own.heard.clone(), own.text.clone()));
         out.push(Action::Stop {
@@ -340,7 +337,7 @@ impl State {
         self.reset_turn();
         self.turn_start = Some(onset);
         self.model_cut_in = by_model;
-        if let Some(t) = text {
+        if let Some((t, words)) = text {
             self.turn_text = t;
             self.turn_final = true;
             self.turn_judged = words;
@@ -475,8 +472,7 @@ pub fn step(s: &mut State, inp: &Inputs, now: Ms) -> Vec<Action> {
         }
         Heard::Final { text } => {
             if s.overlap_onset.is_some() {
-                s.burst_text = Some(text.clone());
-                s.burst_judged = inp.judged;
+                s.burst_text = Some((text.clone(), inp.judged));
             }
             s.turn_text.clone_from(text);
             s.turn_final = true;
@@ -492,8 +488,7 @@ pub fn step(s: &mut State, inp: &Inputs, now: Ms) -> Vec<Action> {
         if let Heard::Final { text } = &inp.heard {
             s.watch = None;
             if !lets_us_go_on(text, inp.judged) && s.floor == Floor::Speaking {
-                s.burst_text = Some(text.clone());
-                s.burst_judged = inp.judged;
+                s.burst_text = Some((text.clone(), inp.judged));
                 s.burst_end = Some(end);
                 s.commit_barge_in(&inp.own, onset, false, &mut out);
             } else if s.turn_start.is_none() {
@@ -564,7 +559,6 @@ pub fn step(s: &mut State, inp: &Inputs, now: Ms) -> Vec<Action> {
                 let onset = *s.overlap_onset.get_or_insert(v.onset_ms.unwrap_or(now));
                 s.burst_end = None;
                 s.burst_text = None;
-                s.burst_judged = None;
                 if !s.ducked {
                     s.ducked = true;
                     out.push(Action::Duck);
@@ -596,8 +590,8 @@ pub fn step(s: &mut State, inp: &Inputs, now: Ms) -> Vec<Action> {
                     // floor model is not asked here: as a short burst ends it still hears
                     // speech over us, a backchannel as much as a cut-in; its words decide.)
                     let end = *s.burst_end.get_or_insert(v.last_end_ms.unwrap_or(now));
-                    match s.burst_text.clone() {
-                        Some(t) if !lets_us_go_on(&t, s.burst_judged) => {
+                    match &s.burst_text {
+                        Some((t, words)) if !lets_us_go_on(t, *words) => {
                             s.commit_barge_in(&inp.own, onset, false, &mut out);
                         }
                         Some(_) => {

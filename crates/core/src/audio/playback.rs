@@ -243,8 +243,18 @@ impl Player {
         self.speak_at_rate(samples_24k, SPEECH_RATE_HZ)
     }
 
+    /// Queues 24 kHz speech behind what is queued without releasing a hold: more of what we
+    /// are saying while the policy keeps it paused. [`speak`](Self::speak) releases a hold.
+    pub fn append(&mut self, samples_24k: &[f32]) -> UtteranceId {
+        self.enqueue(samples_24k, SPEECH_RATE_HZ, false)
+    }
+
     /// Queues speech recorded at `rate_hz`, resampled to the device rate.
     pub fn speak_at_rate(&mut self, samples: &[f32], rate_hz: u32) -> UtteranceId {
+        self.enqueue(samples, rate_hz, true)
+    }
+
+    fn enqueue(&mut self, samples: &[f32], rate_hz: u32, release_hold: bool) -> UtteranceId {
         let device = match super::wav::resample(samples, rate_hz, self.device_rate_hz) {
             Ok(v) => v,
             Err(e) => {
@@ -268,7 +278,9 @@ impl Player {
         }
         let end = start + device.len() as u64;
         self.pending.extend(device);
-        self.shared.hold.store(false, Ordering::Release);
+        if release_hold {
+            self.shared.hold.store(false, Ordering::Release);
+        }
         // Queue first, announce after: a callback in between must not see an announced but
         // empty ring (a false underrun).
         self.pump();

@@ -239,3 +239,23 @@ fn hold_pauses_in_place_and_resumes_without_losing_speech() {
     );
     assert!(p.progress(next).unwrap().finished);
 }
+
+#[test]
+fn more_speech_queued_while_held_waits_for_the_release() {
+    let (mut p, mut r, _f, _) = parts();
+    let first = p.speak(&tone_24k(0.3, 0.5));
+    let mut t = 0;
+    render(&mut r, 10, &mut t);
+    p.hold(true);
+    render(&mut r, 2, &mut t);
+    // The next chunk of the sentence arrives from the synthesizer during the pause.
+    let more = p.append(&tone_24k(0.3, 0.5));
+    assert!(p.is_held(), "appending keeps the pause");
+    let held = render(&mut r, 30, &mut t);
+    assert!(held.iter().all(|s| *s == 0.0), "silent while held");
+    assert_eq!(p.progress(more).unwrap().played_source_samples, 0);
+    p.hold(false);
+    render(&mut r, 60, &mut t);
+    assert!(p.progress(first).unwrap().finished);
+    assert!(p.progress(more).unwrap().finished);
+}

@@ -277,6 +277,14 @@ impl Engine {
         }
     }
 
+    /// Whether the policy holds our speech paused for the user's burst.
+    fn held(&self) -> bool {
+        match &self.policy {
+            Policy::Tandem(s) => s.is_held(),
+            Policy::Baseline(_) => false,
+        }
+    }
+
     /// Takes the events reported since the last call.
     pub fn take_events(&mut self) -> Vec<Event> {
         std::mem::take(&mut self.events)

@@ -9,6 +9,14 @@ impl Engine {
     pub(super) fn own_speech(&self, player: &Player) -> OwnSpeech {
         let queued = player.queued() > 0 || player.is_held();
         let producing = self.utterances.iter().any(|u| !u.synthesized);
+        let unplayed = self.utterances.iter().any(|u| {
+            u.chunks.iter().any(|&(id, _)| {
+                player
+                    .progress(id)
+                    .is_some_and(|p| !p.finished && !p.stopped)
+            })
+        });
+        let utterance = producing || unplayed;
         let Some(last) = self.utterances.back() else {
             return OwnSpeech {
                 playing: queued,
@@ -59,6 +67,7 @@ impl Engine {
         }
         OwnSpeech {
             playing: queued || producing,
+            utterance,
             heard,
             text,
         }
@@ -74,7 +83,12 @@ impl Engine {
                 // each end): drop it before the first words, where it is only latency, and keep
                 // sentence pauses natural (at most 60 ms before and 120 ms after a chunk).
                 let samples = bound_silence(&samples, !self.utterances[idx].started);
-                let id = player.speak(samples);
+                // Paused for the user's burst: the next chunk waits with the rest.
+                let id = if self.held() {
+                    player.append(samples)
+                } else {
+                    player.speak(samples)
+                };
                 let u = &mut self.utterances[idx];
                 u.chunks.push((id, samples.len() as u64));
                 if !u.started {

@@ -423,6 +423,18 @@ pub fn step(s: &mut State, inp: &Inputs, now: Ms) -> Vec<Action> {
     if inp.own.playing {
         s.last_own_audio_ms = Some(now);
         s.awaiting_playback = None;
+        // Our words play while the floor says otherwise: the next sentence of a streamed
+        // answer came after the last had played out and the loop had gone back to listening.
+        // The floor is ours again, so speech over it is judged as speech over us (it pauses
+        // and stops us) instead of being talked over.
+        if inp.own.utterance
+            && matches!(
+                s.floor,
+                Floor::Listening | Floor::UserSpeaking | Floor::Thinking
+            )
+        {
+            s.set_floor(Floor::Speaking, &mut out);
+        }
     } else if s.floor == Floor::Speaking
         && s.overlap_onset.is_none()
         && !s.held

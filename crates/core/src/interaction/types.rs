@@ -187,8 +187,11 @@ pub enum Heard {
 /// The assistant's own speech, from the playback accounting.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct OwnSpeech {
-    /// Audio is playing (or queued) right now.
+    /// Audio is playing (or queued) right now: our words or a backchannel.
     pub playing: bool,
+    /// One of our utterances (words, not a backchannel) is playing, queued, paused or still being
+    /// synthesized.
+    pub utterance: bool,
     /// Text the user has heard so far of the current utterance.
     pub heard: String,
     /// The whole text being spoken.

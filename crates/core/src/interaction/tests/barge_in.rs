@@ -7,41 +7,8 @@ use super::*;
 fn barge_in_stops_within_the_confirm_time_and_reports_what_was_heard() {
     let mut s = State::default();
     s.params.barge_in_confirm_ms = 200;
-    // Get the assistant speaking.
-    user_speaks(&mut s, 0, 600, "tell me about Paris");
-    step(
-        &mut s,
-        &Inputs {
-            voice: silent(600),
-            heard: Heard::Final {
-                text: "Tell me about Paris.".into(),
-            },
-            ..Default::default()
-        },
-        800,
-    );
-    let a = step(
-        &mut s,
-        &Inputs {
-            voice: silent(600),
-            end_of_turn: Some(0.9),
-            ..Default::default()
-        },
-        820,
-    );
-    let id = request_id(&a).unwrap();
     let reply = "Paris is the capital of France. It has two million people.";
-    step(
-        &mut s,
-        &Inputs {
-            reasoner: vec![FromReasoner::Reply {
-                request: id,
-                text: reply.into(),
-            }],
-            ..Default::default()
-        },
-        900,
-    );
+    answer_about_paris(&mut s, reply);
     step(
         &mut s,
         &Inputs {
@@ -122,6 +89,125 @@ fn barge_in_stops_within_the_confirm_time_and_reports_what_was_heard() {
             |a| matches!(a, Action::Request { interrupted: Some(h), text, .. } if h == "Paris is the capital of" && text == "What about Lyon?")
         ),
         "{a:?}"
+    );
+}
+
+/// The user asks about Paris (0-600 ms) and the answer `reply` starts at 900 ms.
+fn answer_about_paris(s: &mut State, reply: &str) {
+    user_speaks(s, 0, 600, "tell me about Paris");
+    step(
+        s,
+        &Inputs {
+            voice: silent(600),
+            heard: Heard::Final {
+                text: "Tell me about Paris.".into(),
+            },
+            ..Default::default()
+        },
+        800,
+    );
+    let a = step(
+        s,
+        &Inputs {
+            voice: silent(600),
+            end_of_turn: Some(0.9),
+            ..Default::default()
+        },
+        820,
+    );
+    let id = request_id(&a).unwrap();
+    step(
+        s,
+        &Inputs {
+            reasoner: vec![FromReasoner::Reply {
+                request: id,
+                text: reply.into(),
+            }],
+            ..Default::default()
+        },
+        900,
+    );
+    assert_eq!(s.floor(), Floor::Speaking);
+}
+
+#[test]
+fn a_streamed_sentence_that_starts_after_the_floor_went_back_is_stopped_too() {
+    let mut s = State::default();
+    s.params.barge_in_confirm_ms = 200;
+    let first = "Paris is the capital of France.";
+    answer_about_paris(&mut s, first);
+    step(
+        &mut s,
+        &Inputs {
+            own: own(first, "Paris is the"),
+            ..Default::default()
+        },
+        1100,
+    );
+    // The first sentence has played out and the next is not there yet (a slow language
+    // model): the floor goes back to listening.
+    step(&mut s, &Inputs::default(), 2200);
+    assert_eq!(s.floor(), Floor::Listening);
+    // The next sentence is being synthesized: our words again, the floor is ours.
+    let next = "It has two million people.";
+    let synthesizing = OwnSpeech {
+        playing: true,
+        utterance: true,
+        heard: first.into(),
+        text: format!("{first} {next}"),
+    };
+    step(
+        &mut s,
+        &Inputs {
+            own: synthesizing.clone(),
+            ..Default::default()
+        },
+        2400,
+    );
+    assert_eq!(s.floor(), Floor::Speaking);
+    // The user starts talking as it begins to play: it pauses, then stops, like any cut-in.
+    let mut all = Vec::new();
+    for t in [2500, 2600, 2700, 2800] {
+        all.extend(step(
+            &mut s,
+            &Inputs {
+                voice: speaking(2450),
+                own: synthesizing.clone(),
+                ..Default::default()
+            },
+            t,
+        ));
+    }
+    assert!(has(&all, |a| matches!(a, Action::Hold)), "{all:?}");
+    assert!(has(&all, |a| matches!(a, Action::Stop { .. })), "{all:?}");
+    assert_eq!(s.floor(), Floor::Yielding);
+}
+
+#[test]
+fn our_backchannel_while_the_user_talks_leaves_them_the_floor() {
+    let mut s = State::default();
+    user_speaks(&mut s, 0, 1000, "so I was thinking about the trip");
+    let mm_hm = OwnSpeech {
+        playing: true,
+        ..Default::default()
+    };
+    let mut all = Vec::new();
+    for t in [1200, 1400, 1600] {
+        all.extend(step(
+            &mut s,
+            &Inputs {
+                voice: speaking(0),
+                heard: partial("so I was thinking about the trip"),
+                own: mm_hm.clone(),
+                ..Default::default()
+            },
+            t,
+        ));
+    }
+    assert_eq!(s.floor(), Floor::UserSpeaking);
+    assert!(
+        !has(&all, |a| matches!(a, Action::Duck | Action::Stop { .. })),
+        "{all:?}"
     );
 }
 

@@ -40,6 +40,7 @@ fn user_goes_on(s: &mut State, from: Ms, to: Ms, rest: &str, playing: bool) -> V
     while t < to {
         let own = OwnSpeech {
             playing: playing && t == from,
+            utterance: playing && t == from,
             heard: "One".into(),
             text: "One moment.".into(),
         };

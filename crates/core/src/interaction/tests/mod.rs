@@ -36,6 +36,7 @@ fn partial(text: &str) -> Heard {
 fn own(text: &str, heard: &str) -> OwnSpeech {
     OwnSpeech {
         playing: true,
+        utterance: true,
         heard: heard.into(),
         text: text.into(),
     }
@@ -302,6 +303,7 @@ fn slow_reply_gets_an_acknowledgement_then_a_filler() {
                 voice: silent(1000),
                 own: OwnSpeech {
                     playing,
+                    utterance: playing,
                     ..Default::default()
                 },
                 ..Default::default()

@@ -117,6 +117,9 @@ impl Engine {
             Action::FinishRequest { id, text } => {
                 self.reasoner.submit(ReasonJob::Finish { id, text }, now);
             }
+            Action::TurnTaken { by_ear, by_words } => {
+                self.event(EventKind::TurnTaken { by_ear, by_words });
+            }
             Action::NotAddressed { text, reason } => {
                 self.voice_id.dropped(now);
                 self.event(EventKind::NotAddressed {

@@ -87,6 +87,11 @@ pub enum EventKind {
         text: String,
         source: String,
     },
+    /// A turn the loop answers, with what told it the turn was for us (`Action::TurnTaken`).
+    TurnTaken {
+        by_ear: Option<f32>,
+        by_words: Option<f32>,
+    },
     NotAddressed {
         text: String,
         /// In words, for people reading the log.

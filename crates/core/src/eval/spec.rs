@@ -24,11 +24,18 @@ pub struct Spec {
     pub voices: Vec<VoiceSpec>,
     #[serde(default)]
     pub recordings: Vec<RecordingSpec>,
+    // A spec may leave any category out (a probe of two categories): no items.
+    #[serde(default)]
     pub pause_handling: Section<PauseItem>,
+    #[serde(default)]
     pub turn_taking: Section<TurnItem>,
+    #[serde(default)]
     pub user_interruption: Section<InterruptionItem>,
+    #[serde(default)]
     pub user_backchannel: Section<BackchannelItem>,
+    #[serde(default)]
     pub talking_to_others: Section<OthersItem>,
+    #[serde(default)]
     pub background_speech: Section<BackgroundItem>,
     #[serde(default)]
     pub course_correction: Section<CorrectionItem>,

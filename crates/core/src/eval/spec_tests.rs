@@ -71,6 +71,16 @@ fn the_committed_suite_is_all_hibari() {
 }
 
 #[test]
+fn the_words_probe_has_only_its_two_categories() {
+    let text = include_str!("../../../../tests/scenarios/probe.toml");
+    let s = Spec::parse(Path::new("probe.toml"), text).unwrap();
+    assert_eq!(s.count(Category::TurnTaking), 16);
+    assert_eq!(s.count(Category::TalkingToOthers), 16);
+    assert_eq!(s.count(Category::PauseHandling), 0);
+    assert_eq!(s.count(Category::BackgroundSpeech), 0);
+}
+
+#[test]
 fn espeak_voices_take_words_per_minute_and_a_0_to_99_pitch() {
     let s = spec(VOICES, &background("")).unwrap();
     let v = s.voices[1].user_voice(5);

@@ -463,6 +463,13 @@ pub enum Action {
         id: u64,
         text: String,
     },
+    /// The user's turn is ours to answer. What told us it was for us, where the loop had it:
+    /// the floor model's addressee probability over the turn's speech and the text model's on
+    /// its words (for the log, and for choosing how they are weighed).
+    TurnTaken {
+        by_ear: Option<f32>,
+        by_words: Option<f32>,
+    },
     /// The user's words were not for us (another person, background speech).
     NotAddressed {
         text: String,

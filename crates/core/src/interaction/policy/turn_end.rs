@@ -197,6 +197,10 @@ pub(super) fn end_of_turn_logic(
         s.set_floor(Floor::Listening, out);
         return;
     }
+    out.push(Action::TurnTaken {
+        by_ear: s.turn_addressed().filter(|_| inp.floor.is_some()),
+        by_words: s.turn_judged.map(|w| w.addressed()),
+    });
     let interrupted = s.interrupted.take().map(|(heard, _)| heard);
     // A speculative answer is used only if it is already here and the words agree; otherwise
     // the final transcript is asked afresh (side effects such as timers wait for it).

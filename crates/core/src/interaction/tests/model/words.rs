@@ -114,6 +114,15 @@ fn words_for_someone_else_are_no_request_unless_they_name_us() {
     // the words are surely a request.
     let a = turn_with_words("Whoa, set a timer for ten minutes.", judged("request"));
     assert!(first_request(&a).is_some(), "{a:?}");
+    // What told us it was ours goes with the request.
+    let taken = a.iter().find_map(|(_, a)| match a {
+        Action::TurnTaken { by_ear, by_words } => Some((*by_ear, *by_words)),
+        _ => None,
+    });
+    assert!(
+        matches!(taken, Some((Some(ear), Some(words))) if ear > 0.8 && words > 0.8),
+        "{a:?}"
+    );
 }
 
 #[test]

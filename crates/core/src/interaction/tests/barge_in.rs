@@ -116,17 +116,7 @@ fn answer_about_paris(s: &mut State, reply: &str) {
         820,
     );
     let id = request_id(&a).unwrap();
-    step(
-        s,
-        &Inputs {
-            reasoner: vec![FromReasoner::Reply {
-                request: id,
-                text: reply.into(),
-            }],
-            ..Default::default()
-        },
-        900,
-    );
+    reply_arrives(s, id, reply, 900);
     assert_eq!(s.floor(), Floor::Speaking);
 }
 

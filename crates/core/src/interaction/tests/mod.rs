@@ -61,6 +61,18 @@ fn request_id(actions: &[Action]) -> Option<u64> {
     })
 }
 
+/// The reasoner's reply `text` to request `id` arrives at `t`, nothing else happening.
+fn reply_arrives(s: &mut State, id: u64, text: &str, t: Ms) -> Vec<Action> {
+    let inp = Inputs {
+        reasoner: vec![FromReasoner::Reply {
+            request: id,
+            text: text.into(),
+        }],
+        ..Default::default()
+    };
+    step(s, &inp, t)
+}
+
 /// The user says `text` from `from` to `to` (ms); returns all actions up to `to`.
 fn user_speaks(s: &mut State, from: Ms, to: Ms, text: &str) -> Vec<Action> {
     speaks_with(s, from, to, text, None)

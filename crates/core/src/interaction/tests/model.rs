@@ -95,17 +95,7 @@ pub(super) fn assistant_speaking(s: &mut State) -> &'static str {
         })
         .expect("asked");
     let reply = "Paris is the capital of France. It has two million people.";
-    step(
-        s,
-        &Inputs {
-            reasoner: vec![FromReasoner::Reply {
-                request: id,
-                text: reply.into(),
-            }],
-            ..Default::default()
-        },
-        1000,
-    );
+    reply_arrives(s, id, reply, 1000);
     step(
         s,
         &Inputs {

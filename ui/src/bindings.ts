@@ -13,7 +13,11 @@ words: Array<Word>, compute_ms: number, } | { "kind": "final", text: string, wor
 /**
  * The text model's verdict on the words (`--policy model`).
  */
-judged?: TextProbs, compute_ms: number, } | { "kind": "end_of_turn", probability: number, compute_ms: number, } | { "kind": "voice", start_ms: number, end_ms: number, similarity: number, } | { "kind": "speak_start", text: string, speech: SpeechKind, } | { "kind": "speak_stop", heard: string, } | { "kind": "barge_in", heard: string, } | { "kind": "backchannel", phrase: string, } | { "kind": "duck" } | { "kind": "unduck" } | { "kind": "hold" } | { "kind": "release" } | { "kind": "reasoning_request", id: number, text: string, speculative: boolean, interrupted: string | null, } | { "kind": "reasoning_cancel", id: number, } | { "kind": "reasoning_result", id: number, text: string, source: string, } | { "kind": "turn_taken", by_ear: number | null, by_words: number | null, } | { "kind": "not_addressed", text: string, 
+judged?: TextProbs, 
+/**
+ * How sure the recognizer was of the words: the mean log-probability of its tokens.
+ */
+avg_logprob: number, compute_ms: number, } | { "kind": "end_of_turn", probability: number, compute_ms: number, } | { "kind": "voice", start_ms: number, end_ms: number, similarity: number, } | { "kind": "speak_start", text: string, speech: SpeechKind, } | { "kind": "speak_stop", heard: string, } | { "kind": "barge_in", heard: string, } | { "kind": "backchannel", phrase: string, } | { "kind": "duck" } | { "kind": "unduck" } | { "kind": "hold" } | { "kind": "release" } | { "kind": "reasoning_request", id: number, text: string, speculative: boolean, interrupted: string | null, } | { "kind": "reasoning_cancel", id: number, } | { "kind": "reasoning_result", id: number, text: string, source: string, } | { "kind": "turn_taken", by_ear: number | null, by_words: number | null, } | { "kind": "not_addressed", text: string, 
 /**
  * In words, for people reading the log.
  */
@@ -31,7 +35,11 @@ words: Array<Word>, compute_ms: number, } | { "kind": "final", text: string, wor
 /**
  * The text model's verdict on the words (`--policy model`).
  */
-judged?: TextProbs, compute_ms: number, } | { "kind": "end_of_turn", probability: number, compute_ms: number, } | { "kind": "voice", start_ms: number, end_ms: number, similarity: number, } | { "kind": "speak_start", text: string, speech: SpeechKind, } | { "kind": "speak_stop", heard: string, } | { "kind": "barge_in", heard: string, } | { "kind": "backchannel", phrase: string, } | { "kind": "duck" } | { "kind": "unduck" } | { "kind": "hold" } | { "kind": "release" } | { "kind": "reasoning_request", id: number, text: string, speculative: boolean, interrupted: string | null, } | { "kind": "reasoning_cancel", id: number, } | { "kind": "reasoning_result", id: number, text: string, source: string, } | { "kind": "turn_taken", by_ear: number | null, by_words: number | null, } | { "kind": "not_addressed", text: string, 
+judged?: TextProbs, 
+/**
+ * How sure the recognizer was of the words: the mean log-probability of its tokens.
+ */
+avg_logprob: number, compute_ms: number, } | { "kind": "end_of_turn", probability: number, compute_ms: number, } | { "kind": "voice", start_ms: number, end_ms: number, similarity: number, } | { "kind": "speak_start", text: string, speech: SpeechKind, } | { "kind": "speak_stop", heard: string, } | { "kind": "barge_in", heard: string, } | { "kind": "backchannel", phrase: string, } | { "kind": "duck" } | { "kind": "unduck" } | { "kind": "hold" } | { "kind": "release" } | { "kind": "reasoning_request", id: number, text: string, speculative: boolean, interrupted: string | null, } | { "kind": "reasoning_cancel", id: number, } | { "kind": "reasoning_result", id: number, text: string, source: string, } | { "kind": "turn_taken", by_ear: number | null, by_words: number | null, } | { "kind": "not_addressed", text: string, 
 /**
  * In words, for people reading the log.
  */

@@ -55,6 +55,7 @@ pub fn transcribe(global: &GlobalArgs, args: TranscribeArgs) -> anyhow::Result<E
             "tokens": t.tokens,
             "words": t.words,
             "repetition_stopped": t.repetition_stopped,
+            "avg_logprob": t.avg_logprob,
         });
         println!("{}", serde_json::to_string_pretty(&v)?);
     } else {

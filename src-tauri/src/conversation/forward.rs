@@ -254,6 +254,7 @@ mod tests {
                     text: text.into(),
                     words: Vec::new(),
                     judged: None,
+                    avg_logprob: -0.1,
                     compute_ms: 1.0,
                 },
             },

@@ -85,11 +85,13 @@ impl Engine {
                     speculative,
                     interrupted: interrupted.clone(),
                 });
+                let asr_logprob = self.asr_logprob(&text);
                 let mut request = if speculative {
                     Request::partial(text)
                 } else {
                     Request::new(text)
                 };
+                request.asr_logprob = asr_logprob;
                 if let Some(v) = &self.visual {
                     request = request.with_visual(v.to_reasoning());
                 }
@@ -115,7 +117,15 @@ impl Engine {
                 self.cancel_request(id, now);
             }
             Action::FinishRequest { id, text } => {
-                self.reasoner.submit(ReasonJob::Finish { id, text }, now);
+                let asr_logprob = self.asr_logprob(&text);
+                self.reasoner.submit(
+                    ReasonJob::Finish {
+                        id,
+                        text,
+                        asr_logprob,
+                    },
+                    now,
+                );
             }
             Action::TurnTaken { by_ear, by_words } => {
                 self.event(EventKind::TurnTaken { by_ear, by_words });
@@ -129,6 +139,16 @@ impl Engine {
                 });
             }
         }
+    }
+
+    /// How sure the recognizer was of a request's `text`: of the least sure recent final
+    /// transcript it is made of (one, or two when the user went on with a turn we took).
+    fn asr_logprob(&self, text: &str) -> Option<f32> {
+        self.recent_finals
+            .iter()
+            .filter(|(t, _)| !t.is_empty() && text.contains(t.as_str()))
+            .map(|&(_, lp)| lp)
+            .reduce(f32::min)
     }
 
     /// Drops a request here and in the reasoner, which stops it before any side effect.
@@ -195,8 +215,9 @@ impl Engine {
                 }
                 .clamp(low, high);
             }
-            // Stop, repeat and continue are carried by their (empty or spoken) answers.
-            Control::Stop | Control::Repeat | Control::Continue => {}
+            // Stop, repeat and continue are carried by their (empty or spoken) answers; asking
+            // again by how its answer reaches the policy (`Engine::on_reasoner`).
+            Control::Stop | Control::Repeat | Control::Continue | Control::AskAgain => {}
         }
     }
 }

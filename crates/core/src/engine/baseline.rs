@@ -43,7 +43,8 @@ impl Baseline {
         let mut out = Vec::new();
         for ev in &inp.reasoner {
             let (request, text) = match ev {
-                FromReasoner::Reply { request, text } => (*request, text.clone()),
+                FromReasoner::Reply { request, text }
+                | FromReasoner::AskAgain { request, text } => (*request, text.clone()),
                 FromReasoner::Failed { request, message } => (*request, message.clone()),
                 FromReasoner::Announcement { .. } => continue,
             };

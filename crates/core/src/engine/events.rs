@@ -42,6 +42,8 @@ pub enum EventKind {
         #[serde(skip_serializing_if = "Option::is_none")]
         #[cfg_attr(feature = "ts", ts(optional))]
         judged: Option<TextProbs>,
+        /// How sure the recognizer was of the words: the mean log-probability of its tokens.
+        avg_logprob: f32,
         compute_ms: f32,
     },
     EndOfTurn {

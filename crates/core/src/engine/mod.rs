@@ -61,6 +61,8 @@ use worker::Worker;
 /// Audio kept before an utterance's onset when it is transcribed (VAD onsets are late by
 /// up to a chunk, and soft word starts are below the threshold).
 const PRE_ROLL_MS: Ms = 300;
+/// Final transcripts kept for the requests made of them.
+const RECENT_FINALS: usize = 4;
 /// A partial transcript at most this often while the user speaks.
 const PARTIAL_EVERY_MS: Ms = 400;
 /// Speech shorter than this is not transcribed as a partial yet.
@@ -153,6 +155,9 @@ pub struct Engine {
     run_voice: Option<RunVoice>,
     /// The text model's verdict on the final transcript in `heard`.
     judged: Option<TextProbs>,
+    /// The latest final transcripts and how sure the recognizer was of each, for the request
+    /// made of them (a turn the user went on with joins two).
+    recent_finals: VecDeque<(String, f32)>,
     // Transcription bookkeeping.
     last_partial_at: Option<Ms>,
     last_partial_text: String,
@@ -163,6 +168,8 @@ pub struct Engine {
     from_reasoner: Vec<FromReasoner>,
     /// The latest requests we cancelled, whose late outputs are ignored (bounded).
     cancelled_requests: recent::RecentIds,
+    /// The request whose answer asks the user to say their words again (`Control::AskAgain`).
+    ask_again: Option<u64>,
     /// The answer the user cut into last, with what they heard of it (the player's
     /// accounting at the cut): requests carry it until a new answer is spoken, so "go on"
     /// resumes it and the LLM knows it was cut off.
@@ -241,6 +248,7 @@ impl Engine {
             voice_id: voice_id::VoiceId::new(options.params.other_voice_below),
             run_voice: None,
             judged: None,
+            recent_finals: VecDeque::with_capacity(RECENT_FINALS + 1),
             tts: stages.tts,
             reasoner: stages.reasoner,
             phrases: stages.phrases,
@@ -251,6 +259,7 @@ impl Engine {
             end_of_turn: None,
             from_reasoner: Vec::new(),
             cancelled_requests: recent::RecentIds::new(recent::CANCELLED_KEPT),
+            ask_again: None,
             cut_answer: None,
             visual: None,
             streams: HashMap::new(),
@@ -511,6 +520,7 @@ impl Engine {
                     text,
                     words,
                     judged,
+                    avg_logprob,
                     is_final,
                     utterance_ms,
                     compute_ms,
@@ -523,8 +533,13 @@ impl Engine {
                             text: text.clone(),
                             words,
                             judged,
+                            avg_logprob,
                             compute_ms,
                         });
+                        self.recent_finals.push_back((text.clone(), avg_logprob));
+                        if self.recent_finals.len() > RECENT_FINALS {
+                            self.recent_finals.pop_front();
+                        }
                         self.heard = Heard::Final { text };
                         self.judged = judged;
                     } else if !matches!(self.heard, Heard::Final { .. }) {

@@ -2,6 +2,7 @@
 //! chunks to the player, and what the user has heard of it.
 
 use super::*;
+use crate::reasoning::Control;
 
 impl Engine {
     /// What the user has heard of what we are saying: the current utterance, or the whole
@@ -130,6 +131,10 @@ impl Engine {
         }
         self.wake = true;
         match out {
+            ReasonOut::Control {
+                control: Control::AskAgain,
+                ..
+            } => self.ask_again = Some(id),
             ReasonOut::Control { control, .. } => self.on_control(control),
             ReasonOut::Chunk { text, .. } => {
                 let stream = self.streams.entry(id).or_default();
@@ -147,10 +152,8 @@ impl Engine {
                     // The first sentence goes through the policy like any reply.
                     stream.speaking = true;
                     self.reply_ids.insert(piece.clone(), id);
-                    self.from_reasoner.push(FromReasoner::Reply {
-                        request: id,
-                        text: piece,
-                    });
+                    let reply = self.reply(id, piece);
+                    self.from_reasoner.push(reply);
                 }
             }
             ReasonOut::Final { text, source, .. } => {
@@ -168,8 +171,8 @@ impl Engine {
                     }
                     _ => {
                         self.reply_ids.insert(text.clone(), id);
-                        self.from_reasoner
-                            .push(FromReasoner::Reply { request: id, text });
+                        let reply = self.reply(id, text);
+                        self.from_reasoner.push(reply);
                     }
                 }
             }
@@ -185,6 +188,15 @@ impl Engine {
                 });
             }
             ReasonOut::Announcement { .. } => unreachable!("handled above"),
+        }
+    }
+
+    /// The first words of the answer to `id`, for the policy.
+    fn reply(&self, id: u64, text: String) -> FromReasoner {
+        if self.ask_again == Some(id) {
+            FromReasoner::AskAgain { request: id, text }
+        } else {
+            FromReasoner::Reply { request: id, text }
         }
     }
 

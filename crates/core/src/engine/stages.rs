@@ -130,6 +130,8 @@ pub enum AsrOut {
         words: Vec<Word>,
         /// The text model's verdict on a final transcript, when asked for.
         judged: Option<TextProbs>,
+        /// How sure the recognizer was of the words (`Transcript::avg_logprob`).
+        avg_logprob: f32,
         is_final: bool,
         utterance_ms: u64,
         compute_ms: f32,
@@ -195,7 +197,12 @@ pub enum ReasonJob {
     /// do (a timer, a note) happens.
     Cancel { id: u64 },
     /// The speculative answer to `id` stands for the final transcript `text`.
-    Finish { id: u64, text: String },
+    Finish {
+        id: u64,
+        text: String,
+        /// How sure the recognizer was of `text`.
+        asr_logprob: Option<f32>,
+    },
     /// The user cut into the answer to `id` having heard `heard`.
     Interrupted { id: u64, heard: String },
 }
@@ -486,10 +493,14 @@ impl super::worker::Job<ReasonJob, ReasonOut> for ReasonLink {
                     self.handle.cancel(rid);
                 }
             }
-            ReasonJob::Finish { id, text } => {
+            ReasonJob::Finish {
+                id,
+                text,
+                asr_logprob,
+            } => {
                 if let Some(rid) = self.reasoner_id(id) {
                     self.live.remove(&rid);
-                    self.handle.finish(rid, text);
+                    self.handle.finish(rid, text, asr_logprob);
                 }
             }
             ReasonJob::Interrupted { id, heard } => {
@@ -534,6 +545,7 @@ fn transcribe(whisper: &mut Whisper, text_model: &mut TextModel, job: AsrJob) ->
                     .collect(),
                 text,
                 judged,
+                avg_logprob: t.avg_logprob,
                 is_final: job.is_final,
                 utterance_ms: job.utterance_ms,
                 compute_ms: t0.elapsed().as_secs_f32() * 1e3,

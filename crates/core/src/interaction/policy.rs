@@ -61,6 +61,12 @@ struct Pending {
     asked_ms: Ms,
     acknowledged: bool,
     fillers: u32,
+    /// Its answer asks the user to say their words again (they were misheard): the words,
+    /// until they are said `ask_again_after_ms` after the turn's end...
+    ask_again: Option<String>,
+    /// ...and that they are being said. The request stays pending until they have played, so
+    /// the user going on continues the turn.
+    asked_again: bool,
 }
 
 /// The loop's memory between steps.
@@ -404,6 +410,16 @@ pub fn step(s: &mut State, inp: &Inputs, now: Ms) -> Vec<Action> {
                     s.ready.insert(*request, text.clone());
                 }
             }
+            FromReasoner::AskAgain { request, text }
+                if s.pending.as_ref().is_some_and(|pd| pd.id == *request) =>
+            {
+                // Said while thinking (step 5), no "one moment" before it.
+                if let Some(pd) = s.pending.as_mut() {
+                    pd.ask_again = Some(text.clone());
+                    pd.acknowledged = true;
+                }
+            }
+            FromReasoner::AskAgain { .. } => {}
             FromReasoner::Failed { request, message } => {
                 if s.pending.as_ref().is_some_and(|pd| pd.id == *request) {
                     s.pending = None;
@@ -442,6 +458,10 @@ pub fn step(s: &mut State, inp: &Inputs, now: Ms) -> Vec<Action> {
             .is_none_or(|t| now.saturating_sub(t) > PLAYBACK_START_GRACE_MS)
     {
         s.awaiting_playback = None;
+        if s.pending.as_ref().is_some_and(|pd| pd.asked_again) {
+            // We asked them to say it again and they did not go on: a new turn follows.
+            s.pending = None;
+        }
         s.set_floor(
             if s.pending.is_some() {
                 Floor::Thinking
@@ -643,32 +663,41 @@ pub fn step(s: &mut State, inp: &Inputs, now: Ms) -> Vec<Action> {
         }
     }
 
-    // 5. While thinking: acknowledge, then fill dead air.
+    // 5. While thinking: acknowledge, then fill dead air; or ask for misheard words again.
     if s.floor == Floor::Thinking
         && let Some(pd) = s.pending.as_mut()
     {
         let since_end = now.saturating_sub(pd.turn_end_ms);
-        let quiet_since = s
-            .last_own_audio_ms
-            .map_or(pd.turn_end_ms, |t| t.max(pd.turn_end_ms));
-        if !pd.acknowledged
-            && since_end >= u64::from(p.ack_after_ms)
-            && now >= pd.asked_ms + ACK_GRACE_MS
-        {
-            pd.acknowledged = true;
-            s.speak("One moment.".into(), SpeechKind::Acknowledgement, &mut out);
-        } else if pd.acknowledged
-            && pd.fillers < 2
-            && !inp.own.playing
-            && now.saturating_sub(quiet_since) >= u64::from(p.filler_after_ms)
-        {
-            pd.fillers += 1;
-            let text = if pd.fillers == 1 {
-                "Still working on it."
-            } else {
-                "Almost there."
-            };
-            s.speak(text.into(), SpeechKind::Filler, &mut out);
+        if pd.ask_again.is_some() || pd.asked_again {
+            if since_end >= u64::from(p.ask_again_after_ms)
+                && let Some(text) = pd.ask_again.take()
+            {
+                pd.asked_again = true;
+                s.speak(text, SpeechKind::Answer, &mut out);
+            }
+        } else {
+            let quiet_since = s
+                .last_own_audio_ms
+                .map_or(pd.turn_end_ms, |t| t.max(pd.turn_end_ms));
+            if !pd.acknowledged
+                && since_end >= u64::from(p.ack_after_ms)
+                && now >= pd.asked_ms + ACK_GRACE_MS
+            {
+                pd.acknowledged = true;
+                s.speak("One moment.".into(), SpeechKind::Acknowledgement, &mut out);
+            } else if pd.acknowledged
+                && pd.fillers < 2
+                && !inp.own.playing
+                && now.saturating_sub(quiet_since) >= u64::from(p.filler_after_ms)
+            {
+                pd.fillers += 1;
+                let text = if pd.fillers == 1 {
+                    "Still working on it."
+                } else {
+                    "Almost there."
+                };
+                s.speak(text.into(), SpeechKind::Filler, &mut out);
+            }
         }
     }
 

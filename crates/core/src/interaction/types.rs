@@ -122,6 +122,10 @@ pub struct Params {
     /// silence is a new turn ("Sorry, what time is it?" three seconds after a question we are
     /// still thinking about is not the question's end).
     pub continuation_ms: u32,
+    /// A reply asking the user to say their words again (they were misheard) waits until this
+    /// long after the turn's end: people leave a longer gap before asking "sorry?" than before
+    /// an answer, and a user who was only pausing has time to go on.
+    pub ask_again_after_ms: u32,
 }
 
 impl Default for Params {
@@ -151,6 +155,7 @@ impl Default for Params {
             words_addressed: 0.5,
             model_max_overlap_ms: 1500,
             continuation_ms: 2500,
+            ask_again_after_ms: 1500,
             other_voice_below: 0.55,
         }
     }
@@ -374,6 +379,13 @@ pub enum FromReasoner {
     Failed {
         request: u64,
         message: String,
+    },
+    /// The reply to a request whose words were misheard: it asks the user to say them again.
+    /// It waits `ask_again_after_ms` after the turn's end, and until it has played the user
+    /// going on continues the turn, as during "one moment".
+    AskAgain {
+        request: u64,
+        text: String,
     },
     /// A timer or reminder fell due; announce it when the floor is free.
     Announcement {

@@ -136,6 +136,7 @@ enum Command {
     Finish {
         id: RequestId,
         text: String,
+        asr_logprob: Option<f32>,
     },
 }
 
@@ -204,10 +205,11 @@ impl ReasonerHandle {
     /// transcript `text`: the turn is recorded with the final text and that answer, and the
     /// request is over. Without an answer yet, it is asked again with `text` (as
     /// [`Self::update`] with final text).
-    pub fn finish(&self, id: RequestId, text: impl Into<String>) {
+    pub fn finish(&self, id: RequestId, text: impl Into<String>, asr_logprob: Option<f32>) {
         self.send(Command::Finish {
             id,
             text: text.into(),
+            asr_logprob,
         });
     }
 
@@ -370,7 +372,11 @@ impl Coordinator {
                 text,
                 user_final,
             } => self.update(id, text, user_final).await,
-            Command::Finish { id, text } => self.finish(id, text).await,
+            Command::Finish {
+                id,
+                text,
+                asr_logprob,
+            } => self.finish(id, text, asr_logprob).await,
             Command::Cancel { id } => {
                 let Some(active) = self.active.remove(&id) else {
                     return;
@@ -454,9 +460,12 @@ impl Coordinator {
 
     /// The speculative answer stands for the final text: record the turn whole, end the
     /// request. With no answer yet, ask again on the final text.
-    async fn finish(&mut self, id: RequestId, text: String) {
+    async fn finish(&mut self, id: RequestId, text: String, asr_logprob: Option<f32>) {
         let answered = self.active.get(&id).and_then(|a| lock(&a.progress).answer);
         let Some((source, skill)) = answered else {
+            if let Some(active) = self.active.get_mut(&id) {
+                active.request.asr_logprob = asr_logprob;
+            }
             self.update(id, text, true).await;
             return;
         };

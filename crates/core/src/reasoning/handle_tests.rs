@@ -46,7 +46,7 @@ fn a_confirmed_speculative_answer_is_one_whole_turn() {
     let spec = h.request(Request::partial("what is twelve times seven"));
     let answer = final_text(&mut h, spec).expect("a speculative answer");
     assert_eq!(answer, "12 times 7 is 84.");
-    h.finish(spec, "What is twelve times seven?");
+    h.finish(spec, "What is twelve times seven?", None);
     let turns = settled_turns(&store, 1);
     assert_eq!(turns.len(), 1, "only the confirmed turn: {turns:#?}");
     let t = &turns[0];
@@ -74,7 +74,7 @@ fn a_speculation_without_an_answer_is_asked_again_on_the_final_text() {
         store.turns(None).unwrap().is_empty(),
         "a partial is no turn"
     );
-    h.finish(spec, "Set a timer for ten minutes.");
+    h.finish(spec, "Set a timer for ten minutes.", None);
     assert_eq!(
         final_text(&mut h, spec).as_deref(),
         Some("Timer set for 10 minutes.")
@@ -106,4 +106,33 @@ fn a_cancelled_request_commits_no_side_effect() {
     let out = crate::reasoning::llm::tools::call("set_reminder", &reminder, &env.env());
     assert!(out.content.starts_with("not done"), "{}", out.content);
     assert!(env.timers.list().is_empty());
+}
+
+/// Words the recognizer was unsure of and no skill understood are asked again, not answered
+/// with a guess; a skill that understands them still acts, and sure words get the usual reply.
+#[test]
+fn misheard_words_are_asked_again() {
+    use crate::reasoning::skills::{MISHEARD_TEXT, unknown_text};
+    let store = Store::open_in_memory().unwrap();
+    let mut h = Reasoner::spawn(LlmConfig::skills_only(), store.clone()).unwrap();
+    let garbled = "Divine that honry and 20 minute.";
+    let id = h.request(Request::new(garbled).with_asr_logprob(-0.95));
+    assert_eq!(final_text(&mut h, id).as_deref(), Some(MISHEARD_TEXT));
+    let id = h.request(Request::new(garbled).with_asr_logprob(-0.2));
+    assert_eq!(final_text(&mut h, id), Some(unknown_text(false)));
+    let id = h.request(Request::new("Shout a timer for 10 minutes.").with_asr_logprob(-0.9));
+    assert_eq!(
+        final_text(&mut h, id).as_deref(),
+        Some("Timer set for 10 minutes.")
+    );
+    // A speculation with no answer, finished by an unsure final transcript.
+    let spec = h.request(Request::partial("so on what"));
+    assert_eq!(final_text(&mut h, spec), None);
+    h.finish(spec, "So on, what can go go?", Some(-1.1));
+    assert_eq!(final_text(&mut h, spec).as_deref(), Some(MISHEARD_TEXT));
+    let turns = settled_turns(&store, 4);
+    let asked_again = turns
+        .iter()
+        .filter(|t| t.skill.as_deref() == Some("misheard"));
+    assert_eq!(asked_again.count(), 2, "{turns:#?}");
 }

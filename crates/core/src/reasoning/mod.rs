@@ -138,7 +138,19 @@ pub struct Request {
     pub assistant: Option<AssistantContext>,
     /// `None` when the camera is off.
     pub visual: Option<VisualContext>,
+    /// How sure speech recognition was of `user_text` (the mean log-probability of its
+    /// tokens); `None` for typed text.
+    #[serde(default)]
+    pub asr_logprob: Option<f32>,
 }
+
+/// Below this mean token log-probability a transcript is more likely misheard than not. Chosen
+/// on the development suite (never the held-back one): of the final transcripts in its loop
+/// runs (`tandem eval --only pause_handling,turn_taking,user_interruption`), every one below
+/// -0.65 had a third or more of its words wrong or a number changed, and the lowest right one
+/// was at -0.63; of its and the probe suite's user lines alone (`tandem transcribe`), none
+/// with at most a quarter of its words wrong was below -0.58.
+pub const UNSURE_LOGPROB: f32 = -0.65;
 
 impl Request {
     /// A request for a final transcript.
@@ -173,6 +185,16 @@ impl Request {
         self.assistant = Some(assistant);
         self
     }
+
+    pub fn with_asr_logprob(mut self, logprob: f32) -> Self {
+        self.asr_logprob = Some(logprob);
+        self
+    }
+
+    /// Speech recognition was unsure of the words: asking again beats answering a guess.
+    pub fn misheard(&self) -> bool {
+        self.asr_logprob.is_some_and(|lp| lp < UNSURE_LOGPROB)
+    }
 }
 
 /// Something the interaction loop does rather than says.
@@ -193,6 +215,9 @@ pub enum Control {
     Louder,
     /// Speak more quietly from now on.
     Quieter,
+    /// The words were misheard: the answer (the `Final` that follows) asks the user to say
+    /// them again, and the user going on while it plays continues their turn.
+    AskAgain,
 }
 
 /// Where an answer came from.

@@ -16,7 +16,7 @@ use super::normalize::Utterance;
 use super::options::ReasonerOptions;
 use super::skills::{self, CancelToken, Outcome, SkillAnswer, SkillEnv};
 use super::timers::TimerTable;
-use super::{Message, ReasonerEvent, Request, RequestId, Role, Source};
+use super::{Control, Message, ReasonerEvent, Request, RequestId, Role, Source};
 use crate::config::LlmConfig;
 use crate::store::{Store, TurnOutcome, TurnStatus};
 
@@ -231,6 +231,18 @@ pub(crate) async fn run(shared: Arc<Shared>, job: Job) -> JobEnd {
             }
             needs_final(&shared, &job).await
         }
+        // No skill made sense of the words and the recognizer was unsure of them: a model
+        // would answer a guess at misheard words (SmolLM2-135M repeated them back or made
+        // something up), so ask again.
+        Outcome::Unknown if job.request.misheard() => {
+            let answer = SkillAnswer {
+                skill: skills::MISHEARD_SKILL,
+                text: skills::MISHEARD_TEXT.to_owned(),
+                control: Some(Control::AskAgain),
+                progress: None,
+            };
+            deliver_skill(&shared, &job, answer).await
+        }
         Outcome::Unknown => match shared.llm.clone() {
             Some(llm) => ask_llm(&shared, &job, &llm, history).await,
             None => {
@@ -342,18 +354,23 @@ rather than guessing. If you don't know something, say so briefly.";
 pub const PLAIN_SYSTEM_PROMPT: &str = "You are Tandem, a helpful voice assistant on the user's own computer. \
 Everything you write is spoken aloud: answer in one to three short, plain sentences, without lists or markdown.";
 
-fn system_prompt(shared: &Shared, request: &Request, now: &ZonedDateTime, tools: bool) -> String {
+/// The system prompt: the configured one (else the built-in one for a model with or without
+/// tools), the date and time, what the user heard of a reply they cut into, the camera.
+fn system_prompt(
+    configured: Option<&str>,
+    request: &Request,
+    now: &ZonedDateTime,
+    tools: bool,
+) -> String {
     let builtin = if tools {
         DEFAULT_SYSTEM_PROMPT
     } else {
         PLAIN_SYSTEM_PROMPT
     };
-    let mut prompt = shared
-        .config
-        .system_prompt
-        .clone()
+    let mut prompt = configured
         .filter(|p| !p.trim().is_empty())
-        .unwrap_or_else(|| builtin.to_owned());
+        .unwrap_or(builtin)
+        .to_owned();
     prompt.push_str(&format!(
         "\n\nIt is {} at {} local time.",
         skills::speak_date(now),
@@ -367,7 +384,10 @@ fn system_prompt(shared: &Shared, request: &Request, now: &ZonedDateTime, tools:
             a.heard.trim()
         ));
     }
-    if request.visual.is_none() {
+    // Only a model that can call the camera tool needs to know it is off (the vision skills
+    // answer "what do you see" before any model). A small model offered no tools repeated this
+    // line, the last of its prompt, as the answer to requests it could not make sense of.
+    if tools && request.visual.is_none() {
         prompt.push_str("\nThe camera is off.");
     }
     prompt
@@ -382,7 +402,7 @@ fn llm_messages(
 ) -> Vec<ChatMessage> {
     let now = ZonedDateTime::now();
     let mut messages = vec![ChatMessage::System(system_prompt(
-        shared,
+        shared.config.system_prompt.as_deref(),
         &job.request,
         &now,
         llm.offers_tools(),
@@ -562,5 +582,23 @@ mod tests {
     #[test]
     fn default_prompt_asks_for_speakable_text() {
         assert!(DEFAULT_SYSTEM_PROMPT.contains("spoken aloud"));
+    }
+
+    #[test]
+    fn only_a_model_with_tools_is_told_the_camera_is_off() {
+        let now = ZonedDateTime::now();
+        let camera_off = Request::new("Divine that honry and 20 minute.");
+        assert!(camera_off.visual.is_none());
+        let with_tools = system_prompt(None, &camera_off, &now, true);
+        assert!(with_tools.starts_with(DEFAULT_SYSTEM_PROMPT));
+        assert!(with_tools.ends_with("The camera is off."));
+        // SmolLM2-135M answered "The camera is off." to misheard requests: the last line of
+        // its prompt. It has no camera tool, and the vision skills answer "what do you see".
+        let plain = system_prompt(None, &camera_off, &now, false);
+        assert!(plain.starts_with(PLAIN_SYSTEM_PROMPT));
+        assert!(!plain.contains("camera"), "{plain}");
+        let own = system_prompt(Some("Be brief."), &camera_off, &now, false);
+        assert!(own.starts_with("Be brief.\n\nIt is "), "{own}");
+        assert_eq!(system_prompt(Some("  "), &camera_off, &now, false), plain);
     }
 }

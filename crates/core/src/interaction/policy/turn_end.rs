@@ -239,6 +239,8 @@ pub(super) fn end_of_turn_logic(
             asked_ms: now,
             acknowledged: false,
             fillers: 0,
+            ask_again: None,
+            asked_again: false,
         });
     }
 }

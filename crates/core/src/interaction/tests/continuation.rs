@@ -141,6 +141,111 @@ fn going_on_over_one_moment_quiets_it_at_once_and_continues_the_turn() {
     );
 }
 
+/// The reasoner's answer to `id` asks the user to say it again ("Sorry?"), at `t`.
+fn asked_again(s: &mut State, id: u64, t: Ms) -> Vec<Action> {
+    let inp = Inputs {
+        reasoner: vec![FromReasoner::AskAgain {
+            request: id,
+            text: "Sorry?".into(),
+        }],
+        ..Default::default()
+    };
+    step(s, &inp, t)
+}
+
+/// Silent steps from `from` to `to` (ms, inclusive), our own speech playing before
+/// `playing_until`.
+fn quiet_steps(s: &mut State, from: Ms, to: Ms, playing_until: Ms) -> Vec<Action> {
+    let mut all = Vec::new();
+    for t in (from..=to).step_by(TICK as usize) {
+        let own = OwnSpeech {
+            playing: t < playing_until,
+            utterance: t < playing_until,
+            ..Default::default()
+        };
+        let inp = Inputs {
+            voice: silent(1000),
+            own,
+            ..Default::default()
+        };
+        all.extend(step(s, &inp, t));
+    }
+    all
+}
+
+/// The words were misheard ("then the bedroom lights" for "Dim the bedroom lights"), so the
+/// answer asks for them again; it comes at once but waits 1.5 s after the turn's end, with no
+/// "one moment" before it. The user was only pausing: going on before it continues the turn.
+#[test]
+fn going_on_before_we_ask_again_continues_the_turn() {
+    let mut s = State::default();
+    let first = turn_taken_at_a_pause(&mut s);
+    let mut a = asked_again(&mut s, first, 1280);
+    a.extend(quiet_steps(&mut s, 1400, 2400, 0));
+    assert!(
+        a.iter().all(|a| !matches!(a, Action::Speak { .. })),
+        "{a:?}"
+    );
+    assert_eq!(s.floor(), Floor::Thinking);
+    let a = user_goes_on(&mut s, 2400, 3000, "to Celsius.", false);
+    assert!(
+        has(
+            &a,
+            |a| matches!(a, Action::CancelRequest { id } if *id == first)
+        ),
+        "{a:?}"
+    );
+    assert_eq!(
+        asked(&a),
+        ["Convert three hundred and fifty Fahrenheit to Celsius."]
+    );
+}
+
+/// ...and going on over it quiets it at once and continues the turn, as over "one moment".
+#[test]
+fn going_on_over_a_request_to_say_it_again_continues_the_turn() {
+    let mut s = State::default();
+    let first = turn_taken_at_a_pause(&mut s);
+    asked_again(&mut s, first, 1280);
+    let a = quiet_steps(&mut s, 1400, 2600, 0);
+    assert!(
+        says(&a, SpeechKind::Answer),
+        "said 1.5 s after the turn's end: {a:?}"
+    );
+    let a = user_goes_on(&mut s, 2800, 3400, "to Celsius.", true);
+    let stop = a.iter().position(|a| matches!(a, Action::Stop { .. }));
+    let cancel = a
+        .iter()
+        .position(|a| matches!(a, Action::CancelRequest { id } if *id == first));
+    assert!(stop.is_some() && cancel.is_some(), "{a:?}");
+    assert_eq!(
+        asked(&a),
+        ["Convert three hundred and fifty Fahrenheit to Celsius."]
+    );
+}
+
+/// Asked to say it again, the user does not go on: once that has played the floor is free
+/// (no "still working on it"), and what they say next is a turn of its own.
+#[test]
+fn after_asking_again_the_next_words_are_a_new_turn() {
+    let mut s = State::default();
+    let first = turn_taken_at_a_pause(&mut s);
+    asked_again(&mut s, first, 1280);
+    let mut a = quiet_steps(&mut s, 1400, 2600, 0);
+    assert!(says(&a, SpeechKind::Answer), "{a:?}");
+    a.extend(quiet_steps(&mut s, 2800, 3800, 3600));
+    assert_eq!(s.floor(), Floor::Listening);
+    let again = user_goes_on(&mut s, 4000, 4800, "Convert three fifty Fahrenheit.", false);
+    a.extend(again.iter().cloned());
+    assert!(!says(&a, SpeechKind::Filler), "{a:?}");
+    assert!(!says(&a, SpeechKind::Acknowledgement), "{a:?}");
+    assert!(
+        !has(&a, |a| matches!(a, Action::CancelRequest { .. })),
+        "{a:?}"
+    );
+    assert_eq!(asked(&again), ["Convert three fifty Fahrenheit."]);
+}
+
 #[test]
 fn speech_long_after_the_turn_is_a_new_turn() {
     let mut s = State::default();

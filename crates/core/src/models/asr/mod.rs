@@ -83,6 +83,9 @@ pub struct Transcript {
     pub words: Vec<Word>,
     /// The decoder stopped on the repetition guard rather than end-of-text.
     pub repetition_stopped: bool,
+    /// The mean log-probability of the chosen tokens and the end of text (Whisper's
+    /// `avg_logprob`): how sure the decoder was of these words. 0 when nothing was decoded.
+    pub avg_logprob: f32,
 }
 
 /// Whisper tiny.en, loaded.
@@ -135,8 +138,8 @@ impl Whisper {
             encoder,
             decoder,
             tokenizer,
-            suppress: config.suppress_ids,
-            suppress_begin: config.suppress_ids_begin,
+            suppress: sorted_unique(config.suppress_ids),
+            suppress_begin: sorted_unique(config.suppress_ids_begin),
             mel: MelFrontEnd::new(),
             features: vec![0.0; N_MELS * FULL_WINDOW_FRAMES],
         })
@@ -157,7 +160,9 @@ impl Whisper {
             tokens: Vec::new(),
             words: Vec::new(),
             repetition_stopped: false,
+            avg_logprob: 0.0,
         };
+        let (mut logprob_sum, mut steps) = (0.0f64, 0usize);
         for (i, chunk) in audio.chunks(window).enumerate() {
             let offset_ms = (i * window * 1000 / SAMPLE_RATE_HZ as usize) as u32;
             let t = self.transcribe_window(chunk, FULL_WINDOW_FRAMES)?;
@@ -168,8 +173,12 @@ impl Whisper {
                 ..w
             }));
             all.repetition_stopped |= t.repetition_stopped;
+            let n = t.tokens.len() + 1;
+            logprob_sum += f64::from(t.avg_logprob) * n as f64;
+            steps += n;
         }
         all.text = self.tokenizer.decode(&all.tokens).trim().to_owned();
+        all.avg_logprob = (logprob_sum / steps.max(1) as f64) as f32;
         Ok(all)
     }
 
@@ -188,7 +197,7 @@ impl Whisper {
         feats.fill(0.0);
         let used = self.mel.features_into(audio, feats, frames);
         let (cross_k, cross_v) = self.encode(frames)?;
-        let (tokens, repetition_stopped) = self.decode(&cross_k, &cross_v)?;
+        let (tokens, repetition_stopped, avg_logprob) = self.decode(&cross_k, &cross_v)?;
         let text = self.tokenizer.decode(&tokens).trim().to_owned();
         let speech_ms = (used * HOP_LENGTH * 1000 / SAMPLE_RATE_HZ as usize) as u32;
         let words = estimate_word_times(&text, speech_span_ms(audio).unwrap_or((0, speech_ms)));
@@ -197,6 +206,7 @@ impl Whisper {
             tokens,
             words,
             repetition_stopped,
+            avg_logprob,
         })
     }
 
@@ -223,12 +233,14 @@ impl Whisper {
         &mut self,
         cross_k: &Array5<f32>,
         cross_v: &Array5<f32>,
-    ) -> Result<(Vec<u32>, bool), AsrError> {
+    ) -> Result<(Vec<u32>, bool, f32), AsrError> {
         let mut self_k = Array5::<f32>::zeros((LAYERS, 1, HEADS, 0, HEAD_DIM));
         let mut self_v = self_k.clone();
         let mut step_tokens: Vec<i64> = vec![SOT as i64, NO_TIMESTAMPS as i64];
         let mut out: Vec<u32> = Vec::new();
         let mut offset = 0i64;
+        let mut logprobs = 0.0f64;
+        let mean = |sum: f64, steps: usize| (sum / steps.max(1) as f64) as f32;
         for step in 0..MAX_NEW_TOKENS {
             let tokens =
                 ndarray::Array2::from_shape_vec((1, step_tokens.len()), step_tokens.clone())
@@ -255,7 +267,8 @@ impl Whisper {
             let row = row
                 .as_slice()
                 .ok_or_else(|| inference("logits not contiguous"))?;
-            let next = pick(row, &self.suppress, &self.suppress_begin, step == 0);
+            let (next, logprob) = pick(row, &self.suppress, &self.suppress_begin, step == 0);
+            logprobs += f64::from(logprob);
             self_k = outputs["self_k_out"]
                 .try_extract_array::<f32>()
                 .map_err(inference)?
@@ -270,34 +283,62 @@ impl Whisper {
                 .map_err(inference)?;
             offset += step_tokens.len() as i64;
             if next == EOT {
-                return Ok((out, false));
+                return Ok((out, false, mean(logprobs, step + 1)));
             }
             out.push(next);
             if let Some(keep) = loop_cut(&out) {
                 out.truncate(keep);
-                return Ok((out, true));
+                return Ok((out, true, mean(logprobs, step + 1)));
             }
             step_tokens.clear();
             step_tokens.push(next as i64);
         }
-        Ok((out, false))
+        Ok((out, false, mean(logprobs, MAX_NEW_TOKENS)))
     }
 }
 
+fn sorted_unique(mut ids: Vec<u32>) -> Vec<u32> {
+    ids.sort_unstable();
+    ids.dedup();
+    ids
+}
+
 /// Greedy choice with the suppression rules of CTranslate2's Whisper decoding: `suppress` at
-/// every step, `suppress_begin` on the first, and every id from [`NO_TIMESTAMPS`] up.
-fn pick(logits: &[f32], suppress: &[u32], suppress_begin: &[u32], first: bool) -> u32 {
+/// every step, `suppress_begin` on the first, and every id from [`NO_TIMESTAMPS`] up. Returns
+/// the token and its log-probability among the tokens allowed at this step.
+fn pick(logits: &[f32], suppress: &[u32], suppress_begin: &[u32], first: bool) -> (u32, f32) {
     let banned = |id: u32| {
         id >= NO_TIMESTAMPS || suppress.contains(&id) || (first && suppress_begin.contains(&id))
     };
+    let allowed = &logits[..logits.len().min(NO_TIMESTAMPS as usize)];
     let mut best = (EOT, f32::NEG_INFINITY);
-    for (id, &l) in logits.iter().enumerate() {
+    for (id, &l) in allowed.iter().enumerate() {
         let id = id as u32;
         if l > best.1 && !banned(id) {
             best = (id, l);
         }
     }
-    best.0
+    if !best.1.is_finite() {
+        return (best.0, f32::NEG_INFINITY);
+    }
+    // log-softmax of the chosen logit over the allowed ones: the sum over every id below
+    // NO_TIMESTAMPS, less the suppressed ones (a few dozen, each counted once).
+    let weight = |id: u32| {
+        allowed
+            .get(id as usize)
+            .map_or(0.0, |&l| f64::from(l - best.1).exp())
+    };
+    let all: f64 = allowed.iter().map(|&l| f64::from(l - best.1).exp()).sum();
+    let mut banned_sum: f64 = suppress.iter().map(|&id| weight(id)).sum();
+    if first {
+        banned_sum += suppress_begin
+            .iter()
+            .filter(|id| !suppress.contains(id))
+            .map(|&id| weight(id))
+            .sum::<f64>();
+    }
+    let total = (all - banned_sum).max(1.0);
+    (best.0, -(total.ln() as f32))
 }
 
 fn read_config(path: &Path) -> Result<DecodeConfig, AsrError> {
@@ -386,6 +427,22 @@ pub fn estimate_word_times(text: &str, (start_ms, end_ms): (u32, u32)) -> Vec<Wo
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_chosen_tokens_log_probability_leaves_out_the_suppressed() {
+        let l3 = 3f32.ln();
+        // Id 2 would win but is suppressed; id 1 wins among ids 0, 1, 3 (weights 1/3, 1, 1/3).
+        let logits = [0.0, l3, 9.0, 0.0];
+        let (id, lp) = pick(&logits, &[2], &[], false);
+        assert_eq!(id, 1);
+        assert!((lp - -(5f32 / 3.0).ln()).abs() < 1e-6, "{lp}");
+        // On the first step id 1 is suppressed too; id 0 and 3 tie, the first wins.
+        let (id, lp) = pick(&logits, &[2], &[1, 2], true);
+        assert_eq!(id, 0);
+        assert!((lp - -(2f32).ln()).abs() < 1e-6, "{lp}");
+        // Nothing allowed: end of text, impossible.
+        assert_eq!(pick(&[1.0], &[0], &[], false), (EOT, f32::NEG_INFINITY));
+    }
 
     #[test]
     fn repetition_guard_catches_loops_and_keeps_the_first() {

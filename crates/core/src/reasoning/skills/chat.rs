@@ -37,6 +37,13 @@ pub fn help_text(llm_enabled: bool) -> String {
     )
 }
 
+/// What we say when speech recognition was unsure of words no skill understood. The loop says
+/// it a moment after the turn's end (`Params::ask_again_after_ms`): a user who was only
+/// pausing goes on before it or over it; one who had finished says it again.
+pub const MISHEARD_TEXT: &str = "Sorry, I didn't catch that.";
+/// The skill name that answer is recorded under.
+pub const MISHEARD_SKILL: &str = "misheard";
+
 /// The honest answer when nothing understood the request.
 pub fn unknown_text(llm_enabled: bool) -> String {
     if llm_enabled {

@@ -24,7 +24,7 @@ use super::{AssistantContext, Control, Message, TextSource, VisualContext};
 use crate::store::Store;
 
 pub use super::pronouns::flip_pronouns;
-pub use chat::{help_text, unknown_text};
+pub use chat::{MISHEARD_SKILL, MISHEARD_TEXT, help_text, unknown_text};
 pub use clock::{speak_clock, speak_date};
 pub(crate) use notes::{recall as recall_notes, remember as remember_note};
 pub(crate) use vision::describe as describe_view;

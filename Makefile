@@ -113,10 +113,17 @@ lint: deps-test ui/dist/index.html
 	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
 	npm run --silent typecheck
 
-# The binary as `cargo build -p tandem-cli` makes it must not contain the test LLM server
-# (crates/test-llm, a dev-dependency only).
+# Every debug build in `make test` is one cargo invocation's feature set: the workspace with its
+# tests (TEST_BUILD). `cargo build -p tandem-cli` alone resolves other features for shared crates
+# (serde, tokio, regex, the bindgen that llama.cpp's build script uses) and so compiled the
+# workspace and llama.cpp's C++ a second time; on a 2-core EPYC a cold `make test` did not fit
+# CI's 90 minutes. The lint's check shares the build scripts' outputs (llama.cpp) with it.
+TEST_BUILD = $(CARGO) test --workspace --locked --no-run
+
+# The CLI the tests run (target/debug/tandem, built for crates/cli's own tests) must not contain
+# the test LLM server (crates/test-llm, a dev-dependency only).
 unit: deps-test ui/dist/index.html
-	$(CARGO) build -p tandem-cli
+	$(TEST_BUILD)
 	bash scripts/check-release.sh $(TANDEM_DEBUG)
 	$(TANDEM_DEBUG) models fetch
 	bash scripts/dev-speech.sh >/dev/null
@@ -129,11 +136,11 @@ $(TAURI_DRIVER):
 	rm -rf $(TOOLS_DIR)/build
 
 # The real app on Xvfb and the PulseAudio rig, driven over WebDriver. A debug build with the UI
-# embedded (custom-protocol, what `tauri build` turns on), built by cargo like the other tests.
+# embedded (custom-protocol, what `tauri build` turns on): the test build's feature set plus that
+# one, so only tauri and the app recompile (src-tauri's own tests make cargo build the app).
 e2e: deps-test ui/dist/index.html $(TAURI_DRIVER)
-	$(CARGO) build -p tandem-cli
+	$(TEST_BUILD) --features tandem-app/custom-protocol
 	$(TANDEM_DEBUG) models fetch
-	$(CARGO) build -p tandem-app --features custom-protocol
 	bash scripts/e2e.sh $(APP_DEBUG) $(TANDEM_DEBUG) $(TAURI_DRIVER) $(TANDEM_E2E_OUT)
 
 # The stages run in turn, each timed; the last line says how long each took (deps-test: system

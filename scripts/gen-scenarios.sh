@@ -6,7 +6,8 @@
 # Usage: scripts/gen-scenarios.sh [--spec FILE] [OUT_DIR] [-- extra `tandem eval generate` flags]
 # Env:   SPEC=FILE     the spec (default: tests/scenarios/spec.toml, built into tandem); the
 #                      held-back suite is SPEC=tests/scenarios/heldback.toml (needs espeak-ng)
-#        TANDEM=path/to/tandem (default: builds and uses target/debug/tandem)
+#        TANDEM=path/to/tandem (default: builds and uses target/debug/tandem, built the way
+#                      `make test` builds it, so the two share one build)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,7 +23,7 @@ dev=$(bash scripts/dev-speech.sh)
 
 tandem=${TANDEM:-}
 if [[ -z $tandem ]]; then
-  cargo build --quiet -p tandem-cli
+  cargo test --quiet --workspace --locked --no-run
   tandem=${CARGO_TARGET_DIR:-target}/debug/tandem
 fi
 exec "$tandem" eval generate "$out" --dev-speech "$dev" ${spec:+--spec "$spec"} "$@"

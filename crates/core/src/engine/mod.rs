@@ -155,6 +155,8 @@ pub struct Engine {
     run_voice: Option<RunVoice>,
     /// The text model's verdict on the final transcript in `heard`.
     judged: Option<TextProbs>,
+    /// How sure the recognizer was of the final transcript in `heard`.
+    final_logprob: Option<f32>,
     /// The latest final transcripts and how sure the recognizer was of each, for the request
     /// made of them (a turn the user went on with joins two).
     recent_finals: VecDeque<(String, f32)>,
@@ -248,6 +250,7 @@ impl Engine {
             voice_id: voice_id::VoiceId::new(options.params.other_voice_below),
             run_voice: None,
             judged: None,
+            final_logprob: None,
             recent_finals: VecDeque::with_capacity(RECENT_FINALS + 1),
             tts: stages.tts,
             reasoner: stages.reasoner,
@@ -474,6 +477,7 @@ impl Engine {
             floor: self.floor_verdict(),
             run_voice: self.run_voice.take(),
             judged: self.judged.take(),
+            final_logprob: self.final_logprob.take(),
         };
         let actions = match &mut self.policy {
             Policy::Tandem(s) => step(s, &inputs, now),
@@ -542,6 +546,7 @@ impl Engine {
                         }
                         self.heard = Heard::Final { text };
                         self.judged = judged;
+                        self.final_logprob = Some(avg_logprob);
                     } else if !matches!(self.heard, Heard::Final { .. }) {
                         let stable = stable_prefix(&self.last_partial_text, &text);
                         self.last_partial_text.clone_from(&text);

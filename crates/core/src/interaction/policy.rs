@@ -82,6 +82,8 @@ pub struct State {
     turn_final: bool,
     /// The text model's verdict on the final `turn_text` (`None`: the word lists judge it).
     turn_judged: Option<TextProbs>,
+    /// How sure the recognizer was of the final `turn_text` (`None`: not known).
+    turn_logprob: Option<f32>,
     /// The words of a turn we took too early: the user went on after it (see
     /// `Params::continuation_ms`), and `turn_text` continues it.
     continues: Option<String>,
@@ -150,6 +152,7 @@ impl State {
             turn_text: String::new(),
             turn_final: false,
             turn_judged: None,
+            turn_logprob: None,
             continues: None,
             eot_asked_for: None,
             eot: None,
@@ -258,6 +261,7 @@ impl State {
         self.turn_text.clear();
         self.turn_final = false;
         self.turn_judged = None;
+        self.turn_logprob = None;
         self.continues = None;
         self.eot_asked_for = None;
         self.eot = None;
@@ -479,6 +483,7 @@ pub fn step(s: &mut State, inp: &Inputs, now: Ms) -> Vec<Action> {
             if !s.turn_final {
                 s.turn_text.clone_from(text);
                 s.turn_judged = None;
+                s.turn_logprob = None;
             }
             if !stable.is_empty() && *stable == s.last_stable && !inp.voice.speaking {
                 let asked = s.with_continued(stable);
@@ -509,6 +514,7 @@ pub fn step(s: &mut State, inp: &Inputs, now: Ms) -> Vec<Action> {
             s.turn_text.clone_from(text);
             s.turn_final = true;
             s.turn_judged = inp.judged;
+            s.turn_logprob = inp.final_logprob;
         }
     }
     if let Some(e) = inp.end_of_turn {
@@ -583,9 +589,18 @@ pub fn step(s: &mut State, inp: &Inputs, now: Ms) -> Vec<Action> {
                 s.set_floor(Floor::UserSpeaking, &mut out);
             } else if v.speaking && quiet_short {
                 if let Some(onset) = s.overlap_onset {
-                    let end = v.tentative_end_ms.unwrap_or(now);
-                    s.clear_overlap(&mut out);
-                    s.watch = Some((onset, end));
+                    match &s.burst_text {
+                        // Its words came with its end ("Stop."): they decide now, as the
+                        // watch would from the next step.
+                        Some((t, words)) if !lets_us_go_on(t, *words) => {
+                            s.commit_barge_in(&inp.own, onset, false, &mut out);
+                        }
+                        _ => {
+                            let end = v.tentative_end_ms.unwrap_or(now);
+                            s.clear_overlap(&mut out);
+                            s.watch = Some((onset, end));
+                        }
+                    }
                 }
             } else if v.speaking {
                 let onset = *s.overlap_onset.get_or_insert(v.onset_ms.unwrap_or(now));

@@ -393,6 +393,14 @@ pub enum FromReasoner {
     },
 }
 
+/// Below this mean token log-probability a transcript is more likely misheard than not. Chosen
+/// on the development suite (never the held-back one): of the final transcripts in its loop
+/// runs (`tandem eval --only pause_handling,turn_taking,user_interruption`), every one below
+/// -0.65 had a third or more of its words wrong or a number changed, and the lowest right one
+/// was at -0.63; of its and the probe suite's user lines alone (`tandem transcribe`), none
+/// with at most a quarter of its words wrong was below -0.58.
+pub const UNSURE_LOGPROB: f32 = -0.65;
+
 /// Everything one step sees.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Inputs {
@@ -413,6 +421,9 @@ pub struct Inputs {
     /// The text model's verdict on the final transcript in `heard` (`None`: the word lists
     /// judge the words).
     pub judged: Option<TextProbs>,
+    /// How sure the recognizer was of the final transcript in `heard`: the mean log-probability
+    /// of its tokens (see [`UNSURE_LOGPROB`]).
+    pub final_logprob: Option<f32>,
 }
 
 /// Why the assistant speaks.

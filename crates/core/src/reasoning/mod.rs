@@ -144,13 +144,7 @@ pub struct Request {
     pub asr_logprob: Option<f32>,
 }
 
-/// Below this mean token log-probability a transcript is more likely misheard than not. Chosen
-/// on the development suite (never the held-back one): of the final transcripts in its loop
-/// runs (`tandem eval --only pause_handling,turn_taking,user_interruption`), every one below
-/// -0.65 had a third or more of its words wrong or a number changed, and the lowest right one
-/// was at -0.63; of its and the probe suite's user lines alone (`tandem transcribe`), none
-/// with at most a quarter of its words wrong was below -0.58.
-pub const UNSURE_LOGPROB: f32 = -0.65;
+pub use crate::interaction::UNSURE_LOGPROB;
 
 impl Request {
     /// A request for a final transcript.

@@ -162,12 +162,20 @@ pub(super) fn end_of_turn_logic(
         Some(NotAddressedReason::StrayWord)
     } else {
         let model = s.turn_addressed().filter(|_| inp.floor.is_some());
+        // A leading "Name, ..." tells only when the recognizer heard the words clearly: the
+        // first word of a misheard line ("SHERTA, timer 44 defined") is no name.
+        let heard_clearly = s.turn_logprob.is_none_or(|lp| lp >= UNSURE_LOGPROB);
+        let named = |reason: Option<NotAddressedReason>| {
+            reason.filter(|r| {
+                heard_clearly || !matches!(r, NotAddressedReason::NamedSomeoneElse { .. })
+            })
+        };
         // With the model, it judges background speech by ear; the camera and a leading
         // name stay rules. Our own name always addresses us.
         match model {
-            None => not_addressed(&text, &inp.voice, inp.visual, p),
+            None => named(not_addressed(&text, &inp.voice, inp.visual, p)),
             Some(addressed) => match s.turn_judged {
-                None => not_addressed_but_level(&text, inp.visual).or_else(|| {
+                None => named(not_addressed_but_level(&text, inp.visual)).or_else(|| {
                     (addressed < p.model_addressed && !names_us && !s.model_cut_in)
                         .then_some(NotAddressedReason::Model { addressed })
                 }),
@@ -176,7 +184,7 @@ pub(super) fn end_of_turn_logic(
                         // A leading name ("John, ...") still tells, unless the words are
                         // surely for us ("Whoa, set a timer").
                         (words.addressed() < WORDS_SURE_FOR_US)
-                            .then(|| not_addressed_but_level(&text, None))
+                            .then(|| named(not_addressed_but_level(&text, None)))
                             .flatten()
                     })
                     .or_else(|| by_ear_and_words(addressed, words.addressed(), s.model_cut_in, p)),

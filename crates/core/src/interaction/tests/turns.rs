@@ -288,3 +288,44 @@ fn a_turn_without_words_is_held_while_its_final_is_computed() {
     }
     assert_eq!(asked.as_deref(), Some("What can you do?"));
 }
+
+/// A leading "Name, ..." sends a line to someone else only when the recognizer heard it
+/// clearly: a misheard request ("SHERTA, timer 44 defined" for "Set a timer for forty five
+/// seconds" in a held-back voice) is taken, and the reasoner asks for it again.
+#[test]
+fn a_misheard_first_word_is_no_name() {
+    let turn = |logprob: f32| {
+        let mut s = State::default();
+        user_speaks(&mut s, 0, 1500, "sherta timer 44 defined");
+        let mut all = Vec::new();
+        for (t, eot) in [(1700, None), (1720, Some(0.95))] {
+            all.extend(step(
+                &mut s,
+                &Inputs {
+                    voice: silent(1500),
+                    heard: Heard::Final {
+                        text: "SHERTA, timer 44 defined, SHERCANS".into(),
+                    },
+                    final_logprob: Some(logprob),
+                    end_of_turn: eot,
+                    ..Default::default()
+                },
+                t,
+            ));
+        }
+        all
+    };
+    let clear = turn(UNSURE_LOGPROB + 0.3);
+    assert!(
+        has(&clear, |a| matches!(
+            a,
+            Action::NotAddressed {
+                reason: NotAddressedReason::NamedSomeoneElse { .. },
+                ..
+            }
+        )),
+        "{clear:?}"
+    );
+    let misheard = turn(UNSURE_LOGPROB - 0.3);
+    assert!(request_id(&misheard).is_some(), "{misheard:?}");
+}

@@ -359,39 +359,24 @@ fn a_late_stop_said_in_a_short_burst_still_stops_us() {
 /// Found by the engine test of a cut answer, where "Stop." was lost this way on one CPU.
 #[test]
 fn stop_heard_as_a_short_burst_tentatively_ends_stops_us() {
-    let mut s = held_by_a_burst_over_the_recipe();
-    let ending = VoiceActivity {
-        tentative_end_ms: Some(1150),
-        ..speaking(900)
-    };
-    let a = step(
-        &mut s,
-        &Inputs {
-            voice: ending,
-            own: own(RECIPE, RECIPE_HEARD),
-            heard: Heard::Final {
-                text: "Stop.".into(),
+    let ends_saying = |text: &str| {
+        let mut s = held_by_a_burst_over_the_recipe();
+        let inp = Inputs {
+            voice: VoiceActivity {
+                tentative_end_ms: Some(1150),
+                ..speaking(900)
             },
+            own: own(RECIPE, RECIPE_HEARD),
+            heard: Heard::Final { text: text.into() },
             ..Default::default()
-        },
-        1200,
-    );
+        };
+        step(&mut s, &inp, 1200)
+    };
+    let a = ends_saying("Stop.");
     assert!(has(&a, |a| matches!(a, Action::Stop { .. })), "{a:?}");
     assert!(!has(&a, |a| matches!(a, Action::Release)), "{a:?}");
     // The same burst saying "mm-hm" lets us go on.
-    let mut s = held_by_a_burst_over_the_recipe();
-    let a = step(
-        &mut s,
-        &Inputs {
-            voice: ending,
-            own: own(RECIPE, RECIPE_HEARD),
-            heard: Heard::Final {
-                text: "Mm-hm.".into(),
-            },
-            ..Default::default()
-        },
-        1200,
-    );
+    let a = ends_saying("Mm-hm.");
     assert!(has(&a, |a| matches!(a, Action::Release)), "{a:?}");
     assert!(!has(&a, |a| matches!(a, Action::Stop { .. })), "{a:?}");
 }

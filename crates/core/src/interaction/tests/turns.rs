@@ -3,6 +3,23 @@
 
 use super::*;
 
+/// The turn that ended at `end` gets its final transcript `text` 200 ms later and smart-turn's
+/// "complete" (0.95) a step after that; `with` is the rest of each step's inputs. Returns all
+/// actions.
+fn final_then_complete(s: &mut State, end: Ms, text: &str, with: &Inputs) -> Vec<Action> {
+    let mut all = Vec::new();
+    for (t, eot) in [(end + 200, None), (end + 220, Some(0.95))] {
+        let inp = Inputs {
+            voice: silent(end),
+            heard: Heard::Final { text: text.into() },
+            end_of_turn: eot,
+            ..with.clone()
+        };
+        all.extend(step(s, &inp, t));
+    }
+    all
+}
+
 #[test]
 fn a_pause_after_a_dangling_word_is_held_even_if_the_prosody_sounds_final() {
     let mut s = State::default();
@@ -85,38 +102,15 @@ fn the_turn_waits_for_the_final_transcript_not_a_stale_partial() {
 fn the_other_persons_answer_belongs_to_the_side_conversation() {
     let mut s = State::default();
     user_speaks(&mut s, 0, 1500, "john can you pass the salt");
-    let mut all = Vec::new();
-    for (t, eot) in [(1700, None), (1720, Some(0.95))] {
-        all.extend(step(
-            &mut s,
-            &Inputs {
-                voice: silent(1500),
-                heard: Heard::Final {
-                    text: "John, can you pass the salt?".into(),
-                },
-                end_of_turn: eot,
-                ..Default::default()
-            },
-            t,
-        ));
-    }
+    let all = final_then_complete(
+        &mut s,
+        1500,
+        "John, can you pass the salt?",
+        &Inputs::default(),
+    );
     assert!(has(&all, |a| matches!(a, Action::NotAddressed { .. })));
     user_speaks(&mut s, 2500, 3500, "sure here you go");
-    let mut all = Vec::new();
-    for (t, eot) in [(3700, None), (3720, Some(0.95))] {
-        all.extend(step(
-            &mut s,
-            &Inputs {
-                voice: silent(3500),
-                heard: Heard::Final {
-                    text: "Sure, here you go.".into(),
-                },
-                end_of_turn: eot,
-                ..Default::default()
-            },
-            t,
-        ));
-    }
+    let all = final_then_complete(&mut s, 3500, "Sure, here you go.", &Inputs::default());
     assert!(
         has(
             &all,
@@ -127,21 +121,7 @@ fn the_other_persons_answer_belongs_to_the_side_conversation() {
     assert!(request_id(&all).is_none());
     // Naming the assistant brings it back at once.
     user_speaks(&mut s, 4000, 5200, "tandem what time is it");
-    let mut all = Vec::new();
-    for (t, eot) in [(5400, None), (5420, Some(0.95))] {
-        all.extend(step(
-            &mut s,
-            &Inputs {
-                voice: silent(5200),
-                heard: Heard::Final {
-                    text: "Tandem, what time is it?".into(),
-                },
-                end_of_turn: eot,
-                ..Default::default()
-            },
-            t,
-        ));
-    }
+    let all = final_then_complete(&mut s, 5200, "Tandem, what time is it?", &Inputs::default());
     assert!(request_id(&all).is_some(), "{all:?}");
 }
 
@@ -297,23 +277,11 @@ fn a_misheard_first_word_is_no_name() {
     let turn = |logprob: f32| {
         let mut s = State::default();
         user_speaks(&mut s, 0, 1500, "sherta timer 44 defined");
-        let mut all = Vec::new();
-        for (t, eot) in [(1700, None), (1720, Some(0.95))] {
-            all.extend(step(
-                &mut s,
-                &Inputs {
-                    voice: silent(1500),
-                    heard: Heard::Final {
-                        text: "SHERTA, timer 44 defined, SHERCANS".into(),
-                    },
-                    final_logprob: Some(logprob),
-                    end_of_turn: eot,
-                    ..Default::default()
-                },
-                t,
-            ));
-        }
-        all
+        let with = Inputs {
+            final_logprob: Some(logprob),
+            ..Default::default()
+        };
+        final_then_complete(&mut s, 1500, "SHERTA, timer 44 defined, SHERCANS", &with)
     };
     let clear = turn(UNSURE_LOGPROB + 0.3);
     assert!(

@@ -95,6 +95,15 @@ pub(super) fn end_of_turn_logic(
     } else {
         heard
     };
+    // After a cut-in neither model hears the end of a command well (smart-turn gave 0.02-0.09
+    // for "Actually, set a timer for 10 minutes." in the dev suite's voices, the floor model
+    // 0.2-0.5), so the loop waited its longest hold: words that make a complete request end
+    // such a turn after a short gap (or a shorter one, if prosody is sure).
+    let words_complete = s.interrupted.is_some()
+        && s.turn_final
+        && !unfinished
+        && s.turn_judged
+            .is_some_and(|w| w.request >= p.words_request_complete);
     let gap = match (floor, eot) {
         (Some(_), Some(e)) if e >= p.model_turn_complete => p.min_gap_ms,
         // The model hears more to come but smart-turn is sure the turn is over: a longer gap,
@@ -106,6 +115,11 @@ pub(super) fn end_of_turn_logic(
         (None, Some(e)) if e >= p.end_of_turn_sure => p.min_gap_ms,
         (None, Some(e)) if e >= p.end_of_turn_threshold => p.unsure_gap_ms,
         (None, _) => p.max_hold_ms,
+    };
+    let gap = if words_complete {
+        gap.min(p.words_complete_gap_ms)
+    } else {
+        gap
     };
     let waited = |ms: u32| silence >= u64::from(ms);
     let have_final = s.turn_final

@@ -140,3 +140,47 @@ fn the_words_verdict_holds_an_unfinished_thought_and_takes_a_finished_one() {
     let t = first_request(&a).expect("taken at the longest hold");
     assert!(t - 1600 >= u64::from(Params::default().max_hold_ms), "{t}");
 }
+
+/// The model confirms a cut-in over the assistant (2000-3200 ms); then the pause after it with
+/// the final `text`, the words' verdict `words`, the floor model's usual unsure turn head after
+/// a cut-in (0.3) and smart-turn unsure too (0.05). Returns when the turn was taken.
+fn after_a_cut_in(text: &str, words: Option<TextProbs>) -> Option<Ms> {
+    let mut s = State::default();
+    let reply = assistant_speaking(&mut s);
+    over_us_with(&mut s, reply, speaking(2000), 3200, probs(0.0, 0.9, 0.9));
+    assert_eq!(s.floor(), Floor::Yielding);
+    let mut all = Vec::new();
+    let mut heard = Heard::Final { text: text.into() };
+    let mut t = 3240;
+    while t <= 6000 {
+        let inp = Inputs {
+            voice: silent(3200),
+            heard: std::mem::take(&mut heard),
+            judged: if t == 3240 { words } else { None },
+            end_of_turn: (t == 3320).then_some(0.05),
+            floor: probs(0.3, 0.0, 0.9),
+            ..Default::default()
+        };
+        all.extend(step(&mut s, &inp, t).into_iter().map(|a| (t, a)));
+        t += 40;
+    }
+    first_request(&all).map(|t| t - 3200)
+}
+
+#[test]
+fn after_a_cut_in_a_complete_request_is_taken_though_prosody_hears_more() {
+    let gap = u64::from(Params::default().words_complete_gap_ms);
+    let after = after_a_cut_in("Actually, set a timer for ten minutes.", judged("request"));
+    let after = after.expect("taken");
+    assert!(
+        after >= gap && after <= gap + 80,
+        "taken {after} ms after its end"
+    );
+    // Words that are not a request yet ("No, wait.") or an unfinished thought still wait for
+    // the longest hold.
+    let longest = u64::from(Params::default().max_hold_ms);
+    for (text, kind) in [("No, wait.", "interruption"), ("Set it for", "unfinished")] {
+        let after = after_a_cut_in(text, judged(kind)).expect("taken at the longest hold");
+        assert!(after >= longest, "{text}: taken {after} ms after its end");
+    }
+}

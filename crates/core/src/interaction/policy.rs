@@ -50,6 +50,20 @@ fn stray_word(text: &str, speech_ms: Ms, words: Option<TextProbs>) -> bool {
     }
 }
 
+/// Words of a short burst over us that the recognizer was unsure of and that are no clear
+/// cut-in: the text model does not call them one and the lists find no word that stops us in
+/// two words or fewer. Most are a listener's backchannel misheard ("uh-hmm" as "and then"); the
+/// text model's verdict on words nobody said is no evidence of a cut-in.
+fn misheard_burst(text: &str, words: Option<TextProbs>, logprob: Option<f32>) -> bool {
+    logprob.is_some_and(|lp| lp < UNSURE_LOGPROB)
+        && words.is_none_or(|w| w.interruption < 0.5)
+        && burst_lets_us_go_on(text)
+}
+
+/// The words of a burst over us: the final transcript, the text model's verdict, how sure the
+/// recognizer was.
+type BurstWords = (String, Option<TextProbs>, Option<f32>);
+
 /// An in-flight reasoner request for the current turn.
 #[derive(Debug, Clone)]
 struct Pending {
@@ -106,7 +120,10 @@ pub struct State {
     /// When a paused-for burst ended (we wait for its transcript), and that transcript with the
     /// text model's verdict on it.
     burst_end: Option<Ms>,
-    burst_text: Option<(String, Option<TextProbs>)>,
+    burst_text: Option<BurstWords>,
+    /// We hold on after a misheard burst (`misheard_burst`) for `misheard_grace_ms`: speech
+    /// again in that time is a cut-in said in pieces; quiet, and we go on.
+    misheard: bool,
     /// Start of the current pause inside a user turn.
     pause_start: Option<Ms>,
     /// A burst we went on over (onset, end): its transcript may still turn out to be a real
@@ -168,6 +185,7 @@ impl State {
             held: false,
             burst_end: None,
             burst_text: None,
+            misheard: false,
             pause_start: None,
             watch: None,
             side_until: None,
@@ -324,6 +342,7 @@ impl State {
         self.overlap_onset = None;
         self.burst_end = None;
         self.burst_text = None;
+        self.misheard = false;
     }
 
     /// The user cut in: stop for good, remember what they heard, and make their words the
@@ -337,6 +356,7 @@ impl State {
     ) {
         let text = self.burst_text.take();
         let ended = self.burst_end.take();
+        self.misheard = false;
         self.interrupted = Some((own.heard.clone(), own.text.clone()));
         out.push(Action::Stop {
             heard: own.heard.clone(),
@@ -347,7 +367,7 @@ impl State {
         self.reset_turn();
         self.turn_start = Some(onset);
         self.model_cut_in = by_model;
-        if let Some((t, words)) = text {
+        if let Some((t, words, _)) = text {
             self.turn_text = t;
             self.turn_final = true;
             self.turn_judged = words;
@@ -509,7 +529,7 @@ pub fn step(s: &mut State, inp: &Inputs, now: Ms) -> Vec<Action> {
         }
         Heard::Final { text } => {
             if s.overlap_onset.is_some() {
-                s.burst_text = Some((text.clone(), inp.judged));
+                s.burst_text = Some((text.clone(), inp.judged, inp.final_logprob));
             }
             s.turn_text.clone_from(text);
             s.turn_final = true;
@@ -526,7 +546,7 @@ pub fn step(s: &mut State, inp: &Inputs, now: Ms) -> Vec<Action> {
         if let Heard::Final { text } = &inp.heard {
             s.watch = None;
             if !lets_us_go_on(text, inp.judged) && s.floor == Floor::Speaking {
-                s.burst_text = Some((text.clone(), inp.judged));
+                s.burst_text = Some((text.clone(), inp.judged, inp.final_logprob));
                 s.burst_end = Some(end);
                 s.commit_barge_in(&inp.own, onset, false, &mut out);
             } else if s.turn_start.is_none() {
@@ -590,9 +610,12 @@ pub fn step(s: &mut State, inp: &Inputs, now: Ms) -> Vec<Action> {
             } else if v.speaking && quiet_short {
                 if let Some(onset) = s.overlap_onset {
                     match &s.burst_text {
+                        // Misheard words: hold on until the burst is over (below).
+                        Some((t, words, lp))
+                            if !lets_us_go_on(t, *words) && misheard_burst(t, *words, *lp) => {}
                         // Its words came with its end ("Stop."): they decide now, as the
                         // watch would from the next step.
-                        Some((t, words)) if !lets_us_go_on(t, *words) => {
+                        Some((t, words, _)) if !lets_us_go_on(t, *words) => {
                             s.commit_barge_in(&inp.own, onset, false, &mut out);
                         }
                         _ => {
@@ -601,6 +624,11 @@ pub fn step(s: &mut State, inp: &Inputs, now: Ms) -> Vec<Action> {
                             s.watch = Some((onset, end));
                         }
                     }
+                }
+            } else if v.speaking && s.misheard && counts {
+                // Speech again while we held on after misheard words: a cut-in in pieces.
+                if let Some(onset) = s.overlap_onset {
+                    s.commit_barge_in(&inp.own, onset, model_hears_cut_in, &mut out);
                 }
             } else if v.speaking {
                 let onset = *s.overlap_onset.get_or_insert(v.onset_ms.unwrap_or(now));
@@ -638,7 +666,18 @@ pub fn step(s: &mut State, inp: &Inputs, now: Ms) -> Vec<Action> {
                     // speech over us, a backchannel as much as a cut-in; its words decide.)
                     let end = *s.burst_end.get_or_insert(v.last_end_ms.unwrap_or(now));
                     match &s.burst_text {
-                        Some((t, words)) if !lets_us_go_on(t, *words) => {
+                        Some((t, words, lp))
+                            if !lets_us_go_on(t, *words) && misheard_burst(t, *words, *lp) =>
+                        {
+                            if now >= end + u64::from(p.misheard_grace_ms) {
+                                // Nothing more came: it was not for us; go on.
+                                s.clear_overlap(&mut out);
+                                s.reset_turn();
+                            } else {
+                                s.misheard = true;
+                            }
+                        }
+                        Some((t, words, _)) if !lets_us_go_on(t, *words) => {
                             s.commit_barge_in(&inp.own, onset, false, &mut out);
                         }
                         Some(_) => {

@@ -132,6 +132,10 @@ pub struct Params {
     /// no final before the end of its turn passed 0.26).
     pub words_request_complete: f32,
     pub words_complete_gap_ms: u32,
+    /// After a short burst over us whose words were misheard, we hold on this long from its end
+    /// before going on: speech again within it is a cut-in said in pieces (350: the gaps
+    /// between the pieces of the dev suite's cut-ins were 96-288 ms by the voice detector).
+    pub misheard_grace_ms: u32,
 }
 
 impl Default for Params {
@@ -164,6 +168,7 @@ impl Default for Params {
             ask_again_after_ms: 1500,
             words_request_complete: 0.4,
             words_complete_gap_ms: 400,
+            misheard_grace_ms: 350,
             other_voice_below: 0.55,
         }
     }

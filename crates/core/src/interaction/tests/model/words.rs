@@ -184,3 +184,76 @@ fn after_a_cut_in_a_complete_request_is_taken_though_prosody_hears_more() {
         assert!(after >= longest, "{text}: taken {after} ms after its end");
     }
 }
+
+/// The assistant is talking; a burst over it from 2000 to 2400 ms pauses it; its words come
+/// with its end, misheard ("and then", the recognizer unsure, the text model hearing an unfinished
+/// request); then `voice(t)` from 2440 to 3200. Returns the actions from the words on.
+fn misheard_then(voice: impl Fn(Ms) -> VoiceActivity) -> (Vec<(Ms, Action)>, State) {
+    let mut s = State::default();
+    let reply = assistant_speaking(&mut s);
+    over_us(&mut s, reply, 2000, 2400, 0.9);
+    let mut all = Vec::new();
+    let mut at = |s: &mut State, t: Ms, voice: VoiceActivity, heard: Heard| {
+        let misheard = !matches!(heard, Heard::Nothing);
+        let inp = Inputs {
+            voice,
+            heard,
+            judged: judged("unfinished").filter(|_| misheard),
+            final_logprob: Some(-1.6).filter(|_| misheard),
+            own: own(reply, "Paris is the capital"),
+            floor: probs(0.0, 0.9, 0.9),
+            ..Default::default()
+        };
+        all.extend(step(s, &inp, t).into_iter().map(|a| (t, a)));
+    };
+    let words = Heard::Final {
+        text: "and then".into(),
+    };
+    at(&mut s, 2420, silent(2400), words);
+    for t in (2440..=3200).step_by(20) {
+        at(&mut s, t, voice(t), Heard::Nothing);
+    }
+    (all, s)
+}
+
+#[test]
+fn misheard_words_over_us_hold_us_a_moment_and_then_we_go_on() {
+    let (all, s) = misheard_then(|_| silent(2400));
+    assert!(!has_stop(&all), "{all:?}");
+    let grace = u64::from(Params::default().misheard_grace_ms);
+    let released = all
+        .iter()
+        .find(|(_, a)| matches!(a, Action::Release))
+        .expect("we go on")
+        .0;
+    assert!(
+        released >= 2400 + grace && released <= 2400 + grace + 40,
+        "went on at {released}"
+    );
+    assert_eq!(s.floor(), Floor::Speaking);
+    // The user speaking again in that moment is a cut-in said in pieces: we stop at once.
+    let (all, s) = misheard_then(|t| {
+        if t < 2600 {
+            silent(2400)
+        } else {
+            speaking(2600)
+        }
+    });
+    let stop = all
+        .iter()
+        .find(|(_, a)| matches!(a, Action::Stop { .. }))
+        .expect("stopped");
+    assert_eq!(stop.0, 2600, "{all:?}");
+    assert!(
+        !all.iter().any(|(_, a)| matches!(a, Action::Release)),
+        "{all:?}"
+    );
+    assert_eq!(s.floor(), Floor::Yielding);
+    // The same words heard clearly are the text model's to judge: an unfinished cut-in stops us.
+    let (a, _) = burst_then_words("and then", judged("unfinished"));
+    assert!(has(&a, |a| matches!(a, Action::Stop { .. })), "{a:?}");
+}
+
+fn has_stop(all: &[(Ms, Action)]) -> bool {
+    all.iter().any(|(_, a)| matches!(a, Action::Stop { .. }))
+}

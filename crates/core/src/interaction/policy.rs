@@ -64,6 +64,27 @@ fn misheard_burst(text: &str, words: Option<TextProbs>, logprob: Option<f32>) ->
 /// recognizer was.
 type BurstWords = (String, Option<TextProbs>, Option<f32>);
 
+/// What the words of a burst over us say.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum BurstVerdict {
+    /// A backchannel, noise, nothing that stops us (`lets_us_go_on`).
+    GoOn,
+    /// Words that would stop us, but misheard (`misheard_burst`).
+    Misheard,
+    /// A cut-in.
+    Stop,
+}
+
+fn burst_verdict((text, words, logprob): &BurstWords) -> BurstVerdict {
+    if lets_us_go_on(text, *words) {
+        BurstVerdict::GoOn
+    } else if misheard_burst(text, *words, *logprob) {
+        BurstVerdict::Misheard
+    } else {
+        BurstVerdict::Stop
+    }
+}
+
 /// An in-flight reasoner request for the current turn.
 #[derive(Debug, Clone)]
 struct Pending {
@@ -609,13 +630,12 @@ pub fn step(s: &mut State, inp: &Inputs, now: Ms) -> Vec<Action> {
                 s.set_floor(Floor::UserSpeaking, &mut out);
             } else if v.speaking && quiet_short {
                 if let Some(onset) = s.overlap_onset {
-                    match &s.burst_text {
+                    match s.burst_text.as_ref().map(burst_verdict) {
                         // Misheard words: hold on until the burst is over (below).
-                        Some((t, words, lp))
-                            if !lets_us_go_on(t, *words) && misheard_burst(t, *words, *lp) => {}
+                        Some(BurstVerdict::Misheard) => {}
                         // Its words came with its end ("Stop."): they decide now, as the
                         // watch would from the next step.
-                        Some((t, words, _)) if !lets_us_go_on(t, *words) => {
+                        Some(BurstVerdict::Stop) => {
                             s.commit_barge_in(&inp.own, onset, false, &mut out);
                         }
                         _ => {
@@ -665,10 +685,8 @@ pub fn step(s: &mut State, inp: &Inputs, now: Ms) -> Vec<Action> {
                     // floor model is not asked here: as a short burst ends it still hears
                     // speech over us, a backchannel as much as a cut-in; its words decide.)
                     let end = *s.burst_end.get_or_insert(v.last_end_ms.unwrap_or(now));
-                    match &s.burst_text {
-                        Some((t, words, lp))
-                            if !lets_us_go_on(t, *words) && misheard_burst(t, *words, *lp) =>
-                        {
+                    match s.burst_text.as_ref().map(burst_verdict) {
+                        Some(BurstVerdict::Misheard) => {
                             if now >= end + u64::from(p.misheard_grace_ms) {
                                 // Nothing more came: it was not for us; go on.
                                 s.clear_overlap(&mut out);
@@ -677,10 +695,10 @@ pub fn step(s: &mut State, inp: &Inputs, now: Ms) -> Vec<Action> {
                                 s.misheard = true;
                             }
                         }
-                        Some((t, words, _)) if !lets_us_go_on(t, *words) => {
+                        Some(BurstVerdict::Stop) => {
                             s.commit_barge_in(&inp.own, onset, false, &mut out);
                         }
-                        Some(_) => {
+                        Some(BurstVerdict::GoOn) => {
                             s.clear_overlap(&mut out);
                             s.reset_turn();
                         }

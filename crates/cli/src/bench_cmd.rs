@@ -30,6 +30,9 @@ const PROBE: &str = include_str!("../bench/llm-probe.toml");
 pub enum BenchCmd {
     /// The embedded language model: speed, cancel latency, memory and answer quality.
     Llm(LlmArgs),
+    /// The ONNX model stages (Whisper, smart-turn, voice encoder) on the CPU and on the
+    /// configured execution provider, in the same run: `--provider cuda bench models FILE.wav`.
+    Models(crate::bench_models::ModelsArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -70,6 +73,7 @@ fn right(answer: &str, expect: &[String]) -> bool {
 pub fn run(global: &GlobalArgs, cmd: BenchCmd) -> anyhow::Result<ExitCode> {
     match cmd {
         BenchCmd::Llm(args) => llm(global, args),
+        BenchCmd::Models(args) => crate::bench_models::models(global, args),
     }
 }
 
@@ -84,7 +88,7 @@ fn rss_mb() -> f64 {
         .map_or(0.0, |kb| kb / 1024.0)
 }
 
-fn percentile(sorted: &[f64], p: f64) -> f64 {
+pub(crate) fn percentile(sorted: &[f64], p: f64) -> f64 {
     if sorted.is_empty() {
         return f64::NAN;
     }

@@ -8,6 +8,7 @@ use tandem_core::config::{Config, ExecutionProvider, Overrides};
 mod aec_cmd;
 mod asr_cmd;
 mod bench_cmd;
+mod bench_models;
 mod config_cmd;
 mod doctor_cmd;
 mod duplex_cmd;
@@ -76,7 +77,7 @@ enum Command {
     /// Show, validate or create the configuration file.
     #[command(subcommand)]
     Config(config_cmd::ConfigCmd),
-    /// Measure a part of the system on this machine: `bench llm`.
+    /// Measure a part of the system on this machine: `bench llm`, `bench models`.
     #[command(subcommand)]
     Bench(bench_cmd::BenchCmd),
     /// The floor model's data tools: `floor features DIR` for training episodes.

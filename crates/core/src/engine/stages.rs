@@ -8,9 +8,7 @@ use std::time::{Duration, Instant};
 use super::worker::{Emit, Pace, Worker};
 use crate::config::{Config, LlmConfig};
 use crate::interaction::TextProbs;
-use crate::models::asr::{
-    AsrError, FULL_WINDOW_FRAMES, MIN_WINDOW_FRAMES, Precision, Whisper, Word,
-};
+use crate::models::asr::{AsrError, FULL_WINDOW_FRAMES, MIN_WINDOW_FRAMES, Whisper, Word};
 use crate::models::floor::FloorModel;
 use crate::models::mel::HOP_LENGTH;
 use crate::models::runtime::Runtime;
@@ -97,7 +95,7 @@ impl EngineModels {
     ) -> Result<Self, StageError> {
         let threads = config.runtime.intra_threads;
         Ok(Self {
-            whisper: Whisper::load(rt, cache, manifest, Precision::Int8, threads)?,
+            whisper: Whisper::load_fastest(rt, cache, manifest, threads)?,
             turn: TurnDetector::load(rt, cache, manifest, threads)?,
             tts: Tts::load(rt, cache, manifest, threads)?,
             vad: SileroVad::load(rt, cache, manifest, 1)?,

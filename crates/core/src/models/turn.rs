@@ -56,8 +56,19 @@ impl TurnDetector {
         manifest: &Manifest,
         intra_threads: usize,
     ) -> Result<Self, TurnError> {
+        Self::load_on(runtime, cache, manifest, intra_threads, runtime.requested)
+    }
+
+    /// Like [`TurnDetector::load`], on `provider` (falling back to CPU as the runtime does).
+    pub fn load_on(
+        runtime: &Runtime,
+        cache: &ModelCache,
+        manifest: &Manifest,
+        intra_threads: usize,
+        provider: ExecutionProvider,
+    ) -> Result<Self, TurnError> {
         let path = cache.verified_path(manifest, MODEL_FILE)?;
-        let model = runtime.load(&path, "smart_turn", intra_threads)?;
+        let model = runtime.load_with(&path, "smart_turn", intra_threads, provider)?;
         Self::from_model(model)
     }
 

@@ -15,6 +15,7 @@ use super::Manifest;
 use super::cache::{CacheError, ModelCache};
 use super::derive::VOICE_ENCODER;
 use super::runtime::{Model, Runtime, RuntimeError};
+use crate::config::ExecutionProvider;
 
 /// One window: 160 frames of 10 ms.
 pub const WINDOW_SAMPLES: usize = 25_600;
@@ -107,9 +108,25 @@ impl VoiceEncoder {
         manifest: &Manifest,
         intra_threads: usize,
     ) -> Result<Self, VoiceError> {
+        Self::load_on(runtime, cache, manifest, intra_threads, runtime.requested)
+    }
+
+    /// Like [`VoiceEncoder::load`], on `provider` (falling back to CPU as the runtime does).
+    pub fn load_on(
+        runtime: &Runtime,
+        cache: &ModelCache,
+        manifest: &Manifest,
+        intra_threads: usize,
+        provider: ExecutionProvider,
+    ) -> Result<Self, VoiceError> {
         let path = cache.verified_path(manifest, VOICE_ENCODER)?;
-        let model = runtime.load(&path, "voice_encoder", intra_threads)?;
+        let model = runtime.load_with(&path, "voice_encoder", intra_threads, provider)?;
         Self::from_model(model)
+    }
+
+    /// The execution provider the session runs on.
+    pub fn provider(&self) -> ExecutionProvider {
+        self.model.provider
     }
 
     pub fn from_model(model: Model) -> Result<Self, VoiceError> {

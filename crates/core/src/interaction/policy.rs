@@ -562,12 +562,15 @@ pub fn step(s: &mut State, inp: &Inputs, now: Ms) -> Vec<Action> {
         s.eot = Some(e);
     }
 
-    // A burst we went on over: its words may still say "stop".
+    // A burst we went on over: its words may still say "stop". Words Whisper was unsure of
+    // and that are no clear cut-in (`misheard_burst`) do not stop us: we are already going on,
+    // and speech again would pause us anew.
     if let Some((onset, end)) = s.watch {
         if let Heard::Final { text } = &inp.heard {
             s.watch = None;
-            if !lets_us_go_on(text, inp.judged) && s.floor == Floor::Speaking {
-                s.burst_text = Some((text.clone(), inp.judged, inp.final_logprob));
+            let words = (text.clone(), inp.judged, inp.final_logprob);
+            if burst_verdict(&words) == BurstVerdict::Stop && s.floor == Floor::Speaking {
+                s.burst_text = Some(words);
                 s.burst_end = Some(end);
                 s.commit_barge_in(&inp.own, onset, false, &mut out);
             } else if s.turn_start.is_none() {

@@ -18,9 +18,19 @@ fn judged(kind: &str) -> Option<TextProbs> {
     })
 }
 
-/// The assistant is talking; a burst over it from 2000 to 2400 ms pauses it and ends; then its
-/// final transcript `text` comes with the verdict `words`. Returns the actions after the burst.
+/// The assistant is talking; a burst over it from 2000 to 2400 ms pauses it and ends (we go on
+/// at once and keep an ear on its words); then its final transcript `text` comes with the
+/// verdict `words`. Returns the actions after the burst.
 fn burst_then_words(text: &str, words: Option<TextProbs>) -> (Vec<Action>, Floor) {
+    burst_then_heard(text, words, None)
+}
+
+/// As [`burst_then_words`], the recognizer's average log-probability `logprob` on the words.
+fn burst_then_heard(
+    text: &str,
+    words: Option<TextProbs>,
+    logprob: Option<f32>,
+) -> (Vec<Action>, Floor) {
     let mut s = State::default();
     let reply = assistant_speaking(&mut s);
     let a = over_us(&mut s, reply, 2000, 2400, 0.9);
@@ -43,12 +53,30 @@ fn burst_then_words(text: &str, words: Option<TextProbs>) -> (Vec<Action>, Floor
             own: own(),
             heard: Heard::Final { text: text.into() },
             judged: words,
+            final_logprob: logprob,
             floor: probs(0.0, 0.5, 0.9),
             ..Default::default()
         },
         2600,
     ));
     (all, s.floor())
+}
+
+/// Misheard words ("Mm, sure." heard as "and then", Whisper unsure) that come after we went on
+/// do not stop us, as they would not have while we held (held-back user_backchannel_07 and _10
+/// stopped or not by which came first, the burst's end or its words). Heard clearly, the same
+/// verdict stops us; so does a misheard "stop".
+#[test]
+fn misheard_words_after_we_went_on_do_not_stop_us() {
+    let (a, floor) = burst_then_heard("and then", judged("unfinished"), Some(-1.6));
+    assert!(has(&a, |a| matches!(a, Action::Release)), "{a:?}");
+    assert!(!has(&a, |a| matches!(a, Action::Stop { .. })), "{a:?}");
+    assert_eq!(floor, Floor::Speaking);
+    let (a, floor) = burst_then_heard("and then", judged("unfinished"), Some(-0.3));
+    assert!(has(&a, |a| matches!(a, Action::Stop { .. })), "{a:?}");
+    assert_eq!(floor, Floor::Yielding);
+    let (a, _) = burst_then_heard("Stop.", judged("unfinished"), Some(-1.6));
+    assert!(has(&a, |a| matches!(a, Action::Stop { .. })), "{a:?}");
 }
 
 #[test]

@@ -186,6 +186,7 @@ fn a_file_that_is_not_audio_is_refused_by_name() {
         llm: LlmConfig::skills_only(),
         visual: None,
         text_source: None,
+        clock: Default::default(),
     };
     let err = duplex::run(models(), &opts).unwrap_err().to_string();
     assert!(err.contains("notes.wav"), "{err}");

@@ -36,6 +36,7 @@ fn run(input: &Path, store: &Store) -> Vec<Value> {
         llm: LlmConfig::skills_only(),
         visual: None,
         text_source: None,
+        clock: Default::default(),
     };
     duplex::run_with_store(models(), &opts, store.clone()).expect("duplex runs");
     assert!(wav::read_mono(&opts.output, 16_000).is_ok());

@@ -10,6 +10,7 @@ use tandem_core::engine::duplex::{self, DuplexOptions};
 use tandem_core::engine::worker::Pace;
 use tandem_core::engine::{EngineModels, EngineOptions, PolicyKind};
 use tandem_core::models::{Manifest, ModelCache, runtime};
+use tandem_core::reasoning::WallClock;
 use tandem_core::sim::EchoPath;
 use tandem_core::vision::timeline::VisualTimeline;
 
@@ -52,6 +53,11 @@ pub struct DuplexArgs {
     /// {"t_ms": 0, "present": true, "facing": false}. Default: camera off.
     #[arg(long, value_name = "VISUAL.jsonl")]
     visual: Option<PathBuf>,
+    /// Set the clock the assistant tells the time by to this moment, running on from there
+    /// (RFC 9557, e.g. `2026-06-09T10:42:00[UTC]`); default: the system clock. `tandem eval`
+    /// sets it so answers do not depend on when the suite runs.
+    #[arg(long, value_name = "TIME")]
+    now: Option<String>,
     /// Print a JSON report instead of a sentence.
     #[arg(long)]
     json: bool,
@@ -80,6 +86,10 @@ pub fn run(global: &GlobalArgs, args: DuplexArgs) -> anyhow::Result<ExitCode> {
     if let Some(db) = args.echo_db {
         check_echo_db(db)?;
     }
+    let clock = match args.now.as_deref() {
+        None => WallClock::system(),
+        Some(t) => WallClock::parse_start(t).map_err(|e| anyhow::anyhow!("--now: {e}"))?,
+    };
     // Read the input first: a bad WAV should fail before the models load.
     tandem_core::audio::wav::read_info(&args.input)
         .with_context(|| format!("reading the input {}", args.input.display()))?;
@@ -113,6 +123,7 @@ pub fn run(global: &GlobalArgs, args: DuplexArgs) -> anyhow::Result<ExitCode> {
         llm: config.llm.clone(),
         visual,
         text_source: None,
+        clock,
     };
     let report = duplex::run(models, &opts)?;
     if args.json {

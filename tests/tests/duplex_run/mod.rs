@@ -154,6 +154,7 @@ fn run_full(
         llm,
         visual,
         text_source,
+        clock: Default::default(),
     };
     let report = duplex::run(models(), &opts).expect("duplex runs");
     eprintln!("{report:?}");

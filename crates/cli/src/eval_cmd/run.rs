@@ -22,6 +22,8 @@ use crate::{GlobalArgs, load_config};
 
 /// The floor policies `tandem duplex` knows.
 pub const POLICIES: [&str; 3] = ["model", "rules", "baseline"];
+/// The moment every scenario's run starts at, on the assistant's clock (`tandem duplex --now`).
+pub const EVAL_NOW: &str = "2026-06-09T10:42:00[UTC]";
 
 /// One scenario under one policy.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -78,7 +80,8 @@ fn discover(suite: &Path) -> Result<Vec<(PathBuf, ScenarioMeta)>, EvalError> {
 }
 
 /// Set to a program to score it instead of `tandem duplex`: it gets duplex's arguments
-/// (`--input IN.wav --output OUT.wav --events E.jsonl --pace P --policy model|rules|baseline`).
+/// (`--input IN.wav --output OUT.wav --events E.jsonl --pace P --policy model|rules|baseline
+/// --now TIME`).
 pub const DUPLEX_ENV: &str = "TANDEM_EVAL_DUPLEX";
 
 /// The program and leading arguments that stand for `tandem duplex`: this very binary, unless
@@ -188,6 +191,9 @@ impl Runner<'_> {
             .arg("--events")
             .arg(&events_path)
             .args(["--pace", self.pace, "--policy", policy])
+            // The same clock in every run: "what time is it?" gets the same answer (and the
+            // scorer the same words) whenever the suite runs.
+            .args(["--now", EVAL_NOW])
             // A fresh conversation store per run: no history, notes or timers (and no
             // "your timer is done" announcements) carry over from other scenarios or the user.
             .env(DATA_DIR_ENV, out_dir.join(format!("{policy}.data")))

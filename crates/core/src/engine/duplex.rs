@@ -19,7 +19,7 @@ use crate::audio::dsp::DspConfig;
 use crate::audio::stream::{AudioError, AudioSource as _};
 use crate::config::LlmConfig;
 use crate::models::vad::{FusionParams, StreamingVad};
-use crate::reasoning::{ReasonerOptions, TextSource};
+use crate::reasoning::{ReasonerOptions, TextSource, WallClock};
 use crate::sim::{EchoPath, SignalSource, SimAudio, VirtualClock};
 use crate::store::Store;
 use crate::vision::timeline::VisualTimeline;
@@ -77,6 +77,8 @@ pub struct DuplexOptions {
     /// [`crate::vision::TextReader`] over a still image); `None`: only text already in the
     /// visual context.
     pub text_source: Option<Arc<dyn TextSource>>,
+    /// The wall clock the reasoner tells the time by (`--now`: a set moment).
+    pub clock: WallClock,
 }
 
 /// How a run went.
@@ -119,6 +121,7 @@ pub fn run_with_store(
 
     let reasoner = ReasonerOptions {
         text_source: opts.text_source.clone(),
+        clock: opts.clock.clone(),
         ..ReasonerOptions::default()
     };
     let (stages, silero) =

@@ -419,8 +419,9 @@ impl Coordinator {
     async fn begin_turn(&self, text: &str) -> Option<i64> {
         let store = self.shared.store.clone();
         let (session, text) = (self.shared.session.clone(), text.to_owned());
+        let at_ms = self.shared.options.clock.now_ms();
         blocking("recording the turn", move || {
-            store.begin_turn(&session, &text, true, now_unix_ms())
+            store.begin_turn(&session, &text, true, at_ms)
         })
         .await
     }
@@ -599,7 +600,7 @@ impl Coordinator {
 async fn timer_loop(shared: Arc<Shared>) {
     loop {
         let timers = shared.timers.clone();
-        let now = now_unix_ms();
+        let now = shared.options.clock.now_ms();
         let due = tokio::task::spawn_blocking(move || timers.take_due(now))
             .await
             .unwrap_or_default();
@@ -618,10 +619,9 @@ async fn timer_loop(shared: Arc<Shared>) {
         }
         // Wake at the next due time, on any change, and at least every minute (wall clock
         // changes and suspends are caught that way).
-        let wait_ms = shared
-            .timers
-            .next_due_ms()
-            .map_or(60_000, |due| (due - now_unix_ms()).clamp(0, 60_000));
+        let wait_ms = shared.timers.next_due_ms().map_or(60_000, |due| {
+            (due - shared.options.clock.now_ms()).clamp(0, 60_000)
+        });
         tokio::select! {
             _ = tokio::time::sleep(Duration::from_millis(wait_ms as u64)) => {}
             _ = shared.timers.changed() => {}

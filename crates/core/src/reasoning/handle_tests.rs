@@ -136,3 +136,23 @@ fn misheard_words_are_asked_again() {
         .filter(|t| t.skill.as_deref() == Some("misheard"));
     assert_eq!(asked_again.count(), 2, "{turns:#?}");
 }
+
+/// A clock set to a moment (`tandem duplex --now`, as `tandem eval` sets it): the time and the
+/// date the skills tell are that moment's, and a turn is recorded at it.
+#[test]
+fn a_set_clock_tells_its_own_time() {
+    let store = Store::open_in_memory().unwrap();
+    let options = super::ReasonerOptions {
+        clock: super::WallClock::parse_start("2026-06-09T10:42:00[UTC]").unwrap(),
+        ..Default::default()
+    };
+    let mut h = Reasoner::spawn_with(LlmConfig::skills_only(), store.clone(), options).unwrap();
+    let id = h.request(Request::new("What time is it?"));
+    assert_eq!(final_text(&mut h, id).as_deref(), Some("It's 10:42 AM."));
+    let id = h.request(Request::new("What's the date today?"));
+    let date = final_text(&mut h, id).unwrap();
+    assert!(date.contains("Tuesday, June 9, 2026"), "{date}");
+    let turns = settled_turns(&store, 2);
+    let at = jiff::Timestamp::from_millisecond(turns[0].started_at_ms).unwrap();
+    assert!(at.to_string().starts_with("2026-06-09T10:42"), "{at}");
+}

@@ -14,6 +14,7 @@
 //! as tools; when the LLM fails or is too slow the user hears a short apology and the skills'
 //! honest fallback within 2 s. Every turn is written to the [`crate::store`] before reasoning.
 
+pub mod clock;
 mod handle;
 #[cfg(test)]
 mod handle_tests;
@@ -29,6 +30,7 @@ mod unit_words;
 
 use serde::{Deserialize, Serialize};
 
+pub use clock::WallClock;
 pub use handle::{Reasoner, ReasonerError, ReasonerHandle};
 pub use normalize::Utterance;
 pub use options::ReasonerOptions;

@@ -4,6 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::TextSource;
+use super::clock::WallClock;
 
 /// Tuning; the defaults suit a laptop and a local model.
 #[derive(Debug, Clone)]
@@ -28,6 +29,8 @@ pub struct ReasonerOptions {
     /// [`crate::vision::TextReader`]); `None`: only text already in the request's visual
     /// context is read out.
     pub text_source: Option<Arc<dyn TextSource>>,
+    /// The time the skills and the model are told, and timers run on.
+    pub clock: WallClock,
 }
 
 impl Default for ReasonerOptions {
@@ -41,6 +44,7 @@ impl Default for ReasonerOptions {
             history_turns: 10,
             worker_threads: 1,
             text_source: None,
+            clock: WallClock::system(),
         }
     }
 }

@@ -194,7 +194,7 @@ pub(crate) async fn run(shared: Arc<Shared>, job: Job) -> JobEnd {
         let cancel = job.cancel.clone();
         tokio::task::spawn_blocking(move || {
             let utterance = Utterance::parse(&request.user_text);
-            let now = ZonedDateTime::now();
+            let now = shared.options.clock.now();
             let env = SkillEnv {
                 now: &now,
                 store: &shared.store,
@@ -400,7 +400,7 @@ fn llm_messages(
     llm: &LlmBackend,
     history: &[Message],
 ) -> Vec<ChatMessage> {
-    let now = ZonedDateTime::now();
+    let now = shared.options.clock.now();
     let mut messages = vec![ChatMessage::System(system_prompt(
         shared.config.system_prompt.as_deref(),
         &job.request,
@@ -534,7 +534,7 @@ async fn converse(
                 let call = call.clone();
                 let cancel = job.cancel.clone();
                 tokio::task::spawn_blocking(move || {
-                    let now = ZonedDateTime::now();
+                    let now = shared.options.clock.now();
                     let env = SkillEnv {
                         now: &now,
                         store: &shared.store,

@@ -176,6 +176,13 @@ pub(super) fn end_of_turn_logic(
         Some(NotAddressedReason::StrayWord)
     } else {
         let model = s.turn_addressed().filter(|_| inp.floor.is_some());
+        // A turn that cut us off in the user's voice is for us, whoever confirmed the cut-in
+        // (the floor model, its words, or the safety stop): after a cut-in the floor model's
+        // `addressed` falls for real requests ("No wait, what time is it?", heard as "...time in it?", 0.31; "Make a note
+        // that the plumber comes on Wednesday." 0.42 in the dev suite), and nobody stops an
+        // assistant mid-sentence to talk to someone else without a name. The other voice, a
+        // leading name and the camera still tell.
+        let cut_us_off = s.model_cut_in || s.interrupted.is_some();
         // A leading "Name, ..." tells only when the recognizer heard the words clearly: the
         // first word of a misheard line ("SHERTA, timer 44 defined") is no name.
         let heard_clearly = s.turn_logprob.is_none_or(|lp| lp >= UNSURE_LOGPROB);
@@ -190,7 +197,7 @@ pub(super) fn end_of_turn_logic(
             None => named(not_addressed(&text, &inp.voice, inp.visual, p)),
             Some(addressed) => match s.turn_judged {
                 None => named(not_addressed_but_level(&text, inp.visual)).or_else(|| {
-                    (addressed < p.model_addressed && !names_us && !s.model_cut_in)
+                    (addressed < p.model_addressed && !names_us && !cut_us_off)
                         .then_some(NotAddressedReason::Model { addressed })
                 }),
                 Some(words) if !names_us => not_addressed_by_camera(inp.visual)
@@ -201,7 +208,7 @@ pub(super) fn end_of_turn_logic(
                             .then(|| named(not_addressed_but_level(&text, None)))
                             .flatten()
                     })
-                    .or_else(|| by_ear_and_words(addressed, words.addressed(), s.model_cut_in, p)),
+                    .or_else(|| by_ear_and_words(addressed, words.addressed(), cut_us_off, p)),
                 Some(_) => None,
             },
         }
@@ -270,7 +277,7 @@ pub(super) fn end_of_turn_logic(
 /// With the floor model and the text model: the turn is for someone else when the mean of
 /// what the model heard (`by_ear`, over the turn's speech) and what the words say is below
 /// `words_addressed` (neither alone drops a request: each misses on its own). The reason names
-/// whichever was the surer. A turn the floor model confirmed as a cut-in is ours.
+/// whichever was the surer. A turn that cut us off is ours.
 fn by_ear_and_words(
     by_ear: f32,
     words: f32,

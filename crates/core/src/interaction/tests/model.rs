@@ -328,6 +328,31 @@ fn a_cut_in_the_model_confirmed_is_answered_whatever_its_addressee_head_says_lat
     );
 }
 
+/// A cut-in the model never confirmed (its words or the 1.5 s safety stop did) is for us too:
+/// in the dev suite "No wait, what time is it?" (addressed 0.31) and "Make a note that the
+/// plumber comes on Wednesday." (0.42) cut us off and were then dropped as talk to others.
+#[test]
+fn a_cut_in_confirmed_without_the_model_is_answered_whatever_its_addressee_head_says() {
+    let mut s = State::default();
+    let reply = assistant_speaking(&mut s);
+    over_us_with(&mut s, reply, speaking(2000), 3700, probs(0.0, 0.3, 0.1));
+    assert_eq!(s.floor(), Floor::Yielding);
+    let all = pause_with_smart_turn(
+        &mut s,
+        3700,
+        6500,
+        "No wait, what time is it?",
+        probs(0.3, 0.0, 0.1),
+        Some(0.95),
+    );
+    assert!(
+        !all.iter()
+            .any(|(_, a)| matches!(a, Action::NotAddressed { .. })),
+        "{all:?}"
+    );
+    assert!(first_request(&all).is_some(), "{all:?}");
+}
+
 #[test]
 fn when_smart_turn_is_sure_the_turn_is_over_the_model_cannot_hold_it_past_the_unsure_gap() {
     let mut s = State::default();

@@ -614,7 +614,7 @@ pub fn step(s: &mut State, inp: &Inputs, now: Ms) -> Vec<Action> {
                 .is_some_and(|f| f.interruption >= p.model_interruption);
             let counts = (loud_enough || model_hears_cut_in) && facing;
             // A held burst that has gone quiet (not yet confirmed as ended) and is short enough
-            // to be a backchannel: go on now; if it was only a dip, it pauses again at once.
+            // to be a backchannel: its words, if they are here, decide now.
             let quiet_short = s.held
                 && v.tentative_end_ms.is_some_and(|end| {
                     s.overlap_onset
@@ -641,7 +641,12 @@ pub fn step(s: &mut State, inp: &Inputs, now: Ms) -> Vec<Action> {
                         Some(BurstVerdict::Stop) => {
                             s.commit_barge_in(&inp.own, onset, false, &mut out);
                         }
-                        _ => {
+                        // No words yet: stay paused until the voice detector confirms the
+                        // end (below). Going on at the first quiet step played our voice into
+                        // the dips of a cut-in said in pieces ("Wait, ... wait, what's"), and
+                        // the user heard it go on for a moment before it stopped.
+                        None => {}
+                        Some(BurstVerdict::GoOn) => {
                             let end = v.tentative_end_ms.unwrap_or(now);
                             s.clear_overlap(&mut out);
                             s.watch = Some((onset, end));
@@ -653,6 +658,15 @@ pub fn step(s: &mut State, inp: &Inputs, now: Ms) -> Vec<Action> {
                 if let Some(onset) = s.overlap_onset {
                     s.commit_barge_in(&inp.own, onset, model_hears_cut_in, &mut out);
                 }
+            } else if v.speaking
+                && s.overlap_onset.is_none()
+                && s.watch
+                    .is_some_and(|(_, end)| v.tentative_end_ms == Some(end))
+            {
+                // The quiet tail of a burst whose words let us go on (its end not yet
+                // confirmed): not a new burst. Pausing again here flapped every step (hold,
+                // release, hold...), our voice in 20 ms shreds; speech that resumes in the run
+                // moves its end and pauses us again.
             } else if v.speaking {
                 let onset = *s.overlap_onset.get_or_insert(v.onset_ms.unwrap_or(now));
                 s.burst_end = None;

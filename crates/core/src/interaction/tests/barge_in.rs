@@ -314,6 +314,56 @@ fn a_cough_over_the_assistant_pauses_it_in_place_and_it_goes_on() {
     assert!(!s.is_held());
 }
 
+/// A short burst goes quiet; the voice detector takes a few steps to confirm its end. With no
+/// words yet we stay paused through them (going on at the first quiet step played our voice
+/// into the dips of cut-ins said in pieces), and go on once the end is confirmed. Words that
+/// let us go on decide at once, and the rest of the quiet tail is not a new burst (the dev
+/// suite's "No." paused and released us every 20 ms there, our voice in shreds); speech that
+/// resumes in the same run pauses us again.
+#[test]
+fn the_quiet_tail_of_a_burst_neither_releases_early_nor_shreds_our_voice() {
+    let tail = |s: &mut State, t: Ms, end: Option<Ms>, heard: Heard| {
+        let inp = Inputs {
+            voice: VoiceActivity {
+                tentative_end_ms: end,
+                ..speaking(900)
+            },
+            own: own(RECIPE, RECIPE_HEARD),
+            heard,
+            ..Default::default()
+        };
+        step(s, &inp, t)
+    };
+    let mut s = held_by_a_burst_over_the_recipe();
+    for t in [1180, 1200, 1220, 1240] {
+        let a = tail(&mut s, t, Some(1150), Heard::Nothing);
+        assert!(a.is_empty(), "at {t}: {a:?}");
+        assert!(s.is_held());
+    }
+    let confirmed = Inputs {
+        voice: silent(1150),
+        own: own(RECIPE, RECIPE_HEARD),
+        ..Default::default()
+    };
+    let a = step(&mut s, &confirmed, 1260);
+    assert!(has(&a, |a| matches!(a, Action::Release)), "{a:?}");
+
+    let mut s = held_by_a_burst_over_the_recipe();
+    let mm = Heard::Final {
+        text: "Mm-hm.".into(),
+    };
+    let a = tail(&mut s, 1180, Some(1150), mm);
+    assert!(has(&a, |a| matches!(a, Action::Release)), "{a:?}");
+    for t in [1200, 1220, 1240] {
+        let a = tail(&mut s, t, Some(1150), Heard::Nothing);
+        assert!(a.is_empty(), "at {t}: {a:?}");
+        assert!(!s.is_held());
+    }
+    // Only a dip: the voice goes on in the same run.
+    let a = tail(&mut s, 1260, None, Heard::Nothing);
+    assert!(has(&a, |a| matches!(a, Action::Hold)), "{a:?}");
+}
+
 /// A short burst we went on over says "stop", but its final transcript comes late (a slow or
 /// busy recognizer, `final_pending`): we still stop when it comes.
 #[test]

@@ -300,17 +300,25 @@ fn a_short_burst_lets_us_go_on_though_the_model_still_hears_a_cut_in_as_it_ends(
     assert_eq!(s.floor(), Floor::Speaking);
 }
 
-#[test]
-fn a_cut_in_the_model_confirmed_is_answered_whatever_its_addressee_head_says_later() {
+/// The assistant is cut off by speech from 2000 ms to `end` that the model calls a cut-in with
+/// `interruption`; the user's words then end in a pause where the model's addressee head says
+/// 0.1 and smart-turn is sure. The turn must not be dropped as talk to others; returns what
+/// the pause did.
+fn cut_in_then_pause(interruption: f32, end: Ms) -> Vec<(Ms, Action)> {
     let mut s = State::default();
     let reply = assistant_speaking(&mut s);
-    over_us_with(&mut s, reply, speaking(2000), 3200, probs(0.0, 0.9, 0.1));
+    over_us_with(
+        &mut s,
+        reply,
+        speaking(2000),
+        end,
+        probs(0.0, interruption, 0.1),
+    );
     assert_eq!(s.floor(), Floor::Yielding);
-    // The floor model's turn head is unsure after a cut-in: smart-turn decides.
     let all = pause_with_smart_turn(
         &mut s,
-        3200,
-        4400,
+        end,
+        end + 2800,
         "Wait, what time is it?",
         probs(0.3, 0.0, 0.1),
         Some(0.95),
@@ -320,6 +328,13 @@ fn a_cut_in_the_model_confirmed_is_answered_whatever_its_addressee_head_says_lat
             .any(|(_, a)| matches!(a, Action::NotAddressed { .. })),
         "{all:?}"
     );
+    all
+}
+
+#[test]
+fn a_cut_in_the_model_confirmed_is_answered_whatever_its_addressee_head_says_later() {
+    // The floor model's turn head is unsure after a cut-in: smart-turn decides.
+    let all = cut_in_then_pause(0.9, 3200);
     let taken = first_request(&all).expect("the cut-in is answered");
     assert!(
         taken - 3200 <= 400,
@@ -333,23 +348,7 @@ fn a_cut_in_the_model_confirmed_is_answered_whatever_its_addressee_head_says_lat
 /// plumber comes on Wednesday." (0.42) cut us off and were then dropped as talk to others.
 #[test]
 fn a_cut_in_confirmed_without_the_model_is_answered_whatever_its_addressee_head_says() {
-    let mut s = State::default();
-    let reply = assistant_speaking(&mut s);
-    over_us_with(&mut s, reply, speaking(2000), 3700, probs(0.0, 0.3, 0.1));
-    assert_eq!(s.floor(), Floor::Yielding);
-    let all = pause_with_smart_turn(
-        &mut s,
-        3700,
-        6500,
-        "No wait, what time is it?",
-        probs(0.3, 0.0, 0.1),
-        Some(0.95),
-    );
-    assert!(
-        !all.iter()
-            .any(|(_, a)| matches!(a, Action::NotAddressed { .. })),
-        "{all:?}"
-    );
+    let all = cut_in_then_pause(0.3, 3700);
     assert!(first_request(&all).is_some(), "{all:?}");
 }
 

@@ -8,19 +8,13 @@ pub(crate) use super::words::{
     not_addressed_but_level, not_addressed_by_camera, resume_from, sounds_unfinished,
 };
 
+mod overlap;
 mod turn_end;
+use overlap::{BurstVerdict, BurstWords, burst_verdict, speech_over_us};
 use turn_end::end_of_turn_logic;
 
 // What the words say: the text model's verdict when the loop has one (`--policy model`),
 // otherwise the word lists (`--policy rules`, or a transcript the model could not judge).
-
-/// A short burst over our speech lets us go on (a backchannel, noise, nothing that stops us).
-fn lets_us_go_on(text: &str, words: Option<TextProbs>) -> bool {
-    match words {
-        Some(w) => text.trim().is_empty() || w.lets_us_go_on(),
-        None => burst_lets_us_go_on(text),
-    }
-}
 
 /// The words are a listener's backchannel.
 fn sounds_like_backchannel(text: &str, words: Option<TextProbs>) -> bool {
@@ -47,41 +41,6 @@ fn stray_word(text: &str, speech_ms: Ms, words: Option<TextProbs>) -> bool {
                 && w.asks() < 0.5
         }
         None => is_stray_fragment(text, speech_ms),
-    }
-}
-
-/// Words of a short burst over us that the recognizer was unsure of and that are no clear
-/// cut-in: the text model does not call them one and the lists find no word that stops us in
-/// two words or fewer. Most are a listener's backchannel misheard ("uh-hmm" as "and then"); the
-/// text model's verdict on words nobody said is no evidence of a cut-in.
-fn misheard_burst(text: &str, words: Option<TextProbs>, logprob: Option<f32>) -> bool {
-    logprob.is_some_and(|lp| lp < UNSURE_LOGPROB)
-        && words.is_none_or(|w| w.interruption < 0.5)
-        && burst_lets_us_go_on(text)
-}
-
-/// The words of a burst over us: the final transcript, the text model's verdict, how sure the
-/// recognizer was.
-type BurstWords = (String, Option<TextProbs>, Option<f32>);
-
-/// What the words of a burst over us say.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum BurstVerdict {
-    /// A backchannel, noise, nothing that stops us (`lets_us_go_on`).
-    GoOn,
-    /// Words that would stop us, but misheard (`misheard_burst`).
-    Misheard,
-    /// A cut-in.
-    Stop,
-}
-
-fn burst_verdict((text, words, logprob): &BurstWords) -> BurstVerdict {
-    if lets_us_go_on(text, *words) {
-        BurstVerdict::GoOn
-    } else if misheard_burst(text, *words, *logprob) {
-        BurstVerdict::Misheard
-    } else {
-        BurstVerdict::Stop
     }
 }
 
@@ -602,134 +561,7 @@ pub fn step(s: &mut State, inp: &Inputs, now: Ms) -> Vec<Action> {
     // 4. Voice activity.
     let v = inp.voice;
     match s.floor {
-        Floor::Speaking if inp.own.playing || s.held => {
-            let loud_enough = v.level_db >= p.background_level_db;
-            let facing = inp
-                .visual
-                .is_none_or(|vis| vis.person_present && vis.facing_screen);
-            // Speech at the user's level counts; quieter speech (the TV, another room) only
-            // if the model hears a cut-in in it.
-            let model_hears_cut_in = inp
-                .floor
-                .is_some_and(|f| f.interruption >= p.model_interruption);
-            let counts = (loud_enough || model_hears_cut_in) && facing;
-            // A held burst that has gone quiet (not yet confirmed as ended) and is short enough
-            // to be a backchannel: its words, if they are here, decide now.
-            let quiet_short = s.held
-                && v.tentative_end_ms.is_some_and(|end| {
-                    s.overlap_onset
-                        .is_some_and(|onset| end <= onset + u64::from(p.barge_in_confirm_ms))
-                });
-            let onset = v.onset_ms.unwrap_or(now);
-            // Only "one moment" (or a filler) of a turn we took has played, and the user goes
-            // on: we took a pause for the turn's end. Quiet at once; their words continue it.
-            if v.speaking && counts && s.goes_on_from_taken_turn(onset) && s.overlap_onset.is_none()
-            {
-                out.push(Action::Stop {
-                    heard: inp.own.heard.clone(),
-                });
-                s.take_back_turn(onset, &mut out);
-                s.turn_start = Some(onset);
-                s.set_floor(Floor::UserSpeaking, &mut out);
-            } else if v.speaking && quiet_short {
-                if let Some(onset) = s.overlap_onset {
-                    match s.burst_text.as_ref().map(burst_verdict) {
-                        // Misheard words: hold on until the burst is over (below).
-                        Some(BurstVerdict::Misheard) => {}
-                        // Its words came with its end ("Stop."): they decide now, as the
-                        // watch would from the next step.
-                        Some(BurstVerdict::Stop) => {
-                            s.commit_barge_in(&inp.own, onset, false, &mut out);
-                        }
-                        // No words yet: stay paused until the voice detector confirms the
-                        // end (below). Going on at the first quiet step played our voice into
-                        // the dips of a cut-in said in pieces ("Wait, ... wait, what's"), and
-                        // the user heard it go on for a moment before it stopped.
-                        None => {}
-                        Some(BurstVerdict::GoOn) => {
-                            let end = v.tentative_end_ms.unwrap_or(now);
-                            s.clear_overlap(&mut out);
-                            s.watch = Some((onset, end));
-                        }
-                    }
-                }
-            } else if v.speaking && s.misheard && counts {
-                // Speech again while we held on after misheard words: a cut-in in pieces.
-                if let Some(onset) = s.overlap_onset {
-                    s.commit_barge_in(&inp.own, onset, model_hears_cut_in, &mut out);
-                }
-            } else if v.speaking
-                && s.overlap_onset.is_none()
-                && s.watch
-                    .is_some_and(|(_, end)| v.tentative_end_ms == Some(end))
-            {
-                // The quiet tail of a burst whose words let us go on (its end not yet
-                // confirmed): not a new burst. Pausing again here flapped every step (hold,
-                // release, hold...), our voice in 20 ms shreds; speech that resumes in the run
-                // moves its end and pauses us again.
-            } else if v.speaking {
-                let onset = *s.overlap_onset.get_or_insert(v.onset_ms.unwrap_or(now));
-                s.burst_end = None;
-                s.burst_text = None;
-                if !s.ducked {
-                    s.ducked = true;
-                    out.push(Action::Duck);
-                }
-                if counts && !s.held && now >= onset + u64::from(p.hold_after_ms) {
-                    s.held = true;
-                    out.push(Action::Hold);
-                }
-                // Paused at `hold_after_ms`, the user already hears silence; whether to stop
-                // for good waits until a backchannel would be over (the model cannot tell
-                // "mm-hm" from "wait" in its first 200 ms).
-                let since = |ms: u32| now >= onset + u64::from(ms);
-                let model_confirms = model_hears_cut_in && since(p.barge_in_confirm_ms);
-                let confirmed = match inp.floor {
-                    Some(_) => model_confirms || since(p.model_max_overlap_ms),
-                    None => since(p.barge_in_confirm_ms),
-                };
-                if counts && confirmed {
-                    s.commit_barge_in(&inp.own, onset, model_confirms, &mut out);
-                }
-            } else if let Some(onset) = s.overlap_onset {
-                if !s.held {
-                    // A short or quiet burst (a cough, "mm", the TV) that never paused us.
-                    s.clear_overlap(&mut out);
-                    s.reset_turn();
-                } else {
-                    // Paused for a burst that has ended: a backchannel or noise lets us go on
-                    // from where we paused; anything else is the user taking the floor. (The
-                    // floor model is not asked here: as a short burst ends it still hears
-                    // speech over us, a backchannel as much as a cut-in; its words decide.)
-                    let end = *s.burst_end.get_or_insert(v.last_end_ms.unwrap_or(now));
-                    match s.burst_text.as_ref().map(burst_verdict) {
-                        Some(BurstVerdict::Misheard) => {
-                            if now >= end + u64::from(p.misheard_grace_ms) {
-                                // Nothing more came: it was not for us; go on.
-                                s.clear_overlap(&mut out);
-                                s.reset_turn();
-                            } else {
-                                s.misheard = true;
-                            }
-                        }
-                        Some(BurstVerdict::Stop) => {
-                            s.commit_barge_in(&inp.own, onset, false, &mut out);
-                        }
-                        Some(BurstVerdict::GoOn) => {
-                            s.clear_overlap(&mut out);
-                            s.reset_turn();
-                        }
-                        None => {
-                            // Go on at once (a backchannel is over before its words are
-                            // known) and keep an ear on the transcript.
-                            s.clear_overlap(&mut out);
-                            s.reset_turn();
-                            s.watch = Some((onset, end));
-                        }
-                    }
-                }
-            }
-        }
+        Floor::Speaking if inp.own.playing || s.held => speech_over_us(s, inp, now, &p, &mut out),
         _ => {
             if v.speaking {
                 if s.turn_start.is_none() {

@@ -106,6 +106,9 @@ pub struct State {
     misheard: bool,
     /// Start of the current pause inside a user turn.
     pause_start: Option<Ms>,
+    /// The floor model's highest `turn_complete` in that pause (by its start): see
+    /// `turn_end::pause_turn_complete`.
+    pause_peak: Option<(Ms, f32)>,
     /// A burst we went on over (onset, end): its transcript may still turn out to be a real
     /// interruption ("stop").
     watch: Option<(Ms, Ms)>,
@@ -167,6 +170,7 @@ impl State {
             burst_text: None,
             misheard: false,
             pause_start: None,
+            pause_peak: None,
             watch: None,
             side_until: None,
             interrupted: None,
@@ -266,6 +270,7 @@ impl State {
         self.backchannel_pause = None;
         self.last_stable.clear();
         self.pause_start = None;
+        self.pause_peak = None;
         self.turn_addressed = (0.0, 0);
         self.turn_voice = None;
         self.model_cut_in = false;

@@ -19,6 +19,9 @@ pub(super) fn end_of_turn_logic(
     let pause_start = inp.voice.last_end_ms.unwrap_or(now);
     s.pause_start = Some(pause_start);
     let silence = now.saturating_sub(pause_start);
+    let peak = inp
+        .floor
+        .map(|f| pause_turn_complete(s, pause_start, f.turn_complete));
     let text = s.with_continued(&s.turn_text);
     // How long a turn with no words yet is held: the longest pause, and longer while its final
     // transcript is still being computed (a slow or busy machine: the words are on their way,
@@ -86,7 +89,7 @@ pub(super) fn end_of_turn_logic(
     // as under the rules.
     let floor = inp.floor.filter(|_| !s.model_cut_in);
     let heard = match floor {
-        Some(f) => Some(f.turn_complete),
+        Some(_) => peak,
         None => s.eot,
     };
     let unfinished = sounds_unfinished_words(&text, s.turn_judged);
@@ -292,4 +295,19 @@ fn by_ear_and_words(
     } else {
         NotAddressedReason::Model { addressed: by_ear }
     })
+}
+
+/// What the floor model says of this pause: the highest `turn_complete` it gave since the pause
+/// began. It hears a turn's end while the last words are in its 1.28 s window; later it sees
+/// only silence and its verdict sinks toward its prior, so the step the final transcript
+/// arrives on may hear less than the pause's start did (the dev suite's "Make a note that the
+/// plumber comes on Wednesday.": 0.72 as the voice stopped, 0.38 when the words came, taken a
+/// step later; in other voices it stayed under 0.5 until the longest hold).
+fn pause_turn_complete(s: &mut State, pause_start: Ms, now_value: f32) -> f32 {
+    let peak = match s.pause_peak {
+        Some((start, peak)) if start == pause_start => peak.max(now_value),
+        _ => now_value,
+    };
+    s.pause_peak = Some((pause_start, peak));
+    peak
 }

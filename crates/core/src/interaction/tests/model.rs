@@ -83,6 +83,51 @@ fn an_unfinished_turn_is_held_until_the_longest_hold() {
     assert!(t - 1600 >= u64::from(Params::default().max_hold_ms), "{t}");
 }
 
+#[test]
+fn a_turn_end_the_model_heard_as_the_voice_stopped_counts_when_the_words_come_later() {
+    // The model hears the end while the last words are in its window (0.8), then only silence
+    // (0.35); the final transcript comes 280 ms into the pause. The end it heard stands.
+    let mut s = State::default();
+    speaks_with(&mut s, 0, 1600, "what time is it", probs(0.1, 0.0, 0.9));
+    let mut taken = None;
+    for t in (1640..=4000).step_by(40) {
+        let inp = Inputs {
+            voice: silent(1600),
+            heard: if t == 1880 {
+                Heard::Final {
+                    text: "What time is it?".into(),
+                }
+            } else {
+                Heard::Nothing
+            },
+            floor: probs(if t < 1800 { 0.8 } else { 0.35 }, 0.0, 0.9),
+            ..Default::default()
+        };
+        let a = step(&mut s, &inp, t);
+        if taken.is_none() && a.iter().any(|a| matches!(a, Action::Request { .. })) {
+            taken = Some(t);
+        }
+    }
+    let t = taken.expect("the turn is taken");
+    assert!(t <= 1920, "taken {} ms after the end, the words came at 280", t - 1600);
+
+    // Each pause is heard afresh: an end heard in an earlier pause of the turn (its words
+    // unfinished, so held) does not end the next one.
+    let mut s = State::default();
+    speaks_with(&mut s, 0, 1600, "set a timer for", probs(0.1, 0.0, 0.9));
+    let a = pause_with(&mut s, 1600, 2400, "Set a timer for", probs(0.8, 0.0, 0.9));
+    assert_eq!(first_request(&a), None, "unfinished words hold the turn");
+    speaks_with(&mut s, 2400, 3600, "ten minutes", probs(0.1, 0.0, 0.9));
+    let a = pause_with(
+        &mut s,
+        3600,
+        5000,
+        "Set a timer for ten minutes.",
+        probs(0.35, 0.0, 0.9),
+    );
+    assert_eq!(first_request(&a), None, "held: the model heard no end in this pause");
+}
+
 /// Gets the assistant speaking a long answer; returns the reply text.
 pub(super) fn assistant_speaking(s: &mut State) -> &'static str {
     speaks_with(s, 0, 600, "tell me about Paris", probs(0.1, 0.0, 0.9));

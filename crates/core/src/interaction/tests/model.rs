@@ -109,7 +109,11 @@ fn a_turn_end_the_model_heard_as_the_voice_stopped_counts_when_the_words_come_la
         }
     }
     let t = taken.expect("the turn is taken");
-    assert!(t <= 1920, "taken {} ms after the end, the words came at 280", t - 1600);
+    assert!(
+        t <= 1920,
+        "taken {} ms after the end, the words came at 280",
+        t - 1600
+    );
 
     // Each pause is heard afresh: an end heard in an earlier pause of the turn (its words
     // unfinished, so held) does not end the next one.
@@ -125,7 +129,11 @@ fn a_turn_end_the_model_heard_as_the_voice_stopped_counts_when_the_words_come_la
         "Set a timer for ten minutes.",
         probs(0.35, 0.0, 0.9),
     );
-    assert_eq!(first_request(&a), None, "held: the model heard no end in this pause");
+    assert_eq!(
+        first_request(&a),
+        None,
+        "held: the model heard no end in this pause"
+    );
 }
 
 /// Gets the assistant speaking a long answer; returns the reply text.

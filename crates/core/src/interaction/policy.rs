@@ -61,6 +61,9 @@ struct Pending {
     /// ...and that they are being said. The request stays pending until they have played, so
     /// the user going on continues the turn.
     asked_again: bool,
+    /// How long after the turn's end the words are asked for again (`ask_again_after_ms`,
+    /// shorter after a cut-in: `cut_in_max_hold_ms`).
+    ask_again_after_ms: u32,
 }
 
 /// The loop's memory between steps.
@@ -595,7 +598,7 @@ pub fn step(s: &mut State, inp: &Inputs, now: Ms) -> Vec<Action> {
     {
         let since_end = now.saturating_sub(pd.turn_end_ms);
         if pd.ask_again.is_some() || pd.asked_again {
-            if since_end >= u64::from(p.ask_again_after_ms)
+            if since_end >= u64::from(pd.ask_again_after_ms)
                 && let Some(text) = pd.ask_again.take()
             {
                 pd.asked_again = true;

@@ -136,6 +136,13 @@ pub struct Params {
     /// before going on: speech again within it is a cut-in said in pieces (350: the gaps
     /// between the pieces of the dev suite's cut-ins were 96-288 ms by the voice detector).
     pub misheard_grace_ms: u32,
+    /// After a cut-in, the longest we stay silent once the user has gone quiet (words that are
+    /// not unfinished): we answer, or ask for misheard words again, by then. The user stopped
+    /// us to say something; neither end-of-turn model hears such a turn's end well, and
+    /// waiting `max_hold_ms` (or `ask_again_after_ms`) left them in silence for up to 2.3 s
+    /// (the dev suite's "Hang on, what's the date today?", heard as "And long, what's the
+    /// gate to be?").
+    pub cut_in_max_hold_ms: u32,
 }
 
 impl Default for Params {
@@ -169,6 +176,7 @@ impl Default for Params {
             words_request_complete: 0.4,
             words_complete_gap_ms: 400,
             misheard_grace_ms: 350,
+            cut_in_max_hold_ms: 1200,
             other_voice_below: 0.55,
         }
     }

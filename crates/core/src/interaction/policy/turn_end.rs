@@ -7,6 +7,9 @@ use super::*;
 const SAME_RUN_MS: Ms = 100;
 /// The text model this sure the words are for us overrides the leading-name rule.
 const WORDS_SURE_FOR_US: f32 = 0.8;
+/// A cut-in of this many words or fewer that the text model hears as only a cut-in ("No,
+/// wait.", "Hold on.") asks nothing yet.
+const BARE_CUT_IN_WORDS: usize = 3;
 
 /// The user is silent inside a turn: end it, hold it, or backchannel.
 pub(super) fn end_of_turn_logic(
@@ -124,6 +127,15 @@ pub(super) fn end_of_turn_logic(
     } else {
         gap
     };
+    // The user stopped us to say something: once they are quiet, we answer soon, unless
+    // their words are unfinished or only the cut-in itself ("No, wait.": more may follow).
+    let bare_cut_in = s.turn_judged.is_some_and(|w| w.interruption >= 0.5)
+        && normalize(&text).split_whitespace().count() <= BARE_CUT_IN_WORDS;
+    let gap = if s.interrupted.is_some() && !unfinished && !bare_cut_in {
+        gap.min(p.cut_in_max_hold_ms)
+    } else {
+        gap
+    };
     let waited = |ms: u32| silence >= u64::from(ms);
     let have_final = s.turn_final
         || waited(p.final_wait_ms) && (!inp.final_pending || waited(p.final_pending_max_ms));
@@ -234,6 +246,11 @@ pub(super) fn end_of_turn_logic(
         by_words: s.turn_judged.map(|w| w.addressed()),
     });
     let interrupted = s.interrupted.take().map(|(heard, _)| heard);
+    let ask_again_after_ms = if interrupted.is_some() {
+        p.ask_again_after_ms.min(p.cut_in_max_hold_ms)
+    } else {
+        p.ask_again_after_ms
+    };
     // A speculative answer is used only if it is already here and the words agree; otherwise
     // the final transcript is asked afresh (side effects such as timers wait for it).
     let id = match s.speculative.take() {
@@ -273,6 +290,7 @@ pub(super) fn end_of_turn_logic(
             fillers: 0,
             ask_again: None,
             asked_again: false,
+            ask_again_after_ms,
         });
     }
 }

@@ -204,13 +204,71 @@ fn after_a_cut_in_a_complete_request_is_taken_though_prosody_hears_more() {
         after >= gap && after <= gap + 80,
         "taken {after} ms after its end"
     );
-    // Words that are not a request yet ("No, wait.") or an unfinished thought still wait for
+    // Words that are only the cut-in ("No, wait.") or an unfinished thought still wait for
     // the longest hold.
     let longest = u64::from(Params::default().max_hold_ms);
     for (text, kind) in [("No, wait.", "interruption"), ("Set it for", "unfinished")] {
         let after = after_a_cut_in(text, judged(kind)).expect("taken at the longest hold");
         assert!(after >= longest, "{text}: taken {after} ms after its end");
     }
+    // Anything else (misheard words, a correction) is answered, or asked for again, once the
+    // user has been quiet `cut_in_max_hold_ms`: they stopped us to say something.
+    let cap = u64::from(Params::default().cut_in_max_hold_ms);
+    for (text, kind) in [
+        ("And long, what's the gate to be?", "background"),
+        ("No, I meant Tuesday.", "interruption"),
+    ] {
+        let after = after_a_cut_in(text, judged(kind)).expect("taken");
+        assert!(
+            after >= cap && after <= cap + 80,
+            "{text}: taken {after} ms after its end"
+        );
+    }
+}
+
+#[test]
+fn misheard_words_after_a_cut_in_are_asked_for_again_sooner() {
+    let mut s = State::default();
+    let reply = assistant_speaking(&mut s);
+    over_us_with(&mut s, reply, speaking(2000), 3200, probs(0.0, 0.9, 0.9));
+    let p = Params::default();
+    let mut heard = Heard::Final {
+        text: "And long, what's the gate to be?".into(),
+    };
+    let mut asked = None;
+    let mut said = None;
+    for t in (3240..=6000).step_by(40) {
+        let reasoner = match asked {
+            Some(id) if said.is_none() => vec![FromReasoner::AskAgain {
+                request: id,
+                text: "Sorry, I didn't catch that.".into(),
+            }],
+            _ => Vec::new(),
+        };
+        let inp = Inputs {
+            voice: silent(3200),
+            heard: std::mem::take(&mut heard),
+            judged: if t == 3240 {
+                judged("background")
+            } else {
+                None
+            },
+            end_of_turn: (t == 3320).then_some(0.05),
+            floor: probs(0.3, 0.0, 0.9),
+            reasoner,
+            ..Default::default()
+        };
+        let a = step(&mut s, &inp, t);
+        asked = asked.or_else(|| request_id(&a));
+        if said.is_none() && says(&a, SpeechKind::Answer) {
+            said = Some(t - 3200);
+        }
+    }
+    let said = said.expect("asked again");
+    assert!(
+        said >= u64::from(p.cut_in_max_hold_ms) && said < u64::from(p.ask_again_after_ms),
+        "asked again {said} ms after the cut-in's end"
+    );
 }
 
 /// The assistant is talking; a burst over it from 2000 to 2400 ms pauses it; its words come

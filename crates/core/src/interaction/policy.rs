@@ -115,6 +115,9 @@ pub struct State {
     /// A burst we went on over (onset, end): its transcript may still turn out to be a real
     /// interruption ("stop").
     watch: Option<(Ms, Ms)>,
+    /// That burst's words were not known when we went on (speech again soon after it is its
+    /// next piece, `overlap::speech_over_us`).
+    watch_unheard: bool,
     /// Speech until this time belongs to a side conversation (see `side_conversation_ms`).
     side_until: Option<Ms>,
     /// What the user had heard of our reply when they cut in, and the whole reply.
@@ -175,6 +178,7 @@ impl State {
             pause_start: None,
             pause_peak: None,
             watch: None,
+            watch_unheard: false,
             side_until: None,
             interrupted: None,
             last_spoken: String::new(),

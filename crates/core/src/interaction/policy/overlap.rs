@@ -101,6 +101,7 @@ pub(super) fn speech_over_us(
                     let end = v.tentative_end_ms.unwrap_or(now);
                     s.clear_overlap(out);
                     s.watch = Some((onset, end));
+                    s.watch_unheard = false;
                 }
             }
         }
@@ -119,7 +120,22 @@ pub(super) fn speech_over_us(
         // release, hold...), our voice in 20 ms shreds; speech that resumes in the run
         // moves its end and pauses us again.
     } else if v.speaking {
-        let onset = *s.overlap_onset.get_or_insert(v.onset_ms.unwrap_or(now));
+        let run_onset = v.onset_ms.unwrap_or(now);
+        // Speech again right after a burst we went on over (its words not known yet): the next
+        // piece of a cut-in said in pieces ("No, ... wait, ... what time is it?"), not a new
+        // burst. It keeps the first piece's onset, so we pause at once and the confirm and
+        // safety timers run from the first piece (a fresh onset for every piece had let us
+        // talk on between them for ~2 s).
+        if s.overlap_onset.is_none()
+            && s.watch_unheard
+            && let Some((first, end)) = s.watch
+            && run_onset >= end
+            && run_onset <= end + u64::from(p.misheard_grace_ms)
+        {
+            s.watch = None;
+            s.overlap_onset = Some(first);
+        }
+        let onset = *s.overlap_onset.get_or_insert(run_onset);
         s.burst_end = None;
         s.burst_text = None;
         if !s.ducked {
@@ -176,6 +192,7 @@ pub(super) fn speech_over_us(
                     s.clear_overlap(out);
                     s.reset_turn();
                     s.watch = Some((onset, end));
+                    s.watch_unheard = true;
                 }
             }
         }

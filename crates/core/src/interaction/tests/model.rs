@@ -201,6 +201,70 @@ fn over_us_with(
     all
 }
 
+/// One piece of speech over us from `onset` to `end` (the model hearing a cut-in at 0.5, short
+/// of confirming it), then silence to `until` with no words yet.
+fn piece_then_quiet(
+    s: &mut State,
+    reply: &str,
+    onset: Ms,
+    end: Ms,
+    until: Ms,
+) -> Vec<(Ms, Action)> {
+    let mut a = over_us_with(s, reply, speaking(onset), end, probs(0.0, 0.5, 0.9));
+    let mut t = end + 20;
+    while t <= until {
+        let inp = Inputs {
+            voice: silent(end),
+            own: own(reply, "Paris is the capital"),
+            floor: probs(0.0, 0.5, 0.9),
+            ..Default::default()
+        };
+        a.extend(step(s, &inp, t).into_iter().map(|x| (t, x)));
+        t += 20;
+    }
+    a
+}
+
+#[test]
+fn a_cut_in_said_in_pieces_is_one_burst() {
+    // "No, ... wait, ... what time is it?": pieces of 300 ms with 160 ms between them, each
+    // short enough for a backchannel, words not known yet.
+    let mut s = State::default();
+    let reply = assistant_speaking(&mut s);
+    let mut a = piece_then_quiet(&mut s, reply, 2000, 2300, 2440);
+    assert!(!s.is_held(), "we go on after the first piece");
+    a.extend(piece_then_quiet(&mut s, reply, 2460, 2760, 2900));
+    a.extend(over_us_with(
+        &mut s,
+        reply,
+        speaking(2920),
+        4000,
+        probs(0.0, 0.5, 0.9),
+    ));
+    let pauses: Vec<Ms> = a
+        .iter()
+        .filter(|(_, x)| matches!(x, Action::Hold))
+        .map(|(t, _)| *t)
+        .collect();
+    assert_eq!(
+        pauses.get(..2),
+        Some(&[2120, 2460][..]),
+        "the second piece pauses us at once: {pauses:?}"
+    );
+    let stop = a
+        .iter()
+        .find(|(_, x)| matches!(x, Action::Stop { .. }))
+        .expect("stopped")
+        .0;
+    // From the first piece's onset: the model's 0.5 confirms at 650 ms of speech over us
+    // (the next 20 ms step), inside the second piece.
+    let confirm = 2000 + u64::from(Params::default().barge_in_confirm_ms);
+    assert!(
+        (confirm..=confirm + 20).contains(&stop),
+        "stopped at {stop}: {a:?}"
+    );
+}
+
 #[test]
 fn a_cut_in_the_model_recognises_pauses_us_at_once_and_stops_us_when_a_backchannel_would_be_over() {
     let mut s = State::default();

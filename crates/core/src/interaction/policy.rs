@@ -44,6 +44,17 @@ fn stray_word(text: &str, speech_ms: Ms, words: Option<TextProbs>) -> bool {
     }
 }
 
+/// A cut-in of this many words or fewer that the text model hears as only a cut-in asks
+/// nothing yet (`bare_cut_in`).
+const BARE_CUT_IN_WORDS: usize = 3;
+
+/// Only the cut-in itself, a few words the text model hears as one ("No, wait.", "Hold on."):
+/// it asks nothing yet.
+fn bare_cut_in(text: &str, words: Option<TextProbs>) -> bool {
+    words.is_some_and(|w| w.interruption >= 0.5)
+        && normalize(text).split_whitespace().count() <= BARE_CUT_IN_WORDS
+}
+
 /// An in-flight reasoner request for the current turn.
 #[derive(Debug, Clone)]
 struct Pending {
@@ -64,6 +75,16 @@ struct Pending {
     /// How long after the turn's end the words are asked for again (`ask_again_after_ms`,
     /// shorter after a cut-in: `cut_in_max_hold_ms`).
     ask_again_after_ms: u32,
+}
+
+/// A burst over us that we went on over.
+#[derive(Debug, Clone, Copy)]
+struct Watch {
+    onset: Ms,
+    end: Ms,
+    /// Its words were not known when we went on: speech again soon after it is its next piece
+    /// (`overlap::speech_over_us`).
+    unheard: bool,
 }
 
 /// The loop's memory between steps.
@@ -112,12 +133,9 @@ pub struct State {
     /// The floor model's highest `turn_complete` in that pause (by its start): see
     /// `turn_end::pause_turn_complete`.
     pause_peak: Option<(Ms, f32)>,
-    /// A burst we went on over (onset, end): its transcript may still turn out to be a real
-    /// interruption ("stop").
-    watch: Option<(Ms, Ms)>,
-    /// That burst's words were not known when we went on (speech again soon after it is its
-    /// next piece, `overlap::speech_over_us`).
-    watch_unheard: bool,
+    /// A burst we went on over: its transcript may still turn out to be a real interruption
+    /// ("stop").
+    watch: Option<Watch>,
     /// Speech until this time belongs to a side conversation (see `side_conversation_ms`).
     side_until: Option<Ms>,
     /// What the user had heard of our reply when they cut in, and the whole reply.
@@ -178,7 +196,6 @@ impl State {
             pause_start: None,
             pause_peak: None,
             watch: None,
-            watch_unheard: false,
             side_until: None,
             interrupted: None,
             last_spoken: String::new(),
@@ -220,8 +237,8 @@ impl State {
         if let Some(end) = self.burst_end {
             due.push(end + ms(p.burst_transcript_wait_ms));
         }
-        if let Some((_, end)) = self.watch {
-            due.push(end + ms(p.burst_transcript_wait_ms));
+        if let Some(w) = self.watch {
+            due.push(w.end + ms(p.burst_transcript_wait_ms));
         }
         if let Some(pause) = self.pause_start
             && self.turn_start.is_some()
@@ -244,7 +261,7 @@ impl State {
     pub fn utterance_start(&self) -> Option<Ms> {
         self.turn_start
             .or(self.overlap_onset)
-            .or(self.watch.map(|(onset, _)| onset))
+            .or(self.watch.map(|w| w.onset))
     }
 
     /// Whether the assistant is paused in place for the user's burst.
@@ -536,7 +553,7 @@ pub fn step(s: &mut State, inp: &Inputs, now: Ms) -> Vec<Action> {
     // A burst we went on over: its words may still say "stop". Words Whisper was unsure of
     // and that are no clear cut-in (`misheard_burst`) do not stop us: we are already going on,
     // and speech again would pause us anew.
-    if let Some((onset, end)) = s.watch {
+    if let Some(Watch { onset, end, .. }) = s.watch {
         if let Heard::Final { text } = &inp.heard {
             s.watch = None;
             let words = (text.clone(), inp.judged, inp.final_logprob);

@@ -100,8 +100,11 @@ pub(super) fn speech_over_us(
                 Some(BurstVerdict::GoOn) => {
                     let end = v.tentative_end_ms.unwrap_or(now);
                     s.clear_overlap(out);
-                    s.watch = Some((onset, end));
-                    s.watch_unheard = false;
+                    s.watch = Some(Watch {
+                        onset,
+                        end,
+                        unheard: false,
+                    });
                 }
             }
         }
@@ -112,8 +115,7 @@ pub(super) fn speech_over_us(
         }
     } else if v.speaking
         && s.overlap_onset.is_none()
-        && s.watch
-            .is_some_and(|(_, end)| v.tentative_end_ms == Some(end))
+        && s.watch.is_some_and(|w| v.tentative_end_ms == Some(w.end))
     {
         // The quiet tail of a burst whose words let us go on (its end not yet
         // confirmed): not a new burst. Pausing again here flapped every step (hold,
@@ -127,13 +129,13 @@ pub(super) fn speech_over_us(
         // safety timers run from the first piece (a fresh onset for every piece had let us
         // talk on between them for ~2 s).
         if s.overlap_onset.is_none()
-            && s.watch_unheard
-            && let Some((first, end)) = s.watch
-            && run_onset >= end
-            && run_onset <= end + u64::from(p.misheard_grace_ms)
+            && let Some(w) = s.watch
+            && w.unheard
+            && run_onset >= w.end
+            && run_onset <= w.end + u64::from(p.misheard_grace_ms)
         {
             s.watch = None;
-            s.overlap_onset = Some(first);
+            s.overlap_onset = Some(w.onset);
         }
         let onset = *s.overlap_onset.get_or_insert(run_onset);
         s.burst_end = None;
@@ -191,8 +193,11 @@ pub(super) fn speech_over_us(
                     // known) and keep an ear on the transcript.
                     s.clear_overlap(out);
                     s.reset_turn();
-                    s.watch = Some((onset, end));
-                    s.watch_unheard = true;
+                    s.watch = Some(Watch {
+                        onset,
+                        end,
+                        unheard: true,
+                    });
                 }
             }
         }

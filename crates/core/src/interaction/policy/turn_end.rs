@@ -7,9 +7,6 @@ use super::*;
 const SAME_RUN_MS: Ms = 100;
 /// The text model this sure the words are for us overrides the leading-name rule.
 const WORDS_SURE_FOR_US: f32 = 0.8;
-/// A cut-in of this many words or fewer that the text model hears as only a cut-in ("No,
-/// wait.", "Hold on.") asks nothing yet.
-const BARE_CUT_IN_WORDS: usize = 3;
 
 /// The user is silent inside a turn: end it, hold it, or backchannel.
 pub(super) fn end_of_turn_logic(
@@ -129,9 +126,7 @@ pub(super) fn end_of_turn_logic(
     };
     // The user stopped us to say something: once they are quiet, we answer soon, unless
     // their words are unfinished or only the cut-in itself ("No, wait.": more may follow).
-    let bare_cut_in = s.turn_judged.is_some_and(|w| w.interruption >= 0.5)
-        && normalize(&text).split_whitespace().count() <= BARE_CUT_IN_WORDS;
-    let gap = if s.interrupted.is_some() && !unfinished && !bare_cut_in {
+    let gap = if s.interrupted.is_some() && !unfinished && !bare_cut_in(&text, s.turn_judged) {
         gap.min(p.cut_in_max_hold_ms)
     } else {
         gap

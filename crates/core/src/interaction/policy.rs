@@ -75,6 +75,9 @@ struct Pending {
     /// How long after the turn's end the words are asked for again (`ask_again_after_ms`,
     /// shorter after a cut-in: `cut_in_max_hold_ms`).
     ask_again_after_ms: u32,
+    /// The turn cut us off: what the user had heard of our reply, and the whole reply. A turn
+    /// the user goes on from is still one that cut us off.
+    cut_in: Option<(String, String)>,
 }
 
 /// A burst over us that we went on over.
@@ -329,6 +332,7 @@ impl State {
         out.push(Action::CancelRequest { id: pd.id });
         if goes_on {
             self.continues = Some(pd.text);
+            self.interrupted = self.interrupted.take().or(pd.cut_in);
         }
     }
 

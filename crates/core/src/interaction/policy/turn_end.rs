@@ -169,7 +169,14 @@ pub(super) fn end_of_turn_logic(
     let other_voice = s
         .turn_voice
         .filter(|v| v.similarity < p.other_voice_below && !names_us);
-    // A turn that continues one we took was judged then; its second half does not undo it.
+    // A turn that cut us off in the user's voice is for us, whoever confirmed the cut-in (the
+    // floor model, its words, or the safety stop): after a cut-in the floor model's `addressed`
+    // falls for real requests ("No wait, what time is it?", heard as "...time in it?", 0.31;
+    // "Make a note that the plumber comes on Wednesday." 0.42 in the dev suite), and nobody
+    // stops an assistant mid-sentence to talk to someone else without a name. The other voice,
+    // a leading name and the camera still tell.
+    let cut_us_off = s.model_cut_in || s.interrupted.is_some();
+    let by_ear = s.turn_addressed().filter(|_| inp.floor.is_some());
     let reason = if let Some(v) = other_voice {
         // It answered the user when the turn had speech before it: the half we took, or runs
         // before this one in this turn (a run in the user's voice, the voice it opened with).
@@ -179,20 +186,21 @@ pub(super) fn end_of_turn_logic(
             answered_user: s.continues.is_some() || opened_before,
         })
     } else if s.continues.is_some() {
-        None
+        // The user went on from a turn we took. Its words are a fragment the text model reads
+        // out of context ("in a cup", "for more ways"), so the floor model judges it by ear:
+        // heard as not for us, it is the person the user spoke to answering in a voice too like
+        // theirs to tell apart, or the user turning to them; neither half was for us. (Until
+        // 2026-12-05 the first half's verdict stood: the reply was appended to the user's line
+        // and the whole answered.)
+        by_ear
+            .filter(|&a| a < p.model_addressed && !names_us && !cut_us_off)
+            .map(|addressed| NotAddressedReason::Model { addressed })
     } else if side {
         Some(NotAddressedReason::SideConversation)
     } else if stray_word(&text, speech_ms, s.turn_judged) && !names_us {
         Some(NotAddressedReason::StrayWord)
     } else {
-        let model = s.turn_addressed().filter(|_| inp.floor.is_some());
-        // A turn that cut us off in the user's voice is for us, whoever confirmed the cut-in
-        // (the floor model, its words, or the safety stop): after a cut-in the floor model's
-        // `addressed` falls for real requests ("No wait, what time is it?", heard as "...time in it?", 0.31; "Make a note
-        // that the plumber comes on Wednesday." 0.42 in the dev suite), and nobody stops an
-        // assistant mid-sentence to talk to someone else without a name. The other voice, a
-        // leading name and the camera still tell.
-        let cut_us_off = s.model_cut_in || s.interrupted.is_some();
+        let model = by_ear;
         // A leading "Name, ..." tells only when the recognizer heard the words clearly: the
         // first word of a misheard line ("SHERTA, timer 44 defined") is no name.
         let heard_clearly = s.turn_logprob.is_none_or(|lp| lp >= UNSURE_LOGPROB);
@@ -237,10 +245,11 @@ pub(super) fn end_of_turn_logic(
         return;
     }
     out.push(Action::TurnTaken {
-        by_ear: s.turn_addressed().filter(|_| inp.floor.is_some()),
+        by_ear,
         by_words: s.turn_judged.map(|w| w.addressed()),
     });
-    let interrupted = s.interrupted.take().map(|(heard, _)| heard);
+    let cut_in = s.interrupted.take();
+    let interrupted = cut_in.as_ref().map(|(heard, _)| heard.clone());
     let ask_again_after_ms = if interrupted.is_some() {
         p.ask_again_after_ms.min(p.cut_in_max_hold_ms)
     } else {
@@ -286,6 +295,7 @@ pub(super) fn end_of_turn_logic(
             ask_again: None,
             asked_again: false,
             ask_again_after_ms,
+            cut_in,
         });
     }
 }

@@ -57,9 +57,12 @@ fn keeps_near_end_speech_during_double_talk() {
     eprintln!(
         "double talk: correlation {corr:.3} (unprocessed {before:.3}), near-end loss {loss:.1} dB"
     );
-    // Measured 0.78 with an echo only 6 dB below the talker throughout (harsher than the rig,
-    // where the live test measures >= 0.9); the suppressor costs ~3.4 dB of near end.
-    assert!(corr >= 0.7, "correlation {corr:.3}");
+    // Measured with an echo only 6 dB below the talker throughout (harsher than the rig, where
+    // the live test measures >= 0.9): 0.69 and 4.4 dB of near end lost to the suppressor with
+    // the 256 ms filter that re-converges fast (0.76 and 3.4 dB with the 52 ms filter shipped
+    // until 2026-12-05: fast re-convergence also adapts a little to the talker; the trade is
+    // in `tandem_config`'s comment).
+    assert!(corr >= 0.65, "correlation {corr:.3}");
     assert!(loss < 6.0, "near-end loss {loss:.1} dB");
     // Echo-only stretch before the user speaks is still cancelled.
     let erle = erle_db(&near[2 * 16_000..at], &out[2 * 16_000..at]);
@@ -88,4 +91,124 @@ fn correlation_and_erle_helpers() {
     let b = [-1.0, -2.0, -3.0, -4.0];
     assert!((correlation(&a, &b) + 1.0).abs() < 1e-9);
     assert!((erle_db(&[1.0; 10], &[0.1; 10]) - 20.0).abs() < 1e-6);
+}
+
+/// Experiment, not a check (`--ignored`): a pure-delay echo at -10 dB whose delay wanders
+/// (+-`TANDEM_DRIFT_MS` in a 20 s sine, as PulseAudio's module-loopback resamples to hold its
+/// latency) or drifts (`TANDEM_DRIFT_PPM`: two clocks), and the room set, through linear filters of several lengths and adaptation rates.
+/// `TANDEM_DRIFT_FAR` names a long 16 kHz recording to play; `TANDEM_DRIFT_CONFIGS` lists
+/// `main/shadow/rate[/key=value;...]` changes to [`tandem_config`] (the 52 ms filter shipped
+/// until 2026-12-05: `13/13/0.7/leak_div=0.05`).
+#[test]
+#[ignore]
+fn wandering_delay_experiment() {
+    let path = std::env::var("TANDEM_DRIFT_FAR").expect("TANDEM_DRIFT_FAR");
+    let one = crate::audio::wav::read_mono(std::path::Path::new(&path), 16_000).unwrap();
+    let mut far = Vec::new();
+    while far.len() < 16_000 * 100 {
+        far.extend_from_slice(&one);
+    }
+    far.truncate(16_000 * 100);
+    let amp_ms: f32 = std::env::var("TANDEM_DRIFT_MS").map_or(1.0, |v| v.parse().unwrap());
+    let ppm: f32 = std::env::var("TANDEM_DRIFT_PPM").map_or(0.0, |v| v.parse().unwrap());
+    let g = 10f32.powf(-10.0 / 20.0);
+    let near: Vec<f32> = (0..far.len())
+        .map(|i| {
+            let t = i as f32 / 16_000.0;
+            let d = 16.0 * (80.0 + amp_ms * (2.0 * std::f32::consts::PI * t / 20.0).sin())
+                + ppm * 1e-6 * i as f32;
+            let x = i as f32 - d;
+            if x < 0.0 {
+                return 0.0;
+            }
+            let k = x.floor() as usize;
+            let fr = x - k as f32;
+            let b = far.get(k + 1).copied().unwrap_or(0.0);
+            g * (far[k] + fr * (b - far[k]))
+        })
+        .collect();
+    let room_far = far_speech();
+    let user = speech(&["um_cut.wav", "thinking_cut.wav"]);
+    let rooms = crate::sim::room::room_set();
+    // main/shadow/rate[/key=value;...]
+    let configs: Vec<(usize, usize, f32, String)> = std::env::var("TANDEM_DRIFT_CONFIGS")
+        .unwrap_or("13/13/0.7".into())
+        .split(',')
+        .map(|c| {
+            let v: Vec<&str> = c.split('/').collect();
+            let more = v.get(3).copied().unwrap_or("").to_owned();
+            (
+                v[0].parse().unwrap(),
+                v[1].parse().unwrap(),
+                v[2].parse().unwrap(),
+                more,
+            )
+        })
+        .collect();
+    for (main, shadow, rate, more) in configs {
+        let config = || {
+            let mut c = tandem_config();
+            c.filter.main.length_blocks = main;
+            c.filter.shadow.length_blocks = shadow;
+            c.filter.shadow.rate = rate;
+            for kv in more.split(';').filter(|k| !k.is_empty()) {
+                let (k, v) = kv.split_once('=').unwrap();
+                let f: f32 = v.parse().unwrap();
+                match k {
+                    "max_l" => c.erle.max_l = f,
+                    "max_h" => c.erle.max_h = f,
+                    "sections" => c.erle.num_sections = f as usize,
+                    "onset" => c.erle.onset_detection = f > 0.0,
+                    "leak_div" => c.filter.main.leakage_diverged = f,
+                    "leak_conv" => c.filter.main.leakage_converged = f,
+                    "len" => c.ep_strength.default_len = f,
+                    "gain" => c.ep_strength.default_gain = f,
+                    "bounded" => c.ep_strength.bounded_erl = f > 0.0,
+                    _ => panic!("unknown {k}"),
+                }
+            }
+            EchoCanceller::with_config(c)
+        };
+        let (out, linear, _) = cancel_with_linear(config(), &far, &near);
+        let win = 1600;
+        let (mut e, mut l, mut loud) = (Vec::new(), Vec::new(), Vec::new());
+        for w in 200..near.len() / win {
+            let r = w * win..(w + 1) * win;
+            if energy(&near[r.clone()]) < 1e-4 {
+                continue;
+            }
+            e.push(erle_db(&near[r.clone()], &out[r.clone()]));
+            l.push(erle_db(&near[r.clone()], &linear[r.clone()]));
+            loud.push(10.0 * (energy(&out[r]) / win as f64).log10());
+        }
+        e.sort_by(f64::total_cmp);
+        l.sort_by(f64::total_cmp);
+        loud.sort_by(f64::total_cmp);
+        let scores: Vec<_> = rooms
+            .iter()
+            .map(|r| crate::sim::room::score(r, &room_far, &user, config()))
+            .collect();
+        let reached = scores
+            .iter()
+            .filter(|s| {
+                s.erle_db >= 30.0 && s.erle_after_double_talk_db >= 30.0 && s.near_corr >= 0.8
+            })
+            .count();
+        let worst = |f: fn(&crate::sim::room::RoomScore) -> f64| {
+            scores.iter().map(f).fold(f64::MAX, f64::min)
+        };
+        println!(
+            "main {main:2} shadow {shadow:2} rate {rate:.2} {more} | wander 20-100 s: ERLE p10 {:5.1} p50 {:5.1}, linear p50 {:5.1}, under 20 dB {:3}, residual p99 {:6.1} max {:6.1} dBFS, over -50 dBFS {:2} | rooms {reached}/36, worst ERLE {:5.1} after DT {:5.1} near {:.2}",
+            e[e.len() / 10],
+            e[e.len() / 2],
+            l[l.len() / 2],
+            e.iter().filter(|x| **x < 20.0).count(),
+            loud[loud.len() * 99 / 100],
+            loud[loud.len() - 1],
+            loud.iter().filter(|x| **x > -50.0).count(),
+            worst(|s| s.erle_db),
+            worst(|s| s.erle_after_double_talk_db),
+            worst(|s| s.near_corr),
+        );
+    }
 }

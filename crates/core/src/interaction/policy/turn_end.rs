@@ -200,7 +200,6 @@ pub(super) fn end_of_turn_logic(
     } else if stray_word(&text, speech_ms, s.turn_judged) && !names_us {
         Some(NotAddressedReason::StrayWord)
     } else {
-        let model = by_ear;
         // A leading "Name, ..." tells only when the recognizer heard the words clearly: the
         // first word of a misheard line ("SHERTA, timer 44 defined") is no name.
         let heard_clearly = s.turn_logprob.is_none_or(|lp| lp >= UNSURE_LOGPROB);
@@ -211,7 +210,7 @@ pub(super) fn end_of_turn_logic(
         };
         // With the model, it judges background speech by ear; the camera and a leading
         // name stay rules. Our own name always addresses us.
-        match model {
+        match by_ear {
             None => named(not_addressed(&text, &inp.voice, inp.visual, p)),
             Some(addressed) => match s.turn_judged {
                 None => named(not_addressed_but_level(&text, inp.visual)).or_else(|| {

@@ -92,7 +92,12 @@ pub(super) fn end_of_turn_logic(
         Some(_) => peak,
         None => s.eot,
     };
+    // A dangling last word ("about", "the") is a sure sign; the text model's verdict is a
+    // learned guess that also calls common complete questions unfinished ("What can you do?"
+    // 0.97, "What time is it?" 0.72: their nearest lines in its data are first halves).
+    let dangling = sounds_unfinished(&text);
     let unfinished = sounds_unfinished_words(&text, s.turn_judged);
+    let prosody_sure = !dangling && s.eot.is_some_and(|e| e >= p.end_of_turn_sure);
     let eot = if unfinished {
         heard.map(|e| e.min(0.2))
     } else {
@@ -111,11 +116,14 @@ pub(super) fn end_of_turn_logic(
         (Some(_), Some(e)) if e >= p.model_turn_complete => p.min_gap_ms,
         // The model hears more to come but smart-turn is sure the turn is over: a longer gap,
         // not the longest hold.
-        (Some(_), _) if !unfinished && s.eot.is_some_and(|e| e >= p.end_of_turn_sure) => {
-            p.unsure_gap_ms
-        }
+        // So does the text model calling the words unfinished, unless a last word dangles: on
+        // its word alone the loop held "What can you do?" for its longest hold (2.2 s).
+        (Some(_), _) if prosody_sure => p.unsure_gap_ms,
         (Some(_), _) => p.max_hold_ms,
         (None, Some(e)) if e >= p.end_of_turn_sure => p.min_gap_ms,
+        // Here too (after a cut-in, or under the rules) the text model's "unfinished" alone
+        // does not hold a turn smart-turn is sure is over past the unsure gap.
+        (None, _) if prosody_sure => p.unsure_gap_ms,
         (None, Some(e)) if e >= p.end_of_turn_threshold => p.unsure_gap_ms,
         (None, _) => p.max_hold_ms,
     };

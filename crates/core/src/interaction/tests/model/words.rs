@@ -169,10 +169,73 @@ fn the_words_verdict_holds_an_unfinished_thought_and_takes_a_finished_one() {
     assert!(t - 1600 >= u64::from(Params::default().max_hold_ms), "{t}");
 }
 
+/// A turn of `text` (0-1600 ms), the words' verdict `words`, smart-turn's `eot` for the pause
+/// and the floor model unsure of the end (0.2). Returns when the turn was taken, after its end.
+fn taken_with_smart_turn(text: &str, words: Option<TextProbs>, eot: f32) -> Option<Ms> {
+    let mut s = State::default();
+    speaks_with(&mut s, 0, 1600, text, probs(0.1, 0.0, 0.9));
+    let mut all = Vec::new();
+    let mut heard = Heard::Final { text: text.into() };
+    let mut t = 1640;
+    while t <= 5000 {
+        let inp = Inputs {
+            voice: silent(1600),
+            heard: std::mem::take(&mut heard),
+            judged: if t == 1640 { words } else { None },
+            end_of_turn: (t == 1720).then_some(eot),
+            floor: probs(0.2, 0.0, 0.9),
+            ..Default::default()
+        };
+        all.extend(step(&mut s, &inp, t).into_iter().map(|a| (t, a)));
+        t += 40;
+    }
+    first_request(&all).map(|t| t - 1600)
+}
+
+#[test]
+fn the_words_verdict_alone_does_not_hold_a_turn_smart_turn_hears_end() {
+    // The text model called "What can you do?" unfinished (0.97); smart-turn was sure (0.98).
+    let p = Params::default();
+    let taken = taken_with_smart_turn("What can you do?", judged("unfinished"), 0.98);
+    assert!(
+        taken.is_some_and(|t| t >= u64::from(p.unsure_gap_ms) && t < u64::from(p.max_hold_ms)),
+        "{taken:?}"
+    );
+    // Unsure prosody leaves the words' verdict to hold the turn ...
+    let taken = taken_with_smart_turn("What can you do?", judged("unfinished"), 0.5);
+    assert!(
+        taken.is_some_and(|t| t >= u64::from(p.max_hold_ms)),
+        "{taken:?}"
+    );
+    // ... and a dangling last word holds it whatever prosody says.
+    let taken = taken_with_smart_turn("Set an alarm for", judged("unfinished"), 0.98);
+    assert!(
+        taken.is_some_and(|t| t >= u64::from(p.max_hold_ms)),
+        "{taken:?}"
+    );
+    // The same after a cut-in (on the rig, the question cut off a timer's announcement and
+    // waited 2.2 s): the unsure gap, not the longest hold.
+    let taken = after_a_cut_in_with("What can you do?", judged("unfinished"), 0.98);
+    assert!(
+        taken.is_some_and(|t| t >= u64::from(p.unsure_gap_ms) && t < u64::from(p.max_hold_ms)),
+        "{taken:?}"
+    );
+    let taken = after_a_cut_in_with("What can you do?", judged("unfinished"), 0.5);
+    assert!(
+        taken.is_some_and(|t| t >= u64::from(p.max_hold_ms)),
+        "{taken:?}"
+    );
+}
+
 /// The model confirms a cut-in over the assistant (2000-3200 ms); then the pause after it with
 /// the final `text`, the words' verdict `words`, the floor model's usual unsure turn head after
 /// a cut-in (0.3) and smart-turn unsure too (0.05). Returns when the turn was taken.
 fn after_a_cut_in(text: &str, words: Option<TextProbs>) -> Option<Ms> {
+    after_a_cut_in_with(text, words, 0.05)
+}
+
+/// As [`after_a_cut_in`], smart-turn giving `eot` for the pause.
+fn after_a_cut_in_with(text: &str, words: Option<TextProbs>, eot: f32) -> Option<Ms> {
     let mut s = State::default();
     let reply = assistant_speaking(&mut s);
     over_us_with(&mut s, reply, speaking(2000), 3200, probs(0.0, 0.9, 0.9));
@@ -185,7 +248,7 @@ fn after_a_cut_in(text: &str, words: Option<TextProbs>) -> Option<Ms> {
             voice: silent(3200),
             heard: std::mem::take(&mut heard),
             judged: if t == 3240 { words } else { None },
-            end_of_turn: (t == 3320).then_some(0.05),
+            end_of_turn: (t == 3320).then_some(eot),
             floor: probs(0.3, 0.0, 0.9),
             ..Default::default()
         };

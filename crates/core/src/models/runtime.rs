@@ -354,9 +354,18 @@ impl Runtime {
                 .with_config_entry(X64_QUANT_PRECISION, "1")
                 .map_err(|e| e.to_string())?;
         }
-        if let Some(p) = provider {
-            b = b.with_execution_providers([p]).map_err(|e| e.to_string())?;
-        }
+        // No CPU arena: ONNX Runtime's arena keeps every block it grows (by doubling) for the
+        // session's life, so one long utterance raised the process's memory for good (a
+        // one-time +78 MiB step in the hour-long session, BENCHMARKS.md); plain allocations
+        // are given back. Same speed in the live bench.
+        let cpu = ep::CPU::default().with_arena_allocator(false).build();
+        let providers = match provider {
+            Some(p) => vec![p, cpu],
+            None => vec![cpu],
+        };
+        b = b
+            .with_execution_providers(providers)
+            .map_err(|e| e.to_string())?;
         match source {
             Source::File(path) => b.commit_from_file(path),
             Source::Memory(bytes) => b.commit_from_memory(bytes),

@@ -79,9 +79,12 @@ class Run:
 
     def __init__(self, tandem: str, seconds: int, policy: str, err: Path):
         self.err = err
+        # A data directory of its own: the timers set by an earlier run went off in the next
+        # one ("Your 4 minute timer is done." under the first question).
+        env = dict(os.environ, TANDEM_DATA_DIR=str(err.parent / "data"))
         self.proc = subprocess.Popen(
             [tandem, "run", "--headless", "--json", "--policy", policy, "--seconds", str(seconds)],
-            stdout=subprocess.PIPE, stderr=err.open("w"), text=True,
+            stdout=subprocess.PIPE, stderr=err.open("w"), text=True, env=env,
         )
         self.events: list[dict] = []
         self.queue: queue.Queue = queue.Queue()
@@ -203,6 +206,8 @@ def main() -> int:
             ends["last"] = e["end_ms"]
         elif is_answer_start(e) and "last" in ends:
             latencies.append(e["t_ms"] - ends.pop("last"))
+    # The events stay beside the recordings, to read why a round went as it did.
+    (work / "events.jsonl").write_text("".join(json.dumps(e) + "\n" for e in run.events))
     audio = [l for l in (work / "stderr.txt").read_text(errors="replace").splitlines() if l.startswith("audio:")]
     stops = sorted(r["stop_ms"] for r in rounds if r.get("stop_ms") is not None)
     pauses = sorted(r["pause_ms"] for r in rounds if r.get("pause_ms") is not None)

@@ -141,6 +141,9 @@ def main() -> int:
     ap.add_argument("--echo-db", type=float, default=-20.0)
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--policy", default="model")
+    ap.add_argument("--tail", type=int, default=0,
+                    help="seconds to stay idle after the rounds: the timers the rounds set go off "
+                         "with nobody talking (announcements after a long silence)")
     args = ap.parse_args()
     if not os.environ.get("TANDEM_PULSE_RIG"):
         sys.exit("bench-live: run it through scripts/bench-live.sh (it starts the rig)")
@@ -153,7 +156,7 @@ def main() -> int:
             check=True, capture_output=True,
         )
     room = load_room(args.echo_db)
-    seconds = 20 + 22 * args.rounds
+    seconds = 20 + 22 * args.rounds + args.tail
     run = Run(args.tandem, seconds, args.policy, work / "stderr.txt")
     if not run.ready(60):
         print((work / "stderr.txt").read_text(errors="replace"), file=sys.stderr)
@@ -197,7 +200,10 @@ def main() -> int:
     }
     threads = {k: v for k, v in threads.items() if v >= 0.1}
     peak_rss = max(peak_rss, rss_mb(pid))
+    tail_mark = len(run.events)
     run.proc.wait(timeout=seconds + 30)
+    # Nobody speaks after the rounds: any speech heard then is our own voice (an announcement).
+    tail = run.events[tail_mark:]
     pactl("unload-module", room)
     ends = {}
     latencies = []
@@ -220,6 +226,9 @@ def main() -> int:
         "pause_ms": pauses,
         "stop_ms": stops,
         "self_triggered": sum(r.get("self_triggered", 0) for r in rounds),
+        "idle_announcements": sum(1 for e in tail if e.get("kind") == "speak_start" and e.get("speech") == "announcement"),
+        "idle_self_triggered": sum(1 for e in tail if e.get("kind") in ("voice_start", "hold", "barge_in")),
+        "idle_self_answered": sum(1 for e in tail if e.get("kind") == "turn_taken"),
         "reply_latency_ms": latencies,
         "cpu_percent_of_one_core": round(cpu, 1),
         "cpu_percent_by_thread": threads,

@@ -202,3 +202,58 @@ fn a_slow_consumer_loses_frames_visibly_not_silently() {
     assert_eq!(stats.frames.load(Ordering::Relaxed), 99);
     assert_eq!(stats.dropped_frames.load(Ordering::Relaxed), 95);
 }
+
+/// Experiment (ignored; `cargo test -p tandem-core --lib echo_after_a_long_silence -- --ignored
+/// --nocapture`): on the rig, announcements after a long quiet spell leaked our voice at the
+/// echo's full level. Our voice, IDLE_S seconds of silence, our voice again: the echo left in
+/// the user's level estimate over the first second of each.
+#[test]
+#[ignore]
+fn echo_after_a_long_silence() {
+    let idle: f32 = std::env::var("IDLE_S")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(60.0);
+    let delay: f32 = std::env::var("DELAY_MS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(30.0);
+    let clock = VirtualClock::new();
+    let far = far_speech();
+    let far_s = far.len() as f32 / 16_000.0;
+    let secs = 2.0 * far_s + idle + 1.0;
+    let mic = SignalSource::silence(secs, 16_000, Arc::new(clock.clone()));
+    let echo = EchoPath {
+        delay_ms: delay,
+        gain_db: -10.0,
+        ..EchoPath::default()
+    };
+    let mut sim = SimAudio::new(
+        clock,
+        Box::new(mic),
+        48_000,
+        Some(echo),
+        DspConfig::default(),
+    )
+    .unwrap();
+    sim.player.speak_at_rate(&far, 16_000);
+    let mut frames = collect(&mut sim, far_s + idle);
+    let second = frames.len();
+    sim.player.speak_at_rate(&far, 16_000);
+    frames.extend(collect(&mut sim, far_s + 0.5));
+    let db = |e: f64| 10.0 * e.max(1e-12).log10();
+    for (name, start) in [("first", 0usize), ("second", second)] {
+        for (a, b) in [(0usize, 50usize), (50, 100), (100, 200)] {
+            let w = &frames[start + a..start + b];
+            let mic: f64 = w.iter().map(|f| f64::from(f.mic_rms).powi(2)).sum();
+            let user: f64 = w.iter().map(|f| f64::from(f.user_rms).powi(2)).sum();
+            let out: f64 = w.iter().map(|f| f64::from(f.out_rms).powi(2)).sum();
+            let vad = w.iter().filter(|f| f.vad).count();
+            eprintln!(
+                "{name} utterance, frames {a}-{b}: user estimate {:.1} dB, output {:.1} dB below the mic; VAD on {vad}",
+                db(mic) - db(user),
+                db(mic) - db(out)
+            );
+        }
+    }
+}

@@ -199,6 +199,18 @@ fn interaction_loop(
             eprintln!("\naudio: {ev:?}");
         }
         for e in events {
+            if matches!(e.kind, EventKind::VoiceStart { .. }) {
+                // What the echo canceller believed when a voice began: a voice while we talk
+                // that is our own echo shows here as a moved delay or a lost ERLE.
+                let aec = live.dsp.stats().aec();
+                tracing::debug!(
+                    t_ms = e.t_ms,
+                    delay_ms = aec.delay_ms,
+                    erle_db = aec.erle_db,
+                    erl_db = aec.erl_db,
+                    "echo canceller at a voice onset"
+                );
+            }
             if let Some(w) = log.as_mut() {
                 writeln!(w, "{}", serde_json::to_string(&e)?)?;
             }
@@ -242,6 +254,11 @@ fn audio_report(live: &tandem_core::audio::live::LiveAudio) -> String {
         .dropped_frames
         .load(std::sync::atomic::Ordering::Relaxed);
     line.push_str(&format!("; {dropped} cleaned frame(s) dropped"));
+    let aec = live.dsp.stats().aec();
+    line.push_str(&format!(
+        "; echo canceller at the end: delay {} ms, ERLE {:.1} dB",
+        aec.delay_ms, aec.erle_db
+    ));
     line
 }
 

@@ -24,20 +24,25 @@ fn samples(frames: &[CleanFrame]) -> Vec<f32> {
 
 /// The assistant speaks into a simulated room; the microphone hears only the echo.
 fn echo_only_run(echo: EchoPath) -> Vec<CleanFrame> {
-    let clock = VirtualClock::new();
     let far = far_speech();
     let secs = far.len() as f32 / 16_000.0 + 0.5;
+    let mut sim = echo_sim(echo, secs);
+    sim.player.speak_at_rate(&far, 16_000);
+    collect(&mut sim, secs)
+}
+
+/// A simulated room `secs` long whose microphone hears nothing but our voice's echo.
+fn echo_sim(echo: EchoPath, secs: f32) -> SimAudio {
+    let clock = VirtualClock::new();
     let mic = SignalSource::silence(secs, 16_000, Arc::new(clock.clone()));
-    let mut sim = SimAudio::new(
+    SimAudio::new(
         clock,
         Box::new(mic),
         48_000,
         Some(echo),
         DspConfig::default(),
     )
-    .unwrap();
-    sim.player.speak_at_rate(&far, 16_000);
-    collect(&mut sim, secs)
+    .unwrap()
 }
 
 #[test]
@@ -218,24 +223,14 @@ fn echo_after_a_long_silence() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(30.0);
-    let clock = VirtualClock::new();
     let far = far_speech();
     let far_s = far.len() as f32 / 16_000.0;
-    let secs = 2.0 * far_s + idle + 1.0;
-    let mic = SignalSource::silence(secs, 16_000, Arc::new(clock.clone()));
     let echo = EchoPath {
         delay_ms: delay,
         gain_db: -10.0,
         ..EchoPath::default()
     };
-    let mut sim = SimAudio::new(
-        clock,
-        Box::new(mic),
-        48_000,
-        Some(echo),
-        DspConfig::default(),
-    )
-    .unwrap();
+    let mut sim = echo_sim(echo, 2.0 * far_s + idle + 1.0);
     sim.player.speak_at_rate(&far, 16_000);
     let mut frames = collect(&mut sim, far_s + idle);
     let second = frames.len();

@@ -98,18 +98,37 @@ fn the_words_verdict_says_whether_a_burst_over_us_stops_us() {
 fn turn_with_words(text: &str, words: Option<TextProbs>) -> Vec<(Ms, Action)> {
     let mut s = State::default();
     speaks_with(&mut s, 0, 1600, text, probs(0.1, 0.0, 0.9));
+    let pause = Pause {
+        words,
+        eot: None,
+        floor: probs(0.9, 0.0, 0.9),
+    };
+    pause_after(&mut s, 1600, 5000, text, pause)
+}
+
+/// What the pause after a turn brings: the words' verdict (with the final transcript, at once),
+/// smart-turn's answer (120 ms after the turn's end), the floor model (throughout).
+struct Pause {
+    words: Option<TextProbs>,
+    eot: Option<f32>,
+    floor: Option<FloorProbs>,
+}
+
+/// The steps of a pause from `end` (the turn's end) to `until`, the final `text` heard at once.
+fn pause_after(s: &mut State, end: Ms, until: Ms, text: &str, pause: Pause) -> Vec<(Ms, Action)> {
     let mut all = Vec::new();
     let mut heard = Heard::Final { text: text.into() };
-    let mut t = 1640;
-    while t <= 5000 {
+    let mut t = end + 40;
+    while t <= until {
         let inp = Inputs {
-            voice: silent(1600),
+            voice: silent(end),
             heard: std::mem::take(&mut heard),
-            judged: if t == 1640 { words } else { None },
-            floor: probs(0.9, 0.0, 0.9),
+            judged: if t == end + 40 { pause.words } else { None },
+            end_of_turn: pause.eot.filter(|_| t == end + 120),
+            floor: pause.floor,
             ..Default::default()
         };
-        all.extend(step(&mut s, &inp, t).into_iter().map(|a| (t, a)));
+        all.extend(step(s, &inp, t).into_iter().map(|a| (t, a)));
         t += 40;
     }
     all
@@ -174,22 +193,12 @@ fn the_words_verdict_holds_an_unfinished_thought_and_takes_a_finished_one() {
 fn taken_with_smart_turn(text: &str, words: Option<TextProbs>, eot: f32) -> Option<Ms> {
     let mut s = State::default();
     speaks_with(&mut s, 0, 1600, text, probs(0.1, 0.0, 0.9));
-    let mut all = Vec::new();
-    let mut heard = Heard::Final { text: text.into() };
-    let mut t = 1640;
-    while t <= 5000 {
-        let inp = Inputs {
-            voice: silent(1600),
-            heard: std::mem::take(&mut heard),
-            judged: if t == 1640 { words } else { None },
-            end_of_turn: (t == 1720).then_some(eot),
-            floor: probs(0.2, 0.0, 0.9),
-            ..Default::default()
-        };
-        all.extend(step(&mut s, &inp, t).into_iter().map(|a| (t, a)));
-        t += 40;
-    }
-    first_request(&all).map(|t| t - 1600)
+    let pause = Pause {
+        words,
+        eot: Some(eot),
+        floor: probs(0.2, 0.0, 0.9),
+    };
+    first_request(&pause_after(&mut s, 1600, 5000, text, pause)).map(|t| t - 1600)
 }
 
 #[test]
@@ -240,22 +249,12 @@ fn after_a_cut_in_with(text: &str, words: Option<TextProbs>, eot: f32) -> Option
     let reply = assistant_speaking(&mut s);
     over_us_with(&mut s, reply, speaking(2000), 3200, probs(0.0, 0.9, 0.9));
     assert_eq!(s.floor(), Floor::Yielding);
-    let mut all = Vec::new();
-    let mut heard = Heard::Final { text: text.into() };
-    let mut t = 3240;
-    while t <= 6000 {
-        let inp = Inputs {
-            voice: silent(3200),
-            heard: std::mem::take(&mut heard),
-            judged: if t == 3240 { words } else { None },
-            end_of_turn: (t == 3320).then_some(eot),
-            floor: probs(0.3, 0.0, 0.9),
-            ..Default::default()
-        };
-        all.extend(step(&mut s, &inp, t).into_iter().map(|a| (t, a)));
-        t += 40;
-    }
-    first_request(&all).map(|t| t - 3200)
+    let pause = Pause {
+        words,
+        eot: Some(eot),
+        floor: probs(0.3, 0.0, 0.9),
+    };
+    first_request(&pause_after(&mut s, 3200, 6000, text, pause)).map(|t| t - 3200)
 }
 
 #[test]

@@ -6,7 +6,11 @@ long answer), cuts in over it ~2.5 s after it starts ("Wait, set a timer for N m
 waits for the answer to that. Prints, as JSON: the process's CPU (percent of one core, averaged
 from the first question to the end) and peak RSS, per cut-in the time from the cut-in's onset to
 the pause and to the stop, self-triggered voice before a cut-in, reply latencies, and the
-audio line of `tandem run` (stream restarts, xruns, drops).
+audio line of `tandem run` (stream restarts, xruns, drops). After the rounds the run stays
+idle (its remaining time, plus `--tail` seconds): nobody speaks, so what the loop hears then
+(`idle_self_triggered`, `idle_self_answered`) is our own voice, the rounds' timers going off.
+`tandem run` gets a fresh data directory; its events are kept as `events.jsonl` beside the
+recordings in its temporary work directory (tandem-bench-live-*).
 
 Standard library only. Run through scripts/bench-live.sh (it starts the rig).
 """
@@ -142,8 +146,8 @@ def main() -> int:
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--policy", default="model")
     ap.add_argument("--tail", type=int, default=0,
-                    help="seconds to stay idle after the rounds: the timers the rounds set go off "
-                         "with nobody talking (announcements after a long silence)")
+                    help="more seconds to stay idle after the rounds (the run already idles for what "
+                         "is left of 22 s a round): the rounds' timers go off with nobody talking")
     args = ap.parse_args()
     if not os.environ.get("TANDEM_PULSE_RIG"):
         sys.exit("bench-live: run it through scripts/bench-live.sh (it starts the rig)")

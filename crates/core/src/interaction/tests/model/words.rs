@@ -203,37 +203,26 @@ fn taken_with_smart_turn(text: &str, words: Option<TextProbs>, eot: f32) -> Opti
 
 #[test]
 fn the_words_verdict_alone_does_not_hold_a_turn_smart_turn_hears_end() {
-    // The text model called "What can you do?" unfinished (0.97); smart-turn was sure (0.98).
     let p = Params::default();
+    let at_unsure_gap = |t: Option<Ms>| {
+        t.is_some_and(|t| t >= u64::from(p.unsure_gap_ms) && t < u64::from(p.max_hold_ms))
+    };
+    let held_longest = |t: Option<Ms>| t.is_some_and(|t| t >= u64::from(p.max_hold_ms));
+    // The text model called "What can you do?" unfinished (0.97); smart-turn was sure (0.98).
     let taken = taken_with_smart_turn("What can you do?", judged("unfinished"), 0.98);
-    assert!(
-        taken.is_some_and(|t| t >= u64::from(p.unsure_gap_ms) && t < u64::from(p.max_hold_ms)),
-        "{taken:?}"
-    );
+    assert!(at_unsure_gap(taken), "{taken:?}");
     // Unsure prosody leaves the words' verdict to hold the turn ...
     let taken = taken_with_smart_turn("What can you do?", judged("unfinished"), 0.5);
-    assert!(
-        taken.is_some_and(|t| t >= u64::from(p.max_hold_ms)),
-        "{taken:?}"
-    );
+    assert!(held_longest(taken), "{taken:?}");
     // ... and a dangling last word holds it whatever prosody says.
     let taken = taken_with_smart_turn("Set an alarm for", judged("unfinished"), 0.98);
-    assert!(
-        taken.is_some_and(|t| t >= u64::from(p.max_hold_ms)),
-        "{taken:?}"
-    );
+    assert!(held_longest(taken), "{taken:?}");
     // The same after a cut-in (on the rig, the question cut off a timer's announcement and
     // waited 2.2 s): the unsure gap, not the longest hold.
     let taken = after_a_cut_in_with("What can you do?", judged("unfinished"), 0.98);
-    assert!(
-        taken.is_some_and(|t| t >= u64::from(p.unsure_gap_ms) && t < u64::from(p.max_hold_ms)),
-        "{taken:?}"
-    );
+    assert!(at_unsure_gap(taken), "{taken:?}");
     let taken = after_a_cut_in_with("What can you do?", judged("unfinished"), 0.5);
-    assert!(
-        taken.is_some_and(|t| t >= u64::from(p.max_hold_ms)),
-        "{taken:?}"
-    );
+    assert!(held_longest(taken), "{taken:?}");
 }
 
 /// The model confirms a cut-in over the assistant (2000-3200 ms); then the pause after it with

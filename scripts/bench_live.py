@@ -5,7 +5,8 @@ loudspeaker, a second voice playing the user. Each round the user asks "What can
 long answer), cuts in over it ~2.5 s after it starts ("Wait, set a timer for N minutes."), and
 waits for the answer to that. Prints, as JSON: the process's CPU (percent of one core, averaged
 from the first question to the end) and peak RSS, per cut-in the time from the cut-in's onset to
-the pause and to the stop, self-triggered voice before a cut-in, reply latencies, and the
+the pause and to the stop, self-triggered ducks/pauses/stops before a cut-in (and our own voice
+heard at all), reply latencies, and the
 audio line of `tandem run` (stream restarts, xruns, drops). After the rounds the run stays
 idle (its remaining time, plus `--tail` seconds): nobody speaks, so what the loop hears then
 (`idle_self_triggered`, `idle_self_answered`) is our own voice, the rounds' timers going off.
@@ -27,6 +28,11 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+
+# What our own voice must never make the loop do: dip itself, pause, stop. (`voice_start` alone,
+# our echo heard by the voice detector but far below the user's level, is counted apart as
+# `own_voice_heard`.)
+SELF_TRIGGERED = ("duck", "hold", "barge_in")
 
 QUESTION = "What can you do?"
 CUT_IN = "Wait, set a timer for {n} minutes."
@@ -189,7 +195,8 @@ def main() -> int:
         hold = next((e["t_ms"] for e in after if e.get("kind") == "hold"), None)
         rounds.append({
             "round": i,
-            "self_triggered": sum(1 for e in before if e.get("kind") in ("voice_start", "hold", "barge_in")),
+            "self_triggered": sum(1 for e in before if e.get("kind") in SELF_TRIGGERED),
+            "own_voice_heard": sum(1 for e in before if e.get("kind") == "voice_start"),
             "pause_ms": hold - onset if hold is not None and onset is not None else None,
             "stop_ms": stopped["t_ms"] - onset if stopped and onset is not None else None,
             "answered": reply is not None,
@@ -230,8 +237,10 @@ def main() -> int:
         "pause_ms": pauses,
         "stop_ms": stops,
         "self_triggered": sum(r.get("self_triggered", 0) for r in rounds),
+        "own_voice_heard": sum(r.get("own_voice_heard", 0) for r in rounds),
         "idle_announcements": sum(1 for e in tail if e.get("kind") == "speak_start" and e.get("speech") == "announcement"),
-        "idle_self_triggered": sum(1 for e in tail if e.get("kind") in ("voice_start", "hold", "barge_in")),
+        "idle_self_triggered": sum(1 for e in tail if e.get("kind") in SELF_TRIGGERED),
+        "idle_own_voice_heard": sum(1 for e in tail if e.get("kind") == "voice_start"),
         "idle_self_answered": sum(1 for e in tail if e.get("kind") == "turn_taken"),
         "reply_latency_ms": latencies,
         "cpu_percent_of_one_core": round(cpu, 1),

@@ -32,6 +32,21 @@ pub const MAX_WAIT_FOR_REFERENCE_MS: u64 = 120;
 const MAX_REFERENCE_AHEAD_MS: u64 = 1_000;
 /// RMS above which the reference counts as "we are talking" (-50 dBFS).
 const FAR_ACTIVE_RMS: f32 = 0.003_16;
+/// Frames of reference power kept for the echo's envelope (240 ms: the echo of any of them can
+/// still be in the microphone, whatever delay the canceller has found).
+const FAR_PEAK_FRAMES: usize = 12;
+/// Frames of our voice alone before the echo's coupling counts as learned (0.5 s).
+const COUPLING_LEARNED_FRAMES: u32 = 25;
+/// The quantile of microphone over reference power (dB, per frame of our voice alone) that the
+/// coupling tracks: the echo stays below it in nine frames of ten.
+const COUPLING_QUANTILE: f32 = 0.9;
+/// The tracker's step, dB.
+const COUPLING_STEP_DB: f32 = 1.0;
+/// Headroom over the coupling for the most echo a frame can hold (a factor of two). In the
+/// simulated room whose echo moved 32 -> 40 ms (`dsp_tests.rs`), without it our voice still read
+/// 8-10 dB below the microphone (about 13 dB below a user cutting in); with it, not at all, and
+/// a user 6-8 dB above the echo reads 2-5 dB below their own level.
+const ECHO_MARGIN_DB: f32 = 3.0;
 
 /// One cleaned 20 ms frame.
 #[derive(Debug, Clone)]
@@ -54,7 +69,9 @@ pub struct CleanFrame {
     /// The level of the user's voice in this frame, for level checks while our own voice
     /// plays: the echo canceller's linear output (the echo subtracted, nothing suppressed: the
     /// suppressor turns a cut-in down 10-20 dB during double talk) less the residual echo
-    /// it is known to hold, never below `out_rms`. Without AEC, the microphone's RMS.
+    /// it is known to hold, never below `out_rms`, and never above the microphone less the
+    /// most echo our recent voice can put there (see `DspChain::user_power`). Without AEC, the
+    /// microphone's RMS.
     pub user_rms: f32,
 }
 
@@ -194,6 +211,15 @@ pub struct DspChain {
     /// Residual echo in the linear output per unit of recent reference power, learned while
     /// our voice plays alone; starts at 1 (no loss assumed until measured).
     residual_ratio: f32,
+    /// Reference mean square per 20 ms frame, the last [`FAR_PEAK_FRAMES`] (circular).
+    far_frames: [f32; FAR_PEAK_FRAMES],
+    far_frames_at: usize,
+    /// The echo's coupling: the upper quantile ([`COUPLING_QUANTILE`]) of microphone power over
+    /// the reference's envelope while our voice plays alone, dB. It is the room's and the
+    /// devices', not the canceller's: it holds when the canceller loses its filter.
+    coupling_db: f32,
+    /// Frames it has learned from.
+    coupling_frames: u32,
     frames_out: u64,
     vad_i16: [i16; FRAME_SAMPLES],
 }
@@ -238,6 +264,10 @@ impl DspChain {
             frame_far_energy: 0.0,
             far_recent: 0.0,
             residual_ratio: 1.0,
+            far_frames: [0.0; FAR_PEAK_FRAMES],
+            far_frames_at: 0,
+            coupling_db: 0.0,
+            coupling_frames: 0,
             frames_out: 0,
             vad_i16: [0; FRAME_SAMPLES],
         })
@@ -373,7 +403,8 @@ impl DspChain {
         let n = FRAME_SAMPLES as f32;
         let far_active = (self.frame_far_energy / n).sqrt() > FAR_ACTIVE_RMS;
         let out_ms = energy(&self.frame[..]) / n;
-        let user_ms = self.user_power(linear_energy / n, out_ms, far_active && !vad);
+        let mic_ms = mic_energy / n;
+        let user_ms = self.user_power(mic_ms, linear_energy / n, out_ms, far_active && !vad);
         let start = self.out_index;
         let frame = CleanFrame {
             index: self.frames_out,
@@ -382,7 +413,7 @@ impl DspChain {
             samples: self.frame.clone(),
             vad,
             far_active,
-            mic_rms: (mic_energy / n).sqrt(),
+            mic_rms: mic_ms.sqrt(),
             out_rms: out_ms.sqrt(),
             user_rms: user_ms.sqrt(),
         };
@@ -403,21 +434,52 @@ impl DspChain {
         emit(frame);
     }
 
-    /// The user's power in a frame (see [`CleanFrame::user_rms`]) from the linear output's
-    /// and the cleaned output's mean squares; `echo_alone`: our voice plays and nobody else
-    /// is heard, so the linear output is all residual echo and teaches its ratio.
-    fn user_power(&mut self, linear_ms: f32, out_ms: f32, echo_alone: bool) -> f32 {
+    /// The user's power in a frame (see [`CleanFrame::user_rms`]) from the microphone's, the
+    /// linear output's and the cleaned output's mean squares; `echo_alone`: our voice plays and
+    /// nobody else is heard, so the linear output is all residual echo and teaches its ratio,
+    /// and the microphone all echo and teaches the coupling.
+    ///
+    /// Two estimates, the lower wins. The canceller's: the linear output less the residual echo
+    /// it is known to leave, never below the cleaned output. The room's: the microphone less the
+    /// most echo our recent voice can put there (the coupling over the reference's envelope,
+    /// once learned); the user's voice adds to the echo, so it cannot be more than the
+    /// difference. The second holds when the canceller does not: when the echo's delay moves
+    /// (two device clocks, a loopback that adapts its rate; seen on the rig after a quiet
+    /// spell), AEC3 keeps cancelling at the old delay for most of a second, its output leaks
+    /// our voice nearly at the microphone's level, and the first estimate read it as a user
+    /// cutting in.
+    fn user_power(&mut self, mic_ms: f32, linear_ms: f32, out_ms: f32, echo_alone: bool) -> f32 {
         let far_ms = self.frame_far_energy / FRAME_SAMPLES as f32;
         self.far_recent = 0.8 * self.far_recent + 0.2 * far_ms;
+        self.far_frames[self.far_frames_at] = far_ms;
+        self.far_frames_at = (self.far_frames_at + 1) % FAR_PEAK_FRAMES;
         if !self.config.aec {
             return linear_ms;
         }
-        if echo_alone && self.far_recent > FAR_ACTIVE_RMS * FAR_ACTIVE_RMS {
+        let active = FAR_ACTIVE_RMS * FAR_ACTIVE_RMS;
+        let far_peak = self.far_frames.iter().copied().fold(0.0, f32::max);
+        if echo_alone && self.far_recent > active {
             // Geometric smoothing over ~10 frames: residual echo spans decades.
             let ratio = (linear_ms / self.far_recent).clamp(1e-6, 10.0);
             self.residual_ratio = (0.9 * self.residual_ratio.ln() + 0.1 * ratio.ln()).exp();
         }
-        (linear_ms - self.residual_ratio * self.far_recent).max(out_ms)
+        if echo_alone && far_peak > active {
+            let ratio_db = 10.0 * (mic_ms / far_peak).max(1e-9).log10();
+            if self.coupling_frames == 0 {
+                self.coupling_db = ratio_db;
+            } else if ratio_db > self.coupling_db {
+                self.coupling_db += COUPLING_QUANTILE * COUPLING_STEP_DB;
+            } else {
+                self.coupling_db -= (1.0 - COUPLING_QUANTILE) * COUPLING_STEP_DB;
+            }
+            self.coupling_frames = self.coupling_frames.saturating_add(1);
+        }
+        let by_canceller = (linear_ms - self.residual_ratio * self.far_recent).max(out_ms);
+        if self.coupling_frames < COUPLING_LEARNED_FRAMES || far_peak <= active {
+            return by_canceller;
+        }
+        let echo_ms = 10f32.powf((self.coupling_db + ECHO_MARGIN_DB) / 10.0) * far_peak;
+        by_canceller.min((mic_ms - echo_ms).max(0.0))
     }
 }
 

@@ -116,8 +116,9 @@ fn user_survives_double_talk_in_simulation() {
         .filter(|f| f.vad)
         .count();
     assert!(vad_user > 20, "VAD hears the user: {vad_user} frames");
-    // The level of the cut-in as the loop measures it: the user's own level (within 3 dB),
-    // where the suppressed output loses more.
+    // The level of the cut-in as the loop measures it: near the user's own level (within 5 dB:
+    // the echo's bound takes 4-5 dB here, with the echo only 6 dB below the talker), far above
+    // the background threshold, where the suppressor alone can lose 10-20 dB.
     let voiced: Vec<&CleanFrame> = frames[at / 320..(at + user.len()) / 320]
         .iter()
         .filter(|f| f.vad)
@@ -140,7 +141,7 @@ fn user_survives_double_talk_in_simulation() {
         "double talk: the user at {truth_db:.1} dBFS; estimate {user_db:.1}, suppressed output {out_db:.1}"
     );
     assert!(
-        (user_db - truth_db).abs() <= 3.0,
+        (user_db - truth_db).abs() <= 5.0,
         "estimate {user_db:.1} vs {truth_db:.1} dBFS"
     );
 }
@@ -248,6 +249,176 @@ fn echo_after_a_long_silence() {
                 "{name} utterance, frames {a}-{b}: user estimate {:.1} dB, output {:.1} dB below the mic; VAD on {vad}",
                 db(mic) - db(user),
                 db(mic) - db(out)
+            );
+        }
+    }
+}
+
+/// Runs a chain over a 16 kHz reference (what we played) and microphone on one timeline.
+fn run_chain(far: Vec<f32>, mic: Vec<f32>) -> (Vec<CleanFrame>, Vec<AecMetrics>) {
+    let clock = VirtualClock::new();
+    let stats = Arc::new(DspStats::default());
+    let mut chain =
+        DspChain::new(DspConfig::default(), 16_000, Some(16_000), stats.clone()).unwrap();
+    let steps = mic.len() / 160 + 20;
+    let mut mic = SignalSource::new("mic", mic, 16_000, Arc::new(clock.clone()));
+    let mut far = SignalSource::new("far", far, 16_000, Arc::new(clock.clone()));
+    let mut frames = Vec::new();
+    let mut metrics = Vec::new();
+    for _ in 0..steps {
+        clock.advance(10_000_000);
+        chain.process(&mut mic, Some(&mut far), &mut |f| {
+            frames.push(f);
+        });
+        while metrics.len() < frames.len() {
+            metrics.push(chain.aec_metrics());
+        }
+    }
+    (frames, metrics)
+}
+
+/// Our voice through a -10 dB echo path, a quiet spell, and our voice again with the echo's delay
+/// moved (as the rig's loopback moved 32 -> 40 ms while idle); `user_at`: a cut-in that far (s)
+/// into the second utterance. Returns the frames, the metrics and where the second utterance
+/// starts (frame index).
+fn delay_moves_after_silence(
+    d1_ms: f32,
+    d2_ms: f32,
+    idle_s: f32,
+    user_at: Option<f32>,
+) -> (Vec<CleanFrame>, Vec<AecMetrics>, usize, Vec<f32>) {
+    let one = far_speech();
+    let idle = (idle_s * 16_000.0) as usize;
+    let second = one.len() + idle;
+    let mut far = one.clone();
+    far.resize(second, 0.0);
+    far.extend(&one);
+    let echo = |d: f32| {
+        EchoPath {
+            delay_ms: d,
+            gain_db: -10.0,
+            ..EchoPath::default()
+        }
+        .apply(&one, 16_000)
+    };
+    let mut mic = vec![0.0f32; far.len() + 8_000];
+    for (i, s) in echo(d1_ms).iter().enumerate() {
+        mic[i] += s;
+    }
+    for (i, s) in echo(d2_ms).iter().enumerate() {
+        mic[second + i] += s;
+    }
+    let user = speech(&["um_cut.wav", "thinking_cut.wav"]);
+    if let Some(at) = user_at {
+        let at = second + (at * 16_000.0) as usize;
+        for (i, s) in user.iter().enumerate() {
+            if let Some(m) = mic.get_mut(at + i) {
+                *m += s;
+            }
+        }
+    }
+    let (frames, metrics) = run_chain(far, mic);
+    (frames, metrics, second / FRAME_SAMPLES, user)
+}
+
+/// Power (dB) of `g` over `frames`.
+fn power_db(frames: &[CleanFrame], g: impl Fn(&CleanFrame) -> f32) -> f64 {
+    let e: f64 = frames.iter().map(|f| f64::from(g(f)).powi(2)).sum();
+    10.0 * e.max(1e-12).log10()
+}
+
+/// The rig's leak after a quiet spell: the echo moved 32 -> 40 ms while we were silent, AEC3 went
+/// on cancelling at the old delay for most of a second, and its output carried our voice at
+/// nearly the microphone's level (the VAD fired; the user's level estimate read 0.6-6.5 dB below
+/// the microphone, a user cutting in). The room's bound keeps it far down.
+#[test]
+fn our_voice_after_the_echo_moved_does_not_read_as_the_user() {
+    let (frames, _, second, _) = delay_moves_after_silence(32.0, 40.0, 20.0, None);
+    let leak: Vec<CleanFrame> = frames[second..second + 50]
+        .iter()
+        .filter(|f| f.vad)
+        .cloned()
+        .collect();
+    assert!(
+        leak.len() >= 10,
+        "the canceller leaked {} frames",
+        leak.len()
+    );
+    let below = power_db(&leak, |f| f.mic_rms) - power_db(&leak, |f| f.user_rms);
+    eprintln!(
+        "after the echo moved: VAD on {} of 50 frames, the user's level estimate {below:.1} dB below the microphone",
+        leak.len()
+    );
+    assert!(
+        below >= 20.0,
+        "our voice reads {below:.1} dB below the microphone"
+    );
+}
+
+/// A cut-in while the canceller has not yet found the moved echo keeps the user's level.
+#[test]
+fn a_cut_in_while_the_echo_moves_keeps_its_level() {
+    let (frames, _, second, user) = delay_moves_after_silence(32.0, 40.0, 20.0, Some(0.3));
+    let at = second * FRAME_SAMPLES + 4_800;
+    let span = &frames[at / FRAME_SAMPLES..(at + user.len()) / FRAME_SAMPLES];
+    let voiced: Vec<CleanFrame> = span.iter().filter(|f| f.vad).cloned().collect();
+    assert!(
+        voiced.len() * 2 >= span.len(),
+        "VAD on {} of {}",
+        voiced.len(),
+        span.len()
+    );
+    let truth: Vec<f32> = voiced
+        .iter()
+        .flat_map(|f| mic_user(&user, at, f.start_sample as usize))
+        .collect();
+    let truth_db = 10.0
+        * (truth.iter().map(|x| f64::from(*x).powi(2)).sum::<f64>() / truth.len() as f64).log10();
+    let n = voiced.len() as f64;
+    let est_db = power_db(&voiced, |f| f.user_rms) - 10.0 * n.log10();
+    eprintln!("cut-in as the echo moves: the user at {truth_db:.1} dBFS, estimate {est_db:.1}");
+    assert!(
+        (est_db - truth_db).abs() <= 5.0,
+        "estimate {est_db:.1} vs {truth_db:.1} dBFS"
+    );
+}
+
+/// Experiment (ignored; `D1`, `D2` (ms), `IDLE_S`): the echo left in the user's level estimate
+/// and the VAD over the first second of our voice after the echo's delay moved in a quiet spell.
+#[test]
+#[ignore]
+fn delay_moves_after_silence_experiment() {
+    let var = |k: &str, d: f32| {
+        std::env::var(k)
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(d)
+    };
+    let user_at = std::env::var("USER_AT").ok().and_then(|v| v.parse().ok());
+    let (frames, metrics, second, _) = delay_moves_after_silence(
+        var("D1", 32.0),
+        var("D2", 40.0),
+        var("IDLE_S", 20.0),
+        user_at,
+    );
+    let db = |e: f64| 10.0 * e.max(1e-12).log10();
+    for start in [0usize, second] {
+        for a in (0..100).step_by(10) {
+            let w = &frames[start + a..start + a + 10];
+            let p = |g: &dyn Fn(&CleanFrame) -> f32| {
+                db(w.iter().map(|f| f64::from(g(f)).powi(2)).sum())
+            };
+            let m = metrics[start + a + 9];
+            eprintln!(
+                "frames {}-{}: mic {:.1}, user est {:.1}, out {:.1} dB; VAD {}; AEC delay {} ms ERLE {:.2}",
+                start + a,
+                start + a + 10,
+                p(&|f| f.mic_rms),
+                p(&|f| f.user_rms),
+                p(&|f| f.out_rms),
+                w.iter().filter(|f| f.vad).count(),
+                m.delay_ms,
+                m.erle_db
             );
         }
     }

@@ -140,7 +140,10 @@ pub(super) fn speech_over_us(
         let onset = *s.overlap_onset.get_or_insert(run_onset);
         s.burst_end = None;
         s.burst_text = None;
-        if !s.ducked {
+        // Speech that does not count (far below the user's level, the model hears no cut-in, the
+        // user turned away) leaves our voice alone: the TV, our own echo in a canceller that has
+        // lost its filter (a duck for every leaked syllable dipped an announcement).
+        if counts && !s.ducked {
             s.ducked = true;
             out.push(Action::Duck);
         }

@@ -35,6 +35,10 @@ const FAR_ACTIVE_RMS: f32 = 0.003_16;
 /// Frames of reference power kept for the echo's envelope (240 ms: the echo of any of them can
 /// still be in the microphone, whatever delay the canceller has found).
 const FAR_PEAK_FRAMES: usize = 12;
+/// The reference's envelope (mean square) from which a frame teaches the coupling (-35 dBFS):
+/// the echo of quieter stretches drowns in the microphone's noise, and the noise over a quiet
+/// reference reads as a coupling the room does not have.
+const COUPLING_FAR_MS: f32 = 3.16e-4;
 /// Frames of our voice alone before the echo's coupling counts as learned (0.5 s).
 const COUPLING_LEARNED_FRAMES: u32 = 25;
 /// The quantile of microphone over reference power (dB, per frame of our voice alone) that the
@@ -220,6 +224,8 @@ pub struct DspChain {
     coupling_db: f32,
     /// Frames it has learned from.
     coupling_frames: u32,
+    /// The microphone's noise floor (mean square): its minimum, rising 1 dB a second.
+    mic_floor: f32,
     frames_out: u64,
     vad_i16: [i16; FRAME_SAMPLES],
 }
@@ -268,6 +274,7 @@ impl DspChain {
             far_frames_at: 0,
             coupling_db: 0.0,
             coupling_frames: 0,
+            mic_floor: f32::MAX,
             frames_out: 0,
             vad_i16: [0; FRAME_SAMPLES],
         })
@@ -463,8 +470,14 @@ impl DspChain {
             let ratio = (linear_ms / self.far_recent).clamp(1e-6, 10.0);
             self.residual_ratio = (0.9 * self.residual_ratio.ln() + 0.1 * ratio.ln()).exp();
         }
-        if echo_alone && far_peak > active {
-            let ratio_db = 10.0 * (mic_ms / far_peak).max(1e-9).log10();
+        self.mic_floor = if mic_ms < self.mic_floor {
+            mic_ms
+        } else {
+            self.mic_floor * 1.0046 // +0.02 dB a frame
+        };
+        if echo_alone && far_peak > COUPLING_FAR_MS {
+            let echo = (mic_ms - self.mic_floor).max(0.0);
+            let ratio_db = 10.0 * (echo / far_peak).max(1e-9).log10();
             if self.coupling_frames == 0 {
                 self.coupling_db = ratio_db;
             } else if ratio_db > self.coupling_db {

@@ -383,6 +383,45 @@ fn a_cut_in_while_the_echo_moves_keeps_its_level() {
     );
 }
 
+/// Headphones in a noisy room: no echo, the microphone's noise under our voice. The noise over
+/// the quiet stretches of our voice must not read as an echo coupling that then takes a cut-in
+/// for our own voice (learning from every frame of our voice, noise included, the user read
+/// 2.9 dB low here, 5.7 dB at -40 dBFS noise and a -41 dBFS user; 0.3 and 1.0 dB with the
+/// noise floor taken out and the quiet reference left out).
+#[test]
+fn noise_without_echo_does_not_take_the_users_level() {
+    let far = far_speech();
+    let mut rng = crate::sim::echo::XorShift::new(11);
+    // White noise at -35 dBFS (uniform, amplitude a: RMS a / sqrt(3)) and a quiet user (-31 dBFS).
+    let a = 10f32.powf(-35.0 / 20.0) * 3f32.sqrt();
+    let user_gain = 0.3;
+    let mut mic: Vec<f32> = (0..far.len() + 8_000)
+        .map(|_| a * (2.0 * rng.unit() - 1.0))
+        .collect();
+    let user = speech(&["um_cut.wav", "thinking_cut.wav"]);
+    let at = 6 * 16_000;
+    for (i, s) in user.iter().enumerate() {
+        mic[at + i] += user_gain * s;
+    }
+    let (frames, _) = run_chain(far, mic);
+    let voiced: Vec<CleanFrame> = frames[at / FRAME_SAMPLES..(at + user.len()) / FRAME_SAMPLES]
+        .iter()
+        .filter(|f| f.vad)
+        .cloned()
+        .collect();
+    assert!(
+        voiced.len() > 20,
+        "VAD hears the user: {} frames",
+        voiced.len()
+    );
+    let below = power_db(&voiced, |f| f.mic_rms) - power_db(&voiced, |f| f.user_rms);
+    eprintln!("noise, no echo: the user's level estimate {below:.1} dB below the microphone");
+    assert!(
+        below <= 1.0,
+        "the user reads {below:.1} dB below the microphone"
+    );
+}
+
 /// Experiment (ignored; `D1`, `D2` (ms), `IDLE_S`): the echo left in the user's level estimate
 /// and the VAD over the first second of our voice after the echo's delay moved in a quiet spell.
 #[test]

@@ -39,6 +39,8 @@ const FAR_PEAK_FRAMES: usize = 12;
 /// the echo of quieter stretches drowns in the microphone's noise, and the noise over a quiet
 /// reference reads as a coupling the room does not have.
 const COUPLING_FAR_MS: f32 = 3.16e-4;
+/// Frames in a block of the microphone's noise floor (1 s).
+const FLOOR_BLOCK_FRAMES: u32 = 50;
 /// Frames of our voice alone before the echo's coupling counts as learned (0.5 s).
 const COUPLING_LEARNED_FRAMES: u32 = 25;
 /// The quantile of microphone over reference power (dB, per frame of our voice alone) that the
@@ -224,8 +226,12 @@ pub struct DspChain {
     coupling_db: f32,
     /// Frames it has learned from.
     coupling_frames: u32,
-    /// The microphone's noise floor (mean square): its minimum, rising 1 dB a second.
-    mic_floor: f32,
+    /// The microphone's noise floor (mean square): its minimum over the last one to two
+    /// seconds (this block of [`FLOOR_BLOCK_FRAMES`] and the one before), so that a stretch of
+    /// digital silence (a stream starting) is forgotten within two seconds.
+    floor_block_min: f32,
+    floor_prev_min: f32,
+    floor_block_frames: u32,
     frames_out: u64,
     vad_i16: [i16; FRAME_SAMPLES],
 }
@@ -274,7 +280,9 @@ impl DspChain {
             far_frames_at: 0,
             coupling_db: 0.0,
             coupling_frames: 0,
-            mic_floor: f32::MAX,
+            floor_block_min: f32::MAX,
+            floor_prev_min: f32::MAX,
+            floor_block_frames: 0,
             frames_out: 0,
             vad_i16: [0; FRAME_SAMPLES],
         })
@@ -470,13 +478,16 @@ impl DspChain {
             let ratio = (linear_ms / self.far_recent).clamp(1e-6, 10.0);
             self.residual_ratio = (0.9 * self.residual_ratio.ln() + 0.1 * ratio.ln()).exp();
         }
-        self.mic_floor = if mic_ms < self.mic_floor {
-            mic_ms
-        } else {
-            self.mic_floor * 1.0046 // +0.02 dB a frame
-        };
+        self.floor_block_min = self.floor_block_min.min(mic_ms);
+        self.floor_block_frames += 1;
+        if self.floor_block_frames == FLOOR_BLOCK_FRAMES {
+            self.floor_prev_min = self.floor_block_min;
+            self.floor_block_min = f32::MAX;
+            self.floor_block_frames = 0;
+        }
+        let mic_floor = self.floor_block_min.min(self.floor_prev_min);
         if echo_alone && far_peak > COUPLING_FAR_MS {
-            let echo = (mic_ms - self.mic_floor).max(0.0);
+            let echo = (mic_ms - mic_floor).max(0.0);
             let ratio_db = 10.0 * (echo / far_peak).max(1e-9).log10();
             if self.coupling_frames == 0 {
                 self.coupling_db = ratio_db;

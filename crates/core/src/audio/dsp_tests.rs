@@ -119,24 +119,11 @@ fn user_survives_double_talk_in_simulation() {
     // The level of the cut-in as the loop measures it: near the user's own level (within 5 dB:
     // the echo's bound takes 4-5 dB here, with the echo only 6 dB below the talker), far above
     // the background threshold, where the suppressor alone can lose 10-20 dB.
-    let voiced: Vec<&CleanFrame> = frames[at / 320..(at + user.len()) / 320]
-        .iter()
-        .filter(|f| f.vad)
-        .collect();
-    let db = |e: f64| 10.0 * e.max(1e-12).log10();
-    let mean = |g: &dyn Fn(&CleanFrame) -> f32| {
-        db(voiced.iter().map(|f| f64::from(g(f)).powi(2)).sum::<f64>() / voiced.len() as f64)
-    };
-    let truth: Vec<f32> = voiced
-        .iter()
-        .flat_map(|f| {
-            let i = f.start_sample as usize;
-            mic_user(&user, at, i)
-        })
-        .collect();
-    let truth_db =
-        db(truth.iter().map(|x| f64::from(*x).powi(2)).sum::<f64>() / truth.len() as f64);
-    let (user_db, out_db) = (mean(&|f| f.user_rms), mean(&|f| f.out_rms));
+    let (voiced, truth_db) = voiced_during(&frames, &user, at);
+    let (user_db, out_db) = (
+        mean_db(&voiced, |f| f.user_rms),
+        mean_db(&voiced, |f| f.out_rms),
+    );
     eprintln!(
         "double talk: the user at {truth_db:.1} dBFS; estimate {user_db:.1}, suppressed output {out_db:.1}"
     );
@@ -144,6 +131,23 @@ fn user_survives_double_talk_in_simulation() {
         (user_db - truth_db).abs() <= 5.0,
         "estimate {user_db:.1} vs {truth_db:.1} dBFS"
     );
+}
+
+/// The frames the VAD hears while `user` (from stream index `at`) speaks, and the user's true
+/// level over them, dBFS.
+fn voiced_during(frames: &[CleanFrame], user: &[f32], at: usize) -> (Vec<CleanFrame>, f64) {
+    let voiced: Vec<CleanFrame> = frames[at / FRAME_SAMPLES..(at + user.len()) / FRAME_SAMPLES]
+        .iter()
+        .filter(|f| f.vad)
+        .cloned()
+        .collect();
+    let truth: Vec<f32> = voiced
+        .iter()
+        .flat_map(|f| mic_user(user, at, f.start_sample as usize))
+        .collect();
+    let power: f64 = truth.iter().map(|x| f64::from(*x).powi(2)).sum();
+    let truth_db = 10.0 * (power / truth.len() as f64).max(1e-12).log10();
+    (voiced, truth_db)
 }
 
 /// The user's samples in the 20 ms frame starting at stream index `i` (the user starts at `at`).
@@ -327,6 +331,11 @@ fn power_db(frames: &[CleanFrame], g: impl Fn(&CleanFrame) -> f32) -> f64 {
     10.0 * e.max(1e-12).log10()
 }
 
+/// Mean power (dBFS) of `g` over `frames`.
+fn mean_db(frames: &[CleanFrame], g: impl Fn(&CleanFrame) -> f32) -> f64 {
+    power_db(frames, g) - 10.0 * (frames.len().max(1) as f64).log10()
+}
+
 /// The rig's leak after a quiet spell: the echo moved 32 -> 40 ms while we were silent, AEC3 went
 /// on cancelling at the old delay for most of a second, and its output carried our voice at
 /// nearly the microphone's level (the VAD fired; the user's level estimate read 0.6-6.5 dB below
@@ -360,22 +369,14 @@ fn our_voice_after_the_echo_moved_does_not_read_as_the_user() {
 fn a_cut_in_while_the_echo_moves_keeps_its_level() {
     let (frames, _, second, user) = delay_moves_after_silence(32.0, 40.0, 20.0, Some(0.3));
     let at = second * FRAME_SAMPLES + 4_800;
-    let span = &frames[at / FRAME_SAMPLES..(at + user.len()) / FRAME_SAMPLES];
-    let voiced: Vec<CleanFrame> = span.iter().filter(|f| f.vad).cloned().collect();
+    let span = (at + user.len()) / FRAME_SAMPLES - at / FRAME_SAMPLES;
+    let (voiced, truth_db) = voiced_during(&frames, &user, at);
     assert!(
-        voiced.len() * 2 >= span.len(),
-        "VAD on {} of {}",
-        voiced.len(),
-        span.len()
+        voiced.len() * 2 >= span,
+        "VAD on {} of {span}",
+        voiced.len()
     );
-    let truth: Vec<f32> = voiced
-        .iter()
-        .flat_map(|f| mic_user(&user, at, f.start_sample as usize))
-        .collect();
-    let truth_db = 10.0
-        * (truth.iter().map(|x| f64::from(*x).powi(2)).sum::<f64>() / truth.len() as f64).log10();
-    let n = voiced.len() as f64;
-    let est_db = power_db(&voiced, |f| f.user_rms) - 10.0 * n.log10();
+    let est_db = mean_db(&voiced, |f| f.user_rms);
     eprintln!("cut-in as the echo moves: the user at {truth_db:.1} dBFS, estimate {est_db:.1}");
     assert!(
         (est_db - truth_db).abs() <= 5.0,
@@ -403,11 +404,7 @@ fn noise_without_echo_does_not_take_the_users_level() {
         mic[at + i] += user_gain * s;
     }
     let (frames, _) = run_chain(far, mic);
-    let voiced: Vec<CleanFrame> = frames[at / FRAME_SAMPLES..(at + user.len()) / FRAME_SAMPLES]
-        .iter()
-        .filter(|f| f.vad)
-        .cloned()
-        .collect();
+    let (voiced, _) = voiced_during(&frames, &user, at);
     assert!(
         voiced.len() > 20,
         "VAD hears the user: {} frames",

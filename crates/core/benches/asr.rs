@@ -1,6 +1,6 @@
 //! Whisper tiny.en on one thread, int8 and fp32: the real-time factor over the development
 //! corpus (divide the time by the audio length printed at start) and the cost of one streaming
-//! partial (re-decoding a 3 s utterance in the 15 s window the engine uses). faster-whisper
+//! partial (re-decoding a 3 s utterance in the shortest window the engine uses, 8 s). faster-whisper
 //! (CTranslate2) is timed on the same files by `scripts/asr_reference.py --bench`.
 //!
 //! `cargo bench -p tandem-core --bench asr` (needs `tandem models fetch` and
@@ -68,7 +68,7 @@ fn corpus_rtf(b: divan::Bencher, precision: Precision) {
     });
 }
 
-/// One streaming partial: the first 3 s of a LibriVox sentence in the shortest (15 s) window.
+/// One streaming partial: the first 3 s of a LibriVox sentence in the shortest (8 s) window.
 #[divan::bench(args = PRECISIONS, sample_count = 10, sample_size = 1)]
 fn partial_3s(b: divan::Bencher, precision: Precision) {
     let mut w = whisper(precision);

@@ -512,7 +512,8 @@ impl super::worker::Job<ReasonJob, ReasonOut> for ReasonLink {
 }
 
 /// One transcription: the utterance's audio (its last 30 s at most) in one Whisper window of
-/// at least 15 s (shorter windows make tiny.en loop), words dated on the session timeline.
+/// at least [`MIN_WINDOW_FRAMES`] (8 s; redone in 15 s if it comes out looped), words dated on
+/// the session timeline.
 fn transcribe(whisper: &mut Whisper, text_model: &mut TextModel, job: AsrJob) -> AsrOut {
     let t0 = Instant::now();
     let frames = (job.audio.len() / HOP_LENGTH + 1).clamp(MIN_WINDOW_FRAMES, FULL_WINDOW_FRAMES);

@@ -93,7 +93,7 @@ impl Analyzer {
                 continue;
             }
             let audio = &samples[a..b];
-            // Windows of >= 15 s keep tiny.en from looping; longer segments take full windows.
+            // At least the shortest window (8 s); longer segments take full windows.
             let needed = audio.len().div_ceil(160);
             let transcript = if needed <= FULL_WINDOW_FRAMES {
                 self.whisper

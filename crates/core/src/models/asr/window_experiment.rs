@@ -1,0 +1,212 @@
+//! Experiment (ignored): what a shorter encoder window does to streaming partials.
+//! Windows in feature frames (`TANDEM_WINDOWS=0,800,1500`; 0 is the shipped path), scored
+//! against the scenarios' scripted words (a streaming prefix against the words said by then).
+//! `TANDEM_WIN_DIR=/tmp/dev-suite cargo test --release -p tandem-core --lib window_experiment -- --ignored --nocapture`
+
+use std::time::Instant;
+
+use super::*;
+use crate::audio::wav;
+use crate::config::{Config, ExecutionProvider};
+use crate::models::{Manifest, ModelCache, runtime};
+
+/// `frames` 0: the shipped path ([`Whisper::transcribe_window`] with the engine's window and its
+/// retry), timed whole as "encoder".
+fn run(w: &mut Whisper, audio: &[f32], frames: usize) -> (String, f64, f64) {
+    if frames == 0 {
+        let t0 = Instant::now();
+        let t = w
+            .transcribe_window(audio, audio.len() / HOP_LENGTH + 1)
+            .unwrap();
+        return (t.text, t0.elapsed().as_secs_f64() * 1e3, 0.0);
+    }
+    let frames = frames.next_multiple_of(2);
+    let audio = &audio[..audio.len().min(frames * HOP_LENGTH)];
+    w.features[..N_MELS * frames].fill(0.0);
+    let feats = &mut w.features[..N_MELS * frames];
+    w.mel.features_into(audio, feats, frames);
+    let t0 = Instant::now();
+    let (k, v) = w.encode(frames).unwrap();
+    let enc = t0.elapsed().as_secs_f64() * 1e3;
+    let t1 = Instant::now();
+    let (tokens, _, _) = w.decode(&k, &v).unwrap();
+    let dec = t1.elapsed().as_secs_f64() * 1e3;
+    (w.tokenizer.decode(&tokens).trim().to_owned(), enc, dec)
+}
+
+fn segments(meta: &serde_json::Value) -> Vec<(usize, usize, String)> {
+    meta["segments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|g| g["role"].as_str().unwrap_or("").starts_with("user"))
+        .map(|g| {
+            let ms = |k: &str| g[k].as_u64().unwrap() as usize * 16;
+            (
+                ms("start_ms"),
+                ms("end_ms"),
+                g["text"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+fn wer(hyp: &str, truth: &str) -> (usize, usize) {
+    let h: Vec<String> = norm(hyp).split_whitespace().map(str::to_owned).collect();
+    let t: Vec<String> = norm(truth).split_whitespace().map(str::to_owned).collect();
+    let mut prev: Vec<usize> = (0..=h.len()).collect();
+    for (i, tw) in t.iter().enumerate() {
+        let mut cur = vec![i + 1; h.len() + 1];
+        for (j, hw) in h.iter().enumerate() {
+            cur[j + 1] = (prev[j] + usize::from(tw != hw))
+                .min(prev[j + 1] + 1)
+                .min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    (prev[h.len()], t.len())
+}
+
+/// The words of `text` said by `frac` of its duration (by letters).
+fn prefix(text: &str, frac: f32) -> String {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let total: usize = words.iter().map(|w| w.len() + 1).sum();
+    let mut acc = 0;
+    let mut out = Vec::new();
+    for w in words {
+        acc += w.len() + 1;
+        if acc as f32 <= frac * total as f32 + 2.0 {
+            out.push(w);
+        }
+    }
+    out.join(" ")
+}
+
+fn norm(s: &str) -> String {
+    crate::text::words(s)
+        .map(|w| match w.as_str() {
+            "1" => "one".to_owned(),
+            "2" => "two".to_owned(),
+            "3" => "three".to_owned(),
+            "4" => "four".to_owned(),
+            "5" => "five".to_owned(),
+            "6" => "six".to_owned(),
+            "7" => "seven".to_owned(),
+            "8" => "eight".to_owned(),
+            "9" => "nine".to_owned(),
+            "10" => "ten".to_owned(),
+            "15" => "fifteen".to_owned(),
+            "20" => "twenty".to_owned(),
+            "30" => "thirty".to_owned(),
+            "45" => "forty five".to_owned(),
+            _ => w,
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[test]
+#[ignore = "experiment"]
+fn window_experiment() {
+    let dir = std::env::var("TANDEM_WIN_DIR").expect("TANDEM_WIN_DIR");
+    let windows: Vec<usize> = std::env::var("TANDEM_WINDOWS")
+        .unwrap_or("500,800,1000,1500,3000".into())
+        .split(',')
+        .map(|s| s.parse().unwrap())
+        .collect();
+    let cache = ModelCache::locate(&Config::default()).unwrap();
+    let manifest = Manifest::builtin();
+    let rt = runtime::init(&cache, &manifest, ExecutionProvider::Cpu).unwrap();
+    let mut w = Whisper::load(rt, &cache, &manifest, Precision::Int8, 1).unwrap();
+    let mut dirs: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    dirs.sort();
+    let n = windows.len();
+    let (mut same, mut total) = (vec![0usize; n], 0usize);
+    let (mut enc, mut dec) = (vec![0f64; n], vec![0f64; n]);
+    let reference = windows.iter().position(|&f| f == 1500).unwrap_or(0);
+    let (mut perr, mut pwords, mut ferr, mut fwords) =
+        (vec![0usize; n], 0usize, vec![0usize; n], 0usize);
+    for d in dirs {
+        let Ok(audio) = wav::read_mono(&d.join("input.wav"), 16_000) else {
+            continue;
+        };
+        let Ok(meta) = std::fs::read_to_string(d.join("meta.json")) else {
+            continue;
+        };
+        let meta: serde_json::Value = serde_json::from_str(&meta).unwrap();
+        for (a, b, text) in segments(&meta) {
+            let b = b.min(audio.len());
+            let from = a.saturating_sub(4800);
+            let mut ends: Vec<usize> = (0..)
+                .map(|k| a + 4800 + k * 6400)
+                .take_while(|e| *e < b)
+                .collect();
+            let last = (b + 3200).min(audio.len());
+            ends.push(last);
+            for e in ends {
+                let clip = &audio[from..e];
+                let is_final = e == last;
+                let truth = if is_final {
+                    text.clone()
+                } else {
+                    prefix(&text, (e - a) as f32 / (b - a) as f32)
+                };
+                let outs: Vec<_> = windows.iter().map(|&f| run(&mut w, clip, f)).collect();
+                total += 1;
+                for (i, o) in outs.iter().enumerate() {
+                    enc[i] += o.1;
+                    dec[i] += o.2;
+                    let (err, words) = wer(&o.0, &truth);
+                    if is_final {
+                        ferr[i] += err;
+                    } else {
+                        perr[i] += err;
+                    }
+                    if i == 0 {
+                        if is_final {
+                            fwords += words;
+                        } else {
+                            pwords += words;
+                        }
+                    }
+                    if norm(&o.0) == norm(&outs[reference].0) {
+                        same[i] += 1;
+                    } else if std::env::var("TANDEM_WIN_SHOW").is_ok() {
+                        println!(
+                            "{} {:.1}s w{}: {:?} | ref {:?} | truth {:?}",
+                            d.file_name().unwrap().to_string_lossy(),
+                            clip.len() as f32 / 16000.0,
+                            windows[i],
+                            o.0,
+                            outs[reference].0,
+                            truth
+                        );
+                    }
+                }
+            }
+        }
+    }
+    println!("clips {total}, partial truth words {pwords}, final truth words {fwords}");
+    for i in 0..n {
+        println!(
+            "window {} frames: WER partials {:.1} % finals {:.1} %",
+            windows[i],
+            100.0 * perr[i] as f64 / pwords.max(1) as f64,
+            100.0 * ferr[i] as f64 / fwords.max(1) as f64
+        );
+    }
+    for i in 0..n {
+        println!(
+            "window {} frames: same as ref {}/{} ; encoder {:.1} ms, decoder {:.1} ms per call",
+            windows[i],
+            same[i],
+            total,
+            enc[i] / total as f64,
+            dec[i] / total as f64
+        );
+    }
+}

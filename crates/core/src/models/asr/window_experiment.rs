@@ -12,13 +12,13 @@ use crate::models::{Manifest, ModelCache, runtime};
 
 /// `frames` 0: the shipped path ([`Whisper::transcribe_window`] with the engine's window and its
 /// retry), timed whole as "encoder".
-fn run(w: &mut Whisper, audio: &[f32], frames: usize) -> (String, f64, f64) {
+fn run(w: &mut Whisper, audio: &[f32], frames: usize) -> (String, f64, f64, f32) {
     if frames == 0 {
         let t0 = Instant::now();
         let t = w
             .transcribe_window(audio, audio.len() / HOP_LENGTH + 1)
             .unwrap();
-        return (t.text, t0.elapsed().as_secs_f64() * 1e3, 0.0);
+        return (t.text, t0.elapsed().as_secs_f64() * 1e3, 0.0, t.avg_logprob);
     }
     let frames = frames.next_multiple_of(2);
     let audio = &audio[..audio.len().min(frames * HOP_LENGTH)];
@@ -29,9 +29,14 @@ fn run(w: &mut Whisper, audio: &[f32], frames: usize) -> (String, f64, f64) {
     let (k, v) = w.encode(frames).unwrap();
     let enc = t0.elapsed().as_secs_f64() * 1e3;
     let t1 = Instant::now();
-    let (tokens, _, _) = w.decode(&k, &v).unwrap();
+    let (tokens, _, logprob) = w.decode(&k, &v).unwrap();
     let dec = t1.elapsed().as_secs_f64() * 1e3;
-    (w.tokenizer.decode(&tokens).trim().to_owned(), enc, dec)
+    (
+        w.tokenizer.decode(&tokens).trim().to_owned(),
+        enc,
+        dec,
+        logprob,
+    )
 }
 
 fn segments(meta: &serde_json::Value) -> Vec<(usize, usize, String)> {
@@ -128,6 +133,9 @@ fn window_experiment() {
     let (mut same, mut total) = (vec![0usize; n], 0usize);
     let (mut enc, mut dec) = (vec![0f64; n], vec![0f64; n]);
     let reference = windows.iter().position(|&f| f == 1500).unwrap_or(0);
+    // Finals by the recognizer's confidence (below the loop's "asked again" threshold or not)
+    // and by whether their words were right: [unsure right, unsure wrong, sure right, sure wrong].
+    let mut sure = vec![[0usize; 4]; n];
     let (mut perr, mut pwords, mut ferr, mut fwords) =
         (vec![0usize; n], 0usize, vec![0usize; n], 0usize);
     for d in dirs {
@@ -163,6 +171,8 @@ fn window_experiment() {
                     let (err, words) = wer(&o.0, &truth);
                     if is_final {
                         ferr[i] += err;
+                        let unsure = o.3 < crate::interaction::UNSURE_LOGPROB;
+                        sure[i][usize::from(!unsure) * 2 + usize::from(err > 0)] += 1;
                     } else {
                         perr[i] += err;
                     }
@@ -197,6 +207,10 @@ fn window_experiment() {
             windows[i],
             100.0 * perr[i] as f64 / pwords.max(1) as f64,
             100.0 * ferr[i] as f64 / fwords.max(1) as f64
+        );
+        println!(
+            "window {} frames: finals unsure (right / wrong) {} / {}, sure {} / {}",
+            windows[i], sure[i][0], sure[i][1], sure[i][2], sure[i][3]
         );
     }
     for i in 0..n {

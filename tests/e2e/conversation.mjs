@@ -161,6 +161,21 @@ function levels(chunks) {
   return { frames: out, pcm: all };
 }
 
+/**
+ * The engine's events of `kinds` from the app's log (tracing's UTC stamps, same clock as
+ * ours), each with the wall-clock time it was logged: splits a latency measured on the page into
+ * the engine's part and the delivery to the page.
+ */
+function engineEvents(kinds) {
+  const out = [];
+  const re = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3})\d*Z .*? event t_ms=(\d+) kind=(\w+)(.*)$/;
+  for (const line of readFileSync(DRIVER_LOG, "utf8").split("\n")) {
+    const m = re.exec(line);
+    if (m && kinds.includes(m[3])) out.push({ at: Date.parse(`${m[1]}Z`), t_ms: Number(m[2]), kind: m[3], rest: m[4] });
+  }
+  return out;
+}
+
 function wavFile(pcm) {
   const header = Buffer.alloc(44);
   header.write("RIFF", 0);
@@ -431,11 +446,20 @@ async function main() {
     // Silent: the indicator shows our speech paused for the user's voice (a hold) or given up.
     const silentAt = (await floorHistory()).find((f) => (f.state === "paused" || f.state === "yielding") && f.at >= cutAt)?.at ?? yieldedAt;
     const silentAfterOnset = silentAt - onsetAt;
+    // The same cut-in as the engine logged it: the voice it heard (its onset back-dated on the
+    // engine's audio clock) and the hold that paused us, on the wall clock.
+    const logged = engineEvents(["VoiceStart", "Hold"]);
+    const voice = logged.find((e) => e.kind === "VoiceStart" && e.at >= cutAt);
+    const heardOnsetAt = voice ? voice.at - (voice.t_ms - Number(/onset_ms: (\d+)/.exec(voice.rest)?.[1] ?? voice.t_ms)) : null;
+    const hold = voice ? logged.find((e) => e.kind === "Hold" && e.at >= voice.at) : null;
     step("floor yielding", {
       after_cut_in_ms: yieldedAt - cutAt,
       onset_after_paplay_ms: onsetAt - cutAt,
       silent_after_onset_ms: silentAfterOnset,
       yielded_after_onset_ms: yieldedAt - onsetAt,
+      engine_onset_after_onset_ms: heardOnsetAt === null ? null : heardOnsetAt - onsetAt,
+      engine_hold_after_onset_ms: hold ? hold.at - onsetAt : null,
+      page_after_engine_hold_ms: hold ? silentAt - hold.at : null,
     });
     if (silentAfterOnset > SILENT_AFTER_ONSET_MS) {
       throw new Failure(`the assistant went quiet ${silentAfterOnset} ms after the cut-in's onset (at most ${SILENT_AFTER_ONSET_MS} ms)`);

@@ -32,6 +32,23 @@ pub fn contains_words(text: &str, phrase: &str) -> bool {
     !phrase.is_empty() && format!(" {} ", normalize(text)).contains(&format!(" {phrase} "))
 }
 
+/// Levenshtein distance between two sequences (substitutions, insertions and deletions each
+/// cost one): word error counts for the ASR tests and experiments.
+pub fn edit_distance<T: PartialEq>(a: &[T], b: &[T]) -> usize {
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    let mut cur = vec![0; b.len() + 1];
+    for (i, x) in a.iter().enumerate() {
+        cur[0] = i + 1;
+        for (j, y) in b.iter().enumerate() {
+            cur[j + 1] = (prev[j] + usize::from(x != y))
+                .min(prev[j + 1] + 1)
+                .min(cur[j] + 1);
+        }
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    prev[b.len()]
+}
+
 fn is_apostrophe(c: char) -> bool {
     matches!(c, '\'' | '\u{2019}' | '\u{2018}')
 }
@@ -52,6 +69,21 @@ mod tests {
         assert_eq!(normalize("  ...  "), "");
         assert_eq!(normalize("Ünïcödé ΑΒΓ 東京"), "ünïcödé αβγ 東京");
         assert_eq!(words("a,b").collect::<Vec<_>>(), ["a", "b"]);
+    }
+
+    #[test]
+    fn edit_distance_counts_substitutions_insertions_and_deletions() {
+        let w = |s: &str| words(s).collect::<Vec<_>>();
+        assert_eq!(edit_distance(&w("set a timer"), &w("set a timer")), 0);
+        assert_eq!(edit_distance(&w("set a timer"), &w("set the timer")), 1);
+        assert_eq!(edit_distance(&w("set a timer"), &w("set timer")), 1);
+        assert_eq!(
+            edit_distance(&w("set a timer"), &w("set a new timer now")),
+            2
+        );
+        assert_eq!(edit_distance(&w(""), &w("three words here")), 3);
+        assert_eq!(edit_distance(&w("kitten"), &w("")), 1);
+        assert_eq!(edit_distance(b"kitten", b"sitting"), 3);
     }
 
     #[test]

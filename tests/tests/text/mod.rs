@@ -32,25 +32,13 @@ fn number_words(n: u32) -> Vec<String> {
         .collect()
 }
 
-/// Word-level Levenshtein distance (substitutions, insertions, deletions).
-pub fn edit_distance(a: &[String], b: &[String]) -> usize {
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, x) in a.iter().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, y) in b.iter().enumerate() {
-            cur[j + 1] = (prev[j] + usize::from(x != y))
-                .min(prev[j + 1] + 1)
-                .min(cur[j] + 1);
-        }
-        prev = cur;
-    }
-    prev[b.len()]
-}
-
 /// Errors and reference words of `hypothesis` against `truth`.
 pub fn errors(truth: &str, hypothesis: &str) -> (usize, usize) {
     let t = words(truth);
-    (edit_distance(&t, &words(hypothesis)), t.len())
+    (
+        tandem_core::text::edit_distance(&t, &words(hypothesis)),
+        t.len(),
+    )
 }
 
 #[test]

@@ -57,19 +57,14 @@ fn segments(meta: &serde_json::Value) -> Vec<(usize, usize, String)> {
 }
 
 fn wer(hyp: &str, truth: &str) -> (usize, usize) {
-    let h: Vec<String> = norm(hyp).split_whitespace().map(str::to_owned).collect();
-    let t: Vec<String> = norm(truth).split_whitespace().map(str::to_owned).collect();
-    let mut prev: Vec<usize> = (0..=h.len()).collect();
-    for (i, tw) in t.iter().enumerate() {
-        let mut cur = vec![i + 1; h.len() + 1];
-        for (j, hw) in h.iter().enumerate() {
-            cur[j + 1] = (prev[j] + usize::from(tw != hw))
-                .min(prev[j + 1] + 1)
-                .min(cur[j] + 1);
-        }
-        prev = cur;
-    }
-    (prev[h.len()], t.len())
+    let words = |s: &str| {
+        norm(s)
+            .split_whitespace()
+            .map(str::to_owned)
+            .collect::<Vec<_>>()
+    };
+    let t = words(truth);
+    (crate::text::edit_distance(&t, &words(hyp)), t.len())
 }
 
 /// The words of `text` said by `frac` of its duration (by letters).

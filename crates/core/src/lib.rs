@@ -11,6 +11,7 @@ pub mod doctor;
 pub mod engine;
 pub mod eval;
 pub mod interaction;
+pub mod memory;
 pub mod models;
 #[cfg(test)]
 mod no_panic_tests;

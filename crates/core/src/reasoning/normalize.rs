@@ -157,6 +157,25 @@ const LEADING: &[&str] = &[
     "actually", "wait", "sorry", "no", "yeah", "yes",
 ];
 
+/// Phrases that carry no meaning at the start of an utterance: a listener taking the floor
+/// ("Hang on, what's 17 times 12?" was answered by the language model, wrongly, instead of the
+/// calculator).
+const LEADING_PHRASES: &[&[&str]] = &[
+    &["i", "mean"],
+    &["no", "wait"],
+    &["hey", "tandem"],
+    &["scratch", "that"],
+    &["hang", "on"],
+    &["hold", "on"],
+    &["excuse", "me"],
+    &["one", "sec"],
+    &["one", "second"],
+    &["just", "a", "sec"],
+    &["just", "a", "second"],
+    &["quick", "question"],
+    &["by", "the", "way"],
+];
+
 /// Words after which "like" is a verb or a comparison, not a filler.
 const LIKE_KEEPERS: &[&str] = &[
     "i",
@@ -225,13 +244,12 @@ fn drop_fillers(tokens: Vec<String>) -> Vec<String> {
     let mut start = 0;
     while start + 1 < out.len() {
         let w = out[start].as_str();
-        let two = (w, out[start + 1].as_str());
-        if matches!(
-            two,
-            ("i", "mean") | ("no", "wait") | ("hey", "tandem") | ("scratch", "that")
-        ) && start + 2 < out.len()
-        {
-            start += 2;
+        if let Some(phrase) = LEADING_PHRASES.iter().find(|p| {
+            // "hold on to that note" is a request, not a marker and "to that note".
+            starts_with_at(&out, start, p)
+                && out.get(start + p.len()).is_some_and(|next| next != "to")
+        }) {
+            start += phrase.len();
         } else if LEADING.contains(&w) {
             start += 1;
         } else {
@@ -454,6 +472,14 @@ mod tests {
             ("I'd like a timer", "i would like a timer"),
             ("what does it look like", "what does it look like"),
             ("Hey Tandem, what's the date", "what is the date"),
+            ("Hang on, what's 17 times 12?", "what is 17 times 12"),
+            ("Hold on. Sorry, what's 17 times 12?", "what is 17 times 12"),
+            (
+                "Just a second, by the way, what time is it",
+                "what time is it",
+            ),
+            ("hang on", "hang on"),
+            ("hold on to that note", "hold on to that note"),
             ("you know what time it is", "what time it is"),
             ("do you know what time it is", "do you know what time it is"),
             ("1,200 grams in pounds", "1200 grams in pounds"),

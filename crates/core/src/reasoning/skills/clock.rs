@@ -5,7 +5,7 @@ use jiff::civil::Weekday;
 
 use super::{Outcome, SkillAnswer, SkillEnv, has, has_any, is_one_of};
 
-const MONTHS: [&str; 12] = [
+pub(super) const MONTHS: [&str; 12] = [
     "January",
     "February",
     "March",
@@ -20,7 +20,7 @@ const MONTHS: [&str; 12] = [
     "December",
 ];
 
-fn weekday(w: Weekday) -> &'static str {
+pub(super) fn weekday(w: Weekday) -> &'static str {
     match w {
         Weekday::Monday => "Monday",
         Weekday::Tuesday => "Tuesday",

@@ -6,12 +6,14 @@
 //! something (a timer, a note, a control) runs only on final text; on a partial one it
 //! returns [`Outcome::NeedsFinal`].
 
+mod calendar;
 mod chat;
 mod clock;
 mod control;
 mod history;
 pub mod math;
 mod notes;
+mod offline;
 pub mod timer;
 pub mod units;
 mod vision;
@@ -102,7 +104,7 @@ impl SkillEnv<'_> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SkillAnswer {
     /// Which skill answered: `clock`, `timer`, `math`, `units`, `notes`, `history`, `vision`,
-    /// `control`, `help`, `chat`.
+    /// `control`, `help`, `chat`, `calendar`, `offline`.
     pub skill: &'static str,
     /// What to say; empty for nothing.
     pub text: String,
@@ -159,7 +161,7 @@ pub fn answer(utterance: &Utterance, env: &SkillEnv<'_>) -> Outcome {
     }
     let toks = strip_polite(&utterance.tokens);
     // Order matters: the most specific phrasings first.
-    let skills: [Skill; 11] = [
+    let skills: [Skill; 13] = [
         control::follow_up,
         control::answer,
         history::answer,
@@ -167,8 +169,10 @@ pub fn answer(utterance: &Utterance, env: &SkillEnv<'_>) -> Outcome {
         notes::answer,
         vision::answer,
         clock::answer,
+        calendar::answer,
         units::answer,
         math::answer,
+        offline::answer,
         chat::answer,
         notes::answer_question,
     ];

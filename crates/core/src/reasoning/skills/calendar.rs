@@ -1,0 +1,173 @@
+//! Days to a date: "how many days until Christmas?", "how long till June 9th?", "when is
+//! Halloween?". Counted on the local calendar from today; a date already past this year is next
+//! year's.
+
+use jiff::ZonedDateTime;
+use jiff::civil::Date;
+
+use super::clock::{MONTHS, weekday};
+use super::{Outcome, SkillAnswer, SkillEnv, has, has_any};
+
+/// Fixed-date holidays: the words that name one (all of them, in a row) and the month and day.
+const HOLIDAYS: &[(&[&str], &str, i8, i8)] = &[
+    (&["christmas", "eve"], "Christmas Eve", 12, 24),
+    (&["christmas"], "Christmas", 12, 25),
+    (&["xmas"], "Christmas", 12, 25),
+    (&["new", "year's", "eve"], "New Year's Eve", 12, 31),
+    (&["new", "years", "eve"], "New Year's Eve", 12, 31),
+    (&["new", "year's"], "New Year's Day", 1, 1),
+    (&["new", "years"], "New Year's Day", 1, 1),
+    (&["new", "year"], "New Year's Day", 1, 1),
+    (&["halloween"], "Halloween", 10, 31),
+    (&["valentine's"], "Valentine's Day", 2, 14),
+    (&["valentines"], "Valentine's Day", 2, 14),
+    (&["valentine"], "Valentine's Day", 2, 14),
+    (&["independence", "day"], "Independence Day", 7, 4),
+    (&["fourth", "of", "july"], "the Fourth of July", 7, 4),
+    (&["4th", "of", "july"], "the Fourth of July", 7, 4),
+    (&["4", "of", "july"], "the Fourth of July", 7, 4),
+];
+
+/// "9", "9th", "1st", "22nd", "3rd" -> the day of the month.
+fn day_number(word: &str) -> Option<i8> {
+    let digits = word.trim_end_matches(|c: char| c.is_ascii_alphabetic());
+    let suffix = &word[digits.len()..];
+    if !matches!(suffix, "" | "st" | "nd" | "rd" | "th") {
+        return None;
+    }
+    digits.parse().ok().filter(|d| (1..=31).contains(d))
+}
+
+fn month_number(word: &str) -> Option<i8> {
+    MONTHS
+        .iter()
+        .position(|m| m.eq_ignore_ascii_case(word))
+        .map(|i| i as i8 + 1)
+}
+
+/// The date asked about, named as the answer says it: a holiday, "June 9" / "9th of June" /
+/// "the 9th of June".
+fn target(t: &[String]) -> Option<(String, i8, i8)> {
+    for (words, name, month, day) in HOLIDAYS {
+        if has(t, words) {
+            return Some(((*name).to_owned(), *month, *day));
+        }
+    }
+    for (i, w) in t.iter().enumerate() {
+        let Some(month) = month_number(w) else {
+            continue;
+        };
+        let after = t.get(i + 1).and_then(|w| day_number(w));
+        // "9th of June": the recognizer's "9th" arrives as "9" "th" (numbers are split from
+        // the letters glued to them).
+        let mut j = i;
+        if j > 0 && t[j - 1] == "of" {
+            j -= 1;
+        }
+        if j > 0 && matches!(t[j - 1].as_str(), "st" | "nd" | "rd" | "th") {
+            j -= 1;
+        }
+        let before = j.checked_sub(1).and_then(|k| day_number(&t[k]));
+        if let Some(day) = after.or(before) {
+            return Some((
+                format!("{} {day}", MONTHS[(month - 1) as usize]),
+                month,
+                day,
+            ));
+        }
+    }
+    None
+}
+
+/// The next `month`/`day` on or after `today` (February 29 waits for a leap year).
+fn next_occurrence(today: Date, month: i8, day: i8) -> Option<Date> {
+    (0..8).find_map(|years| {
+        let d = Date::new(today.year() + years, month, day).ok()?;
+        (d >= today).then_some(d)
+    })
+}
+
+pub(super) fn answer(t: &[String], env: &SkillEnv<'_>) -> Option<Outcome> {
+    let asks_how_long = has(t, &["how", "many", "days"])
+        || has(t, &["how", "long"])
+        || has(t, &["days", "until"])
+        || has(t, &["days", "till"])
+        || has(t, &["days", "left"])
+        || has(t, &["days", "away"]);
+    let asks_when = has(t, &["when", "is"]) || has(t, &["what", "day", "is"]);
+    if !(asks_how_long || asks_when) || has_any(t, &["timer", "timers", "reminder", "my"]) {
+        return None;
+    }
+    let (name, month, day) = target(t)?;
+    Some(Outcome::Answer(SkillAnswer::say(
+        "calendar",
+        days_until(env.now, &name, month, day)?,
+    )))
+}
+
+/// "There are 20 days until Christmas, Friday, December 25." / "Christmas is today."
+fn days_until(now: &ZonedDateTime, name: &str, month: i8, day: i8) -> Option<String> {
+    let today = now.date();
+    let date = next_occurrence(today, month, day)?;
+    let days = today.until(date).ok()?.get_days();
+    let when = format!(
+        "{}, {} {}",
+        weekday(date.weekday()),
+        MONTHS[(date.month() - 1) as usize],
+        date.day()
+    );
+    let year = if date.year() != today.year() {
+        format!(", {}", date.year())
+    } else {
+        String::new()
+    };
+    Some(match days {
+        0 => format!("{name} is today."),
+        1 => format!("{name} is tomorrow, {when}{year}."),
+        n => format!("There are {n} days until {name}, {when}{year}."),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::reasoning::Utterance;
+
+    fn ask(text: &str, now: &str) -> Option<String> {
+        let now: ZonedDateTime = now.parse().unwrap();
+        let u = Utterance::parse(text);
+        let (name, month, day) = target(&u.tokens)?;
+        days_until(&now, &name, month, day)
+    }
+
+    #[test]
+    fn days_to_holidays_and_dates() {
+        let dec5 = "2026-12-05T12:00:00[UTC]";
+        assert_eq!(
+            ask("How many days until Christmas?", dec5).as_deref(),
+            Some("There are 20 days until Christmas, Friday, December 25.")
+        );
+        assert_eq!(
+            ask("how long till new year's eve", dec5).as_deref(),
+            Some("There are 26 days until New Year's Eve, Thursday, December 31.")
+        );
+        assert_eq!(
+            ask("How many days until June 9th?", dec5).as_deref(),
+            Some("There are 186 days until June 9, Wednesday, June 9, 2027.")
+        );
+        assert_eq!(
+            ask("days left until the 6th of December", dec5).as_deref(),
+            Some("December 6 is tomorrow, Sunday, December 6.")
+        );
+        assert_eq!(
+            ask("when is Christmas", "2026-12-25T08:00:00[UTC]").as_deref(),
+            Some("Christmas is today.")
+        );
+        assert_eq!(
+            ask("how many days until February 29", dec5).as_deref(),
+            Some("There are 451 days until February 29, Tuesday, February 29, 2028.")
+        );
+        assert_eq!(ask("how many days until the weekend", dec5), None);
+        assert_eq!(ask("how many days until June 40", dec5), None);
+    }
+}

@@ -64,6 +64,7 @@ pub fn open_gated(
         ..live_options(config)
     };
     let engine = Engine::new(stages, vad, options)?;
+    crate::memory::start_idle_trimmer();
     Ok((audio, engine))
 }
 
@@ -94,5 +95,9 @@ pub fn pump(
     }
     let devices: Vec<DeviceEvent> = live.dsp.events().try_iter().collect();
     engine.tick(engine.audio_ms(), &mut live.player);
-    Ok((engine.take_events(), devices))
+    let events = engine.take_events();
+    if !events.is_empty() {
+        crate::memory::note_activity();
+    }
+    Ok((events, devices))
 }

@@ -1,5 +1,5 @@
 //! Days to a date: "how many days until Christmas?", "how long till June 9th?", "when is
-//! Halloween?". Counted on the local calendar from today; a date already past this year is next
+//! Halloween?", "what day is Christmas?". Counted on the local calendar from today; a date already past this year is next
 //! year's.
 
 use jiff::ZonedDateTime;
@@ -132,6 +132,7 @@ fn days_until(now: &ZonedDateTime, name: &str, month: i8, day: i8) -> Option<Str
 mod tests {
     use super::*;
     use crate::reasoning::Utterance;
+    use crate::reasoning::skills::test_env::TestEnv;
 
     fn ask(text: &str, now: &str) -> Option<String> {
         let now: ZonedDateTime = now.parse().unwrap();
@@ -168,6 +169,17 @@ mod tests {
             Some("There are 451 days until February 29, Tuesday, February 29, 2028.")
         );
         assert_eq!(ask("how many days until the weekend", dec5), None);
+        // Through the whole skill chain: the date asked about, not today's (the clock skill
+        // answers "what day" questions without one).
+        let env = TestEnv::new();
+        let a = env.answer("What day is Christmas?");
+        assert_eq!(a.skill, "calendar");
+        assert_eq!(
+            a.text,
+            "There are 199 days until Christmas, Friday, December 25."
+        );
+        assert_eq!(env.answer("What day is it today?").skill, "clock");
+        assert_eq!(env.answer("when is my timer done").skill, "timer");
         assert_eq!(ask("how many days until June 40", dec5), None);
     }
 }

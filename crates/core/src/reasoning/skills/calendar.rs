@@ -1,11 +1,11 @@
 //! Days to a date: "how many days until Christmas?", "how long till June 9th?", "when is
-//! Halloween?", "what day is Christmas?". Counted on the local calendar from today; a date already past this year is next
-//! year's.
+//! Halloween?", "what day is Christmas?". Counted on the local calendar from today; a date
+//! already past this year is next year's.
 
 use jiff::ZonedDateTime;
 use jiff::civil::Date;
 
-use super::clock::{MONTHS, weekday};
+use super::clock::{MONTHS, month_name, speak_day};
 use super::{Outcome, SkillAnswer, SkillEnv, has, has_any};
 
 /// Fixed-date holidays: the words that name one (all of them, in a row) and the month and day.
@@ -69,11 +69,7 @@ fn target(t: &[String]) -> Option<(String, i8, i8)> {
         }
         let before = j.checked_sub(1).and_then(|k| day_number(&t[k]));
         if let Some(day) = after.or(before) {
-            return Some((
-                format!("{} {day}", MONTHS[(month - 1) as usize]),
-                month,
-                day,
-            ));
+            return Some((format!("{} {day}", month_name(month)), month, day));
         }
     }
     None
@@ -110,21 +106,11 @@ fn days_until(now: &ZonedDateTime, name: &str, month: i8, day: i8) -> Option<Str
     let today = now.date();
     let date = next_occurrence(today, month, day)?;
     let days = today.until(date).ok()?.get_days();
-    let when = format!(
-        "{}, {} {}",
-        weekday(date.weekday()),
-        MONTHS[(date.month() - 1) as usize],
-        date.day()
-    );
-    let year = if date.year() != today.year() {
-        format!(", {}", date.year())
-    } else {
-        String::new()
-    };
+    let when = speak_day(date, date.year() != today.year());
     Some(match days {
         0 => format!("{name} is today."),
-        1 => format!("{name} is tomorrow, {when}{year}."),
-        n => format!("There are {n} days until {name}, {when}{year}."),
+        1 => format!("{name} is tomorrow, {when}."),
+        n => format!("There are {n} days until {name}, {when}."),
     })
 }
 

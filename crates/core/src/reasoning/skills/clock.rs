@@ -1,7 +1,7 @@
 //! Time and date.
 
 use jiff::ZonedDateTime;
-use jiff::civil::Weekday;
+use jiff::civil::{Date, Weekday};
 
 use super::{Outcome, SkillAnswer, SkillEnv, has, has_any, is_one_of};
 
@@ -20,7 +20,7 @@ pub(super) const MONTHS: [&str; 12] = [
     "December",
 ];
 
-pub(super) fn weekday(w: Weekday) -> &'static str {
+fn weekday(w: Weekday) -> &'static str {
     match w {
         Weekday::Monday => "Monday",
         Weekday::Tuesday => "Tuesday",
@@ -42,13 +42,27 @@ pub fn speak_clock(z: &ZonedDateTime) -> String {
 
 /// "Tuesday, June 9, 2026".
 pub fn speak_date(z: &ZonedDateTime) -> String {
-    format!(
-        "{}, {} {}, {}",
-        weekday(z.weekday()),
-        MONTHS[(z.month() - 1) as usize],
-        z.day(),
-        z.year()
-    )
+    speak_day(z.date(), true)
+}
+
+/// "Tuesday, June 9", with ", 2026" when `with_year`.
+pub(super) fn speak_day(date: Date, with_year: bool) -> String {
+    let day = format!(
+        "{}, {} {}",
+        weekday(date.weekday()),
+        month_name(date.month()),
+        date.day()
+    );
+    if with_year {
+        format!("{day}, {}", date.year())
+    } else {
+        day
+    }
+}
+
+/// "June" for 6.
+pub(super) fn month_name(month: i8) -> &'static str {
+    MONTHS[(month - 1) as usize]
 }
 
 pub(super) fn answer(t: &[String], env: &SkillEnv<'_>) -> Option<Outcome> {
@@ -94,7 +108,7 @@ pub(super) fn answer(t: &[String], env: &SkillEnv<'_>) -> Option<Outcome> {
         return say(format!("It's {}.", day.year()));
     }
     if has(t, &["what", "month"]) || has(t, &["which", "month"]) {
-        return say(format!("It's {}.", MONTHS[(day.month() - 1) as usize]));
+        return say(format!("It's {}.", month_name(day.month())));
     }
     let about_date = has_any(t, &["date"])
         || has(t, &["what", "day"])

@@ -152,10 +152,15 @@ def quantize(fp32_path, int8_path, windows, limit=0.02, mode="auto"):
     return best[0], tried
 
 
-def session(path, threads=1):
+def session(path, threads=1, exact_int8=False):
+    """A one-thread CPU session. `exact_int8`: ONNX Runtime's exact uint8 x uint8 kernels
+    ("session.x64quantprecision"), as the engine runs int8 models on x86 without VNNI (and as
+    VNNI computes anyway), so embeddings match the engine's on any CPU."""
     import onnxruntime as ort
 
     so = ort.SessionOptions()
+    if exact_int8:
+        so.add_session_config_entry("session.x64quantprecision", "1")
     so.intra_op_num_threads = threads
     so.inter_op_num_threads = 1
     so.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL

@@ -1,13 +1,13 @@
 #!/usr/bin/env python3
 """Train the floor policy's text head: sentence embedding (all-MiniLM-L6-v2, 384) -> 7 classes.
 
-    python3 scripts/text/train.py --data DIR --encoder text-encoder.onnx --vocab text-vocab.txt \\
+    python3 scripts/text/train.py --data DIR --encoder text-encoder.int8.onnx --vocab text-vocab.txt \\
         --out OUTDIR [--seed 1]
 
 DIR holds generate.py's {train,val,heldback}.jsonl. Every text is embedded with the ONNX encoder
-(models/convert_text_encoder.py's `embed`, onnxruntime on one thread); the embeddings are cached in
-DIR/emb_<split>_<key>.npy, the key a hash of the texts, the encoder, the vocabulary and the
-converter's tokenizer source. The head (numpy only, seeded, fixed-order minibatches, Adam with
+(models/convert_text_encoder.py's `embed`, onnxruntime on one thread, exact int8 kernels as the
+engine runs them); the embeddings are cached in DIR/emb_<split>_<key>.npy, the key a hash of
+the texts, the encoder, the vocabulary and the converter's tokenizer source. The head (numpy only, seeded, fixed-order minibatches, Adam with
 decoupled weight decay, class-balanced cross-entropy, early stop on val loss):
 
     embedding [B, 384] -> (x - mean) * inv_std -> dense 384 -> H, ReLU -> dense H -> 7 -> softmax
@@ -65,7 +65,7 @@ def log(*a):
 def parse_args(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", required=True, help="generate.py's output directory")
-    ap.add_argument("--encoder", default="/tmp/textconv/text-encoder.onnx")
+    ap.add_argument("--encoder", default="/tmp/textconv/text-encoder.int8.onnx")
     ap.add_argument("--vocab", default="/tmp/textconv/text-vocab.txt")
     ap.add_argument("--out", required=True)
     ap.add_argument("--seed", type=int, default=1)
@@ -112,29 +112,30 @@ class Encoder:
     @property
     def sess(self):
         if self._sess is None:
-            self._sess = floor_onnx.session(self.path, threads=1)
+            self._sess = floor_onnx.session(self.path, threads=1, exact_int8=True)
         return self._sess
 
     def key(self, texts):
         h = hashlib.sha256()
-        for part in (self.sha, self.vocab_sha, self.converter_sha):
+        for part in (self.sha, self.vocab_sha, self.converter_sha, "one text a run"):
             h.update(part.encode() + b"\n")
         for t in texts:
             h.update(t.encode("utf-8") + b"\n")
         return h.hexdigest()
 
-    def embed(self, texts, batch=64):
+    def embed(self, texts):
         """[n, 384]: one run per distinct token sequence (the tokenizer is uncased, so "Okay." and
-        "okay." are one), in batches of similar length (little padding)."""
+        "okay." are one), one text a run as the engine runs it: the int8 encoder quantizes its
+        activations with one scale over the whole input, so a text's embedding in a padded batch
+        is not the one the engine computes."""
         ids = [tuple(self.cte.tokenize(t, self.vocab)) for t in texts]
         first = {}
         for i, s in enumerate(ids):
             first.setdefault(s, i)
         uniq = sorted(first, key=lambda s: (len(s), s))
         out_u = np.zeros((len(uniq), DIM), np.float32)
-        for b in range(0, len(uniq), batch):
-            chunk = uniq[b:b + batch]
-            out_u[b:b + len(chunk)] = self.cte.embed(self.sess, self.vocab, [texts[first[s]] for s in chunk])
+        for i, s in enumerate(uniq):
+            out_u[i] = self.cte.embed(self.sess, self.vocab, [texts[first[s]]])[0]
         where = {s: i for i, s in enumerate(uniq)}
         return out_u[[where[s] for s in ids]], ids, len(uniq)
 

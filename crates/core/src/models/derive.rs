@@ -53,7 +53,7 @@ pub const VOICE_ENCODER: &str = "voice/voice-encoder.onnx";
 pub const VOICE_OUTPUTS: [&str; 1] = [VOICE_ENCODER];
 /// Input and outputs of the text encoder's conversion.
 pub const TEXT_WEIGHTS: &str = "text/minilm-l6-v2.zip";
-pub const TEXT_ENCODER: &str = "text/text-encoder.onnx";
+pub const TEXT_ENCODER: &str = "text/text-encoder.int8.onnx";
 pub const TEXT_VOCAB: &str = "text/text-vocab.txt";
 pub const TEXT_OUTPUTS: [&str; 2] = [TEXT_ENCODER, TEXT_VOCAB];
 

@@ -16,7 +16,7 @@ use crate::config::ExecutionProvider;
 
 /// ONNX Runtime's session key for exact int8 matrix products on x86, set on every session.
 ///
-/// Our int8 models (smart-turn, hibari, the Whisper conversion) multiply uint8 activations by
+/// Our int8 models (smart-turn, hibari, the Whisper conversion, the text encoder) multiply uint8 activations by
 /// int8 weights. Without VNNI (AVX2, SSE4.1 and AVX-512 without VNNI: many AMD and older Intel
 /// CPUs), ONNX Runtime's kernels sum pairs of those products in saturating 16-bit arithmetic
 /// (255 x 127 x 2 clamps at 32767), and the models then compute something else than on a VNNI

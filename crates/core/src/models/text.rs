@@ -1,7 +1,7 @@
 //! What the words are: a pretrained sentence encoder (all-MiniLM-L6-v2, Apache-2.0, converted at
-//! fetch time from its safetensors weights to ONNX by `models/convert_text_encoder.py`) and our
-//! own small head on its embedding (trained by `scripts/text/train.py` on our phrasings; data
-//! card `models/text/DATA_CARD.md`), which says what kind of utterance a transcript is: a
+//! fetch time from its safetensors weights to ONNX and quantized to int8 by
+//! `models/convert_text_encoder.py`) and our own small head on its embedding (trained by
+//! `scripts/text/train.py` on our phrasings; data card `models/text/DATA_CARD.md`), which says what kind of utterance a transcript is: a
 //! request to us, a request cut off mid-thought, a backchannel, a cut-in, talk to someone else
 //! in the room, one side of a phone call, or the TV. The floor policy reads it instead of word
 //! lists (`--policy model`).

@@ -47,6 +47,11 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
+# onnx_quantize.py lies beside this file; `python -I` (how `tandem models fetch` runs converters)
+# leaves the script's directory off the path.
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from onnx_quantize import quantize  # noqa: E402
+
 OPSET = 17
 IR_VERSION = 8
 
@@ -536,31 +541,6 @@ def check(state: dict[str, np.ndarray], path: Path, vocab: dict[str, int]) -> fl
         ea, eb = embed(sess, vocab, [a, b])
         print(f"cos({a!r}, {b!r}) = {float(ea @ eb):.3f}")
     return max(err, 10 * pad_err, unit_err)
-
-
-def quantize(src: Path, dst: Path) -> None:
-    """int8 weights for the MatMuls and the word-embedding Gather (ONNX Runtime's dynamic
-    quantization, per tensor; activations are quantized per call at run time)."""
-    import logging
-
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-
-    # The quantizer warns on the root logger that the graph was not pre-processed (this one
-    # needs none); keep it quiet while it runs.
-    root = logging.getLogger()
-    level = root.level
-    root.setLevel(logging.ERROR)
-    try:
-        quantize_dynamic(
-            str(src),
-            str(dst),
-            op_types_to_quantize=["MatMul", "Gather"],
-            per_channel=False,
-            reduce_range=False,
-            weight_type=QuantType.QInt8,
-        )
-    finally:
-        root.setLevel(level)
 
 
 def check_int8(fp32: Path, int8: Path, vocab: dict[str, int]) -> float:

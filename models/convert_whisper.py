@@ -39,6 +39,11 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
+# onnx_quantize.py lies beside this file; `python -I` (how `tandem models fetch` runs converters)
+# leaves the script's directory off the path.
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from onnx_quantize import quantize  # noqa: E402
+
 CONVERTER_NAME = "tandem-whisper-onnx"
 CONVERTER_VERSION = "1"
 
@@ -506,27 +511,6 @@ def build_decoder(m: Ct2Model, metadata: dict[str, str]) -> onnx.ModelProto:
 # ---------------------------------------------------------------------------------------------
 # Quantization, hashing, driver
 # ---------------------------------------------------------------------------------------------
-
-
-def quantize(src: Path, dst: Path, per_channel: bool = False) -> None:
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-
-    # The quantizer logs on the root logger (a warning about pre-processing, which these graphs
-    # do not need); keep it quiet while it runs.
-    root = logging.getLogger()
-    level = root.level
-    root.setLevel(logging.ERROR)
-    try:
-        quantize_dynamic(
-            str(src),
-            str(dst),
-            op_types_to_quantize=["MatMul", "Gather"],
-            per_channel=per_channel,
-            reduce_range=False,
-            weight_type=QuantType.QInt8,
-        )
-    finally:
-        root.setLevel(level)
 
 
 def sha256_file(path: Path) -> str:

@@ -25,6 +25,11 @@ use super::manifest::Manifest;
 const WHISPER_SCRIPT: &str = include_str!("../../../../models/convert_whisper.py");
 const VOICE_SCRIPT: &str = include_str!("../../../../models/convert_voice_encoder.py");
 const TEXT_SCRIPT: &str = include_str!("../../../../models/convert_text_encoder.py");
+/// The int8 quantization the Whisper and text encoder converters share, written beside each.
+const QUANTIZE_MODULE: (&str, &str) = (
+    "onnx_quantize.py",
+    include_str!("../../../../models/onnx_quantize.py"),
+);
 /// The converter's packages, locked: `name==version --hash=sha256:...` for every one.
 pub const REQUIREMENTS: &str = include_str!("../../../../models/requirements-convert.txt");
 
@@ -231,6 +236,8 @@ fn convert(
     progress.step(c.step);
     let script = tmp_dir.join(c.script.0);
     std::fs::write(&script, c.script.1).map_err(io_err(&script))?;
+    let module = tmp_dir.join(QUANTIZE_MODULE.0);
+    std::fs::write(&module, QUANTIZE_MODULE.1).map_err(io_err(&module))?;
     run(
         isolate::python(&python, &work)
             .arg(&script)

@@ -100,6 +100,9 @@ pub fn run(global: &GlobalArgs, cmd: ModelsCmd) -> anyhow::Result<ExitCode> {
                         println!("  installed {file} (was {was})");
                     }
                 }
+                for file in &report.removed {
+                    println!("  removed {file} (an earlier version's, no longer used)");
+                }
                 println!(
                     "{} model file(s) verified, {} installed.",
                     report.ok.len() + report.installed.len(),

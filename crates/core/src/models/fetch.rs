@@ -100,6 +100,8 @@ pub struct FetchReport {
     pub ok: Vec<String>,
     /// Written now; with the state they were in before (missing, partial, corrupt).
     pub installed: Vec<(String, &'static str)>,
+    /// Files of earlier builds this one no longer loads (the manifest's `retired`), removed.
+    pub removed: Vec<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -211,7 +213,23 @@ pub fn fetch(
             .installed
             .extend(converted.into_iter().map(|f| (f, "derived")));
     }
+    report.removed = remove_retired(cache, manifest)?;
     Ok(report)
+}
+
+/// Removes the cache files the manifest lists as retired (installed by an earlier build, no
+/// longer loaded); returns the ones that were there.
+pub fn remove_retired(cache: &ModelCache, manifest: &Manifest) -> Result<Vec<String>, FetchError> {
+    let mut removed = Vec::new();
+    for file in &manifest.retired {
+        let path = cache.path(file);
+        match std::fs::remove_file(&path) {
+            Ok(()) => removed.push(file.clone()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(io_err(&path)(e).into()),
+        }
+    }
+    Ok(removed)
 }
 
 /// The verified archive for a package, downloading it if it is absent or damaged.

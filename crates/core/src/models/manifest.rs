@@ -20,6 +20,10 @@ pub struct Manifest {
     /// Models trained here and built into the binary (the floor model), pinned like the rest.
     #[serde(rename = "bundled", default)]
     pub bundled: Vec<Bundled>,
+    /// Cache files an earlier build installed and this one no longer loads; `tandem models
+    /// fetch` removes them.
+    #[serde(default)]
+    pub retired: Vec<String>,
 }
 
 /// A model of our own, committed under `models/` and compiled into the binary; its bytes are
@@ -112,6 +116,8 @@ pub enum ManifestError {
         "models/manifest.toml: derived file {file} is made from {input}, which is not an artifact"
     )]
     UnknownInput { file: String, input: String },
+    #[error("models/manifest.toml: retired file {file} is still an artifact or derived file")]
+    RetiredInUse { file: String },
 }
 
 impl Package {
@@ -203,6 +209,12 @@ impl Manifest {
             }
             check_file(&b.file)?;
         }
+        for r in &m.retired {
+            check_file(r)?;
+            if m.artifact(r).is_some() || m.derived(r).is_some() {
+                return Err(ManifestError::RetiredInUse { file: r.clone() });
+            }
+        }
         Ok(m)
     }
 
@@ -236,6 +248,27 @@ impl Manifest {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_retired_file_still_in_use_is_refused() {
+        // Top-level keys come before the first table.
+        let with = |retired: &str| {
+            format!(
+                "schema = 1\nretired = [\"{retired}\"]\n[[package]]\nid = \"p\"\nsource = \"pypi\"\nname = \"p\"\nversion = \"1\"\nsha256 = \"{z}\"\ngroup = \"core\"\n[[artifact]]\nfile = \"a.onnx\"\nrole = \"r\"\npackage = \"p==1\"\npath = \"a.onnx\"\nsha256 = \"{z}\"\nsize = 1\nlicense = \"MIT\"\n",
+                z = "0".repeat(64)
+            )
+        };
+        let ok = Manifest::parse(&with("old/b.onnx")).unwrap();
+        assert_eq!(ok.retired, ["old/b.onnx"]);
+        assert!(matches!(
+            Manifest::parse(&with("a.onnx")),
+            Err(ManifestError::RetiredInUse { .. })
+        ));
+        assert!(matches!(
+            Manifest::parse(&with("../etc/passwd")),
+            Err(ManifestError::BadFile(_))
+        ));
+    }
 
     #[test]
     fn builtin_manifest_is_valid() {

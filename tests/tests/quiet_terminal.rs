@@ -70,3 +70,31 @@ fn doctor_prints_no_sound_library_noise() {
         );
     }
 }
+
+/// Loading the models on a healthy machine prints nothing but our own result: no message of
+/// ONNX Runtime's (it logged "Exception during initialization" as an error for a graph whose
+/// exact-int8 rewrite it refuses, which the loader then loads with the default kernels).
+#[test]
+fn speaking_prints_only_its_result() {
+    let out = std::env::temp_dir().join(format!("tandem-quiet-{}.wav", std::process::id()));
+    let data = tempfile::tempdir().expect("a data directory");
+    let o = Command::new(tandem_bin())
+        .args(["say", "-o"])
+        .arg(&out)
+        .arg("Hello there.")
+        .env("TANDEM_DATA_DIR", data.path())
+        .env_remove("RUST_LOG")
+        .output()
+        .expect("tandem say runs");
+    let _ = std::fs::remove_file(&out);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        o.status.success(),
+        "{stderr}\n(the tests need the models: run `tandem models fetch`)"
+    );
+    let lines: Vec<&str> = stderr
+        .lines()
+        .filter(|l| !l.trim().is_empty() && !l.contains("s of audio in"))
+        .collect();
+    assert!(lines.is_empty(), "stderr:\n{}", lines.join("\n"));
+}

@@ -7,6 +7,7 @@ use std::sync::{Mutex, OnceLock};
 
 use ort::environment::Environment;
 use ort::ep::{self, ExecutionProvider as _};
+use ort::logging::LogLevel;
 use ort::session::Session;
 use ort::session::builder::GraphOptimizationLevel;
 
@@ -330,7 +331,9 @@ impl Runtime {
         match self.try_build_session(source, intra_threads, provider.clone(), true) {
             Ok(session) => Ok(session),
             Err(message) => {
-                tracing::warn!(model = %source, %message, "exact int8 kernels refused; using the default kernels");
+                // Expected for hibari (see above): nothing a user can act on, so not on their
+                // terminal.
+                tracing::debug!(model = %source, %message, "exact int8 kernels refused; using the default kernels");
                 self.try_build_session(source, intra_threads, provider, false)
             }
         }
@@ -350,8 +353,12 @@ impl Runtime {
             .with_intra_threads(intra_threads)
             .map_err(|e| e.to_string())?;
         if exact_int8 {
+            // ONNX Runtime logs a graph its rewrite refuses as an error of its own before the
+            // error comes back to us; the fallback above handles it, so only fatal messages.
             b = b
                 .with_config_entry(X64_QUANT_PRECISION, "1")
+                .map_err(|e| e.to_string())?
+                .with_log_level(LogLevel::Fatal)
                 .map_err(|e| e.to_string())?;
         }
         // No CPU arena: ONNX Runtime's arena keeps every block it grows (by doubling) for the

@@ -44,14 +44,19 @@ pub const MISHEARD_TEXT: &str = "Sorry, I didn't catch that.";
 /// The skill name that answer is recorded under.
 pub const MISHEARD_SKILL: &str = "misheard";
 
+/// What the built-in skills do without a language model or the internet, as the honest
+/// answers name it.
+pub(super) const WITHOUT_HELP: &str = "the time, timers, reminders, math, conversions and notes";
+
 /// The honest answer when nothing understood the request.
 pub fn unknown_text(llm_enabled: bool) -> String {
     if llm_enabled {
-        "I can't answer that on my own. I can still do the time, timers, reminders, math, conversions and notes.".to_owned()
+        format!("I can't answer that on my own. I can still do {WITHOUT_HELP}.")
     } else {
-        "I can't answer that on my own yet. Connecting a local language model in settings would let me; \
-         right now I can do the time, timers, reminders, math, conversions and notes."
-            .to_owned()
+        format!(
+            "I can't answer that on my own yet. Connecting a local language model in settings \
+             would let me; right now I can do {WITHOUT_HELP}."
+        )
     }
 }
 

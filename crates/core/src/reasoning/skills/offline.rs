@@ -2,6 +2,7 @@
 //! an honest "I can't" instead of a language model's invention. The small local model answered
 //! "What's the weather like?" with a made-up forecast.
 
+use super::chat::WITHOUT_HELP;
 use super::{Outcome, SkillAnswer, SkillEnv, has, has_any};
 
 /// Words that mean live data, and what to call it in the answer.
@@ -46,7 +47,7 @@ pub(super) fn answer(t: &[String], _env: &SkillEnv<'_>) -> Option<Outcome> {
         "offline",
         format!(
             "I can't check {what}: I run on this computer without the internet. \
-             I can do the time, timers, reminders, math, conversions and notes."
+             I can do {WITHOUT_HELP}."
         ),
     )))
 }

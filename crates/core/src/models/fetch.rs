@@ -219,7 +219,7 @@ pub fn fetch(
 
 /// Removes the cache files the manifest lists as retired (installed by an earlier build, no
 /// longer loaded); returns the ones that were there.
-pub fn remove_retired(cache: &ModelCache, manifest: &Manifest) -> Result<Vec<String>, FetchError> {
+fn remove_retired(cache: &ModelCache, manifest: &Manifest) -> Result<Vec<String>, FetchError> {
     let mut removed = Vec::new();
     for file in &manifest.retired {
         let path = cache.path(file);

@@ -17,14 +17,14 @@ use crate::config::ExecutionProvider;
 
 /// ONNX Runtime's session key for exact int8 matrix products on x86, set on every session.
 ///
-/// Our int8 models (smart-turn, hibari, the Whisper conversion, the text encoder) multiply uint8 activations by
-/// int8 weights. Without VNNI (AVX2, SSE4.1 and AVX-512 without VNNI: many AMD and older Intel
-/// CPUs), ONNX Runtime's kernels sum pairs of those products in saturating 16-bit arithmetic
-/// (255 x 127 x 2 clamps at 32767), and the models then compute something else than on a VNNI
-/// CPU: measured under emulation, smart-turn called a broken-off question complete (0.87 where
-/// VNNI gives 0.44) and hibari changed durations and spectra. With this key set, ONNX Runtime
-/// turns the int8 weights into uint8 and runs the exact uint8 x uint8 kernels, which agree with
-/// VNNI's. It does so on VNNI CPUs too, where the default kernels are already exact and faster,
+/// Our int8 models (smart-turn, hibari, the Whisper conversion, the text encoder) multiply
+/// uint8 activations by int8 weights. Without VNNI (AVX2, SSE4.1 and AVX-512 without VNNI: many
+/// AMD and older Intel CPUs), ONNX Runtime's kernels sum pairs of those products in saturating
+/// 16-bit arithmetic (255 x 127 x 2 clamps at 32767), and the models then compute something else
+/// than on a VNNI CPU: measured under emulation, smart-turn called a broken-off question
+/// complete (0.87 where VNNI gives 0.44) and hibari changed durations and spectra. With this key
+/// set, ONNX Runtime turns the int8 weights into uint8 and runs the exact uint8 x uint8 kernels,
+/// which agree with VNNI's. It does so on VNNI CPUs too, where the default kernels are already exact and faster,
 /// so the key is set only where [`int8_overflows`]. See BENCHMARKS.md, "Parity across CPU paths".
 const X64_QUANT_PRECISION: &str = "session.x64quantprecision";
 

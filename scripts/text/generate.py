@@ -8,6 +8,12 @@ DIR/{train,val,heldback}.jsonl, one row a line:
 
     {"text": "Set a timer for 10 minutes.", "label": "request", "source": "requests:12"}
 
+A pause prefix that reads as a whole sentence also carries its training target, half request,
+half unfinished (`SENTENCE_PREFIX_TARGET`):
+
+    {"text": "Is it going to snow", "label": "unfinished", "source": "requests:8#pause1",
+     "target": {"request": 0.5, "unfinished": 0.5}}
+
 `source` is "<pool>:<line number in the phrase file>" (1-based, comment lines counted); a text
 built from several lines joins them with "+" ("interrupt_openers:3+interruptions:20"). Held-back
 pools are named "<pool>_heldback". Labels, in this order (the model's output order):
@@ -40,7 +46,7 @@ from rules import normalize  # noqa: E402
 PHRASES = os.path.normpath(os.path.join(HERE, "..", "floor", "phrases"))
 LABELS = ("request", "unfinished", "backchannel", "interruption", "side_talk", "phone", "background")
 SPLITS = ("train", "val", "heldback")
-GENERATOR_VERSION = "1"
+GENERATOR_VERSION = "2"
 VAL_FRACTION = 0.10
 
 # When one text (its normalized words) is made under two labels in a split, the earlier label
@@ -76,6 +82,10 @@ CLOSING_ADVERBS = frozenset("""
 please again instead too first later now today tonight tomorrow yesterday right here there quietly
 nearby
 """.split())
+
+# The target of a pause prefix that reads as a whole sentence (`reads_whole`): the user went on
+# this time, but the same words are often a whole request.
+SENTENCE_PREFIX_TARGET = (("request", 0.5), ("unfinished", 0.5))
 
 # Openers a transcript may lose ("Hey, what's the weather?" -> "What's the weather?").
 OPENER_HEADS = ("hey there", "hey, um", "hey", "um", "uh", "okay so", "ok so", "so", "okay", "ok", "right",
@@ -403,11 +413,20 @@ class Rows:
     def src(self, pool, line):
         return "%s%s:%d" % (pool, self.tag, line)
 
-    def add(self, texts, label, source):
+    def add(self, texts, label, source, target=None):
         for t in texts:
             t = squash(t)
             if t:
-                self.rows.append(OrderedDict((("text", t), ("label", label), ("source", source))))
+                row = OrderedDict((("text", t), ("label", label), ("source", source)))
+                if target:
+                    row["target"] = OrderedDict(target)
+                self.rows.append(row)
+
+
+def reads_whole(left, rest):
+    """The words before a pause or cut read as a whole sentence: they end on a content word and
+    what follows opens like an adjunct ("at five", "tonight", "to four thirty")."""
+    return last_word(left) not in FUNCTION_WORDS and first_word(rest) in NO_CUT_BEFORE
 
 
 def has_opener(s):
@@ -430,11 +449,21 @@ def gen_requests(R, pools, seed, split):
             with_op = "%s %s" % (openers[oi], decap(full))
             R.add(aug.variants(with_op, 1), "request", src + "+" + R.src("request_openers", o_line))
 
-        # unfinished (a): the words before each "|" (where the user may pause).
+        # unfinished (a): the words before each "|" (where the user may pause). A prefix that
+        # reads as a whole sentence ("Remind me to call my mother | at five") is as often all a
+        # user says: unless its ending shows the voice trailing off, its target is
+        # SENTENCE_PREFIX_TARGET, so that the voice (smart-turn, the floor model) tells the two
+        # apart, not the words.
         parts = [p.strip() for p in raw.split("|")]
         for k in range(1, len(parts)):
             prefix = strip_bars(" | ".join(parts[:k]))
-            R.add(unfinished_endings(rng, prefix, 2), "unfinished", src + "#pause%d" % k)
+            rest = strip_bars(" | ".join(parts[k:]))
+            whole = reads_whole(prefix, rest)
+            for t in unfinished_endings(rng, prefix, 2):
+                # "..." and "," show the voice trailing off: those stay unfinished.
+                trails = t.endswith(("...", ","))
+                target = SENTENCE_PREFIX_TARGET if whole and not trails else None
+                R.add([t], "unfinished", src + "#pause%d" % k, target)
 
         # unfinished (b): cut 1-4 words before the end (at least 2 words left), right after a
         # function word (unless the removed part opens with a closing adverb: CLOSING_ADVERBS), or
@@ -612,6 +641,7 @@ def main(argv=None):
         c = Counter(r["label"] for r in rows)
         summary["counts"][split] = OrderedDict((lab, c[lab]) for lab in LABELS)
         summary["counts"][split]["total"] = len(rows)
+        summary["counts"][split]["with_target"] = sum(1 for r in rows if "target" in r)
         summary["source_lines"][split] = OrderedDict((p, len(pools[split][p])) for p in POOLS)
         summary["dropped"][split] = OrderedDict(sorted(dropped.items()))
     with open(os.path.join(args.out, "summary.json"), "w", encoding="utf-8", newline="\n") as f:

@@ -78,6 +78,12 @@ class Generator(unittest.TestCase):
         self.assertEqual(generate.drop_name("Hang on, {name}, I'm nearly done."), "Hang on, I'm nearly done.")
         self.assertEqual(generate.drop_name("Where are my keys, {name}?"), "Where are my keys?")
 
+    def test_whole_sentence_prefixes(self):
+        self.assertTrue(generate.reads_whole("Remind me to call my mother", "at five."))
+        self.assertTrue(generate.reads_whole("Is it going to snow", "this weekend?"))
+        self.assertFalse(generate.reads_whole("I was thinking about", "the trip next week"))
+        self.assertFalse(generate.reads_whole("How do I make", "a simple tomato sauce?"))
+
     def test_deterministic_and_apart(self):
         with tempfile.TemporaryDirectory() as a, tempfile.TemporaryDirectory() as b:
             with open(os.devnull, "w") as null:
@@ -94,6 +100,12 @@ class Generator(unittest.TestCase):
                     self.assertEqual(ba, g.read(), s)
                 rows[s] = [json.loads(ln) for ln in ba.decode().splitlines()]
                 self.assertEqual({r["label"] for r in rows[s]}, set(generate.LABELS), s)
+                # Only pause prefixes carry a target of their own, never one that trails off.
+                for r in rows[s]:
+                    if "target" in r:
+                        self.assertIn("#pause", r["source"], r)
+                        self.assertFalse(r["text"].endswith(("...", ",")), r)
+                        self.assertAlmostEqual(sum(r["target"].values()), 1.0)
             keys = {s: {rules.normalize(r["text"]) for r in rows[s]} for s in rows}
             self.assertFalse(keys["train"] & keys["val"])
             self.assertFalse((keys["train"] | keys["val"]) & keys["heldback"])
@@ -129,6 +141,10 @@ class Head(unittest.TestCase):
         h.neg_mean, h.inv_std = np.zeros(5), np.ones(5)
         x = rng.standard_normal((6, 5))
         y = rng.integers(0, train.K, 6)
+        # One-hot targets and one soft one (a pause prefix that reads as a whole sentence).
+        y = np.eye(train.K)[y]
+        y[0] = 0
+        y[0, train.L["request"]] = y[0, train.L["unfinished"]] = 0.5
         w = np.full(6, 1 / 6)
         z = h.logits(x, keep=True)
         _, dz = train.ce_loss(z, y, w, 0.1)

@@ -19,7 +19,7 @@ use std::sync::mpsc as std_mpsc;
 use std::time::{Duration, Instant};
 
 use llama_cpp_2::context::LlamaContext;
-use llama_cpp_2::context::params::LlamaContextParams;
+use llama_cpp_2::context::params::{KvCacheType, LlamaContextParams};
 use llama_cpp_2::llama_backend::LlamaBackend;
 use llama_cpp_2::llama_batch::LlamaBatch;
 use llama_cpp_2::model::params::LlamaModelParams;
@@ -38,6 +38,10 @@ const QUEUE: usize = 4;
 const PIECES: usize = 64;
 /// Tokens evaluated per decode call while reading a prompt.
 const BATCH: usize = 256;
+/// The context's keys and values in 8 bits (llama.cpp's q8_0; values in a quantized cache need
+/// its flash attention, turned on with it): for SmolLM2-135M (30 layers, 3 key-value heads of 64)
+/// a 2048-token context holds 47 MB in f16, 25 MB in q8_0, all of it resident from the start.
+const KV_CACHE: KvCacheType = KvCacheType::Q8_0;
 
 /// How the embedded model runs.
 #[derive(Debug, Clone)]
@@ -256,6 +260,9 @@ fn serve(
     let params = LlamaContextParams::default()
         .with_n_ctx(NonZeroU32::new(options.context))
         .with_n_batch(BATCH as u32)
+        .with_flash_attention_policy(llama_cpp_sys_2::LLAMA_FLASH_ATTN_TYPE_ENABLED)
+        .with_type_k(KV_CACHE)
+        .with_type_v(KV_CACHE)
         .with_n_threads(options.threads as i32)
         .with_n_threads_batch(options.threads as i32);
     let ctx = match model.new_context(backend, params) {

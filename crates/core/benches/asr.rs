@@ -10,7 +10,7 @@ use std::sync::{Mutex, OnceLock};
 
 use tandem_core::audio::wav;
 use tandem_core::config::{Config, ExecutionProvider};
-use tandem_core::models::asr::{MIN_WINDOW_FRAMES, Precision, Whisper};
+use tandem_core::models::asr::{Precision, Whisper};
 use tandem_core::models::{Manifest, ModelCache, runtime};
 
 const CORPUS: &str = include_str!("../../../tests/fixtures/asr/corpus.json");
@@ -68,15 +68,12 @@ fn corpus_rtf(b: divan::Bencher, precision: Precision) {
     });
 }
 
-/// One streaming partial: the first 3 s of a LibriVox sentence in the shortest (8 s) window.
+/// One streaming partial: the first 3 s of a LibriVox sentence, as the loop decodes it.
 #[divan::bench(args = PRECISIONS, sample_count = 10, sample_size = 1)]
 fn partial_3s(b: divan::Bencher, precision: Precision) {
     let mut w = whisper(precision);
     let audio = &corpus()[3][..3 * 16_000];
     b.bench_local(|| {
-        divan::black_box(
-            w.transcribe_window(audio, MIN_WINDOW_FRAMES)
-                .expect("partial"),
-        );
+        divan::black_box(w.transcribe_partial(audio).expect("partial"));
     });
 }

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use super::worker::{Emit, Pace, Worker};
 use crate::config::{Config, LlmConfig};
 use crate::interaction::TextProbs;
-use crate::models::asr::{AsrError, FULL_WINDOW_FRAMES, MIN_WINDOW_FRAMES, Whisper, Word};
+use crate::models::asr::{AsrError, FULL_WINDOW_FRAMES, Whisper, Word};
 use crate::models::floor::FloorModel;
 use crate::models::mel::HOP_LENGTH;
 use crate::models::runtime::Runtime;
@@ -511,16 +511,20 @@ impl super::worker::Job<ReasonJob, ReasonOut> for ReasonLink {
     }
 }
 
-/// One transcription: the utterance's audio (its last 30 s at most) in one Whisper window of
-/// at least [`MIN_WINDOW_FRAMES`] (8 s; redone in 15 s if it comes out looped), words dated on
-/// the session timeline.
+/// One transcription: the utterance's audio (its last 30 s at most) in one Whisper window
+/// sized to it (a final: [`Whisper::window_frames`], redone in 15 s if it comes out looped; a
+/// partial: [`Whisper::transcribe_partial`]), words dated on the session timeline.
 fn transcribe(whisper: &mut Whisper, text_model: &mut TextModel, job: AsrJob) -> AsrOut {
     let t0 = Instant::now();
-    let frames = (job.audio.len() / HOP_LENGTH + 1).clamp(MIN_WINDOW_FRAMES, FULL_WINDOW_FRAMES);
     let audio = tail(&job.audio, FULL_WINDOW_FRAMES * HOP_LENGTH);
     let skipped_ms = ((job.audio.len() - audio.len()) * 1000 / 16_000) as u64;
     let offset = job.audio_start_ms + skipped_ms;
-    match whisper.transcribe_window(audio, frames) {
+    let transcript = if job.is_final {
+        whisper.transcribe_window(audio, Whisper::window_frames(audio.len()))
+    } else {
+        whisper.transcribe_partial(audio)
+    };
+    match transcript {
         Ok(t) => {
             let text = clean_transcript(&t.text);
             let judged = (job.judge && job.is_final)

@@ -2,7 +2,7 @@
 //! what it says (Whisper tiny.en on each speech segment, words timed within the segment).
 
 use super::{EvalError, ms_to_samples, samples_to_ms};
-use crate::models::asr::{FULL_WINDOW_FRAMES, MIN_WINDOW_FRAMES, Whisper};
+use crate::models::asr::{FULL_WINDOW_FRAMES, Whisper};
 use crate::models::vad::{self, SegmentParams, SpeechSegment, StreamingVad};
 
 /// A recognized output word, in milliseconds from the start of the file.
@@ -93,11 +93,11 @@ impl Analyzer {
                 continue;
             }
             let audio = &samples[a..b];
-            // At least the shortest window (8 s); longer segments take full windows.
+            // The loop's window for it; segments longer than 30 s take full windows.
             let needed = audio.len().div_ceil(160);
             let transcript = if needed <= FULL_WINDOW_FRAMES {
                 self.whisper
-                    .transcribe_window(audio, needed.max(MIN_WINDOW_FRAMES))?
+                    .transcribe_window(audio, Whisper::window_frames(audio.len()))?
             } else {
                 self.whisper.transcribe(audio)?
             };

@@ -34,13 +34,26 @@ pub const NO_TIMESTAMPS: u32 = 50362;
 pub const EOT: u32 = 50256;
 /// Feature frames in a full 30 s window.
 pub const FULL_WINDOW_FRAMES: usize = 3000;
-/// The shortest window we run (8 s). On the scenario suites' utterances and their streaming
-/// prefixes it hears as well as 15 s at half the encoder's cost (BENCHMARKS.md, "Whisper
-/// tiny.en"); shorter ones make tiny.en repeat itself more often ("5 5 5 ...").
+/// The shortest window a final transcript is decoded in (8 s). On the scenario suites'
+/// utterances it hears as well as 15 s at half the encoder's cost (BENCHMARKS.md, "Whisper
+/// tiny.en"); shorter ones make tiny.en repeat itself more often ("5 5 5 ..."), and a
+/// transcript that loops is redone in 15 s.
 pub const MIN_WINDOW_FRAMES: usize = 800;
+/// The shortest window of a streaming partial (4 s), which is never redone: the encoder's cost
+/// is set by the window, not by the speech in it (237 ms at 8 s, 109 ms at 4 s on a Zen 1
+/// core), and partials are most of the recognizer's calls. On the development suite's
+/// prefixes: 198 ms a call against 314, word error 48.1 % against 44.9 % (BENCHMARKS.md, "A
+/// slower machine").
+pub const PARTIAL_MIN_WINDOW_FRAMES: usize = 400;
+/// Silence after a partial's audio in its window (0.5 s), so its last words are not at the
+/// window's edge.
+pub const PARTIAL_MARGIN_FRAMES: usize = 50;
 /// The window a transcript that the short one got wrong in an obvious way is redone in (15 s):
 /// a phrase said twice in a row, or more words than the audio can hold.
 const RETRY_WINDOW_FRAMES: usize = 1500;
+/// Transcripts redone in the retry window, for experiments.
+#[cfg(test)]
+pub(crate) static RETRIES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 /// Decoder positions available (448) minus the prompt.
 const MAX_NEW_TOKENS: usize = 440;
 const LAYERS: usize = 4;
@@ -239,6 +252,24 @@ impl Whisper {
         Ok(all)
     }
 
+    /// The window of a final transcript of `samples` of audio: the audio, at least
+    /// [`MIN_WINDOW_FRAMES`], at most [`FULL_WINDOW_FRAMES`].
+    pub fn window_frames(samples: usize) -> usize {
+        (samples / HOP_LENGTH + 1).clamp(MIN_WINDOW_FRAMES, FULL_WINDOW_FRAMES)
+    }
+
+    /// A streaming partial of `audio` (the utterance so far): one pass in a window of the audio
+    /// plus [`PARTIAL_MARGIN_FRAMES`], at least [`PARTIAL_MIN_WINDOW_FRAMES`]; a looped
+    /// transcript keeps its first round (the final is redone if it loops too).
+    pub fn transcribe_partial(&mut self, audio: &[f32]) -> Result<Transcript, AsrError> {
+        self.transcribe_window_from(
+            audio,
+            audio.len() / HOP_LENGTH + PARTIAL_MARGIN_FRAMES,
+            PARTIAL_MIN_WINDOW_FRAMES,
+            0,
+        )
+    }
+
     /// Transcribes up to one window of audio; the features are zero-padded to `window_frames`
     /// (at least [`MIN_WINDOW_FRAMES`], at most [`FULL_WINDOW_FRAMES`], rounded up to even).
     /// A window shorter than 15 s whose transcript looks looped is decoded again in 15 s.
@@ -247,13 +278,26 @@ impl Whisper {
         audio: &[f32],
         window_frames: usize,
     ) -> Result<Transcript, AsrError> {
+        self.transcribe_window_from(audio, window_frames, MIN_WINDOW_FRAMES, RETRY_WINDOW_FRAMES)
+    }
+
+    /// [`Self::transcribe_window`] with another shortest window (experiments).
+    pub(crate) fn transcribe_window_from(
+        &mut self,
+        audio: &[f32],
+        window_frames: usize,
+        min_frames: usize,
+        retry_frames: usize,
+    ) -> Result<Transcript, AsrError> {
         let frames = window_frames
-            .clamp(MIN_WINDOW_FRAMES, FULL_WINDOW_FRAMES)
+            .clamp(min_frames, FULL_WINDOW_FRAMES)
             .next_multiple_of(2);
         let t = self.transcribe_frames(audio, frames)?;
         let heard = audio.len().min(frames * HOP_LENGTH);
-        if frames < RETRY_WINDOW_FRAMES && (t.repetition_stopped || implausible(&t.text, heard)) {
-            return self.transcribe_frames(audio, RETRY_WINDOW_FRAMES);
+        if frames < retry_frames && (t.repetition_stopped || implausible(&t.text, heard)) {
+            #[cfg(test)]
+            RETRIES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            return self.transcribe_frames(audio, retry_frames);
         }
         Ok(t)
     }
@@ -522,6 +566,27 @@ mod tests {
         assert!((lp - -(2f32).ln()).abs() < 1e-6, "{lp}");
         // Nothing allowed: end of text, impossible.
         assert_eq!(pick(&[1.0], &[0], &[], false), (EOT, f32::NEG_INFINITY));
+    }
+
+    /// A short utterance gets the shortest window; a longer one its own length; nothing gets
+    /// more than 30 s.
+    #[test]
+    fn the_window_follows_the_audio() {
+        let frames = |seconds: f32| Whisper::window_frames((seconds * 16_000.0) as usize);
+        assert_eq!(frames(0.0), MIN_WINDOW_FRAMES);
+        assert_eq!(frames(1.5), MIN_WINDOW_FRAMES);
+        assert_eq!(frames(12.0), 1201);
+        assert_eq!(frames(29.9), FULL_WINDOW_FRAMES);
+        assert_eq!(frames(45.0), FULL_WINDOW_FRAMES);
+        let mut last = 0;
+        for ms in (0..40_000).step_by(10) {
+            let f = Whisper::window_frames(ms * 16);
+            assert!(
+                f >= last && f >= ms / 10 + 1 || f == FULL_WINDOW_FRAMES,
+                "{ms} ms: {f}"
+            );
+            last = f;
+        }
     }
 
     #[test]

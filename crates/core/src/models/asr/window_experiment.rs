@@ -1,5 +1,6 @@
 //! Experiment (ignored): what a shorter encoder window does to streaming partials.
-//! Windows in feature frames (`TANDEM_WINDOWS=0,800,1500`; 0 is the shipped path), scored
+//! Windows in feature frames (`TANDEM_WINDOWS=0,800,1500,a400+100`; 0 is the shipped path,
+//! `aMIN+MARGIN` the shipped path with a window of the audio plus MARGIN, at least MIN), scored
 //! against the scenarios' scripted words (a streaming prefix against the words said by then).
 //! `TANDEM_WIN_DIR=/tmp/dev-suite cargo test --release -p tandem-core --lib window_experiment -- --ignored --nocapture`
 
@@ -12,11 +13,29 @@ use crate::models::{Manifest, ModelCache, runtime};
 
 /// `frames` 0: the shipped path ([`Whisper::transcribe_window`] with the engine's window and its
 /// retry), timed whole as "encoder".
-fn run(w: &mut Whisper, audio: &[f32], frames: usize) -> (String, f64, f64, f32) {
+fn run(w: &mut Whisper, audio: &[f32], window: &str) -> (String, f64, f64, f32) {
+    // "aMIN+MARGIN": the shipped path (with its retry) with the window sized to the audio plus
+    // MARGIN frames of silence, at least MIN frames.
+    // "aMIN+MARGINrRETRY": and redone in RETRY frames.
+    if let Some(spec) = window.strip_prefix('a') {
+        let (spec, retry) = spec.split_once('r').unwrap_or((spec, "1500"));
+        let (min, margin) = spec.split_once('+').unwrap_or((spec, "0"));
+        let (min, margin, retry): (usize, usize, usize) = (
+            min.parse().unwrap(),
+            margin.parse().unwrap(),
+            retry.parse().unwrap(),
+        );
+        let t0 = Instant::now();
+        let t = w
+            .transcribe_window_from(audio, audio.len() / HOP_LENGTH + margin, min, retry)
+            .unwrap();
+        return (t.text, t0.elapsed().as_secs_f64() * 1e3, 0.0, t.avg_logprob);
+    }
+    let frames: usize = window.parse().unwrap();
     if frames == 0 {
         let t0 = Instant::now();
         let t = w
-            .transcribe_window(audio, audio.len() / HOP_LENGTH + 1)
+            .transcribe_window(audio, Whisper::window_frames(audio.len()))
             .unwrap();
         return (t.text, t0.elapsed().as_secs_f64() * 1e3, 0.0, t.avg_logprob);
     }
@@ -109,10 +128,10 @@ fn norm(s: &str) -> String {
 #[ignore = "experiment"]
 fn window_experiment() {
     let dir = std::env::var("TANDEM_WIN_DIR").expect("TANDEM_WIN_DIR");
-    let windows: Vec<usize> = std::env::var("TANDEM_WINDOWS")
+    let windows: Vec<String> = std::env::var("TANDEM_WINDOWS")
         .unwrap_or("500,800,1000,1500,3000".into())
         .split(',')
-        .map(|s| s.parse().unwrap())
+        .map(str::to_owned)
         .collect();
     let cache = ModelCache::locate(&Config::default()).unwrap();
     let manifest = Manifest::builtin();
@@ -127,7 +146,8 @@ fn window_experiment() {
     let n = windows.len();
     let (mut same, mut total) = (vec![0usize; n], 0usize);
     let (mut enc, mut dec) = (vec![0f64; n], vec![0f64; n]);
-    let reference = windows.iter().position(|&f| f == 1500).unwrap_or(0);
+    let mut retries = vec![0usize; n];
+    let reference = windows.iter().position(|f| f == "1500").unwrap_or(0);
     // Finals by the recognizer's confidence (below the loop's "asked again" threshold or not)
     // and by whether their words were right: [unsure right, unsure wrong, sure right, sure wrong].
     let mut sure = vec![[0usize; 4]; n];
@@ -158,7 +178,16 @@ fn window_experiment() {
                 } else {
                     prefix(&text, (e - a) as f32 / (b - a) as f32)
                 };
-                let outs: Vec<_> = windows.iter().map(|&f| run(&mut w, clip, f)).collect();
+                let outs: Vec<_> = windows
+                    .iter()
+                    .enumerate()
+                    .map(|(i, f)| {
+                        let before = RETRIES.load(std::sync::atomic::Ordering::Relaxed);
+                        let out = run(&mut w, clip, f);
+                        retries[i] += RETRIES.load(std::sync::atomic::Ordering::Relaxed) - before;
+                        out
+                    })
+                    .collect();
                 total += 1;
                 for (i, o) in outs.iter().enumerate() {
                     enc[i] += o.1;
@@ -210,10 +239,11 @@ fn window_experiment() {
     }
     for i in 0..n {
         println!(
-            "window {} frames: same as ref {}/{} ; encoder {:.1} ms, decoder {:.1} ms per call",
+            "window {} frames: same as ref {}/{} ; redone {} ; encoder {:.1} ms, decoder {:.1} ms per call",
             windows[i],
             same[i],
             total,
+            retries[i],
             enc[i] / total as f64,
             dec[i] / total as f64
         );

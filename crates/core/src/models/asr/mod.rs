@@ -39,12 +39,10 @@ pub const FULL_WINDOW_FRAMES: usize = 3000;
 /// tiny.en"); shorter ones make tiny.en repeat itself more often ("5 5 5 ..."), and a
 /// transcript that loops is redone in 15 s.
 pub const MIN_WINDOW_FRAMES: usize = 800;
-/// The shortest window of a streaming partial (4 s), redone in [`MIN_WINDOW_FRAMES`] when it
-/// loops: the encoder's cost is set by the window, not by the speech in it (237 ms at 8 s,
-/// 109 ms at 4 s on a Zen 1 core), and partials are most of the recognizer's calls. On the
-/// development suite's prefixes: 246 ms a call against 314, word error 45.8 % against 44.9 %
-/// (BENCHMARKS.md, "A slower machine"). Never redone, a looped partial stayed looped ("Hold on,
-/// the right spine, can you?" a dozen times for 3 s).
+/// The shortest window of a streaming partial (4 s), never redone: the encoder's cost is set
+/// by the window, not by the speech in it (237 ms at 8 s, 109 ms at 4 s on a Zen 1 core), and
+/// partials are most of the recognizer's calls. On the development suite's prefixes: 223 ms a
+/// call against 314, word error 44.8 % against 44.9 % (BENCHMARKS.md, "A slower machine").
 pub const PARTIAL_MIN_WINDOW_FRAMES: usize = 400;
 /// Silence after a partial's audio in its window (0.5 s), so its last words are not at the
 /// window's edge.
@@ -259,16 +257,36 @@ impl Whisper {
         (samples / HOP_LENGTH + 1).clamp(MIN_WINDOW_FRAMES, FULL_WINDOW_FRAMES)
     }
 
-    /// A streaming partial of `audio` (the utterance so far): a window of the audio plus
-    /// [`PARTIAL_MARGIN_FRAMES`], at least [`PARTIAL_MIN_WINDOW_FRAMES`]; a looped transcript
-    /// is redone in [`MIN_WINDOW_FRAMES`], not 15 s (a final is redone in 15 s).
+    /// A streaming partial of `audio` (the utterance so far), in one pass: a window of the
+    /// audio plus [`PARTIAL_MARGIN_FRAMES`], at least [`PARTIAL_MIN_WINDOW_FRAMES`]; a looped
+    /// transcript is cut at its first round and to the words its audio can hold
+    /// ([`first_round`]) instead of redone (a final is redone in 15 s).
     pub fn transcribe_partial(&mut self, audio: &[f32]) -> Result<Transcript, AsrError> {
-        self.transcribe_window_from(
-            audio,
-            audio.len() / HOP_LENGTH + PARTIAL_MARGIN_FRAMES,
-            PARTIAL_MIN_WINDOW_FRAMES,
-            MIN_WINDOW_FRAMES,
-        )
+        self.transcribe_partial_from(audio, PARTIAL_MIN_WINDOW_FRAMES, PARTIAL_MARGIN_FRAMES)
+    }
+
+    /// [`Self::transcribe_partial`] with another window (experiments).
+    pub(crate) fn transcribe_partial_from(
+        &mut self,
+        audio: &[f32],
+        min_frames: usize,
+        margin_frames: usize,
+    ) -> Result<Transcript, AsrError> {
+        let frames = (audio.len() / HOP_LENGTH + margin_frames)
+            .clamp(min_frames, FULL_WINDOW_FRAMES)
+            .next_multiple_of(2);
+        let mut t = self.transcribe_frames(audio, frames)?;
+        let heard = audio.len().min(frames * HOP_LENGTH);
+        if t.repetition_stopped || implausible(&t.text, heard) {
+            let text = first_round(&t.text, heard);
+            let heard_ms = (heard * 1000 / SAMPLE_RATE_HZ as usize) as u32;
+            t.words = estimate_word_times(
+                &text,
+                speech_span_ms(&audio[..heard]).unwrap_or((0, heard_ms)),
+            );
+            t.text = text;
+        }
+        Ok(t)
     }
 
     /// Transcribes up to one window of audio; the features are zero-padded to `window_frames`
@@ -510,6 +528,27 @@ fn implausible(text: &str, samples: usize) -> bool {
     (2..=5).any(|n| words.windows(2 * n).any(|w| w[..n] == w[n..]))
 }
 
+/// `text` cut after the first round of a phrase (2 to 8 words) said twice in a row, and to the
+/// words `samples` of audio can hold (2 plus 5 a second): what a looped transcript heard
+/// before it looped.
+fn first_round(text: &str, samples: usize) -> String {
+    let raw: Vec<&str> = text.split_whitespace().collect();
+    let norm: Vec<String> = raw
+        .iter()
+        .map(|w| crate::text::words(w).collect::<Vec<_>>().join(" "))
+        .collect();
+    let seconds = samples as f32 / SAMPLE_RATE_HZ as f32;
+    let most = (2.0 + 5.0 * seconds) as usize;
+    let end = (0..raw.len())
+        .find_map(|i| {
+            (2..=8)
+                .find(|&n| i + 2 * n <= raw.len() && norm[i..i + n] == norm[i + n..i + 2 * n])
+                .map(|n| i + n)
+        })
+        .unwrap_or(raw.len());
+    raw[..end.min(most)].join(" ")
+}
+
 /// First and last 10 ms frame whose energy is within 40 dB of the loudest: the speech span.
 fn speech_span_ms(audio: &[f32]) -> Option<(u32, u32)> {
     let frame = (SAMPLE_RATE_HZ / 100) as usize;
@@ -577,7 +616,7 @@ mod tests {
         assert_eq!(frames(0.0), MIN_WINDOW_FRAMES);
         assert_eq!(frames(1.5), MIN_WINDOW_FRAMES);
         assert_eq!(frames(12.0), 1201);
-        assert_eq!(frames(29.9), FULL_WINDOW_FRAMES);
+        assert_eq!(frames(29.9), 2991);
         assert_eq!(frames(45.0), FULL_WINDOW_FRAMES);
         let mut last = 0;
         for ms in (0..40_000).step_by(10) {
@@ -588,6 +627,26 @@ mod tests {
             );
             last = f;
         }
+    }
+
+    #[test]
+    fn a_looped_transcript_keeps_its_first_round() {
+        let looped = "Hold on, the right spine, can you? ".repeat(12);
+        assert_eq!(
+            first_round(&looped, 3 * 16_000),
+            "Hold on, the right spine, can you?"
+        );
+        // No repeat: only as many words as the audio can hold (2 plus 5 a second).
+        let long = "one two three four five six seven eight nine ten";
+        assert_eq!(
+            first_round(long, 16_000),
+            "one two three four five six seven"
+        );
+        assert_eq!(
+            first_round("Right in the right in the right", 16_000),
+            "Right in the"
+        );
+        assert_eq!(first_round("", 16_000), "");
     }
 
     #[test]

@@ -16,6 +16,15 @@ use crate::models::{Manifest, ModelCache, runtime};
 fn run(w: &mut Whisper, audio: &[f32], window: &str) -> (String, f64, f64, f32) {
     // "aMIN+MARGIN": the shipped path (with its retry) with the window sized to the audio plus
     // MARGIN frames of silence, at least MIN frames.
+    // "cMIN+MARGIN": a partial as the loop decodes it, with another window.
+    if let Some(spec) = window.strip_prefix('c') {
+        let (min, margin) = spec.split_once('+').unwrap_or((spec, "0"));
+        let t0 = Instant::now();
+        let t = w
+            .transcribe_partial_from(audio, min.parse().unwrap(), margin.parse().unwrap())
+            .unwrap();
+        return (t.text, t0.elapsed().as_secs_f64() * 1e3, 0.0, t.avg_logprob);
+    }
     // "aMIN+MARGINrRETRY": and redone in RETRY frames.
     if let Some(spec) = window.strip_prefix('a') {
         let (spec, retry) = spec.split_once('r').unwrap_or((spec, "1500"));

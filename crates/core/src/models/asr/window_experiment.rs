@@ -1,6 +1,7 @@
 //! Experiment (ignored): what a shorter encoder window does to streaming partials.
-//! Windows in feature frames (`TANDEM_WINDOWS=0,800,1500,a400+100`; 0 is the shipped path,
-//! `aMIN+MARGIN` the shipped path with a window of the audio plus MARGIN, at least MIN), scored
+//! Windows in feature frames (`TANDEM_WINDOWS=0,800,1500,a400+100r800,c400+50`; 0 is the
+//! shipped final path, `aMIN+MARGINrRETRY` the final path with a window of the audio plus
+//! MARGIN, at least MIN, redone in RETRY (r0: never), `cMIN+MARGIN` the partial path), scored
 //! against the scenarios' scripted words (a streaming prefix against the words said by then).
 //! `TANDEM_WIN_DIR=/tmp/dev-suite cargo test --release -p tandem-core --lib window_experiment -- --ignored --nocapture`
 
@@ -14,8 +15,6 @@ use crate::models::{Manifest, ModelCache, runtime};
 /// `frames` 0: the shipped path ([`Whisper::transcribe_window`] with the engine's window and its
 /// retry), timed whole as "encoder".
 fn run(w: &mut Whisper, audio: &[f32], window: &str) -> (String, f64, f64, f32) {
-    // "aMIN+MARGIN": the shipped path (with its retry) with the window sized to the audio plus
-    // MARGIN frames of silence, at least MIN frames.
     // "cMIN+MARGIN": a partial as the loop decodes it, with another window.
     if let Some(spec) = window.strip_prefix('c') {
         let (min, margin) = spec.split_once('+').unwrap_or((spec, "0"));
@@ -25,7 +24,8 @@ fn run(w: &mut Whisper, audio: &[f32], window: &str) -> (String, f64, f64, f32) 
             .unwrap();
         return (t.text, t0.elapsed().as_secs_f64() * 1e3, 0.0, t.avg_logprob);
     }
-    // "aMIN+MARGINrRETRY": and redone in RETRY frames.
+    // "aMIN+MARGINrRETRY": the final path (with its retry) with the window sized to the audio
+    // plus MARGIN frames of silence, at least MIN frames, redone in RETRY frames.
     if let Some(spec) = window.strip_prefix('a') {
         let (spec, retry) = spec.split_once('r').unwrap_or((spec, "1500"));
         let (min, margin) = spec.split_once('+').unwrap_or((spec, "0"));

@@ -66,3 +66,35 @@ fn silence_gives_no_words_and_no_loop() {
     assert!(t.tokens.len() < 20, "{t:?}");
     assert!(!t.repetition_stopped, "{t:?}");
 }
+
+/// A transcription stops when its caller says so (the loop's final replaces a partial in
+/// flight): the decoder asks between steps, and a call that keeps going is not changed by it.
+#[test]
+fn a_transcription_stops_when_told() {
+    use std::cell::Cell;
+    use tandem_core::models::asr::AsrError;
+    let mut w = whisper(Precision::Int8);
+    let audio = wav::read_mono(&fixture("timer_complete.wav"), 16_000).unwrap();
+    let whole = w.transcribe_partial(&audio, &|| true).unwrap();
+    assert_eq!(
+        words(&whole.text),
+        words("please set a timer for 10 minutes")
+    );
+    // Told to stop after three questions: the encoder ran, two tokens were decoded.
+    let asked = Cell::new(0);
+    let stop_at_third = || {
+        asked.set(asked.get() + 1);
+        asked.get() < 3
+    };
+    let cut = w.transcribe_partial(&audio, &stop_at_third);
+    assert!(matches!(cut, Err(AsrError::Cancelled)), "{cut:?}");
+    assert_eq!(asked.get(), 3);
+    let final_cut = w.transcribe_window(&audio, Whisper::window_frames(audio.len()), &|| false);
+    assert!(
+        matches!(final_cut, Err(AsrError::Cancelled)),
+        "{final_cut:?}"
+    );
+    // And the next call is whole again.
+    let again = w.transcribe_partial(&audio, &|| true).unwrap();
+    assert_eq!(again.text, whole.text);
+}

@@ -74,6 +74,6 @@ fn partial_3s(b: divan::Bencher, precision: Precision) {
     let mut w = whisper(precision);
     let audio = &corpus()[3][..3 * 16_000];
     b.bench_local(|| {
-        divan::black_box(w.transcribe_partial(audio).expect("partial"));
+        divan::black_box(w.transcribe_partial(audio, &|| true).expect("partial"));
     });
 }

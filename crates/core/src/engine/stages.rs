@@ -280,7 +280,13 @@ impl EngineStages {
             "asr",
             pace,
             move |job: AsrJob, emit: &mut Emit<'_, AsrOut>| {
-                emit.send(transcribe(&mut whisper, &mut text, job));
+                let out = {
+                    let emit = &*emit;
+                    transcribe(&mut whisper, &mut text, job, &|| !emit.cancelled())
+                };
+                if let Some(out) = out {
+                    emit.send(out);
+                }
             },
         )
         .map_err(|e| StageError::Thread("asr", e))?;
@@ -513,18 +519,25 @@ impl super::worker::Job<ReasonJob, ReasonOut> for ReasonLink {
 
 /// One transcription: the utterance's audio (its last 30 s at most) in one Whisper window
 /// sized to it (a final: [`Whisper::window_frames`], redone in 15 s if it comes out looped; a
-/// partial: [`Whisper::transcribe_partial`]), words dated on the session timeline.
-fn transcribe(whisper: &mut Whisper, text_model: &mut TextModel, job: AsrJob) -> AsrOut {
+/// partial: [`Whisper::transcribe_partial`]), words dated on the session timeline. `None` when
+/// the job was cancelled on the way (a final replaces the partial in flight: it no longer waits
+/// for that partial's decoder to finish).
+fn transcribe(
+    whisper: &mut Whisper,
+    text_model: &mut TextModel,
+    job: AsrJob,
+    keep_going: &dyn Fn() -> bool,
+) -> Option<AsrOut> {
     let t0 = Instant::now();
     let audio = tail(&job.audio, FULL_WINDOW_FRAMES * HOP_LENGTH);
     let skipped_ms = ((job.audio.len() - audio.len()) * 1000 / 16_000) as u64;
     let offset = job.audio_start_ms + skipped_ms;
     let transcript = if job.is_final {
-        whisper.transcribe_window(audio, Whisper::window_frames(audio.len()))
+        whisper.transcribe_window(audio, Whisper::window_frames(audio.len()), keep_going)
     } else {
-        whisper.transcribe_partial(audio)
+        whisper.transcribe_partial(audio, keep_going)
     };
-    match transcript {
+    Some(match transcript {
         Ok(t) => {
             let text = clean_transcript(&t.text);
             let judged = (job.judge && job.is_final)
@@ -554,8 +567,9 @@ fn transcribe(whisper: &mut Whisper, text_model: &mut TextModel, job: AsrJob) ->
                 compute_ms: t0.elapsed().as_secs_f32() * 1e3,
             }
         }
+        Err(AsrError::Cancelled) => return None,
         Err(e) => AsrOut::Failed(e.to_string()),
-    }
+    })
 }
 
 fn tail(audio: &[f32], n: usize) -> &[f32] {

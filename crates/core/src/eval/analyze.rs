@@ -96,8 +96,11 @@ impl Analyzer {
             // The loop's window for it; segments longer than 30 s take full windows.
             let needed = audio.len().div_ceil(160);
             let transcript = if needed <= FULL_WINDOW_FRAMES {
-                self.whisper
-                    .transcribe_window(audio, Whisper::window_frames(audio.len()))?
+                self.whisper.transcribe_window(
+                    audio,
+                    Whisper::window_frames(audio.len()),
+                    &|| true,
+                )?
             } else {
                 self.whisper.transcribe(audio)?
             };

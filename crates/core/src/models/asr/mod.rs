@@ -34,11 +34,13 @@ pub const NO_TIMESTAMPS: u32 = 50362;
 pub const EOT: u32 = 50256;
 /// Feature frames in a full 30 s window.
 pub const FULL_WINDOW_FRAMES: usize = 3000;
-/// The shortest window a final transcript is decoded in (8 s). On the scenario suites'
-/// utterances it hears as well as 15 s at half the encoder's cost (BENCHMARKS.md, "Whisper
-/// tiny.en"); shorter ones make tiny.en repeat itself more often ("5 5 5 ..."), and a
+/// The shortest window a final transcript is decoded in (6 s). On the scenario suites'
+/// utterances it hears as well as 8 s or 15 s at a lower cost (BENCHMARKS.md, "The final
+/// sooner"); shorter windows make tiny.en repeat itself more often ("5 5 5 ..."), and a
 /// transcript that loops is redone in 15 s.
-pub const MIN_WINDOW_FRAMES: usize = 800;
+pub const MIN_WINDOW_FRAMES: usize = 600;
+/// Silence after a final's audio in its window (0.5 s), as for partials.
+pub const FINAL_MARGIN_FRAMES: usize = 50;
 /// The shortest window of a streaming partial (4 s), never redone: the encoder's cost is set
 /// by the window, not by the speech in it (237 ms at 8 s, 109 ms at 4 s on a Zen 1 core), and
 /// partials are most of the recognizer's calls. On the development suite's prefixes: 223 ms a
@@ -71,6 +73,9 @@ pub enum AsrError {
     Config { path: PathBuf, message: String },
     #[error("Whisper inference failed: {0}")]
     Inference(String),
+    /// The caller's `keep_going` said stop (a newer job replaced this one).
+    #[error("transcription cancelled")]
+    Cancelled,
 }
 
 fn inference(e: impl std::fmt::Display) -> AsrError {
@@ -222,7 +227,7 @@ impl Whisper {
     pub fn transcribe(&mut self, audio: &[f32]) -> Result<Transcript, AsrError> {
         let window = FULL_WINDOW_FRAMES * HOP_LENGTH;
         if audio.len() <= window {
-            return self.transcribe_window(audio, FULL_WINDOW_FRAMES);
+            return self.transcribe_window(audio, FULL_WINDOW_FRAMES, &|| true);
         }
         let mut all = Transcript {
             text: String::new(),
@@ -234,7 +239,7 @@ impl Whisper {
         let (mut logprob_sum, mut steps) = (0.0f64, 0usize);
         for (i, chunk) in audio.chunks(window).enumerate() {
             let offset_ms = (i * window * 1000 / SAMPLE_RATE_HZ as usize) as u32;
-            let t = self.transcribe_window(chunk, FULL_WINDOW_FRAMES)?;
+            let t = self.transcribe_window(chunk, FULL_WINDOW_FRAMES, &|| true)?;
             all.tokens.extend(&t.tokens);
             all.words.extend(t.words.into_iter().map(|w| Word {
                 start_ms: w.start_ms + offset_ms,
@@ -251,18 +256,29 @@ impl Whisper {
         Ok(all)
     }
 
-    /// The window of a final transcript of `samples` of audio: the audio, at least
-    /// [`MIN_WINDOW_FRAMES`], at most [`FULL_WINDOW_FRAMES`].
+    /// The window of a final transcript of `samples` of audio: the audio and
+    /// [`FINAL_MARGIN_FRAMES`], at least [`MIN_WINDOW_FRAMES`], at most [`FULL_WINDOW_FRAMES`].
     pub fn window_frames(samples: usize) -> usize {
-        (samples / HOP_LENGTH + 1).clamp(MIN_WINDOW_FRAMES, FULL_WINDOW_FRAMES)
+        (samples / HOP_LENGTH + FINAL_MARGIN_FRAMES).clamp(MIN_WINDOW_FRAMES, FULL_WINDOW_FRAMES)
     }
 
     /// A streaming partial of `audio` (the utterance so far), in one pass: a window of the
     /// audio plus [`PARTIAL_MARGIN_FRAMES`], at least [`PARTIAL_MIN_WINDOW_FRAMES`]; a looped
     /// transcript is cut at its first round and to the words its audio can hold
     /// ([`first_round`]) instead of redone (a final is redone in 15 s).
-    pub fn transcribe_partial(&mut self, audio: &[f32]) -> Result<Transcript, AsrError> {
-        self.transcribe_partial_from(audio, PARTIAL_MIN_WINDOW_FRAMES, PARTIAL_MARGIN_FRAMES)
+    /// `keep_going` is asked between the encoder and every decoder step; when it says stop, the
+    /// call ends with [`AsrError::Cancelled`] (the loop's final replaces a partial in flight).
+    pub fn transcribe_partial(
+        &mut self,
+        audio: &[f32],
+        keep_going: &dyn Fn() -> bool,
+    ) -> Result<Transcript, AsrError> {
+        self.transcribe_partial_from(
+            audio,
+            PARTIAL_MIN_WINDOW_FRAMES,
+            PARTIAL_MARGIN_FRAMES,
+            keep_going,
+        )
     }
 
     /// [`Self::transcribe_partial`] with another window (experiments).
@@ -271,11 +287,12 @@ impl Whisper {
         audio: &[f32],
         min_frames: usize,
         margin_frames: usize,
+        keep_going: &dyn Fn() -> bool,
     ) -> Result<Transcript, AsrError> {
         let frames = (audio.len() / HOP_LENGTH + margin_frames)
             .clamp(min_frames, FULL_WINDOW_FRAMES)
             .next_multiple_of(2);
-        let mut t = self.transcribe_frames(audio, frames)?;
+        let mut t = self.transcribe_frames(audio, frames, keep_going)?;
         let heard = audio.len().min(frames * HOP_LENGTH);
         if t.repetition_stopped || implausible(&t.text, heard) {
             let text = first_round(&t.text, heard);
@@ -292,12 +309,20 @@ impl Whisper {
     /// Transcribes up to one window of audio; the features are zero-padded to `window_frames`
     /// (at least [`MIN_WINDOW_FRAMES`], at most [`FULL_WINDOW_FRAMES`], rounded up to even).
     /// A window shorter than 15 s whose transcript looks looped is decoded again in 15 s.
+    /// `keep_going` as in [`Self::transcribe_partial`].
     pub fn transcribe_window(
         &mut self,
         audio: &[f32],
         window_frames: usize,
+        keep_going: &dyn Fn() -> bool,
     ) -> Result<Transcript, AsrError> {
-        self.transcribe_window_from(audio, window_frames, MIN_WINDOW_FRAMES, RETRY_WINDOW_FRAMES)
+        self.transcribe_window_from(
+            audio,
+            window_frames,
+            MIN_WINDOW_FRAMES,
+            RETRY_WINDOW_FRAMES,
+            keep_going,
+        )
     }
 
     /// [`Self::transcribe_window`] with another shortest window (experiments).
@@ -307,27 +332,37 @@ impl Whisper {
         window_frames: usize,
         min_frames: usize,
         retry_frames: usize,
+        keep_going: &dyn Fn() -> bool,
     ) -> Result<Transcript, AsrError> {
         let frames = window_frames
             .clamp(min_frames, FULL_WINDOW_FRAMES)
             .next_multiple_of(2);
-        let t = self.transcribe_frames(audio, frames)?;
+        let t = self.transcribe_frames(audio, frames, keep_going)?;
         let heard = audio.len().min(frames * HOP_LENGTH);
         if frames < retry_frames && (t.repetition_stopped || implausible(&t.text, heard)) {
             #[cfg(test)]
             RETRIES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            return self.transcribe_frames(audio, retry_frames);
+            if !keep_going() {
+                return Err(AsrError::Cancelled);
+            }
+            return self.transcribe_frames(audio, retry_frames, keep_going);
         }
         Ok(t)
     }
 
-    fn transcribe_frames(&mut self, audio: &[f32], frames: usize) -> Result<Transcript, AsrError> {
+    fn transcribe_frames(
+        &mut self,
+        audio: &[f32],
+        frames: usize,
+        keep_going: &dyn Fn() -> bool,
+    ) -> Result<Transcript, AsrError> {
         let audio = &audio[..audio.len().min(frames * HOP_LENGTH)];
         let feats = &mut self.features[..N_MELS * frames];
         feats.fill(0.0);
         let used = self.mel.features_into(audio, feats, frames);
         let (cross_k, cross_v) = self.encode(frames)?;
-        let (tokens, repetition_stopped, avg_logprob) = self.decode(&cross_k, &cross_v)?;
+        let (tokens, repetition_stopped, avg_logprob) =
+            self.decode(&cross_k, &cross_v, keep_going)?;
         let text = self.tokenizer.decode(&tokens).trim().to_owned();
         let speech_ms = (used * HOP_LENGTH * 1000 / SAMPLE_RATE_HZ as usize) as u32;
         let words = estimate_word_times(&text, speech_span_ms(audio).unwrap_or((0, speech_ms)));
@@ -363,6 +398,7 @@ impl Whisper {
         &mut self,
         cross_k: &Array5<f32>,
         cross_v: &Array5<f32>,
+        keep_going: &dyn Fn() -> bool,
     ) -> Result<(Vec<u32>, bool, f32), AsrError> {
         let mut self_k = Array5::<f32>::zeros((LAYERS, 1, HEADS, 0, HEAD_DIM));
         let mut self_v = self_k.clone();
@@ -372,6 +408,9 @@ impl Whisper {
         let mut logprobs = 0.0f64;
         let mean = |sum: f64, steps: usize| (sum / steps.max(1) as f64) as f32;
         for step in 0..MAX_NEW_TOKENS {
+            if !keep_going() {
+                return Err(AsrError::Cancelled);
+            }
             let tokens =
                 ndarray::Array2::from_shape_vec((1, step_tokens.len()), step_tokens.clone())
                     .map_err(inference)?;
@@ -615,8 +654,10 @@ mod tests {
         let frames = |seconds: f32| Whisper::window_frames((seconds * 16_000.0) as usize);
         assert_eq!(frames(0.0), MIN_WINDOW_FRAMES);
         assert_eq!(frames(1.5), MIN_WINDOW_FRAMES);
-        assert_eq!(frames(12.0), 1201);
-        assert_eq!(frames(29.9), 2991);
+        assert_eq!(frames(5.0), MIN_WINDOW_FRAMES);
+        assert_eq!(frames(12.0), 1250);
+        assert_eq!(frames(29.0), 2950);
+        assert_eq!(frames(29.9), FULL_WINDOW_FRAMES);
         assert_eq!(frames(45.0), FULL_WINDOW_FRAMES);
         let mut last = 0;
         for ms in (0..40_000).step_by(10) {

@@ -20,7 +20,12 @@ fn run(w: &mut Whisper, audio: &[f32], window: &str) -> (String, f64, f64, f32) 
         let (min, margin) = spec.split_once('+').unwrap_or((spec, "0"));
         let t0 = Instant::now();
         let t = w
-            .transcribe_partial_from(audio, min.parse().unwrap(), margin.parse().unwrap())
+            .transcribe_partial_from(
+                audio,
+                min.parse().unwrap(),
+                margin.parse().unwrap(),
+                &|| true,
+            )
             .unwrap();
         return (t.text, t0.elapsed().as_secs_f64() * 1e3, 0.0, t.avg_logprob);
     }
@@ -36,7 +41,13 @@ fn run(w: &mut Whisper, audio: &[f32], window: &str) -> (String, f64, f64, f32) 
         );
         let t0 = Instant::now();
         let t = w
-            .transcribe_window_from(audio, audio.len() / HOP_LENGTH + margin, min, retry)
+            .transcribe_window_from(
+                audio,
+                audio.len() / HOP_LENGTH + margin,
+                min,
+                retry,
+                &|| true,
+            )
             .unwrap();
         return (t.text, t0.elapsed().as_secs_f64() * 1e3, 0.0, t.avg_logprob);
     }
@@ -44,7 +55,7 @@ fn run(w: &mut Whisper, audio: &[f32], window: &str) -> (String, f64, f64, f32) 
     if frames == 0 {
         let t0 = Instant::now();
         let t = w
-            .transcribe_window(audio, Whisper::window_frames(audio.len()))
+            .transcribe_window(audio, Whisper::window_frames(audio.len()), &|| true)
             .unwrap();
         return (t.text, t0.elapsed().as_secs_f64() * 1e3, 0.0, t.avg_logprob);
     }
@@ -57,7 +68,7 @@ fn run(w: &mut Whisper, audio: &[f32], window: &str) -> (String, f64, f64, f32) 
     let (k, v) = w.encode(frames).unwrap();
     let enc = t0.elapsed().as_secs_f64() * 1e3;
     let t1 = Instant::now();
-    let (tokens, _, logprob) = w.decode(&k, &v).unwrap();
+    let (tokens, _, logprob) = w.decode(&k, &v, &|| true).unwrap();
     let dec = t1.elapsed().as_secs_f64() * 1e3;
     (
         w.tokenizer.decode(&tokens).trim().to_owned(),
@@ -156,6 +167,8 @@ fn window_experiment() {
     let (mut same, mut total) = (vec![0usize; n], 0usize);
     let (mut enc, mut dec) = (vec![0f64; n], vec![0f64; n]);
     let mut retries = vec![0usize; n];
+    // Time spent on finals alone, and their number.
+    let (mut final_ms, mut finals) = (vec![0f64; n], 0usize);
     let reference = windows.iter().position(|f| f == "1500").unwrap_or(0);
     // Finals by the recognizer's confidence (below the loop's "asked again" threshold or not)
     // and by whether their words were right: [unsure right, unsure wrong, sure right, sure wrong].
@@ -198,9 +211,13 @@ fn window_experiment() {
                     })
                     .collect();
                 total += 1;
+                finals += usize::from(is_final);
                 for (i, o) in outs.iter().enumerate() {
                     enc[i] += o.1;
                     dec[i] += o.2;
+                    if is_final {
+                        final_ms[i] += o.1 + o.2;
+                    }
                     let (err, words) = wer(&o.0, &truth);
                     if is_final {
                         ferr[i] += err;
@@ -248,13 +265,14 @@ fn window_experiment() {
     }
     for i in 0..n {
         println!(
-            "window {} frames: same as ref {}/{} ; redone {} ; encoder {:.1} ms, decoder {:.1} ms per call",
+            "window {} frames: same as ref {}/{} ; redone {} ; encoder {:.1} ms, decoder {:.1} ms per call; finals {:.1} ms a call",
             windows[i],
             same[i],
             total,
             retries[i],
             enc[i] / total as f64,
-            dec[i] / total as f64
+            dec[i] / total as f64,
+            final_ms[i] / finals.max(1) as f64
         );
     }
 }

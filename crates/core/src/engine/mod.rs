@@ -65,6 +65,10 @@ const PRE_ROLL_MS: Ms = 300;
 const RECENT_FINALS: usize = 4;
 /// A partial transcript at most this often while the user speaks.
 const PARTIAL_EVERY_MS: Ms = 400;
+/// ... and no more often than this many times its last compute time: partials feed the live
+/// transcript (the floor decides from finals and the models), so on a slow machine they take
+/// at most a third of a core instead of queueing the final behind them.
+const PARTIAL_COST_SHARE: f32 = 3.0;
 /// Speech shorter than this is not transcribed as a partial yet.
 const MIN_PARTIAL_SPEECH_MS: Ms = 300;
 /// Audio smart-turn sees (its window is 8 s).
@@ -163,6 +167,8 @@ pub struct Engine {
     // Transcription bookkeeping.
     last_partial_at: Option<Ms>,
     last_partial_text: String,
+    /// What the last partial cost (ms of compute).
+    partial_cost_ms: f32,
     final_for: Option<(Ms, Ms)>,
     // What the next step sees.
     heard: Heard,
@@ -257,6 +263,7 @@ impl Engine {
             phrases: stages.phrases,
             last_partial_at: None,
             last_partial_text: String::new(),
+            partial_cost_ms: 0.0,
             final_for: None,
             heard: Heard::Nothing,
             end_of_turn: None,
@@ -529,6 +536,9 @@ impl Engine {
                     utterance_ms,
                     compute_ms,
                 } => {
+                    if !is_final {
+                        self.partial_cost_ms = compute_ms;
+                    }
                     if Some(utterance_ms) != self.utterance_start() {
                         continue;
                     }
@@ -679,9 +689,8 @@ impl Engine {
                 now,
             );
         } else if activity.speaking {
-            let due = self
-                .last_partial_at
-                .is_none_or(|t| now >= t + PARTIAL_EVERY_MS);
+            let every = PARTIAL_EVERY_MS.max((self.partial_cost_ms * PARTIAL_COST_SHARE) as Ms);
+            let due = self.last_partial_at.is_none_or(|t| now >= t + every);
             if due && !self.asr.is_busy() && now >= start + MIN_PARTIAL_SPEECH_MS {
                 self.last_partial_at = Some(now);
                 let audio = self.history.slice(from, to);

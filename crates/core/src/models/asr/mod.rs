@@ -34,13 +34,13 @@ pub const NO_TIMESTAMPS: u32 = 50362;
 pub const EOT: u32 = 50256;
 /// Feature frames in a full 30 s window.
 pub const FULL_WINDOW_FRAMES: usize = 3000;
-/// The shortest window a final transcript is decoded in (6 s). On the scenario suites'
-/// utterances it hears as well as 8 s or 15 s at a lower cost (BENCHMARKS.md, "The final
-/// sooner"); shorter windows make tiny.en repeat itself more often ("5 5 5 ..."), and a
-/// transcript that loops is redone in 15 s.
-pub const MIN_WINDOW_FRAMES: usize = 600;
-/// Silence after a final's audio in its window (0.5 s), as for partials.
-pub const FINAL_MARGIN_FRAMES: usize = 50;
+/// The shortest window a final transcript is decoded in (8 s). On the scenario suites'
+/// utterances it hears as well as 15 s at half the encoder's cost (BENCHMARKS.md, "Whisper
+/// tiny.en"); shorter ones make tiny.en repeat itself more often ("5 5 5 ..."), and a
+/// transcript that loops is redone in 15 s. A 6 s floor (plus 0.5 s of margin) was tried and
+/// not kept: 18 % cheaper finals, the same word error, but less sure of them in the loop
+/// (BENCHMARKS.md, "A final that does not wait").
+pub const MIN_WINDOW_FRAMES: usize = 800;
 /// The shortest window of a streaming partial (4 s), never redone: the encoder's cost is set
 /// by the window, not by the speech in it (237 ms at 8 s, 109 ms at 4 s on a Zen 1 core), and
 /// partials are most of the recognizer's calls. On the development suite's prefixes: 223 ms a
@@ -256,10 +256,10 @@ impl Whisper {
         Ok(all)
     }
 
-    /// The window of a final transcript of `samples` of audio: the audio and
-    /// [`FINAL_MARGIN_FRAMES`], at least [`MIN_WINDOW_FRAMES`], at most [`FULL_WINDOW_FRAMES`].
+    /// The window of a final transcript of `samples` of audio: the audio, at least
+    /// [`MIN_WINDOW_FRAMES`], at most [`FULL_WINDOW_FRAMES`].
     pub fn window_frames(samples: usize) -> usize {
-        (samples / HOP_LENGTH + FINAL_MARGIN_FRAMES).clamp(MIN_WINDOW_FRAMES, FULL_WINDOW_FRAMES)
+        (samples / HOP_LENGTH + 1).clamp(MIN_WINDOW_FRAMES, FULL_WINDOW_FRAMES)
     }
 
     /// A streaming partial of `audio` (the utterance so far), in one pass: a window of the
@@ -655,9 +655,8 @@ mod tests {
         assert_eq!(frames(0.0), MIN_WINDOW_FRAMES);
         assert_eq!(frames(1.5), MIN_WINDOW_FRAMES);
         assert_eq!(frames(5.0), MIN_WINDOW_FRAMES);
-        assert_eq!(frames(12.0), 1250);
-        assert_eq!(frames(29.0), 2950);
-        assert_eq!(frames(29.9), FULL_WINDOW_FRAMES);
+        assert_eq!(frames(12.0), 1201);
+        assert_eq!(frames(29.9), 2991);
         assert_eq!(frames(45.0), FULL_WINDOW_FRAMES);
         let mut last = 0;
         for ms in (0..40_000).step_by(10) {

@@ -57,6 +57,12 @@ const RETRY_WINDOW_FRAMES: usize = 1500;
 pub(crate) static RETRIES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 /// Decoder positions available (448) minus the prompt.
 const MAX_NEW_TOKENS: usize = 440;
+/// Tokens decoded per word the audio can hold ([`most_words`]), plus [`TOKEN_BUDGET_SLACK`]: a
+/// word is one to three tokens with its punctuation, so only a runaway decode that neither ends
+/// nor loops reaches it (one final in the development suite ran ~4.8 s to the last position,
+/// and the loop answered the partial's words meanwhile). Reaching it counts as a loop.
+const TOKENS_PER_WORD: usize = 4;
+const TOKEN_BUDGET_SLACK: usize = 8;
 const LAYERS: usize = 4;
 const HEADS: usize = 6;
 const HEAD_DIM: usize = 64;
@@ -106,7 +112,8 @@ pub struct Transcript {
     pub text: String,
     pub tokens: Vec<u32>,
     pub words: Vec<Word>,
-    /// The decoder stopped on the repetition guard rather than end-of-text.
+    /// The decoder stopped on the repetition guard or its token budget rather than
+    /// end-of-text.
     pub repetition_stopped: bool,
     /// The mean log-probability of the chosen tokens and the end of text (Whisper's
     /// `avg_logprob`): how sure the decoder was of these words. 0 when nothing was decoded.
@@ -357,12 +364,13 @@ impl Whisper {
         keep_going: &dyn Fn() -> bool,
     ) -> Result<Transcript, AsrError> {
         let audio = &audio[..audio.len().min(frames * HOP_LENGTH)];
+        let budget = TOKENS_PER_WORD * most_words(audio.len()) + TOKEN_BUDGET_SLACK;
         let feats = &mut self.features[..N_MELS * frames];
         feats.fill(0.0);
         let used = self.mel.features_into(audio, feats, frames);
         let (cross_k, cross_v) = self.encode(frames)?;
         let (tokens, repetition_stopped, avg_logprob) =
-            self.decode(&cross_k, &cross_v, keep_going)?;
+            self.decode(&cross_k, &cross_v, budget, keep_going)?;
         let text = self.tokenizer.decode(&tokens).trim().to_owned();
         let speech_ms = (used * HOP_LENGTH * 1000 / SAMPLE_RATE_HZ as usize) as u32;
         let words = estimate_word_times(&text, speech_span_ms(audio).unwrap_or((0, speech_ms)));
@@ -398,6 +406,7 @@ impl Whisper {
         &mut self,
         cross_k: &Array5<f32>,
         cross_v: &Array5<f32>,
+        max_tokens: usize,
         keep_going: &dyn Fn() -> bool,
     ) -> Result<(Vec<u32>, bool, f32), AsrError> {
         let mut self_k = Array5::<f32>::zeros((LAYERS, 1, HEADS, 0, HEAD_DIM));
@@ -407,7 +416,8 @@ impl Whisper {
         let mut offset = 0i64;
         let mut logprobs = 0.0f64;
         let mean = |sum: f64, steps: usize| (sum / steps.max(1) as f64) as f32;
-        for step in 0..MAX_NEW_TOKENS {
+        let max_tokens = max_tokens.min(MAX_NEW_TOKENS);
+        for step in 0..max_tokens {
             if !keep_going() {
                 return Err(AsrError::Cancelled);
             }
@@ -462,7 +472,8 @@ impl Whisper {
             step_tokens.clear();
             step_tokens.push(next as i64);
         }
-        Ok((out, false, mean(logprobs, MAX_NEW_TOKENS)))
+        // Out of budget (or of positions): cut short, as a loop is.
+        Ok((out, true, mean(logprobs, max_tokens)))
     }
 }
 
@@ -560,11 +571,15 @@ fn loop_cut(tokens: &[u32]) -> Option<usize> {
 /// person may say that too; the cost of asking is one decode in the longer window.
 fn implausible(text: &str, samples: usize) -> bool {
     let words: Vec<String> = crate::text::words(text).collect();
-    let seconds = samples as f32 / SAMPLE_RATE_HZ as f32;
-    if words.len() as f32 > 2.0 + 5.0 * seconds {
+    if words.len() > most_words(samples) {
         return true;
     }
     (2..=5).any(|n| words.windows(2 * n).any(|w| w[..n] == w[n..]))
+}
+
+/// The most words anyone says in `samples` of audio: 2 plus 5 a second.
+fn most_words(samples: usize) -> usize {
+    (2.0 + 5.0 * samples as f32 / SAMPLE_RATE_HZ as f32) as usize
 }
 
 /// `text` cut after the first round of a phrase (2 to 8 words) said twice in a row, and to the
@@ -576,8 +591,7 @@ fn first_round(text: &str, samples: usize) -> String {
         .iter()
         .map(|w| crate::text::words(w).collect::<Vec<_>>().join(" "))
         .collect();
-    let seconds = samples as f32 / SAMPLE_RATE_HZ as f32;
-    let most = (2.0 + 5.0 * seconds) as usize;
+    let most = most_words(samples);
     let end = (0..raw.len())
         .find_map(|i| {
             (2..=8)

@@ -68,7 +68,7 @@ fn run(w: &mut Whisper, audio: &[f32], window: &str) -> (String, f64, f64, f32) 
     let (k, v) = w.encode(frames).unwrap();
     let enc = t0.elapsed().as_secs_f64() * 1e3;
     let t1 = Instant::now();
-    let (tokens, _, logprob) = w.decode(&k, &v, &|| true).unwrap();
+    let (tokens, _, logprob) = w.decode(&k, &v, MAX_NEW_TOKENS, &|| true).unwrap();
     let dec = t1.elapsed().as_secs_f64() * 1e3;
     (
         w.tokenizer.decode(&tokens).trim().to_owned(),

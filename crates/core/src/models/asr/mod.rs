@@ -59,8 +59,9 @@ pub(crate) static RETRIES: std::sync::atomic::AtomicUsize = std::sync::atomic::A
 const MAX_NEW_TOKENS: usize = 440;
 /// Tokens decoded per word the audio can hold ([`most_words`]), plus [`TOKEN_BUDGET_SLACK`]: a
 /// word is one to three tokens with its punctuation, so only a runaway decode that neither ends
-/// nor loops reaches it (one final in the development suite ran ~4.8 s to the last position,
-/// and the loop answered the partial's words meanwhile). Reaching it counts as a loop.
+/// nor loops reaches it (a partial in the development suite ran ~3.5 s to the last position, the
+/// final queued behind it, and the loop answered the partial's words). Reaching it counts as a
+/// loop.
 const TOKENS_PER_WORD: usize = 4;
 const TOKEN_BUDGET_SLACK: usize = 8;
 const LAYERS: usize = 4;

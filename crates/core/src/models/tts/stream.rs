@@ -442,9 +442,66 @@ pub fn stream_utterance(
     Ok(true)
 }
 
+/// How far synthesis may run ahead of playback in the live loop: what a cut-in leaves unsaid is never
+/// synthesized, and the rest of a long answer is not made all at once while the recognizer
+/// needs the cores for the user's words. Far more than a chunk takes to make (tens of ms).
+pub const SPEECH_LEAD: Duration = Duration::from_secs(3);
+
+/// An utterance's synthesis against the wall clock: its first chunk is taken to start playing
+/// when it is made (it may start later, which only leaves less to make ahead).
+#[derive(Debug, Default)]
+pub struct SpeechLead {
+    started: Option<Instant>,
+    made_s: f64,
+}
+
+impl SpeechLead {
+    /// After a chunk of `seconds`: waits while what is made runs more than [`SPEECH_LEAD`] ahead
+    /// of the clock. `false` when `keep_going` says stop.
+    pub fn wait(&mut self, seconds: f64, keep_going: impl Fn() -> bool) -> bool {
+        let started = *self.started.get_or_insert_with(Instant::now);
+        self.made_s += seconds;
+        loop {
+            if !keep_going() {
+                return false;
+            }
+            let ahead = self.made_s - started.elapsed().as_secs_f64();
+            if ahead <= SPEECH_LEAD.as_secs_f64() {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Synthesis runs at most `SPEECH_LEAD` ahead of the clock, and stops waiting when told.
+    #[test]
+    fn speech_is_made_a_few_seconds_ahead_of_playback() {
+        let mut lead = SpeechLead::default();
+        let t0 = Instant::now();
+        assert!(lead.wait(2.0, || true));
+        assert!(lead.wait(1.0, || true));
+        assert!(
+            t0.elapsed() < Duration::from_millis(500),
+            "{:?}",
+            t0.elapsed()
+        );
+        // 3.3 s made: it waits until 0.3 s have played.
+        assert!(lead.wait(0.3, || true));
+        assert!(
+            t0.elapsed() >= Duration::from_millis(290),
+            "{:?}",
+            t0.elapsed()
+        );
+        // Ahead again, and told to stop: it returns at once with `false`.
+        let t1 = Instant::now();
+        assert!(!lead.wait(5.0, || false));
+        assert!(t1.elapsed() < Duration::from_millis(500));
+    }
 
     #[test]
     fn quiet_at_a_cut_is_shortened_and_faded() {

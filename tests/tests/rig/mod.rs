@@ -70,9 +70,13 @@ impl Loopback {
 
 impl Drop for Loopback {
     fn drop(&mut self) {
-        let _ = Command::new("pactl")
+        let unloaded = Command::new("pactl")
             .args(["unload-module", &self.0])
-            .status();
+            .status()
+            .is_ok_and(|s| s.success());
+        if !unloaded {
+            eprintln!("the room's loopback (module {}) did not unload", self.0);
+        }
     }
 }
 

@@ -48,9 +48,21 @@ pub(super) fn answer(t: &[String], env: &SkillEnv<'_>) -> Option<Outcome> {
     let assistant = ABOUT_ASSISTANT.iter().find(|p| starts(t, p));
     let phrase = user.or(assistant)?;
     let rest = &t[phrase.len()..];
-    // "what did i tell you to remember" belongs to notes; plain "what did you say" is a
-    // repeat request, handled by the controls.
-    if has_any(rest, &["remember", "note", "notes"]) || (assistant.is_some() && rest.is_empty()) {
+    // "what did i tell you to remember" belongs to notes, "what did i ask you to remind me
+    // about" to the reminders; plain "what did you say" is a repeat request, handled by the
+    // controls.
+    if has_any(
+        rest,
+        &[
+            "remember",
+            "note",
+            "notes",
+            "remind",
+            "reminder",
+            "reminders",
+        ],
+    ) || (assistant.is_some() && rest.is_empty())
+    {
         return None;
     }
     let role = if user.is_some() {
@@ -75,7 +87,11 @@ pub(super) fn answer(t: &[String], env: &SkillEnv<'_>) -> Option<Outcome> {
             "I haven't said anything before this.".to_owned()
         });
     }
-    if let Some(k) = rest.iter().position(|w| w == "about") {
+    // "What did I say about X": the last thing said about X ("what did I ask about" with no
+    // X is plain "what did I say").
+    if let Some(k) = rest.iter().position(|w| w == "about")
+        && k + 1 < rest.len()
+    {
         let query = &rest[k + 1..];
         let wanted = content_words(query);
         let hit = said.iter().rev().find(|m| {

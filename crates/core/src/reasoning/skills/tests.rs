@@ -294,6 +294,40 @@ fn reminders() {
     );
     // Not a reminder at all.
     assert_eq!(env.answer("remind me what I said").skill, "history");
+    // Asking what was set: the reminders, not the history of the conversation.
+    let set = env.answer("what did I ask you to remind me about");
+    assert_eq!(set.skill, "timer");
+    assert!(
+        set.text.starts_with("You have 8 reminders: ")
+            && set.text.contains("your reminder to call mom")
+            && set.text.contains("your reminder to water the plants"),
+        "{:?}",
+        set.text
+    );
+}
+
+#[test]
+fn questions_about_reminders_list_the_reminders_only() {
+    let env = TestEnv::new();
+    assert_eq!(
+        env.say("what did I ask you to remind me about"),
+        "You don't have any reminders."
+    );
+    env.say("set a timer for ten minutes");
+    assert_eq!(
+        env.say("do I have any reminders"),
+        "You don't have any reminders."
+    );
+    env.say("remind me to water the plants in five minutes");
+    assert_eq!(
+        env.say("what did I ask you to remind me about?"),
+        "Your reminder to water the plants has 5 minutes left."
+    );
+    // Both are listed when the question names timers.
+    assert!(
+        env.say("what timers do I have")
+            .starts_with("You have 2 timers: ")
+    );
 }
 
 #[test]
@@ -484,6 +518,8 @@ fn what_did_i_say_earlier() {
                 "what did I say about bananas",
                 "I don't remember you saying anything about bananas.",
             ),
+            // Nothing after "about": what was said last, not "anything about .".
+            ("what did I ask about", "You said \"what is 2 plus 2\"."),
         ],
     );
 }

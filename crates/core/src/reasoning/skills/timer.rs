@@ -315,6 +315,11 @@ fn store_failed(e: &crate::store::StoreError) -> SkillAnswer {
 }
 
 pub(crate) fn describe(timers: &[Timer], now_ms: i64) -> String {
+    describe_as(timers, now_ms, "timers")
+}
+
+/// [`describe`], naming what is listed `noun` ("timers", "reminders").
+fn describe_as(timers: &[Timer], now_ms: i64, noun: &str) -> String {
     let items: Vec<String> = timers
         .iter()
         .map(|t| {
@@ -323,10 +328,11 @@ pub(crate) fn describe(timers: &[Timer], now_ms: i64) -> String {
         })
         .collect();
     match items.as_slice() {
-        [] => "You don't have any timers running.".to_owned(),
+        [] if noun == "timers" => "You don't have any timers running.".to_owned(),
+        [] => format!("You don't have any {noun}."),
         [one] => format!("{}.", sentence(&one.replacen(", ", " has ", 1))),
         _ => format!(
-            "You have {} timers: {}.",
+            "You have {} {noun}: {}.",
             items.len(),
             join_and(&items).replace(" and ", "; and ")
         ),
@@ -419,9 +425,31 @@ pub(super) fn answer(t: &[String], env: &SkillEnv<'_>) -> Option<Outcome> {
             "remaining",
         ],
     );
+    // A question about the reminders set ("what did I ask you to remind me about?", "any
+    // reminders?"): the reminders only, not the timers.
+    let setting = has_any(t, &["set", "start", "create", "make"]);
+    let remind_question = has_any(t, &["remind"])
+        && t.first().is_some_and(|w| {
+            matches!(
+                w.as_str(),
+                "what" | "which" | "when" | "did" | "do" | "have" | "is" | "are"
+            )
+        });
+    if !timer_word && !setting && (reminder_word && asking || remind_question) {
+        let reminders: Vec<Timer> = env
+            .timers
+            .list()
+            .into_iter()
+            .filter(|x| x.kind == TimerKind::Reminder)
+            .collect();
+        let text = describe_as(&reminders, env.now_ms(), "reminders");
+        return Some(Outcome::Answer(
+            SkillAnswer::say("timer", text).with_progress("checking your reminders..."),
+        ));
+    }
     let time_left = (has_any(t, &["left", "remaining"]) && has_any(t, &["time", "long", "much"]))
         || has(t, &["how", "much", "longer"]);
-    if ((timer_word || reminder_word) && asking && !has_any(t, &["set", "start", "create", "make"]))
+    if ((timer_word || reminder_word) && asking && !setting)
         || (time_left && !env.timers.list().is_empty())
     {
         let text = describe(&env.timers.list(), env.now_ms());

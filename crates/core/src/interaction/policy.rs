@@ -4,8 +4,9 @@ use std::collections::{HashMap, VecDeque};
 
 use super::types::*;
 pub(crate) use super::words::{
-    OWN_NAME, burst_lets_us_go_on, is_backchannel, is_stray_fragment, normalize, not_addressed,
-    not_addressed_but_level, not_addressed_by_camera, resume_from, sounds_unfinished,
+    OWN_NAME, burst_lets_us_go_on, dangles_for_sure, is_backchannel, is_stray_fragment, normalize,
+    not_addressed, not_addressed_but_level, not_addressed_by_camera, resume_from,
+    sounds_unfinished,
 };
 
 mod overlap;

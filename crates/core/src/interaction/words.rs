@@ -104,14 +104,20 @@ const NOT_NAMES: &[&str] = &[
 ];
 
 /// Words a thought does not end on: when a transcript stops on one, the speaker is pausing
-/// mid-sentence whatever the prosody says. Prepositions count even before a question mark:
-/// tiny.en puts one on trailing-off questions ("how many grams are in?"), and the cost of a
-/// real question ending on one ("what is it for?") is a slower answer, not a wrong one.
+/// mid-sentence whatever the prosody says.
 const DANGLING_WORDS: &[&str] = &[
     "a", "an", "the", "and", "or", "but", "because", "if", "than", "my", "your", "our", "their",
     "his", "her", "its", "whose", "um", "uh", "er", "erm", "it's", "i'm", "we're", "you're",
-    "they're", "gonna", "wanna", "gotta", "to", "for", "about", "with", "in", "on", "at", "from",
-    "by", "into", "of",
+    "they're", "gonna", "wanna", "gotta",
+];
+
+/// Prepositions: a statement does not end on one, and a question may ("what is it for?", "what
+/// did I ask you to remind me about?"). They count as dangling even before a question mark,
+/// since tiny.en puts one on trailing-off questions ("how many grams are in?"), but not as a
+/// sure sign (`dangles_for_sure`): such a question waits for prosody's verdict, not the
+/// longest hold.
+const STRANDED_PREPOSITIONS: &[&str] = &[
+    "to", "for", "about", "with", "in", "on", "at", "from", "by", "into", "of",
 ];
 
 /// Words a statement does not end on, though a question may ("what time is it?").
@@ -147,8 +153,22 @@ pub(crate) fn sounds_unfinished(text: &str) -> bool {
     let question = t.ends_with('?');
     let n = normalize(t);
     n.split_whitespace().last().is_some_and(|w| {
-        DANGLING_WORDS.contains(&w) || (!question && DANGLING_IN_STATEMENTS.contains(&w))
+        DANGLING_WORDS.contains(&w)
+            || STRANDED_PREPOSITIONS.contains(&w)
+            || (!question && DANGLING_IN_STATEMENTS.contains(&w))
     })
+}
+
+/// [`sounds_unfinished`], less a question that ends on a preposition ("what is it for?"):
+/// a sign that more is coming whatever the prosody says.
+pub(crate) fn dangles_for_sure(text: &str) -> bool {
+    let t = text.trim_end();
+    let stranded = t.ends_with('?')
+        && normalize(t)
+            .split_whitespace()
+            .last()
+            .is_some_and(|w| STRANDED_PREPOSITIONS.contains(&w));
+    sounds_unfinished(text) && !stranded
 }
 
 /// A lone short word that is neither a request nor addressed to us (a misheard "mm-hm", a

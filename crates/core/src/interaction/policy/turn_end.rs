@@ -92,10 +92,13 @@ pub(super) fn end_of_turn_logic(
         Some(_) => peak,
         None => s.eot,
     };
-    // A dangling last word ("about", "the") is a sure sign; the text model's verdict is a
-    // learned guess that also calls common complete questions unfinished ("What can you do?"
-    // 0.97, "What time is it?" 0.72: their nearest lines in its data are first halves).
-    let dangling = sounds_unfinished(&text);
+    // A dangling last word ("the", "about") is a sure sign, but for a question ending on a
+    // preposition ("What did I ask you to remind me about?", held 2.2 s on the rig with
+    // smart-turn at 0.95): that one still caps the models' verdict, and waits the unsure gap
+    // when smart-turn is sure. The text model's verdict is a learned guess that also calls
+    // common complete questions unfinished ("What can you do?" 0.97, "What time is it?" 0.72:
+    // their nearest lines in its data are first halves).
+    let dangling = dangles_for_sure(&text);
     let unfinished = sounds_unfinished_words(&text, s.turn_judged);
     let prosody_sure = !dangling && s.eot.is_some_and(|e| e >= p.end_of_turn_sure);
     let eot = if unfinished {

@@ -214,8 +214,17 @@ fn the_words_verdict_alone_does_not_hold_a_turn_smart_turn_hears_end() {
     // Unsure prosody leaves the words' verdict to hold the turn ...
     let taken = taken_with_smart_turn("What can you do?", judged("unfinished"), 0.5);
     assert!(held_longest(taken), "{taken:?}");
-    // ... and a dangling last word holds it whatever prosody says.
+    // ... and a dangling last word holds it whatever prosody says ...
     let taken = taken_with_smart_turn("Set an alarm for", judged("unfinished"), 0.98);
+    assert!(held_longest(taken), "{taken:?}");
+    // ... but for a question ending on a preposition: prosody's verdict, as for any question
+    // the words call unfinished.
+    let question = "What did I ask you to remind me about?";
+    let taken = taken_with_smart_turn(question, judged("request"), 0.95);
+    assert!(at_unsure_gap(taken), "{taken:?}");
+    let taken = taken_with_smart_turn(question, judged("request"), 0.5);
+    assert!(held_longest(taken), "{taken:?}");
+    let taken = taken_with_smart_turn("How many grams are in?", judged("unfinished"), 0.5);
     assert!(held_longest(taken), "{taken:?}");
     // The same after a cut-in (on the rig, the question cut off a timer's announcement and
     // waited 2.2 s): the unsure gap, not the longest hold.

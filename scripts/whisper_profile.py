@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import collections
 import json
+import tempfile
 import time
 from pathlib import Path
 
@@ -28,11 +29,16 @@ def session(path: Path) -> ort.InferenceSession:
     so.intra_op_num_threads = 1
     so.inter_op_num_threads = 1
     so.enable_profiling = True
+    # The profile goes to a temporary file (read and removed by `report`), not the current
+    # directory.
+    so.profile_file_prefix = str(Path(tempfile.gettempdir()) / "whisper_profile")
     return ort.InferenceSession(str(path), so, providers=["CPUExecutionProvider"])
 
 
 def report(s: ort.InferenceSession, runs: int, what: str) -> None:
-    events = json.loads(Path(s.end_profiling()).read_text())
+    profile = Path(s.end_profiling())
+    events = json.loads(profile.read_text())
+    profile.unlink()
     by_op: collections.Counter = collections.Counter()
     by_node: collections.Counter = collections.Counter()
     for e in events:

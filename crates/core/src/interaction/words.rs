@@ -146,6 +146,18 @@ pub(crate) fn is_backchannel(text: &str) -> bool {
 /// Whether a transcript stops mid-thought: a trailing ellipsis (Whisper writes one when
 /// speech trails off) or a last word no sentence ends on.
 pub(crate) fn sounds_unfinished(text: &str) -> bool {
+    stops_mid_thought(text, true)
+}
+
+/// [`sounds_unfinished`], less a question that ends on a preposition ("what is it for?"):
+/// a sign that more is coming whatever the prosody says.
+pub(crate) fn dangles_for_sure(text: &str) -> bool {
+    stops_mid_thought(text, false)
+}
+
+/// [`sounds_unfinished`]; a preposition before a question mark counts only with
+/// `stranded_in_questions`.
+fn stops_mid_thought(text: &str, stranded_in_questions: bool) -> bool {
     let t = text.trim_end();
     if t.ends_with("...") || t.ends_with('\u{2026}') || t.ends_with(',') || t.ends_with('-') {
         return true;
@@ -154,21 +166,9 @@ pub(crate) fn sounds_unfinished(text: &str) -> bool {
     let n = normalize(t);
     n.split_whitespace().last().is_some_and(|w| {
         DANGLING_WORDS.contains(&w)
-            || STRANDED_PREPOSITIONS.contains(&w)
+            || (STRANDED_PREPOSITIONS.contains(&w) && (stranded_in_questions || !question))
             || (!question && DANGLING_IN_STATEMENTS.contains(&w))
     })
-}
-
-/// [`sounds_unfinished`], less a question that ends on a preposition ("what is it for?"):
-/// a sign that more is coming whatever the prosody says.
-pub(crate) fn dangles_for_sure(text: &str) -> bool {
-    let t = text.trim_end();
-    let stranded = t.ends_with('?')
-        && normalize(t)
-            .split_whitespace()
-            .last()
-            .is_some_and(|w| STRANDED_PREPOSITIONS.contains(&w));
-    sounds_unfinished(text) && !stranded
 }
 
 /// A lone short word that is neither a request nor addressed to us (a misheard "mm-hm", a

@@ -74,7 +74,7 @@ struct Pending {
     /// the user going on continues the turn.
     asked_again: bool,
     /// How long after the turn's end the words are asked for again (`ask_again_after_ms`,
-    /// shorter after a cut-in: `cut_in_max_hold_ms`).
+    /// shorter after a cut-in: `cut_in_ask_again_after_ms`).
     ask_again_after_ms: u32,
     /// The turn cut us off: what the user had heard of our reply, and the whole reply. A turn
     /// the user goes on from is still one that cut us off.

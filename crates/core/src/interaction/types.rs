@@ -126,6 +126,13 @@ pub struct Params {
     /// long after the turn's end: people leave a longer gap before asking "sorry?" than before
     /// an answer, and a user who was only pausing has time to go on.
     pub ask_again_after_ms: u32,
+    /// The same after a cut-in (700): the user stopped us to say something and has the floor,
+    /// so a misheard cut-in is asked for again after the gap people most often leave before
+    /// asking "sorry?" (~700 ms in face-to-face conversation: Kendrick 2015, "The intersection
+    /// of turn-taking and repair"). Not for every turn: at 700 ms the development suite's
+    /// pauses inside a misheard turn were taken over too (BENCHMARKS.md, "Asking again
+    /// sooner").
+    pub cut_in_ask_again_after_ms: u32,
     /// After a cut-in, the text model this sure the final transcript is a complete request
     /// ends the turn after `words_complete_gap_ms` of silence, whatever the prosody says
     /// (0.4: on the dev suite every cut-in's complete request reached 0.48 or more but one, and
@@ -173,6 +180,7 @@ impl Default for Params {
             model_max_overlap_ms: 1500,
             continuation_ms: 2500,
             ask_again_after_ms: 1500,
+            cut_in_ask_again_after_ms: 700,
             words_request_complete: 0.4,
             words_complete_gap_ms: 400,
             misheard_grace_ms: 350,

@@ -261,7 +261,7 @@ pub(super) fn end_of_turn_logic(
     let cut_in = s.interrupted.take();
     let interrupted = cut_in.as_ref().map(|(heard, _)| heard.clone());
     let ask_again_after_ms = if interrupted.is_some() {
-        p.ask_again_after_ms.min(p.cut_in_max_hold_ms)
+        p.cut_in_ask_again_after_ms.min(p.cut_in_max_hold_ms)
     } else {
         p.ask_again_after_ms
     };

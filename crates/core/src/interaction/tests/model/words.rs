@@ -286,12 +286,12 @@ fn after_a_cut_in_a_complete_request_is_taken_though_prosody_hears_more() {
     }
 }
 
-#[test]
-fn misheard_words_after_a_cut_in_are_asked_for_again_sooner() {
+/// A cut-in over our reply (2000-3200 ms) whose words were misheard, smart-turn saying `eot`
+/// for its pause: how long after its end we ask for the words again.
+fn asked_again_after_a_cut_in(eot: f32) -> u64 {
     let mut s = State::default();
     let reply = assistant_speaking(&mut s);
     over_us_with(&mut s, reply, speaking(2000), 3200, probs(0.0, 0.9, 0.9));
-    let p = Params::default();
     let mut heard = Heard::Final {
         text: "And long, what's the gate to be?".into(),
     };
@@ -313,7 +313,7 @@ fn misheard_words_after_a_cut_in_are_asked_for_again_sooner() {
             } else {
                 None
             },
-            end_of_turn: (t == 3320).then_some(0.05),
+            end_of_turn: (t == 3320).then_some(eot),
             floor: probs(0.3, 0.0, 0.9),
             reasoner,
             ..Default::default()
@@ -324,9 +324,24 @@ fn misheard_words_after_a_cut_in_are_asked_for_again_sooner() {
             said = Some(t - 3200);
         }
     }
-    let said = said.expect("asked again");
+    said.expect("asked again")
+}
+
+#[test]
+fn misheard_words_after_a_cut_in_are_asked_for_again_sooner() {
+    let p = Params::default();
+    // Smart-turn unsure: the turn is taken at the cut-in's longest hold, and asked at once.
+    let said = asked_again_after_a_cut_in(0.05);
     assert!(
         said >= u64::from(p.cut_in_max_hold_ms) && said < u64::from(p.ask_again_after_ms),
+        "asked again {said} ms after the cut-in's end"
+    );
+    // Smart-turn sure: the turn is taken at once, and the words asked for after the gap people
+    // leave before "sorry?", not the longer wait of a turn that did not cut us off.
+    let said = asked_again_after_a_cut_in(0.95);
+    assert!(
+        said >= u64::from(p.cut_in_ask_again_after_ms)
+            && said <= u64::from(p.cut_in_ask_again_after_ms) + 80,
         "asked again {said} ms after the cut-in's end"
     );
 }

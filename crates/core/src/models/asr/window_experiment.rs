@@ -156,7 +156,18 @@ fn window_experiment() {
     let cache = ModelCache::locate(&Config::default()).unwrap();
     let manifest = Manifest::builtin();
     let rt = runtime::init(&cache, &manifest, ExecutionProvider::Cpu).unwrap();
-    let mut w = Whisper::load(rt, &cache, &manifest, Precision::Int8, 1).unwrap();
+    // TANDEM_WIN_PRECISION: int8 (default, shipped), fp32, or mixed (fp32 encoder, int8 decoder).
+    let precision = std::env::var("TANDEM_WIN_PRECISION").unwrap_or("int8".into());
+    let mut w = match precision.as_str() {
+        "fp32" => Whisper::load(rt, &cache, &manifest, Precision::Fp32, 1).unwrap(),
+        _ => Whisper::load(rt, &cache, &manifest, Precision::Int8, 1).unwrap(),
+    };
+    if precision == "mixed" {
+        w.encoder = Whisper::load(rt, &cache, &manifest, Precision::Fp32, 1)
+            .unwrap()
+            .encoder;
+    }
+    println!("precision {precision}");
     let mut dirs: Vec<_> = std::fs::read_dir(&dir)
         .unwrap()
         .flatten()
@@ -220,6 +231,16 @@ fn window_experiment() {
                     }
                     let (err, words) = wer(&o.0, &truth);
                     if is_final {
+                        if err > 0 && std::env::var("TANDEM_WIN_FINALS").is_ok() {
+                            println!(
+                                "final {} w{} err {err}/{words} lp {:.2}: {:?} | truth {:?}",
+                                d.file_name().unwrap().to_string_lossy(),
+                                windows[i],
+                                o.3,
+                                o.0,
+                                truth
+                            );
+                        }
                         ferr[i] += err;
                         let unsure = o.3 < crate::interaction::UNSURE_LOGPROB;
                         sure[i][usize::from(!unsure) * 2 + usize::from(err > 0)] += 1;

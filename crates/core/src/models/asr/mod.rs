@@ -567,15 +567,23 @@ fn loop_cut(tokens: &[u32]) -> Option<usize> {
 }
 
 /// Whether a transcript of `samples` of audio is one that a short window got wrong in an
-/// obvious way: more words than anyone says in that time (2 plus 5 a second), or a phrase of
-/// two to five words said twice in a row ("Can you help? Can you help?" for 1 s of audio). A
-/// person may say that too; the cost of asking is one decode in the longer window.
+/// obvious way: more words than anyone says in that time (2 plus 5 a second), a phrase of
+/// three to five words said twice in a row ("Can you help? Can you help?" for 1 s of audio),
+/// or one of two words said three times. A person may say that too; the cost of asking is one
+/// decode in the longer window (a final) or the words after the first round (a partial). Two
+/// words said twice are what people say when they cut in ("Hold on, hold on, how many minutes
+/// are in a day?"): counted as a loop, that final was decoded again in 15 s on the rig, ~1 s
+/// of compute before the cut-in was answered, and its partials lost the second "hold on".
 fn implausible(text: &str, samples: usize) -> bool {
     let words: Vec<String> = crate::text::words(text).collect();
     if words.len() > most_words(samples) {
         return true;
     }
-    (2..=5).any(|n| words.windows(2 * n).any(|w| w[..n] == w[n..]))
+    let twice = |n: usize| words.windows(2 * n).any(|w| w[..n] == w[n..]);
+    let pair_three_times = words
+        .windows(6)
+        .any(|w| w[..2] == w[2..4] && w[2..4] == w[4..]);
+    (3..=5).any(twice) || pair_three_times
 }
 
 /// The most words anyone says in `samples` of audio: 2 plus 5 a second.
@@ -749,6 +757,13 @@ mod tests {
             2 * second
         ));
         assert!(!implausible("no, no, no", second));
+        // Two words said twice, as people cut in; three times is a loop.
+        assert!(!implausible(
+            "Hold on, hold on, how many minutes are in a day?",
+            4 * second
+        ));
+        assert!(!implausible("Hang on, hang on.", second));
+        assert!(implausible("Can you? Can you? Can you?", second));
         assert!(!implausible(
             "Tell me a bedtime story for a five year old.",
             3 * second

@@ -6,6 +6,7 @@
 //! something (a timer, a note, a control) runs only on final text; on a partial one it
 //! returns [`Outcome::NeedsFinal`].
 
+mod amend;
 mod calendar;
 mod chat;
 mod clock;
@@ -161,9 +162,10 @@ pub fn answer(utterance: &Utterance, env: &SkillEnv<'_>) -> Outcome {
     }
     let toks = strip_polite(&utterance.tokens);
     // Order matters: the most specific phrasings first.
-    let skills: [Skill; 13] = [
+    let skills: [Skill; 14] = [
         control::follow_up,
         control::answer,
+        amend::answer,
         history::answer,
         timer::answer,
         notes::answer,

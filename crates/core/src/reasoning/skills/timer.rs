@@ -274,7 +274,7 @@ fn resolve(
 }
 
 /// "at 5:30 PM", "tomorrow at 9:00 AM".
-fn speak_when(due: &ZonedDateTime, now: &ZonedDateTime) -> String {
+pub(super) fn speak_when(due: &ZonedDateTime, now: &ZonedDateTime) -> String {
     if due.date() == now.date() {
         format!("at {}", speak_clock(due))
     } else if Some(due.date()) == now.date().tomorrow().ok() {

@@ -1,0 +1,281 @@
+//! Changing the timer or reminder just set: "actually, make that fifteen minutes", "change it
+//! to 5 pm", "no, 20 minutes instead". Without this such a follow-up went to the language
+//! model, which said it had changed the reminder and changed nothing (found in an unscripted
+//! rig conversation, 2026-12-06).
+
+use jiff::ZonedDateTime;
+
+use super::timer::{
+    MAX_REMINDER_SECS, MAX_SECS, REMINDER_RANGE, TIMER_RANGE, in_range, parse_clock_time,
+    parse_duration, speak_when,
+};
+use super::{Outcome, SkillAnswer, SkillEnv, effect, flip_pronouns};
+use crate::reasoning::timers::{Timer, TimerKind, speak_duration};
+
+/// A follow-up without "timer" or "reminder" in it changes only one set this recently.
+const RECENT_MS: i64 = 2 * 60 * 1000;
+
+/// Openings that mark a correction and say nothing else.
+const OPENINGS: &[&str] = &[
+    "no", "oh", "sorry", "actually", "wait", "okay", "ok", "hmm", "nah", "oops",
+];
+/// Verbs of "make that ...", "change the reminder to ...".
+const VERBS: &[&str] = &["make", "change", "move", "switch", "push"];
+/// Verbs that change only with "that", "it" or "this": "set it to 5 pm" (but "set the timer
+/// for 10 minutes" asks for a new one).
+const PRONOUN_VERBS: &[&str] = &["set", "put"];
+/// What the verb takes: "that", "it", "the reminder" (the first three are the pronouns).
+const OBJECTS: &[&[&str]] = &[
+    &["that"],
+    &["it"],
+    &["this"],
+    &["the", "timer"],
+    &["the", "reminder"],
+    &["the", "alarm"],
+    &["my", "timer"],
+    &["my", "reminder"],
+    &["my", "alarm"],
+];
+/// Words after the time that change nothing: "15 minutes instead".
+const CLOSINGS: &[&str] = &["instead", "please", "then"];
+
+/// The new time a follow-up asks for.
+enum NewTime {
+    /// A duration from now, in seconds.
+    In(f64),
+    /// A clock time.
+    At(ZonedDateTime),
+}
+
+/// "make that 15 minutes": the new time, and which kind of timer the words name, if any.
+fn parse(t: &[String], env: &SkillEnv<'_>) -> Option<(NewTime, Option<TimerKind>)> {
+    let mut t = t;
+    let mut opened = false;
+    while let Some((first, rest)) = t.split_first()
+        && OPENINGS.contains(&first.as_str())
+    {
+        t = rest;
+        opened = true;
+    }
+    while let Some((last, rest)) = t.split_last()
+        && CLOSINGS.contains(&last.as_str())
+    {
+        t = rest;
+        opened |= last == "instead";
+    }
+    let mut kind = None;
+    if let Some((verb, rest)) = t.split_first()
+        && (VERBS.contains(&verb.as_str()) || PRONOUN_VERBS.contains(&verb.as_str()))
+    {
+        let objects = if VERBS.contains(&verb.as_str()) {
+            OBJECTS
+        } else {
+            &OBJECTS[..3]
+        };
+        let object = objects.iter().find(|o| super::starts(rest, o))?;
+        kind = match object.last().copied() {
+            Some("reminder") => Some(TimerKind::Reminder),
+            Some("timer" | "alarm") => Some(TimerKind::Timer),
+            _ => None,
+        };
+        t = &rest[object.len()..];
+        if t.first()
+            .is_some_and(|w| matches!(w.as_str(), "to" | "into"))
+        {
+            t = &t[1..];
+        }
+    } else if !opened {
+        // A bare "15 minutes" is no correction unless something marked it as one.
+        return None;
+    }
+    // "(in|for) 15 minutes", "(at) 5 pm": the rest is the time and nothing else.
+    let time = t
+        .strip_prefix(&["in".to_owned()])
+        .or_else(|| t.strip_prefix(&["for".to_owned()]))
+        .unwrap_or(t);
+    if let Some(d) = parse_duration(time)
+        && d.start == 0
+        && d.end == time.len()
+    {
+        return Some((NewTime::In(d.secs), kind));
+    }
+    match parse_clock_time(t, env.now) {
+        Some((due, 0, end)) if end == t.len() => Some((NewTime::At(due), kind)),
+        _ => None,
+    }
+}
+
+/// The timer a follow-up changes: the newest of the kind it names, else the newest set in the
+/// last [`RECENT_MS`].
+fn target(env: &SkillEnv<'_>, kind: Option<TimerKind>) -> Option<Timer> {
+    let now = env.now_ms();
+    env.timers
+        .list()
+        .into_iter()
+        .filter(|t| match kind {
+            Some(k) => t.kind == k,
+            None => now - t.created_at_ms <= RECENT_MS,
+        })
+        .max_by_key(|t| (t.created_at_ms, t.id))
+}
+
+/// "Actually, make that 15 minutes" after a timer or reminder was set: moves it.
+pub(super) fn answer(t: &[String], env: &SkillEnv<'_>) -> Option<Outcome> {
+    let (new_time, kind) = parse(t, env)?;
+    let old = target(env, kind)?;
+    let alarm = old.kind == TimerKind::Timer && old.label.as_deref() == Some("alarm");
+    let now = env.now_ms();
+    let (due, when) = match (&new_time, old.kind) {
+        (NewTime::In(secs), TimerKind::Reminder) if !in_range(*secs, MAX_REMINDER_SECS) => {
+            return Some(Outcome::Answer(SkillAnswer::say("timer", REMINDER_RANGE)));
+        }
+        (NewTime::In(secs), TimerKind::Timer) if !in_range(*secs, MAX_SECS) => {
+            return Some(Outcome::Answer(SkillAnswer::say("timer", TIMER_RANGE)));
+        }
+        // An alarm is a time of day, a plain timer a length of time.
+        (NewTime::In(_), TimerKind::Timer) if alarm => return None,
+        (NewTime::At(_), TimerKind::Timer) if !alarm => return None,
+        (NewTime::In(secs), _) => (
+            now + (secs * 1000.0).round() as i64,
+            format!("in {}", speak_duration(*secs)),
+        ),
+        (NewTime::At(z), _) => (z.timestamp().as_millisecond(), speak_when(z, env.now)),
+    };
+    Some(effect(env, || {
+        // The new one first: a store that fails here leaves the old one as it was.
+        if let Err(e) = env.timers.add(old.kind, old.label.as_deref(), due, now) {
+            tracing::warn!(error = %e, "timer not saved");
+            return SkillAnswer::say("timer", "Sorry, I couldn't change that.");
+        }
+        if let Err(e) = env.timers.cancel(&[old.id]) {
+            tracing::warn!(error = %e, id = old.id, "the replaced timer stays in the store");
+        }
+        let text = match (&new_time, old.kind, &old.label) {
+            (_, TimerKind::Reminder, Some(l)) => {
+                format!(
+                    "Okay, I'll remind you to {} {when} instead.",
+                    flip_pronouns(l)
+                )
+            }
+            (_, TimerKind::Reminder, None) => format!("Okay, I'll remind you {when} instead."),
+            (NewTime::In(secs), TimerKind::Timer, _) => format!(
+                "Okay, I've changed {} to {}.",
+                old.name(),
+                speak_duration(*secs)
+            ),
+            (NewTime::At(_), TimerKind::Timer, _) => format!("Okay, the alarm is now {when}."),
+        };
+        SkillAnswer::say("timer", text)
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::Outcome;
+    use super::super::test_env::TestEnv;
+    use crate::reasoning::timers::TimerKind;
+
+    const MIN: i64 = 60_000;
+
+    #[test]
+    fn a_follow_up_moves_the_reminder_just_set() {
+        let env = TestEnv::new();
+        env.say("Remind me to call the dentist in ten minutes.");
+        for (said, want, minutes) in [
+            (
+                "Actually, make that fifteen minutes.",
+                "Okay, I'll remind you to call the dentist in 15 minutes instead.",
+                15,
+            ),
+            ("No, 20 minutes instead.", "in 20 minutes instead.", 20),
+            ("change it to half an hour", "in 30 minutes instead.", 30),
+            ("make the reminder 5 minutes", "in 5 minutes instead.", 5),
+        ] {
+            let a = env.answer(said);
+            assert_eq!(a.skill, "timer", "{said:?}");
+            assert!(a.text.ends_with(want), "{said:?} -> {:?}", a.text);
+            let text = env.say("what reminders do I have");
+            let timers = env.timers.list();
+            assert_eq!(timers.len(), 1, "{said:?}: one reminder, not two: {text}");
+            let r = &timers[0];
+            assert_eq!(r.kind, TimerKind::Reminder);
+            assert_eq!(r.label.as_deref(), Some("call the dentist"));
+            assert_eq!(r.due_at_ms - env.env().now_ms(), minutes * MIN, "{said:?}");
+        }
+        // The answer says what changed.
+        let env = TestEnv::new();
+        env.say("remind me to call the dentist in ten minutes");
+        assert_eq!(
+            env.say("Actually, make that fifteen minutes."),
+            "Okay, I'll remind you to call the dentist in 15 minutes instead."
+        );
+        assert_eq!(
+            env.say("make it 5 pm"),
+            "Okay, I'll remind you to call the dentist at 5:00 PM instead."
+        );
+    }
+
+    #[test]
+    fn a_follow_up_changes_the_timer_just_set() {
+        let env = TestEnv::new();
+        env.say("set a timer for ten minutes");
+        assert_eq!(
+            env.say("no, make it 20 minutes"),
+            "Okay, I've changed your 10 minute timer to 20 minutes."
+        );
+        let timers = env.timers.list();
+        assert_eq!(timers.len(), 1);
+        assert_eq!(timers[0].due_at_ms - env.env().now_ms(), 20 * MIN);
+        // A plain timer is a length of time, not a time of day: no change.
+        assert!(!matches!(env.ask("make it 5 pm"), Outcome::Answer(a) if a.skill == "timer"));
+        assert_eq!(
+            env.timers.list()[0].due_at_ms - env.env().now_ms(),
+            20 * MIN
+        );
+        // An alarm moves to another time of day.
+        let env = TestEnv::new();
+        env.say("set an alarm for 7 am");
+        assert_eq!(
+            env.say("actually make that 8 am"),
+            "Okay, the alarm is now tomorrow at 8:00 AM."
+        );
+        assert_eq!(env.timers.list().len(), 1);
+    }
+
+    #[test]
+    fn what_is_not_a_follow_up_leaves_the_timers_alone() {
+        let env = TestEnv::new();
+        env.say("set a timer for ten minutes");
+        // A new timer is a new timer; "make it louder" is the volume.
+        env.say("set the timer for 5 minutes");
+        assert_eq!(env.timers.list().len(), 2);
+        assert_ne!(env.answer("make it louder").skill, "timer");
+        // A bare duration nothing marks as a correction.
+        assert!(!matches!(env.ask("15 minutes"), Outcome::Answer(a) if a.skill == "timer"));
+        assert_eq!(env.timers.list().len(), 2);
+
+        // Only a timer set in the last two minutes is "that".
+        let env = TestEnv::new();
+        let now = env.env().now_ms();
+        env.timers
+            .add(
+                TimerKind::Reminder,
+                Some("stretch"),
+                now + 5 * MIN,
+                now - 10 * MIN,
+            )
+            .unwrap();
+        env.ask("actually make that 15 minutes");
+        assert_eq!(env.timers.list()[0].due_at_ms, now + 5 * MIN);
+        // ... unless the words name it.
+        env.say("change the reminder to 15 minutes");
+        assert_eq!(env.timers.list()[0].due_at_ms, now + 15 * MIN);
+
+        // A partial transcript changes nothing.
+        let mut env = TestEnv::new();
+        env.say("set a timer for ten minutes");
+        env.commit = false;
+        assert_eq!(env.ask("make that 20 minutes"), Outcome::NeedsFinal);
+        assert_eq!(env.timers.list()[0].due_at_ms - now, 10 * MIN);
+    }
+}

@@ -141,14 +141,10 @@ impl Engine {
         }
     }
 
-    /// How sure the recognizer was of a request's `text`: of the least sure recent final
-    /// transcript it is made of (one, or two when the user went on with a turn we took).
+    /// How sure the recognizer was of a request's `text`: of the final transcript it is (or of
+    /// the less sure of the two it joins, when the user went on with a turn we took).
     fn asr_logprob(&self, text: &str) -> Option<f32> {
-        self.recent_finals
-            .iter()
-            .filter(|(t, _)| !t.is_empty() && text.contains(t.as_str()))
-            .map(|&(_, lp)| lp)
-            .reduce(f32::min)
+        request_logprob(&self.recent_finals, text)
     }
 
     /// Drops a request here and in the reasoner, which stops it before any side effect.
@@ -220,4 +216,29 @@ impl Engine {
             Control::Stop | Control::Repeat | Control::Continue | Control::AskAgain => {}
         }
     }
+}
+
+/// The log-probability of the recent final a request's `text` is, or the lower of the two
+/// finals it joins ("first" + " " + "second"). A final only contained in the text says
+/// nothing: a cut-in heard as "x" (-1.77) made "Explain how the rainbow forms." (-0.47)
+/// "misheard" by its letter x, and the first piece of a turn ("Sorry", -0.84) is decoded
+/// again in the turn's whole final.
+pub(super) fn request_logprob(finals: &VecDeque<(String, f32)>, text: &str) -> Option<f32> {
+    let text = text.trim();
+    let newest = || finals.iter().rev().map(|(t, lp)| (t.trim(), *lp));
+    if let Some((_, lp)) = newest().find(|(t, _)| !t.is_empty() && *t == text) {
+        return Some(lp);
+    }
+    let longest = |part: fn(&str, &str) -> bool| {
+        newest()
+            .filter(|(t, _)| !t.is_empty() && part(text, t))
+            .max_by_key(|(t, _)| t.len())
+            .map(|(_, lp)| lp)
+    };
+    let head = longest(|text, t| {
+        text.strip_prefix(t)
+            .is_some_and(|rest| rest.starts_with(' '))
+    });
+    let tail = longest(|text, t| text.strip_suffix(t).is_some_and(|rest| rest.ends_with(' ')));
+    head.into_iter().chain(tail).reduce(f32::min)
 }

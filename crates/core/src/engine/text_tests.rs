@@ -32,3 +32,35 @@ proptest! {
         prop_assert!(text.starts_with(&heard) || text.contains(heard.as_str()));
     }
 }
+
+#[test]
+fn a_request_is_as_sure_as_the_finals_it_is_made_of() {
+    use super::actions::request_logprob;
+    let finals: std::collections::VecDeque<(String, f32)> = [
+        ("x", -1.77),
+        ("Sorry", -0.84),
+        ("Explain how the rainbow forms.", -0.47),
+        ("Sorry, what did you just say?", -0.14),
+        ("Set a timer", -0.3),
+        ("for ten minutes.", -0.9),
+    ]
+    .into_iter()
+    .map(|(t, lp)| (t.to_owned(), lp))
+    .collect();
+    // Its own final, not a short final its words happen to contain.
+    assert_eq!(
+        request_logprob(&finals, "Explain how the rainbow forms."),
+        Some(-0.47)
+    );
+    assert_eq!(
+        request_logprob(&finals, " Sorry, what did you just say? "),
+        Some(-0.14)
+    );
+    // Two finals joined: the less sure.
+    assert_eq!(
+        request_logprob(&finals, "Set a timer for ten minutes."),
+        Some(-0.9)
+    );
+    assert_eq!(request_logprob(&finals, "Something else"), None);
+    assert_eq!(request_logprob(&finals, ""), None);
+}

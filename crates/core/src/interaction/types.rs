@@ -342,12 +342,13 @@ pub enum NotAddressedReason {
 
 impl NotAddressedReason {
     /// Whether the user is in a conversation with someone else: the reply that follows is
-    /// not for us either.
+    /// not for us either. A turn dropped only for falling in that window does not renew it
+    /// (what renews it is evidence: a name, another voice answering, the models), or one
+    /// misjudged turn kept every request after it unheard while they came within the window.
     pub fn starts_side_conversation(&self) -> bool {
         matches!(
             self,
-            Self::SideConversation
-                | Self::TurnedAway
+            Self::TurnedAway
                 | Self::NamedSomeoneElse { .. }
                 | Self::Model { .. }
                 | Self::Words { .. }

@@ -171,10 +171,18 @@ pub(super) fn end_of_turn_logic(
     // The turn is over.
     let names_us = normalize(&text).split_whitespace().any(|w| w == OWN_NAME);
     let speech_ms = pause_start.saturating_sub(s.turn_start.unwrap_or(pause_start));
+    // Inside a conversation with someone else, unless it names us or its words are surely for
+    // us: a turn the text model misjudged as for someone else ("Where did I leave my car
+    // keys?", 0.14) left the user unheard for every request that followed within the window
+    // (on the rig, three in a row).
+    let surely_for_us = s
+        .turn_judged
+        .is_some_and(|w| w.addressed() >= WORDS_SURE_FOR_US);
     let side = s
         .side_until
         .is_some_and(|t| s.turn_start.is_some_and(|start| start <= t))
-        && !names_us;
+        && !names_us
+        && !surely_for_us;
     // Another voice (the person the user spoke to answering, a TV) is never a request, unless
     // it names us.
     let other_voice = s

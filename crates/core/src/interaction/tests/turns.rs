@@ -126,6 +126,52 @@ fn the_other_persons_answer_belongs_to_the_side_conversation() {
 }
 
 #[test]
+fn a_request_surely_for_us_ends_a_side_conversation_and_a_dropped_turn_does_not_renew_it() {
+    let words = |for_us: f32| Inputs {
+        judged: Some(TextProbs {
+            request: for_us,
+            unfinished: 0.0,
+            backchannel: 0.0,
+            interruption: 0.0,
+            side_talk: 1.0 - for_us,
+            phone: 0.0,
+            background: 0.0,
+        }),
+        ..Default::default()
+    };
+    let request_after_side_talk = |judged: &Inputs| {
+        let mut s = State::default();
+        user_speaks(&mut s, 0, 1500, "john can you pass the salt");
+        final_then_complete(
+            &mut s,
+            1500,
+            "John, can you pass the salt?",
+            &Inputs::default(),
+        );
+        user_speaks(&mut s, 2500, 3500, "how long is left on the pasta");
+        let all = final_then_complete(&mut s, 3500, "How long is left on the pasta?", judged);
+        (s, all)
+    };
+    // Words the text model is sure are for us are taken inside the window...
+    let (_, all) = request_after_side_talk(&words(0.9));
+    assert!(request_id(&all).is_some(), "{all:?}");
+    // ... words it is unsure of are not.
+    let (mut s, all) = request_after_side_talk(&words(0.6));
+    assert!(
+        has(
+            &all,
+            |a| matches!(a, Action::NotAddressed { reason, .. } if *reason == NotAddressedReason::SideConversation)
+        ),
+        "{all:?}"
+    );
+    // That drop did not renew the window (it ran 6 s from the first turn's end): a turn
+    // starting after it is judged again, not dropped for the window.
+    user_speaks(&mut s, 7900, 9000, "what time is it");
+    let all = final_then_complete(&mut s, 9000, "What time is it?", &words(0.6));
+    assert!(request_id(&all).is_some(), "{all:?}");
+}
+
+#[test]
 fn unfinished_transcripts_and_stray_words_are_recognized() {
     use super::policy::{is_stray_fragment, sounds_unfinished};
     assert!(sounds_unfinished(

@@ -1,5 +1,5 @@
 //! Changing the timer or reminder just set: "actually, make that fifteen minutes", "change it
-//! to 5 pm", "no, 20 minutes instead". Without this such a follow-up went to the language
+//! to 5 pm", "oh wait, I meant nine minutes", or a time alone right after it was set. Without this such a follow-up went to the language
 //! model, which said it had changed the reminder and changed nothing (found in an unscripted
 //! rig conversation, 2026-12-06).
 
@@ -16,8 +16,20 @@ use crate::reasoning::timers::{Timer, TimerKind, speak_duration};
 const RECENT_MS: i64 = 2 * 60 * 1000;
 
 /// Openings that mark a correction and say nothing else.
-const OPENINGS: &[&str] = &[
-    "no", "oh", "sorry", "actually", "wait", "okay", "ok", "hmm", "nah", "oops",
+const OPENINGS: &[&[&str]] = &[
+    &["no"],
+    &["oh"],
+    &["sorry"],
+    &["actually"],
+    &["wait"],
+    &["okay"],
+    &["ok"],
+    &["hmm"],
+    &["nah"],
+    &["oops"],
+    &["i", "meant"],
+    &["i", "mean"],
+    &["i", "said"],
 ];
 /// Verbs of "make that ...", "change the reminder to ...".
 const VERBS: &[&str] = &["make", "change", "move", "switch", "push"];
@@ -50,18 +62,13 @@ enum NewTime {
 /// "make that 15 minutes": the new time, and which kind of timer the words name, if any.
 fn parse(t: &[String], env: &SkillEnv<'_>) -> Option<(NewTime, Option<TimerKind>)> {
     let mut t = t;
-    let mut opened = false;
-    while let Some((first, rest)) = t.split_first()
-        && OPENINGS.contains(&first.as_str())
-    {
-        t = rest;
-        opened = true;
+    while let Some(opening) = OPENINGS.iter().find(|o| super::starts(t, o)) {
+        t = &t[opening.len()..];
     }
     while let Some((last, rest)) = t.split_last()
         && CLOSINGS.contains(&last.as_str())
     {
         t = rest;
-        opened |= last == "instead";
     }
     let mut kind = None;
     if let Some((verb, rest)) = t.split_first()
@@ -84,9 +91,6 @@ fn parse(t: &[String], env: &SkillEnv<'_>) -> Option<(NewTime, Option<TimerKind>
         {
             t = &t[1..];
         }
-    } else if !opened {
-        // A bare "15 minutes" is no correction unless something marked it as one.
-        return None;
     }
     // "(in|for) 15 minutes", "(at) 5 pm": the rest is the time and nothing else.
     let time = t
@@ -188,6 +192,9 @@ mod tests {
                 15,
             ),
             ("No, 20 minutes instead.", "in 20 minutes instead.", 20),
+            ("Oh wait, I meant 25 minutes.", "in 25 minutes instead.", 25),
+            // A time alone, right after it was set, is a correction too.
+            ("12 minutes", "in 12 minutes instead.", 12),
             ("change it to half an hour", "in 30 minutes instead.", 30),
             ("make the reminder 5 minutes", "in 5 minutes instead.", 5),
         ] {
@@ -250,8 +257,6 @@ mod tests {
         env.say("set the timer for 5 minutes");
         assert_eq!(env.timers.list().len(), 2);
         assert_ne!(env.answer("make it louder").skill, "timer");
-        // A bare duration nothing marks as a correction.
-        assert!(!matches!(env.ask("15 minutes"), Outcome::Answer(a) if a.skill == "timer"));
         assert_eq!(env.timers.list().len(), 2);
 
         // Only a timer set in the last two minutes is "that".
@@ -266,6 +271,7 @@ mod tests {
             )
             .unwrap();
         env.ask("actually make that 15 minutes");
+        env.ask("15 minutes");
         assert_eq!(env.timers.list()[0].due_at_ms, now + 5 * MIN);
         // ... unless the words name it.
         env.say("change the reminder to 15 minutes");

@@ -1,7 +1,7 @@
 //! Changing the timer or reminder just set: "actually, make that fifteen minutes", "change it
-//! to 5 pm", "oh wait, I meant nine minutes", or a time alone right after it was set. Without this such a follow-up went to the language
-//! model, which said it had changed the reminder and changed nothing (found in an unscripted
-//! rig conversation, 2026-12-06).
+//! to 5 pm", "oh wait, I meant nine minutes", or a time alone right after it was set. Without
+//! this such a follow-up went to the language model, which said it had changed the reminder
+//! and changed nothing (found in an unscripted rig conversation, 2026-12-06).
 
 use jiff::ZonedDateTime;
 

@@ -579,11 +579,15 @@ fn implausible(text: &str, samples: usize) -> bool {
     if words.len() > most_words(samples) {
         return true;
     }
-    let twice = |n: usize| words.windows(2 * n).any(|w| w[..n] == w[n..]);
-    let pair_three_times = words
-        .windows(6)
-        .any(|w| w[..2] == w[2..4] && w[2..4] == w[4..]);
-    (3..=5).any(twice) || pair_three_times
+    (0..words.len()).any(|i| (2..=5).any(|n| loops_at(&words, i, n)))
+}
+
+/// Whether the `n` words at `i` are a loop: a pair said three times in a row, or a longer
+/// phrase said twice (the one rule of [`implausible`] and [`first_round`]).
+fn loops_at(words: &[String], i: usize, n: usize) -> bool {
+    let times = if n == 2 { 3 } else { 2 };
+    i + times * n <= words.len()
+        && (1..times).all(|k| words[i..i + n] == words[i + k * n..i + (k + 1) * n])
 }
 
 /// The most words anyone says in `samples` of audio: 2 plus 5 a second.
@@ -591,9 +595,11 @@ fn most_words(samples: usize) -> usize {
     (2.0 + 5.0 * samples as f32 / SAMPLE_RATE_HZ as f32) as usize
 }
 
-/// `text` cut after the first round of a phrase (2 to 8 words) said twice in a row, and to the
-/// words `samples` of audio can hold (2 plus 5 a second): what a looped transcript heard
-/// before it looped.
+/// `text` cut after the first round of a loop (a pair said three times, or a phrase of 3 to 8
+/// words said twice: [`loops_at`]), and to the words `samples` of audio can hold (2 plus 5 a
+/// second): what a looped transcript heard before it looped. ("Hold on, hold on, ..." is what
+/// people say when they cut in, not a loop: until 2026-12-06 a partial that looped for another
+/// reason was cut at its first "hold on".)
 fn first_round(text: &str, samples: usize) -> String {
     let raw: Vec<&str> = text.split_whitespace().collect();
     let norm: Vec<String> = raw
@@ -602,11 +608,7 @@ fn first_round(text: &str, samples: usize) -> String {
         .collect();
     let most = most_words(samples);
     let end = (0..raw.len())
-        .find_map(|i| {
-            (2..=8)
-                .find(|&n| i + 2 * n <= raw.len() && norm[i..i + n] == norm[i + n..i + 2 * n])
-                .map(|n| i + n)
-        })
+        .find_map(|i| (2..=8).find(|&n| loops_at(&norm, i, n)).map(|n| i + n))
         .unwrap_or(raw.len());
     raw[..end.min(most)].join(" ")
 }
@@ -710,6 +712,18 @@ mod tests {
             "Right in the"
         );
         assert_eq!(first_round("", 16_000), "");
+        // Two words said twice are a cut-in's "hold on, hold on", not the loop.
+        assert_eq!(
+            first_round(
+                "Hold on, hold on, what time is it? what time is it?",
+                3 * 16_000
+            ),
+            "Hold on, hold on, what time is it?"
+        );
+        assert_eq!(
+            first_round("Yes, yes, yes, yes, yes, yes", 3 * 16_000),
+            "Yes, yes,"
+        );
     }
 
     #[test]

@@ -6,10 +6,10 @@
 use jiff::ZonedDateTime;
 
 use super::timer::{
-    MAX_REMINDER_SECS, MAX_SECS, REMINDER_RANGE, TIMER_RANGE, in_range, parse_clock_time,
-    parse_duration, speak_when,
+    ALARM_LABEL, MAX_REMINDER_SECS, MAX_SECS, REMINDER_RANGE, TIMER_RANGE, duration_alone,
+    in_range, parse_clock_time, speak_when, will_remind,
 };
-use super::{Outcome, SkillAnswer, SkillEnv, effect, flip_pronouns};
+use super::{Outcome, SkillAnswer, SkillEnv, effect};
 use crate::reasoning::timers::{Timer, TimerKind, speak_duration};
 
 /// A follow-up without "timer" or "reminder" in it changes only one set this recently.
@@ -97,11 +97,8 @@ fn parse(t: &[String], env: &SkillEnv<'_>) -> Option<(NewTime, Option<TimerKind>
         .strip_prefix(&["in".to_owned()])
         .or_else(|| t.strip_prefix(&["for".to_owned()]))
         .unwrap_or(t);
-    if let Some(d) = parse_duration(time)
-        && d.start == 0
-        && d.end == time.len()
-    {
-        return Some((NewTime::In(d.secs), kind));
+    if let Some(secs) = duration_alone(time) {
+        return Some((NewTime::In(secs), kind));
     }
     match parse_clock_time(t, env.now) {
         Some((due, 0, end)) if end == t.len() => Some((NewTime::At(due), kind)),
@@ -127,7 +124,7 @@ fn target(env: &SkillEnv<'_>, kind: Option<TimerKind>) -> Option<Timer> {
 pub(super) fn answer(t: &[String], env: &SkillEnv<'_>) -> Option<Outcome> {
     let (new_time, kind) = parse(t, env)?;
     let old = target(env, kind)?;
-    let alarm = old.kind == TimerKind::Timer && old.label.as_deref() == Some("alarm");
+    let alarm = old.kind == TimerKind::Timer && old.label.as_deref() == Some(ALARM_LABEL);
     let now = env.now_ms();
     let (due, when) = match (&new_time, old.kind) {
         (NewTime::In(secs), TimerKind::Reminder) if !in_range(*secs, MAX_REMINDER_SECS) => {
@@ -154,20 +151,16 @@ pub(super) fn answer(t: &[String], env: &SkillEnv<'_>) -> Option<Outcome> {
         if let Err(e) = env.timers.cancel(&[old.id]) {
             tracing::warn!(error = %e, id = old.id, "the replaced timer stays in the store");
         }
-        let text = match (&new_time, old.kind, &old.label) {
-            (_, TimerKind::Reminder, Some(l)) => {
-                format!(
-                    "Okay, I'll remind you to {} {when} instead.",
-                    flip_pronouns(l)
-                )
+        let text = match (&new_time, old.kind) {
+            (_, TimerKind::Reminder) => {
+                format!("{} instead.", will_remind(old.label.as_deref(), &when))
             }
-            (_, TimerKind::Reminder, None) => format!("Okay, I'll remind you {when} instead."),
-            (NewTime::In(secs), TimerKind::Timer, _) => format!(
+            (NewTime::In(secs), TimerKind::Timer) => format!(
                 "Okay, I've changed {} to {}.",
                 old.name(),
                 speak_duration(*secs)
             ),
-            (NewTime::At(_), TimerKind::Timer, _) => format!("Okay, the alarm is now {when}."),
+            (NewTime::At(_), TimerKind::Timer) => format!("Okay, the alarm is now {when}."),
         };
         SkillAnswer::say("timer", text)
     }))

@@ -150,11 +150,8 @@ pub(super) fn follow_up(t: &[String], env: &SkillEnv<'_>) -> Option<Outcome> {
     }
     if last == timer::ASK_DURATION {
         let rest = t.strip_prefix(&["for".to_owned()]).unwrap_or(t);
-        if let Some(d) = timer::parse_duration(rest)
-            && d.start == 0
-            && d.end == rest.len()
-        {
-            return Some(timer::start_timer(env, d.secs, None));
+        if let Some(secs) = timer::duration_alone(rest) {
+            return Some(timer::start_timer(env, secs, None));
         }
     }
     if last == notes::ASK_WHAT && !t.is_empty() {

@@ -15,6 +15,8 @@ use super::{
 use crate::reasoning::numbers::parse_digits;
 use crate::reasoning::timers::{Timer, TimerKind, speak_duration};
 
+/// The label of a timer set for a time of day ("wake me at 7").
+pub(crate) const ALARM_LABEL: &str = "alarm";
 /// The question asked when a timer has no duration; an answer to it sets the timer.
 pub const ASK_DURATION: &str = "How long should the timer be?";
 
@@ -108,6 +110,14 @@ pub fn parse_duration(t: &[String]) -> Option<DurationSpan> {
         }
     }
     Some(DurationSpan { secs, start, end })
+}
+
+/// The length of time `t` says and nothing else ("10 minutes", "an hour and a half"), in
+/// seconds.
+pub(crate) fn duration_alone(t: &[String]) -> Option<f64> {
+    parse_duration(t)
+        .filter(|d| d.start == 0 && d.end == t.len())
+        .map(|d| d.secs)
 }
 
 /// A clock time in `t` ("at 5 pm", "at 17:30", "at half past 6", "tomorrow at 9", "noon"):
@@ -472,7 +482,7 @@ pub(super) fn answer(t: &[String], env: &SkillEnv<'_>) -> Option<Outcome> {
             let now = env.now_ms();
             match env.timers.add(
                 TimerKind::Timer,
-                Some("alarm"),
+                Some(ALARM_LABEL),
                 due.timestamp().as_millisecond(),
                 now,
             ) {
@@ -576,16 +586,19 @@ fn reminder(t: &[String], trigger: usize, env: &SkillEnv<'_>) -> Option<Outcome>
             .timers
             .add(TimerKind::Reminder, text.as_deref(), due_ms, env.now_ms())
         {
-            Ok(_) => {
-                let what = text
-                    .as_deref()
-                    .map(|x| format!(" to {}", flip_pronouns(x)))
-                    .unwrap_or_default();
-                SkillAnswer::say("timer", format!("Okay, I'll remind you{what} {when}."))
-            }
+            Ok(_) => SkillAnswer::say("timer", format!("{}.", will_remind(text.as_deref(), &when))),
             Err(e) => store_failed(&e),
         }
     }))
+}
+
+/// "Okay, I'll remind you to call your mom in 10 minutes" (no full stop: a change adds
+/// "instead").
+pub(super) fn will_remind(label: Option<&str>, when: &str) -> String {
+    let what = label
+        .map(|x| format!(" to {}", flip_pronouns(x)))
+        .unwrap_or_default();
+    format!("Okay, I'll remind you{what} {when}")
 }
 
 pub(crate) fn cancel_timers(t: &[String], env: &SkillEnv<'_>, reminders_only: bool) -> Outcome {

@@ -13,10 +13,10 @@ use super::{Outcome, SkillAnswer, SkillEnv, effect};
 use crate::reasoning::timers::{Timer, TimerKind, speak_duration};
 
 /// A follow-up without "timer" or "reminder" in it changes only one set this recently.
-const RECENT_MS: i64 = 2 * 60 * 1000;
+pub(super) const RECENT_MS: i64 = 2 * 60 * 1000;
 
 /// Openings that mark a correction and say nothing else.
-const OPENINGS: &[&[&str]] = &[
+pub(super) const OPENINGS: &[&[&str]] = &[
     &["no"],
     &["oh"],
     &["sorry"],

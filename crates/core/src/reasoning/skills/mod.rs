@@ -16,6 +16,7 @@ pub mod math;
 mod notes;
 mod offline;
 pub mod timer;
+mod undo;
 pub mod units;
 mod vision;
 
@@ -162,8 +163,9 @@ pub fn answer(utterance: &Utterance, env: &SkillEnv<'_>) -> Outcome {
     }
     let toks = strip_polite(&utterance.tokens);
     // Order matters: the most specific phrasings first.
-    let skills: [Skill; 14] = [
+    let skills: [Skill; 15] = [
         control::follow_up,
+        undo::answer,
         control::answer,
         amend::answer,
         history::answer,

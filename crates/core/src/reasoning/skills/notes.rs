@@ -223,7 +223,7 @@ fn forget(t: &[String], env: &SkillEnv<'_>) -> Option<Outcome> {
     }))
 }
 
-fn delete(env: &SkillEnv<'_>, notes: &[&NoteRecord]) -> SkillAnswer {
+pub(super) fn delete(env: &SkillEnv<'_>, notes: &[&NoteRecord]) -> SkillAnswer {
     let ids: Vec<i64> = notes.iter().map(|n| n.id).collect();
     match env.store.delete_notes(&ids) {
         Ok(0) => SkillAnswer::say("notes", "There's nothing to forget."),

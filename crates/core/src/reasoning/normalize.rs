@@ -19,24 +19,37 @@ pub struct Utterance {
 
 impl Utterance {
     pub fn parse(raw: &str) -> Utterance {
-        let spaced = space_symbols(&raw.to_lowercase());
-        let mut tokens: Vec<String> = Vec::new();
-        for word in spaced.split_whitespace() {
-            let word = word
-                .trim_matches(|c: char| !(c.is_alphanumeric() || c == '.' || c == '-' || c == ':'));
-            let word = word.trim_end_matches(['.', ':']);
-            let word = word.trim_start_matches('-');
-            if word.is_empty() {
-                continue;
-            }
-            expand_contraction(word, &mut tokens);
-        }
-        let tokens = drop_fillers(tokens);
+        let tokens = drop_fillers(split(raw));
         let tokens = words_to_digits(&tokens);
         let tokens = apply_corrections(tokens);
         Utterance { tokens }
     }
 
+    /// Every word as said, fillers and corrections kept ("yes, paris is in france" keeps its
+    /// "yes"): lowercased, contractions expanded, spelled-out numbers as digits.
+    pub fn words(raw: &str) -> Vec<String> {
+        words_to_digits(&split(raw))
+    }
+}
+
+/// Lowercase words without punctuation, contractions expanded.
+fn split(raw: &str) -> Vec<String> {
+    let spaced = space_symbols(&raw.to_lowercase());
+    let mut tokens: Vec<String> = Vec::new();
+    for word in spaced.split_whitespace() {
+        let word =
+            word.trim_matches(|c: char| !(c.is_alphanumeric() || c == '.' || c == '-' || c == ':'));
+        let word = word.trim_end_matches(['.', ':']);
+        let word = word.trim_start_matches('-');
+        if word.is_empty() {
+            continue;
+        }
+        expand_contraction(word, &mut tokens);
+    }
+    tokens
+}
+
+impl Utterance {
     pub fn text(&self) -> String {
         self.tokens.join(" ")
     }

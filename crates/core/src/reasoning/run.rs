@@ -11,7 +11,7 @@ use tokio::sync::mpsc;
 use tokio::time::Instant;
 
 use super::llm::tools;
-use super::llm::{ChatMessage, LlmBackend, LlmError, StreamItem};
+use super::llm::{ChatMessage, EchoGate, LlmBackend, LlmError, StreamItem};
 use super::normalize::Utterance;
 use super::options::ReasonerOptions;
 use super::skills::{self, CancelToken, Outcome, SkillAnswer, SkillEnv};
@@ -235,13 +235,7 @@ pub(crate) async fn run(shared: Arc<Shared>, job: Job) -> JobEnd {
         // would answer a guess at misheard words (SmolLM2-135M repeated them back or made
         // something up), so ask again.
         Outcome::Unknown if job.request.misheard() => {
-            let answer = SkillAnswer {
-                skill: skills::MISHEARD_SKILL,
-                text: skills::MISHEARD_TEXT.to_owned(),
-                control: Some(Control::AskAgain),
-                progress: None,
-            };
-            deliver_skill(&shared, &job, answer).await
+            deliver_skill(&shared, &job, ask_again()).await
         }
         Outcome::Unknown => match shared.llm.clone() {
             Some(llm) => ask_llm(&shared, &job, &llm, history).await,
@@ -311,6 +305,16 @@ async fn deliver_skill(shared: &Arc<Shared>, job: &Job, answer: SkillAnswer) -> 
     }
     job.chunk(shared, &answer.text);
     job.finish(shared, Source::Skill, Some(answer.skill)).await
+}
+
+/// "Sorry, I didn't catch that.", asking the user to say it again.
+fn ask_again() -> SkillAnswer {
+    SkillAnswer {
+        skill: skills::MISHEARD_SKILL,
+        text: skills::MISHEARD_TEXT.to_owned(),
+        control: Some(Control::AskAgain),
+        progress: None,
+    }
 }
 
 /// The conversation so far: the request's, else the store's latest turns.
@@ -471,7 +475,11 @@ async fn ask_llm(
             }),
         };
     match result {
-        Ok(()) => job.finish(shared, Source::Llm, None).await,
+        Ok(Reply::Said) => job.finish(shared, Source::Llm, None).await,
+        Ok(Reply::Echoed) => {
+            tracing::info!("the language model only said the words back; asking again");
+            deliver_skill(shared, job, ask_again()).await
+        }
         Err(e) => {
             tracing::warn!(error = %e, "language model failed; falling back to the skills");
             let said_something = !lock(&job.progress).text.is_empty();
@@ -486,14 +494,28 @@ async fn ask_llm(
     }
 }
 
-/// Streams the model's answer, running tools between rounds.
+/// How a model's reply ended.
+enum Reply {
+    Said,
+    /// It only said the user's words or our last answer back: nothing was passed on.
+    Echoed,
+}
+
+/// Streams the model's answer, running tools between rounds. The answer is held back while it
+/// only repeats what was said ([`EchoGate`]).
 async fn converse(
     shared: &Arc<Shared>,
     job: &Job,
     llm: &LlmBackend,
     mut messages: Vec<ChatMessage>,
     history: &[Message],
-) -> Result<(), LlmError> {
+) -> Result<Reply, LlmError> {
+    let last_answer = history
+        .iter()
+        .rev()
+        .find(|m| m.role == Role::Assistant)
+        .map(|m| m.text.as_str());
+    let mut gate = EchoGate::new(&job.request.user_text, last_answer);
     let specs = if llm.offers_tools() {
         tools::specs()
     } else {
@@ -506,7 +528,9 @@ async fn converse(
         loop {
             match stream.next().await? {
                 StreamItem::Text(t) => {
-                    job.chunk(shared, &t);
+                    if let Some(pass) = gate.push(&t) {
+                        job.chunk(shared, &pass);
+                    }
                     text.push_str(&t);
                 }
                 StreamItem::ToolCalls(c) => calls.extend(c),
@@ -515,8 +539,15 @@ async fn converse(
         }
         drop(stream);
         if calls.is_empty() {
-            return Ok(());
+            return Ok(match gate.finish() {
+                Ok(held) => {
+                    job.chunk(shared, &held);
+                    Reply::Said
+                }
+                Err(()) => Reply::Echoed,
+            });
         }
+        job.chunk(shared, &gate.open());
         tracing::debug!(
             round,
             calls = calls.len(),

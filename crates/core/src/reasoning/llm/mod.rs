@@ -14,6 +14,7 @@
 //! not followed, no proxy is used, and every line or body read is capped at
 //! [`MAX_LINE_BYTES`].
 
+mod echo;
 pub mod embedded;
 pub mod endpoint;
 mod stream;
@@ -22,6 +23,8 @@ pub mod tools;
 use std::time::Duration;
 
 use serde_json::{Value, json};
+
+pub(crate) use echo::EchoGate;
 
 use crate::config::{ApiKey, LlmApi, LlmConfig};
 

@@ -1,0 +1,180 @@
+//! A reply that only says the user's words back, or our last answer again, is no answer. A
+//! small model does that to words it cannot make sense of: SmolLM2-135M answered the misheard
+//! "What seven times made?" with "Seven times made." and a misheard correction with the
+//! previous answer, "Timer set for 8 minutes." (unscripted rig conversations, 2026-12-06).
+//! [`EchoGate`] holds a streamed reply back while it has said nothing of its own, so such a
+//! reply is never spoken and the user is asked again instead.
+
+use crate::reasoning::normalize::Utterance;
+use crate::reasoning::skills::content_words;
+
+/// A reply held this long without a word of its own is passed on anyway, as it is.
+const MAX_HELD_CHARS: usize = 300;
+
+#[derive(Debug)]
+pub(crate) struct EchoGate {
+    /// The content words of what the user said and of our last answer.
+    known: Vec<String>,
+    held: String,
+    open: bool,
+}
+
+fn words_of(text: &str) -> Vec<String> {
+    content_words(&Utterance::words(text))
+}
+
+/// A question these open asks yes or no, and "Paris is in France." answers it with its own
+/// words: such a request's reply is never held.
+const YES_NO_OPENINGS: &[&str] = &[
+    "is", "are", "am", "was", "were", "do", "does", "did", "can", "could", "will", "would",
+    "should", "shall", "has", "have", "had", "may", "might", "must",
+];
+
+impl EchoGate {
+    pub(crate) fn new(request: &str, last_answer: Option<&str>) -> EchoGate {
+        let asked = Utterance::words(request);
+        let yes_no = asked
+            .first()
+            .is_some_and(|w| YES_NO_OPENINGS.contains(&w.as_str()));
+        let mut known = content_words(&asked);
+        known.extend(last_answer.map(words_of).unwrap_or_default());
+        EchoGate {
+            known,
+            held: String::new(),
+            open: yes_no,
+        }
+    }
+
+    /// The model called a tool: what it says next rests on the tool's answer, not on the words
+    /// alone ("Your tea timer is running." after setting it). Passes on what was held.
+    pub(crate) fn open(&mut self) -> String {
+        self.open = true;
+        std::mem::take(&mut self.held)
+    }
+
+    fn says_something_new(&self, text: &str) -> bool {
+        words_of(text).iter().any(|w| !self.known.contains(w))
+    }
+
+    /// The reply's next piece: what to pass on now. Nothing is passed on until the reply has
+    /// a word of its own (judged on whole words: the last may still be growing); then all.
+    pub(crate) fn push(&mut self, text: &str) -> Option<String> {
+        if self.open {
+            return Some(text.to_owned());
+        }
+        self.held.push_str(text);
+        let whole_words = match self.held.rfind(char::is_whitespace) {
+            Some(i) => &self.held[..i],
+            None => "",
+        };
+        if self.says_something_new(whole_words) || self.held.len() > MAX_HELD_CHARS {
+            self.open = true;
+            return Some(std::mem::take(&mut self.held));
+        }
+        None
+    }
+
+    /// The reply is over: `Err(())` when all of it was an echo (it had words, none its own),
+    /// else what is still held.
+    pub(crate) fn finish(&mut self) -> Result<String, ()> {
+        let held = std::mem::take(&mut self.held);
+        if self.open || words_of(&held).is_empty() || self.says_something_new(&held) {
+            self.open = true;
+            Ok(held)
+        } else {
+            Err(())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::EchoGate;
+
+    /// Streams `reply` in pieces of `n` bytes; what was passed on, and whether it echoed.
+    fn stream(request: &str, last: Option<&str>, reply: &str, n: usize) -> (String, bool) {
+        let mut gate = EchoGate::new(request, last);
+        let mut out = String::new();
+        let mut rest = reply;
+        while !rest.is_empty() {
+            let mut cut = n.min(rest.len());
+            while !rest.is_char_boundary(cut) {
+                cut += 1;
+            }
+            out.extend(gate.push(&rest[..cut]));
+            rest = &rest[cut..];
+        }
+        match gate.finish() {
+            Ok(held) => (out + &held, false),
+            Err(()) => (out, true),
+        }
+    }
+
+    #[test]
+    fn the_users_words_or_our_last_answer_said_back_are_held_and_dropped() {
+        for (request, last, reply) in [
+            ("What seven times made?", None, "Seven times made."),
+            (
+                "Oh wait, I meant nine minutes.",
+                Some("Timer set for 8 minutes."),
+                "Timer set for 8 minutes.",
+            ),
+            (
+                "Tell me I'll turn up for the moon.",
+                None,
+                "The moon. I'll turn up!",
+            ),
+        ] {
+            for n in [1, 3, 100] {
+                assert_eq!(stream(request, last, reply, n), (String::new(), true));
+            }
+        }
+    }
+
+    #[test]
+    fn a_reply_with_words_of_its_own_is_passed_on_whole() {
+        for (request, reply) in [
+            (
+                "What is the capital of France?",
+                "The capital of France is Paris.",
+            ),
+            ("Is Paris in France?", "Yes, Paris is in France."),
+            // Starting with the question is fine when an answer follows.
+            ("What is seven times eight?", "Seven times eight is 56."),
+            ("Hello there.", "Hi! How can I help?"),
+            // Nothing to judge: no content words at all.
+            ("Can you?", "Yes."),
+            ("Résumé ✓ 日本語?", "日本語 means Japanese."),
+        ] {
+            for n in [1, 4, 100] {
+                assert_eq!(
+                    stream(request, None, reply, n),
+                    (reply.to_owned(), false),
+                    "{reply}"
+                );
+            }
+        }
+        // A yes-or-no question is answered with its own words.
+        for (request, reply) in [
+            ("Is Paris in France?", "Paris is in France."),
+            ("Is my tea timer running?", "Your tea timer is running."),
+        ] {
+            assert_eq!(stream(request, None, reply, 3), (reply.to_owned(), false));
+        }
+        // After a tool call nothing is held.
+        let mut gate = EchoGate::new("keep an eye on my tea timer", None);
+        assert_eq!(gate.push("Your tea "), None);
+        assert_eq!(gate.open(), "Your tea ");
+        assert_eq!(gate.push("timer."), Some("timer.".to_owned()));
+        // Once open, the rest passes on as it comes.
+        let mut gate = EchoGate::new("What is the capital of France?", None);
+        assert_eq!(gate.push("The capital"), None);
+        assert_eq!(gate.push(" is Paris"), None, "'Paris' may still grow");
+        assert_eq!(
+            gate.push(". It"),
+            Some("The capital is Paris. It".to_owned())
+        );
+        assert_eq!(gate.push(" is"), Some(" is".to_owned()));
+        assert_eq!(gate.finish(), Ok(String::new()));
+    }
+}

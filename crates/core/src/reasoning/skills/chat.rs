@@ -60,6 +60,31 @@ pub fn unknown_text(llm_enabled: bool) -> String {
     }
 }
 
+const THANKS: &[&[&str]] = &[
+    &["thanks", "a", "lot"],
+    &["thanks", "so", "much"],
+    &["thank", "you", "very", "much"],
+    &["thank", "you", "so", "much"],
+    &["thank", "you"],
+    &["thanks"],
+    &["cheers"],
+];
+
+/// What ends a conversation, after thanks or alone: "that's all for now".
+const CLOSINGS: &[&[&str]] = &[
+    &["that", "is", "all"],
+    &["that", "is", "all", "for", "now"],
+    &["that", "is", "all", "i", "needed"],
+    &["that", "is", "it"],
+    &["that", "is", "it", "for", "now"],
+    &["that", "will", "be", "all"],
+    &["that", "is", "everything"],
+    &["i", "am", "done"],
+    &["i", "am", "good"],
+    &["bye"],
+    &["goodbye"],
+];
+
 pub(super) fn answer(t: &[String], env: &SkillEnv<'_>) -> Option<Outcome> {
     let say =
         |skill: &'static str, text: &str| Some(Outcome::Answer(SkillAnswer::say(skill, text)));
@@ -84,19 +109,16 @@ pub(super) fn answer(t: &[String], env: &SkillEnv<'_>) -> Option<Outcome> {
     if is_one_of(t, &greeting) {
         return say("chat", "Hi! What can I do for you?");
     }
-    if is_one_of(
-        t,
-        &[
-            &["thanks"],
-            &["thank", "you"],
-            &["thanks", "a", "lot"],
-            &["thank", "you", "very", "much"],
-            &["cheers"],
-            &["thank", "you", "so", "much"],
-            &["thanks", "so", "much"],
-        ],
-    ) {
+    // Thanks, alone or closing the conversation: "Thanks, that's all for now." (the language
+    // model had answered it with a speech about being a helpful voice assistant).
+    let closing = |rest: &[String]| rest.is_empty() || is_one_of(rest, CLOSINGS);
+    if let Some(thanks) = THANKS.iter().find(|p| starts(t, p))
+        && closing(&t[thanks.len()..])
+    {
         return say("chat", "You're welcome.");
+    }
+    if is_one_of(t, CLOSINGS) {
+        return say("chat", "Okay. I'm here if you need me.");
     }
     if is_one_of(
         t,

@@ -53,6 +53,32 @@ const LIST: &[&[&str]] = &[
     &["what", "did", "i", "want", "you", "to", "remember"],
 ];
 
+/// "What did I ask you to note?", "What have I told you to write down?": a question about
+/// what the user had noted, ending on a note verb (on the rig the first went to the language
+/// model, which answered with our last words).
+fn asks_what_was_noted(t: &[String]) -> bool {
+    const ENDINGS: &[&[&str]] = &[
+        &["note"],
+        &["note", "down"],
+        &["write", "down"],
+        &["jot", "down"],
+        &["remember"],
+        &["save"],
+        &["keep", "in", "mind"],
+    ];
+    starts(t, &["what"])
+        && t.get(1)
+            .is_some_and(|w| matches!(w.as_str(), "did" | "have" | "had"))
+        && t.get(2).is_some_and(|w| w == "i")
+        && ENDINGS.iter().any(|e| {
+            t.len() > e.len()
+                && t[t.len() - e.len()..]
+                    .iter()
+                    .zip(e.iter())
+                    .all(|(a, b)| a == b)
+        })
+}
+
 fn is_question_word(w: &str) -> bool {
     matches!(
         w,
@@ -64,7 +90,7 @@ pub(super) fn answer(t: &[String], env: &SkillEnv<'_>) -> Option<Outcome> {
     if let Some(outcome) = forget(t, env) {
         return Some(outcome);
     }
-    if is_one_of(t, LIST) {
+    if is_one_of(t, LIST) || asks_what_was_noted(t) {
         return Some(Outcome::Answer(
             list(env).with_progress("looking at my notes..."),
         ));

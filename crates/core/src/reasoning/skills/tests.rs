@@ -445,6 +445,8 @@ fn notes_are_remembered_recalled_and_forgotten() {
             ("do you remember where my passport is", "in the safe"),
             ("what are my notes", "You have 6 notes."),
             ("what did I ask you to remember", "You have 6 notes."),
+            ("What did I ask you to note?", "You have 6 notes."),
+            ("what have I told you to write down", "You have 6 notes."),
             (
                 "do you remember my bike lock code",
                 "I don't have a note about your bike lock code.",
@@ -716,6 +718,17 @@ fn help_small_talk_and_honest_unknowns() {
     }
     assert_eq!(env.say("hello"), "Hi! What can I do for you?");
     assert_eq!(env.say("thank you"), "You're welcome.");
+    assert_eq!(env.say("Thanks, that's all for now!"), "You're welcome.");
+    assert_eq!(env.say("Okay, thank you so much, bye."), "You're welcome.");
+    assert_eq!(
+        env.say("That's all for now."),
+        "Okay. I'm here if you need me."
+    );
+    // Thanks that go on to ask for something are the request's.
+    assert_ne!(
+        env.ask("thanks, what time is it"),
+        Outcome::Answer(super::SkillAnswer::say("chat", "You're welcome."))
+    );
     assert_eq!(env.say("okay"), "");
     assert_eq!(env.say("um uh"), "", "fillers alone need no answer");
     for input in [

@@ -2,8 +2,7 @@
 //! Halloween?", "what day is Christmas?". Counted on the local calendar from today; a date
 //! already past this year is next year's.
 
-use jiff::ZonedDateTime;
-use jiff::civil::Date;
+use jiff::civil::{Date, Weekday};
 
 use super::clock::{MONTHS, month_name, speak_day};
 use super::{Outcome, SkillAnswer, SkillEnv, has, has_any};
@@ -83,6 +82,40 @@ fn next_occurrence(today: Date, month: i8, day: i8) -> Option<Date> {
     })
 }
 
+const WEEKDAYS: [(&str, Weekday); 7] = [
+    ("monday", Weekday::Monday),
+    ("tuesday", Weekday::Tuesday),
+    ("wednesday", Weekday::Wednesday),
+    ("thursday", Weekday::Thursday),
+    ("friday", Weekday::Friday),
+    ("saturday", Weekday::Saturday),
+    ("sunday", Weekday::Sunday),
+];
+
+/// "next Tuesday", "this Friday", "on Friday": what the answer calls it and its date. "Next"
+/// is the first one after today; a weekday alone, or "this", may be today.
+fn weekday_target(t: &[String], today: Date) -> Option<(String, Date)> {
+    let (i, name, weekday) = t.iter().enumerate().find_map(|(i, w)| {
+        WEEKDAYS
+            .iter()
+            .find(|(n, _)| n == w)
+            .map(|&(n, d)| (i, n, d))
+    })?;
+    let before = i.checked_sub(1).map(|k| t[k].as_str());
+    let next = before == Some("next");
+    let mut date = today;
+    while date.weekday() != weekday || (next && date == today) {
+        date = date.tomorrow().ok()?;
+    }
+    let name = format!("{}{}", name[..1].to_uppercase(), &name[1..]);
+    let name = match before {
+        Some("next") => format!("next {name}"),
+        Some("this") => format!("this {name}"),
+        _ => name,
+    };
+    Some((name, date))
+}
+
 pub(super) fn answer(t: &[String], env: &SkillEnv<'_>) -> Option<Outcome> {
     let asks_how_long = has(t, &["how", "many", "days"])
         || has(t, &["how", "long"])
@@ -90,21 +123,42 @@ pub(super) fn answer(t: &[String], env: &SkillEnv<'_>) -> Option<Outcome> {
         || has(t, &["days", "till"])
         || has(t, &["days", "left"])
         || has(t, &["days", "away"]);
-    let asks_when = has(t, &["when", "is"]) || has(t, &["what", "day", "is"]);
+    // "What's the date next Tuesday?" (answered with today's date until 2026-12-06).
+    let asks_when =
+        has(t, &["when", "is"]) || has(t, &["what", "day", "is"]) || has_any(t, &["date"]);
     if !(asks_how_long || asks_when) || has_any(t, &["timer", "timers", "reminder", "my"]) {
         return None;
     }
-    let (name, month, day) = target(t)?;
-    Some(Outcome::Answer(SkillAnswer::say(
-        "calendar",
-        days_until(env.now, &name, month, day)?,
-    )))
+    let today = env.now.date();
+    let text = match target(t) {
+        Some((name, month, day)) => days_until(today, &name, next_occurrence(today, month, day)?)?,
+        None => {
+            let (name, date) = weekday_target(t, today)?;
+            weekday_answer(today, &name, date, asks_how_long)?
+        }
+    };
+    Some(Outcome::Answer(SkillAnswer::say("calendar", text)))
+}
+
+/// "Next Tuesday is December 8, in 2 days." / "There are 2 days until next Tuesday, December
+/// 8." / "This Sunday is today, December 6."
+fn weekday_answer(today: Date, name: &str, date: Date, how_long: bool) -> Option<String> {
+    let days = today.until(date).ok()?.get_days();
+    let mut when = format!("{} {}", month_name(date.month()), date.day());
+    if date.year() != today.year() {
+        when = format!("{when}, {}", date.year());
+    }
+    let capital = format!("{}{}", name[..1].to_uppercase(), &name[1..]);
+    Some(match days {
+        0 => format!("{capital} is today, {when}."),
+        1 => format!("{capital} is tomorrow, {when}."),
+        n if how_long => format!("There are {n} days until {name}, {when}."),
+        n => format!("{capital} is {when}, in {n} days."),
+    })
 }
 
 /// "There are 20 days until Christmas, Friday, December 25." / "Christmas is today."
-fn days_until(now: &ZonedDateTime, name: &str, month: i8, day: i8) -> Option<String> {
-    let today = now.date();
-    let date = next_occurrence(today, month, day)?;
+fn days_until(today: Date, name: &str, date: Date) -> Option<String> {
     let days = today.until(date).ok()?.get_days();
     let when = speak_day(date, date.year() != today.year());
     Some(match days {
@@ -119,12 +173,14 @@ mod tests {
     use super::*;
     use crate::reasoning::Utterance;
     use crate::reasoning::skills::test_env::TestEnv;
+    use jiff::ZonedDateTime;
 
     fn ask(text: &str, now: &str) -> Option<String> {
         let now: ZonedDateTime = now.parse().unwrap();
         let u = Utterance::parse(text);
         let (name, month, day) = target(&u.tokens)?;
-        days_until(&now, &name, month, day)
+        let today = now.date();
+        days_until(today, &name, next_occurrence(today, month, day)?)
     }
 
     #[test]
@@ -167,5 +223,33 @@ mod tests {
         assert_eq!(env.answer("What day is it today?").skill, "clock");
         assert_eq!(env.answer("when is my timer done").skill, "timer");
         assert_eq!(ask("how many days until June 40", dec5), None);
+    }
+
+    #[test]
+    fn the_date_of_a_weekday() {
+        // Tuesday, June 9, 2026.
+        let env = TestEnv::new();
+        for (said, want) in [
+            (
+                "What's the date next Tuesday?",
+                "Next Tuesday is June 16, in 7 days.",
+            ),
+            ("what date is friday", "Friday is June 12, in 3 days."),
+            (
+                "When is this Wednesday?",
+                "This Wednesday is tomorrow, June 10.",
+            ),
+            ("what's the date on Tuesday", "Tuesday is today, June 9."),
+            (
+                "How many days until next Monday?",
+                "There are 6 days until next Monday, June 15.",
+            ),
+        ] {
+            let a = env.answer(said);
+            assert_eq!((a.skill, a.text.as_str()), ("calendar", want), "{said:?}");
+        }
+        // Today's date is still the clock's; a reminder on Friday is the timer's.
+        assert_eq!(env.answer("What's the date today?").skill, "clock");
+        assert_eq!(env.answer("when is my reminder on friday").skill, "timer");
     }
 }

@@ -15,6 +15,9 @@ const ABOUT_USER: &[&[&str]] = &[
     &["what", "have", "i", "said"],
     &["what", "was", "my", "last", "question"],
     &["what", "was", "the", "last", "thing", "i", "said"],
+    &["what", "was", "the", "first", "thing", "i", "said"],
+    &["what", "was", "the", "first", "thing", "i", "asked"],
+    &["what", "was", "my", "first", "question"],
     &["what", "were", "we", "talking", "about"],
     &["what", "did", "we", "talk", "about"],
     &["what", "have", "we", "talked", "about"],
@@ -107,7 +110,7 @@ pub(super) fn answer(t: &[String], env: &SkillEnv<'_>) -> Option<Outcome> {
             ),
         });
     }
-    if has_any(rest, &["first", "beginning", "start"]) {
+    if has_any(rest, &["first", "beginning", "start"]) || phrase.contains(&"first") {
         return say(format!(
             "First, {} said {}.",
             who.to_lowercase(),

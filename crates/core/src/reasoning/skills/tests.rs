@@ -512,6 +512,10 @@ fn what_did_i_say_earlier() {
                 "First, you said \"set a timer for ten minutes\".",
             ),
             (
+                "What was the first thing I asked you?",
+                "First, you said \"set a timer for ten minutes\".",
+            ),
+            (
                 "what were we talking about",
                 "and before that \"set a timer for ten minutes\"",
             ),

@@ -323,6 +323,18 @@ fn questions_about_reminders_list_the_reminders_only() {
         env.say("what did I ask you to remind me about?"),
         "Your reminder to water the plants has 5 minutes left."
     );
+    for asked in ["When is my reminder?", "is my reminder still on"] {
+        assert_eq!(
+            env.say(asked),
+            "Your reminder to water the plants has 5 minutes left.",
+            "{asked:?}"
+        );
+    }
+    assert!(
+        env.say("when does my timer go off")
+            .starts_with("You have 2 timers: ")
+    );
+    assert_eq!(env.timers.list().len(), 2, "no new one");
     // Both are listed when the question names timers.
     assert!(
         env.say("what timers do I have")

@@ -420,21 +420,27 @@ pub(super) fn answer(t: &[String], env: &SkillEnv<'_>) -> Option<Outcome> {
     if (timer_word || reminder_word) && cancel {
         return Some(cancel_timers(t, env, reminder_word && !timer_word));
     }
-    let asking = has_any(
-        t,
-        &[
-            "how",
-            "what",
-            "which",
-            "any",
-            "check",
-            "list",
-            "show",
-            "status",
-            "left",
-            "remaining",
-        ],
-    );
+    // "When is my reminder?" (on the rig it was taken for a new reminder without a time, and
+    // answered "When should I remind you?"), "Is my timer still running?".
+    let asking = t
+        .first()
+        .is_some_and(|w| matches!(w.as_str(), "is" | "are" | "do" | "does"))
+        || has_any(
+            t,
+            &[
+                "how",
+                "what",
+                "when",
+                "which",
+                "any",
+                "check",
+                "list",
+                "show",
+                "status",
+                "left",
+                "remaining",
+            ],
+        );
     // A question about the reminders set ("what did I ask you to remind me about?", "any
     // reminders?"): the reminders only, not the timers.
     let setting = has_any(t, &["set", "start", "create", "make"]);

@@ -57,6 +57,38 @@ enum NewTime {
     In(f64),
     /// A clock time.
     At(ZonedDateTime),
+    /// This many seconds later than it was.
+    Later(f64),
+}
+
+/// Words around the time in "add 5 minutes to the timer", "5 more minutes", "give it another 5
+/// minutes", "extend the timer by 5 minutes"; the marker words say it is more time.
+const MORE_MARKERS: &[&str] = &["add", "more", "another", "extend", "extra"];
+const MORE_FILLER: &[&str] = &[
+    "add", "more", "another", "extend", "extra", "give", "it", "by", "to", "on", "onto", "the",
+    "my", "that", "this", "timer", "reminder", "please",
+];
+
+/// "Add 5 minutes to the timer" (until 2026-12-06 it set a new 5 minute timer): the time
+/// to add, and the kind the words name.
+fn parse_more(t: &[String]) -> Option<(NewTime, Option<TimerKind>)> {
+    if !super::has_any(t, MORE_MARKERS) {
+        return None;
+    }
+    let kind = if super::has_any(t, &["reminder"]) {
+        Some(TimerKind::Reminder)
+    } else if super::has_any(t, &["timer"]) {
+        Some(TimerKind::Timer)
+    } else {
+        None
+    };
+    let rest: Vec<String> = t
+        .iter()
+        .filter(|w| !MORE_FILLER.contains(&w.as_str()))
+        .cloned()
+        .collect();
+    let secs = duration_alone(&rest)?;
+    Some((NewTime::Later(secs), kind))
 }
 
 /// "make that 15 minutes": the new time, and which kind of timer the words name, if any.
@@ -122,11 +154,27 @@ fn target(env: &SkillEnv<'_>, kind: Option<TimerKind>) -> Option<Timer> {
 
 /// "Actually, make that 15 minutes" after a timer or reminder was set: moves it.
 pub(super) fn answer(t: &[String], env: &SkillEnv<'_>) -> Option<Outcome> {
-    let (new_time, kind) = parse(t, env)?;
+    let (new_time, kind) = parse(t, env).or_else(|| parse_more(t))?;
     let old = target(env, kind)?;
     let alarm = old.kind == TimerKind::Timer && old.label.as_deref() == Some(ALARM_LABEL);
     let now = env.now_ms();
     let (due, when) = match (&new_time, old.kind) {
+        (NewTime::Later(secs), kind) => {
+            let due = old.due_at_ms + (secs * 1000.0).round() as i64;
+            let left = (due - now) as f64 / 1000.0;
+            let max = match kind {
+                TimerKind::Reminder => MAX_REMINDER_SECS,
+                TimerKind::Timer => MAX_SECS,
+            };
+            if !in_range(left, max) {
+                let range = match kind {
+                    TimerKind::Reminder => REMINDER_RANGE,
+                    TimerKind::Timer => TIMER_RANGE,
+                };
+                return Some(Outcome::Answer(SkillAnswer::say("timer", range)));
+            }
+            (due, format!("in {}", speak_duration(left)))
+        }
         (NewTime::In(secs), TimerKind::Reminder) if !in_range(*secs, MAX_REMINDER_SECS) => {
             return Some(Outcome::Answer(SkillAnswer::say("timer", REMINDER_RANGE)));
         }
@@ -152,6 +200,12 @@ pub(super) fn answer(t: &[String], env: &SkillEnv<'_>) -> Option<Outcome> {
             tracing::warn!(error = %e, id = old.id, "the replaced timer stays in the store");
         }
         let text = match (&new_time, old.kind) {
+            (NewTime::Later(secs), _) => format!(
+                "Okay, I added {} to {}: {} left.",
+                speak_duration(*secs),
+                old.name(),
+                speak_duration((due - now) as f64 / 1000.0)
+            ),
             (_, TimerKind::Reminder) => {
                 format!("{} instead.", will_remind(old.label.as_deref(), &when))
             }
@@ -240,6 +294,37 @@ mod tests {
             "Okay, the alarm is now tomorrow at 8:00 AM."
         );
         assert_eq!(env.timers.list().len(), 1);
+    }
+
+    #[test]
+    fn more_time_is_added_to_the_timer() {
+        let env = TestEnv::new();
+        env.say("Set a timer for two and a half minutes.");
+        assert_eq!(
+            env.say("Add five minutes to the timer."),
+            "Okay, I added 5 minutes to your 2 minute 30 second timer: 7 minutes and 30 seconds left."
+        );
+        assert_eq!(env.timers.list().len(), 1);
+        assert_eq!(
+            env.timers.list()[0].due_at_ms - env.env().now_ms(),
+            7 * MIN + 30_000
+        );
+        for said in ["give it another 2 minutes", "2 more minutes please"] {
+            assert!(
+                env.say(said).ends_with(": 9 minutes and 30 seconds left."),
+                "{said:?}"
+            );
+            env.timers
+                .list()
+                .into_iter()
+                .for_each(|t| assert_eq!(t.due_at_ms - env.env().now_ms(), 9 * MIN + 30_000));
+            // Back to 7:30 for the next phrasing.
+            env.say("make it 7 and a half minutes");
+        }
+        assert_eq!(env.timers.list().len(), 1);
+        // "Set another timer" is a new timer.
+        env.say("set another timer for 3 minutes");
+        assert_eq!(env.timers.list().len(), 2);
     }
 
     #[test]

@@ -20,6 +20,22 @@ const LIVE: &[(&[&str], &str)] = &[
     (&["who", "won", "the", "game"], "scores"),
 ];
 
+/// The user's own accounts, which Tandem cannot see ("What's on my schedule today?" got an
+/// invented date with a friend from the small model).
+const ACCOUNTS: &[(&[&str], &str)] = &[
+    (&["schedule"], "your calendar"),
+    (&["calendar"], "your calendar"),
+    (&["meetings"], "your calendar"),
+    (&["meeting"], "your calendar"),
+    (&["appointments"], "your calendar"),
+    (&["appointment"], "your calendar"),
+    (&["email"], "your email"),
+    (&["emails"], "your email"),
+    (&["inbox"], "your email"),
+    (&["messages"], "your messages"),
+    (&["texts"], "your messages"),
+];
+
 pub(super) fn answer(t: &[String], _env: &SkillEnv<'_>) -> Option<Outcome> {
     // A note or reminder about the weather is for the notes and timers (earlier skills);
     // anything that mentions it in passing ("what is the word for weather in French") is not
@@ -38,6 +54,16 @@ pub(super) fn answer(t: &[String], _env: &SkillEnv<'_>) -> Option<Outcome> {
         &["will", "is", "going", "do", "should", "today", "tomorrow"],
     );
     let outside = has(t, &["temperature", "outside"]) || has(t, &["how", "hot", "is", "it"]);
+    if has_any(t, &["my", "i", "any"])
+        && let Some((_, what)) = ACCOUNTS.iter().find(|(words, _)| has(t, words))
+    {
+        return Some(Outcome::Answer(SkillAnswer::say(
+            "offline",
+            format!(
+                "I can't see {what}. I only know the timers, reminders and notes you set with me."
+            ),
+        )));
+    }
     let what = if rain || outside {
         "the weather"
     } else {
@@ -74,6 +100,20 @@ mod tests {
             assert!(a.text.starts_with("I can't check"), "{q:?} -> {}", a.text);
         }
         assert!(env.say("What's the weather like?").contains("the weather"));
+        for (q, what) in [
+            ("What's on my schedule today?", "your calendar"),
+            ("do I have any meetings tomorrow", "your calendar"),
+            ("read my email", "your email"),
+        ] {
+            assert!(
+                env.say(q).starts_with(&format!("I can't see {what}.")),
+                "{q:?}"
+            );
+        }
+        assert_eq!(
+            env.answer("remind me about my meeting in 10 minutes").skill,
+            "timer"
+        );
         for q in [
             "what is the word for weather in French",
             "convert 30 celsius to fahrenheit",

@@ -106,6 +106,24 @@ pub(super) fn answer(t: &[String], env: &SkillEnv<'_>) -> Option<Outcome> {
         &["hey", "there"],
         &["howdy"],
     ];
+    // "How do you spell necessary?": the word as the recognizer wrote it, letter by letter.
+    let spell_at = [
+        &["spell"][..],
+        &["how", "do", "you", "spell"],
+        &["how", "to", "spell"],
+    ]
+    .into_iter()
+    .find(|p| starts(t, p))
+    .map(<[&str]>::len);
+    if let Some(k) = spell_at
+        && let [word] = &t[k..]
+        && word.chars().all(char::is_alphabetic)
+    {
+        let letters: Vec<String> = word.chars().map(|c| c.to_uppercase().to_string()).collect();
+        let mut spoken = word.clone();
+        spoken[..1].make_ascii_uppercase();
+        return say("chat", &format!("{spoken}: {}.", letters.join(", ")));
+    }
     if is_one_of(t, &greeting) {
         return say("chat", "Hi! What can I do for you?");
     }

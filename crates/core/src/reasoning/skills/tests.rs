@@ -272,6 +272,11 @@ fn reminders() {
         ("remind me at half past six to cook", "at 6:30 PM", "cook"),
         ("remind me at 17:45 to leave", "at 5:45 PM", "leave"),
         (
+            "Set a reminder for tomorrow at noon to pay rent.",
+            "Okay, I'll remind you to pay rent tomorrow at 12:00 PM.",
+            "pay rent",
+        ),
+        (
             "uh remind me to like stretch in two minutes",
             "to stretch in 2 minutes",
             "stretch",
@@ -298,7 +303,7 @@ fn reminders() {
     let set = env.answer("what did I ask you to remind me about");
     assert_eq!(set.skill, "timer");
     assert!(
-        set.text.starts_with("You have 8 reminders: ")
+        set.text.starts_with("You have 9 reminders: ")
             && set.text.contains("your reminder to call mom")
             && set.text.contains("your reminder to water the plants"),
         "{:?}",
@@ -322,6 +327,10 @@ fn questions_about_reminders_list_the_reminders_only() {
     assert_eq!(
         env.say("what did I ask you to remind me about?"),
         "Your reminder to water the plants has 5 minutes left."
+    );
+    assert!(
+        env.say("Pause the timer.")
+            .starts_with("I can't pause a timer.")
     );
     for asked in ["When is my reminder?", "is my reminder still on"] {
         assert_eq!(
@@ -740,6 +749,11 @@ fn help_small_talk_and_honest_unknowns() {
         env.say("That's all for now."),
         "Okay. I'm here if you need me."
     );
+    assert_eq!(
+        env.say("How do you spell necessary?"),
+        "Necessary: N, E, C, E, S, S, A, R, Y."
+    );
+    assert_eq!(env.say("spell café"), "Café: C, A, F, É.");
     // Thanks that go on to ask for something are the request's.
     assert_ne!(
         env.ask("thanks, what time is it"),

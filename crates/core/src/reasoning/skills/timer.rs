@@ -341,10 +341,12 @@ fn describe_as(timers: &[Timer], now_ms: i64, noun: &str) -> String {
         [] if noun == "timers" => "You don't have any timers running.".to_owned(),
         [] => format!("You don't have any {noun}."),
         [one] => format!("{}.", sentence(&one.replacen(", ", " has ", 1))),
-        _ => format!(
-            "You have {} {noun}: {}.",
+        // Items are joined with semicolons: each holds commas and "and" of its own ("2 minutes
+        // and 29 seconds left"), which a plain list split in the middle.
+        [head @ .., last] => format!(
+            "You have {} {noun}: {}; and {last}.",
             items.len(),
-            join_and(&items).replace(" and ", "; and ")
+            head.join("; ")
         ),
     }
 }
@@ -419,6 +421,14 @@ pub(super) fn answer(t: &[String], env: &SkillEnv<'_>) -> Option<Outcome> {
         || has(t, &["get", "rid", "of"]);
     if (timer_word || reminder_word) && cancel {
         return Some(cancel_timers(t, env, reminder_word && !timer_word));
+    }
+    // Timers run on the wall clock and have no pause ("Pause the timer." was asked how long the
+    // new timer should be).
+    if timer_word && has_any(t, &["pause", "resume", "unpause", "freeze", "hold"]) {
+        return Some(Outcome::Answer(SkillAnswer::say(
+            "timer",
+            "I can't pause a timer. I can cancel it, add time to it, or set it again.",
+        )));
     }
     // "When is my reminder?" (on the rig it was taken for a new reminder without a time, and
     // answered "When should I remind you?"), "Is my timer still running?".
@@ -561,10 +571,12 @@ fn reminder(t: &[String], trigger: usize, env: &SkillEnv<'_>) -> Option<Outcome>
     {
         return None; // "remind me what I said": not a reminder.
     }
-    while words
-        .first()
-        .is_some_and(|w| matches!(*w, "to" | "that" | "about" | "of" | "me" | "set" | "a"))
-    {
+    while words.first().is_some_and(|w| {
+        matches!(
+            *w,
+            "to" | "that" | "about" | "of" | "me" | "set" | "a" | "for"
+        )
+    }) {
         words.remove(0);
     }
     if words.last().is_some_and(|w| matches!(*w, "to")) {

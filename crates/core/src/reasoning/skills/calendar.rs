@@ -118,6 +118,7 @@ fn weekday_target(t: &[String], today: Date) -> Option<(String, Date)> {
 
 pub(super) fn answer(t: &[String], env: &SkillEnv<'_>) -> Option<Outcome> {
     let asks_how_long = has(t, &["how", "many", "days"])
+        || has(t, &["how", "many", "weeks"])
         || has(t, &["how", "long"])
         || has(t, &["days", "until"])
         || has(t, &["days", "till"])
@@ -221,6 +222,10 @@ mod tests {
             "There are 199 days until Christmas, Friday, December 25."
         );
         assert_eq!(env.answer("What day is it today?").skill, "clock");
+        assert_eq!(
+            env.say("How many weeks until Christmas?"),
+            "There are 199 days until Christmas, Friday, December 25."
+        );
         assert_eq!(env.answer("when is my timer done").skill, "timer");
         assert_eq!(ask("how many days until June 40", dec5), None);
     }

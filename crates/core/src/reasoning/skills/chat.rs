@@ -86,6 +86,12 @@ const CLOSINGS: &[&[&str]] = &[
 ];
 
 pub(super) fn answer(t: &[String], env: &SkillEnv<'_>) -> Option<Outcome> {
+    // "What's your name again?", "How are you today?" are the plain questions (the small model
+    // answered the first "I'm Emily.").
+    let t = match t.split_last() {
+        Some((last, rest)) if rest.len() >= 2 && matches!(last.as_str(), "again" | "today") => rest,
+        _ => t,
+    };
     let say =
         |skill: &'static str, text: &str| Some(Outcome::Answer(SkillAnswer::say(skill, text)));
     if is_one_of(t, HELP) {

@@ -3,7 +3,7 @@
 use jiff::ZonedDateTime;
 use jiff::civil::{Date, Weekday};
 
-use super::{Outcome, SkillAnswer, SkillEnv, has, has_any, is_one_of};
+use super::{Outcome, SkillAnswer, SkillEnv, has, has_any, is_one_of, starts};
 
 pub(super) const MONTHS: [&str; 12] = [
     "January",
@@ -87,7 +87,10 @@ pub(super) fn answer(t: &[String], env: &SkillEnv<'_>) -> Option<Outcome> {
         ],
     ) || has(t, &["what", "time"])
         || has(t, &["the", "time"])
-        || has(t, &["time", "is", "it"]);
+        || has(t, &["time", "is", "it"])
+        // "Is it morning or afternoon?" (the small model answered with a time it made up).
+        || starts(t, &["is", "it"])
+            && has_any(t, &["morning", "afternoon", "evening", "night", "am", "pm"]);
     if about_time && !has_any(t, &["timer", "timers", "left", "zone"]) {
         let elsewhere = has(t, &["time", "in"]) || has(t, &["time", "is", "it", "in"]);
         let prefix = if elsewhere {
@@ -142,5 +145,7 @@ mod tests {
         assert_eq!(speak_date(&z), "Tuesday, June 9, 2026");
         let midnight: ZonedDateTime = "2026-06-09T00:05:00[UTC]".parse().unwrap();
         assert_eq!(speak_clock(&midnight), "12:05 AM");
+        let env = crate::reasoning::skills::test_env::TestEnv::new();
+        assert_eq!(env.say("Is it morning or afternoon?"), "It's 3:07 PM.");
     }
 }

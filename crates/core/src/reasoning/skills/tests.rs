@@ -272,6 +272,11 @@ fn reminders() {
         ("remind me at half past six to cook", "at 6:30 PM", "cook"),
         ("remind me at 17:45 to leave", "at 5:45 PM", "leave"),
         (
+            "Remind me to take my pills every day at 8.",
+            "I can't repeat reminders yet, so I'll remind you to take your pills at 8:00 PM, just this once.",
+            "take my pills",
+        ),
+        (
             "Set a reminder for tomorrow at noon to pay rent.",
             "Okay, I'll remind you to pay rent tomorrow at 12:00 PM.",
             "pay rent",
@@ -303,7 +308,7 @@ fn reminders() {
     let set = env.answer("what did I ask you to remind me about");
     assert_eq!(set.skill, "timer");
     assert!(
-        set.text.starts_with("You have 9 reminders: ")
+        set.text.starts_with("You have 10 reminders: ")
             && set.text.contains("your reminder to call mom")
             && set.text.contains("your reminder to water the plants"),
         "{:?}",
@@ -392,6 +397,24 @@ fn timers_are_checked_and_cancelled() {
         "Okay, I cancelled the pasta timer."
     );
     assert_eq!(env.timers.list().len(), 1);
+    // Named by its label in a question, by its length, or "another one".
+    env.say("Set a timer for 20 minutes for the laundry.");
+    assert_eq!(
+        env.say("Set another one for 5 minutes."),
+        "Timer set for 5 minutes."
+    );
+    assert_eq!(
+        env.say("How long until the laundry is done?"),
+        "The laundry timer has 20 minutes left."
+    );
+    assert_eq!(
+        env.say("Cancel the five minute one."),
+        "Okay, I cancelled your 5 minute timer."
+    );
+    assert_eq!(
+        env.say("cancel the laundry timer"),
+        "Okay, I cancelled the laundry timer."
+    );
     env.say("set a tea timer for 3 minutes");
     assert_eq!(env.say("cancel all timers"), "Okay, I cancelled 2 timers.");
     assert!(env.timers.list().is_empty());
@@ -742,6 +765,8 @@ fn help_small_talk_and_honest_unknowns() {
         );
     }
     assert_eq!(env.say("hello"), "Hi! What can I do for you?");
+    assert!(env.say("What's your name again?").starts_with("I'm Tandem"));
+    assert!(env.say("How are you today?").starts_with("I'm doing well"));
     assert_eq!(env.say("thank you"), "You're welcome.");
     assert_eq!(env.say("Thanks, that's all for now!"), "You're welcome.");
     assert_eq!(env.say("Okay, thank you so much, bye."), "You're welcome.");

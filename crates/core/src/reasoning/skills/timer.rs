@@ -419,7 +419,10 @@ pub(super) fn answer(t: &[String], env: &SkillEnv<'_>) -> Option<Outcome> {
         || has(t, &["turn", "off"])
         || has(t, &["switch", "off"])
         || has(t, &["get", "rid", "of"]);
-    if (timer_word || reminder_word) && cancel {
+    // "Cancel the five minute one." with timers running: the one it names.
+    // (Normalization writes "one" as "1".)
+    let one_of_them = has_any(t, &["one", "1"]) && !env.timers.list().is_empty();
+    if (timer_word || reminder_word || one_of_them) && cancel {
         return Some(cancel_timers(t, env, reminder_word && !timer_word));
     }
     // Timers run on the wall clock and have no pause ("Pause the timer." was asked how long the
@@ -473,6 +476,19 @@ pub(super) fn answer(t: &[String], env: &SkillEnv<'_>) -> Option<Outcome> {
             SkillAnswer::say("timer", text).with_progress("checking your reminders..."),
         ));
     }
+    // "How long until the laundry is done?": a question that names a timer by its label.
+    let labelled: Vec<Timer> = env
+        .timers
+        .list()
+        .into_iter()
+        .filter(|x| names_label(t, x))
+        .collect();
+    if has_any(t, &["how", "when"]) && !setting && !labelled.is_empty() {
+        let text = describe(&labelled, env.now_ms());
+        return Some(Outcome::Answer(
+            SkillAnswer::say("timer", text).with_progress("checking the timer..."),
+        ));
+    }
     let time_left = (has_any(t, &["left", "remaining"]) && has_any(t, &["time", "long", "much"]))
         || has(t, &["how", "much", "longer"]);
     if ((timer_word || reminder_word) && asking && !setting)
@@ -513,7 +529,12 @@ pub(super) fn answer(t: &[String], env: &SkillEnv<'_>) -> Option<Outcome> {
             }
         }));
     }
-    if timer_word || alarm {
+    // "Set another one for 5 minutes" after a timer: another timer (it went to the language
+    // model). A duration is needed, else "one" is not a timer.
+    let another = (has(t, &["another", "1"]) || has(t, &["1", "more"]))
+        && parse_duration(t).is_some()
+        && env.timers.list().iter().any(|x| x.kind == TimerKind::Timer);
+    if timer_word || alarm || another {
         let duration = parse_duration(t);
         return Some(match duration {
             Some(d) => start_timer(env, d.secs, timer_label(t, duration)),
@@ -522,6 +543,21 @@ pub(super) fn answer(t: &[String], env: &SkillEnv<'_>) -> Option<Outcome> {
     }
     None
 }
+
+/// Words that ask for a reminder again and again, which the timer table cannot do.
+const REPEATING: &[&[&str]] = &[
+    &["every", "day"],
+    &["every", "morning"],
+    &["every", "evening"],
+    &["every", "night"],
+    &["every", "week"],
+    &["every", "weekday"],
+    &["every", "hour"],
+    &["each", "day"],
+    &["everyday"],
+    &["daily"],
+    &["weekly"],
+];
 
 fn reminder(t: &[String], trigger: usize, env: &SkillEnv<'_>) -> Option<Outcome> {
     // The reminder's text follows the trigger, minus the time phrase.
@@ -571,6 +607,14 @@ fn reminder(t: &[String], trigger: usize, env: &SkillEnv<'_>) -> Option<Outcome>
     {
         return None; // "remind me what I said": not a reminder.
     }
+    // Reminders do not repeat: "every day" is said back as once, not kept in the label.
+    let mut repeats = false;
+    for phrase in REPEATING {
+        while let Some(at) = words.windows(phrase.len()).position(|w| w == *phrase) {
+            words.drain(at..at + phrase.len());
+            repeats = true;
+        }
+    }
     while words.first().is_some_and(|w| {
         matches!(
             *w,
@@ -604,6 +648,17 @@ fn reminder(t: &[String], trigger: usize, env: &SkillEnv<'_>) -> Option<Outcome>
             .timers
             .add(TimerKind::Reminder, text.as_deref(), due_ms, env.now_ms())
         {
+            Ok(_) if repeats => SkillAnswer::say(
+                "timer",
+                format!(
+                    "{}, just this once.",
+                    will_remind(text.as_deref(), &when).replacen(
+                        "Okay, I'll",
+                        "I can't repeat reminders yet, so I'll",
+                        1
+                    )
+                ),
+            ),
             Ok(_) => SkillAnswer::say("timer", format!("{}.", will_remind(text.as_deref(), &when))),
             Err(e) => store_failed(&e),
         }
@@ -617,6 +672,16 @@ pub(super) fn will_remind(label: Option<&str>, when: &str) -> String {
         .map(|x| format!(" to {}", flip_pronouns(x)))
         .unwrap_or_default();
     format!("Okay, I'll remind you{what} {when}")
+}
+
+/// Whether the words name the timer's label ("laundry" for "the laundry timer").
+fn names_label(t: &[String], timer: &Timer) -> bool {
+    let words = super::content_words(t);
+    timer.label.as_deref().is_some_and(|l| {
+        let label_words =
+            super::content_words(&l.split_whitespace().map(str::to_owned).collect::<Vec<_>>());
+        label_words.iter().any(|lw| words.contains(lw))
+    })
 }
 
 pub(crate) fn cancel_timers(t: &[String], env: &SkillEnv<'_>, reminders_only: bool) -> Outcome {
@@ -648,16 +713,18 @@ pub(crate) fn cancel_timers(t: &[String], env: &SkillEnv<'_>, reminders_only: bo
             "alarms",
         ],
     );
-    let words = super::content_words(t);
+    // Named by its label ("the pasta timer") or by its length ("the five minute one").
+    // ("the 5 minute 1": the "one" that stands for the timer is no part of its length.)
+    let spoken = match t.split_last() {
+        Some((last, rest)) if last == "1" => rest,
+        _ => t,
+    };
+    let length = parse_duration(spoken).map(|d| (d.secs * 1000.0).round() as i64);
     let named: Vec<&Timer> = pending
         .iter()
         .filter(|x| {
-            x.label.as_deref().is_some_and(|l| {
-                let label_words = super::content_words(
-                    &l.split_whitespace().map(str::to_owned).collect::<Vec<_>>(),
-                );
-                label_words.iter().any(|lw| words.contains(lw))
-            })
+            names_label(t, x)
+                || length.is_some_and(|ms| (x.due_at_ms - x.created_at_ms - ms).abs() < 1000)
         })
         .collect();
     let chosen: Vec<Timer> = if all {

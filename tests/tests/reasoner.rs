@@ -212,9 +212,11 @@ fn the_interruption_point_is_stored_with_its_turn() {
 
 // ---- LLM backends against the test double ------------------------------------------------
 
+/// A reply streams piece by piece from its first word of its own ("Paris"); what only repeats
+/// the question is held until then (`EchoGate`), so this reply starts with the answer.
 fn stream_a_sentence(api: LlmApi) {
     let server = FakeLlmServer::start_with_delay(
-        vec![FakeReply::words("The capital of France is Paris.")],
+        vec![FakeReply::words("Paris is the capital of France.")],
         Duration::from_millis(20),
     )
     .unwrap();
@@ -243,7 +245,7 @@ fn stream_a_sentence(api: LlmApi) {
         }
     }
     let (text, source) = final_of(&events);
-    assert_eq!(text, "The capital of France is Paris.");
+    assert_eq!(text, "Paris is the capital of France.");
     assert_eq!(source, Source::Llm);
     let pieces = chunks(&events);
     assert_eq!(pieces.len(), 6, "one chunk per streamed piece: {pieces:?}");

@@ -61,6 +61,13 @@ enum NewTime {
     Later(f64),
 }
 
+/// What the words give: a time, or a number without a unit after a verb ("make it 20"), to be
+/// read in the unit the old one was set in.
+enum Spoken {
+    Time(NewTime),
+    Bare(f64),
+}
+
 /// Words around the time in "add 5 minutes to the timer", "5 more minutes", "give it another 5
 /// minutes", "extend the timer by 5 minutes"; the marker words say it is more time.
 const MORE_MARKERS: &[&str] = &["add", "more", "another", "extend", "extra"];
@@ -71,7 +78,7 @@ const MORE_FILLER: &[&str] = &[
 
 /// "Add 5 minutes to the timer" (until 2026-12-06 it set a new 5 minute timer): the time
 /// to add, and the kind the words name.
-fn parse_more(t: &[String]) -> Option<(NewTime, Option<TimerKind>)> {
+fn parse_more(t: &[String]) -> Option<(Spoken, Option<TimerKind>)> {
     if !super::has_any(t, MORE_MARKERS) {
         return None;
     }
@@ -88,11 +95,11 @@ fn parse_more(t: &[String]) -> Option<(NewTime, Option<TimerKind>)> {
         .cloned()
         .collect();
     let secs = duration_alone(&rest)?;
-    Some((NewTime::Later(secs), kind))
+    Some((Spoken::Time(NewTime::Later(secs)), kind))
 }
 
 /// "make that 15 minutes": the new time, and which kind of timer the words name, if any.
-fn parse(t: &[String], env: &SkillEnv<'_>) -> Option<(NewTime, Option<TimerKind>)> {
+fn parse(t: &[String], env: &SkillEnv<'_>) -> Option<(Spoken, Option<TimerKind>)> {
     let mut t = t;
     while let Some(opening) = OPENINGS.iter().find(|o| super::starts(t, o)) {
         t = &t[opening.len()..];
@@ -103,6 +110,9 @@ fn parse(t: &[String], env: &SkillEnv<'_>) -> Option<(NewTime, Option<TimerKind>
         t = rest;
     }
     let mut kind = None;
+    let verb_said = t
+        .first()
+        .is_some_and(|v| VERBS.contains(&v.as_str()) || PRONOUN_VERBS.contains(&v.as_str()));
     if let Some((verb, rest)) = t.split_first()
         && (VERBS.contains(&verb.as_str()) || PRONOUN_VERBS.contains(&verb.as_str()))
     {
@@ -130,10 +140,16 @@ fn parse(t: &[String], env: &SkillEnv<'_>) -> Option<(NewTime, Option<TimerKind>
         .or_else(|| t.strip_prefix(&["for".to_owned()]))
         .unwrap_or(t);
     if let Some(secs) = duration_alone(time) {
-        return Some((NewTime::In(secs), kind));
+        return Some((Spoken::Time(NewTime::In(secs)), kind));
+    }
+    if verb_said
+        && let [n] = time
+        && let Ok(n) = n.parse::<f64>()
+    {
+        return Some((Spoken::Bare(n), kind));
     }
     match parse_clock_time(t, env.now) {
-        Some((due, 0, end)) if end == t.len() => Some((NewTime::At(due), kind)),
+        Some((due, 0, end)) if end == t.len() => Some((Spoken::Time(NewTime::At(due)), kind)),
         _ => None,
     }
 }
@@ -154,8 +170,25 @@ fn target(env: &SkillEnv<'_>, kind: Option<TimerKind>) -> Option<Timer> {
 
 /// "Actually, make that 15 minutes" after a timer or reminder was set: moves it.
 pub(super) fn answer(t: &[String], env: &SkillEnv<'_>) -> Option<Outcome> {
-    let (new_time, kind) = parse(t, env).or_else(|| parse_more(t))?;
+    let (spoken, kind) = parse(t, env).or_else(|| parse_more(t))?;
     let old = target(env, kind)?;
+    // "Make it 20." after "in 10 minutes" (the language model answered "You've already made it
+    // 20 minutes."): the unit is the one the old length is a whole number of; one set for a
+    // time of day is left to the other skills.
+    let new_time = match spoken {
+        Spoken::Bare(n) => {
+            let length = old.due_at_ms - old.created_at_ms;
+            let unit = if length % 3_600_000 == 0 {
+                3600.0
+            } else if length % 60_000 == 0 {
+                60.0
+            } else {
+                return None;
+            };
+            NewTime::In(n * unit)
+        }
+        Spoken::Time(time) => time,
+    };
     let alarm = old.kind == TimerKind::Timer && old.label.as_deref() == Some(ALARM_LABEL);
     let now = env.now_ms();
     let (due, when) = match (&new_time, old.kind) {
@@ -243,6 +276,7 @@ mod tests {
             // A time alone, right after it was set, is a correction too.
             ("12 minutes", "in 12 minutes instead.", 12),
             ("change it to half an hour", "in 30 minutes instead.", 30),
+            ("Make it 20.", "in 20 minutes instead.", 20),
             ("make the reminder 5 minutes", "in 5 minutes instead.", 5),
         ] {
             let a = env.answer(said);

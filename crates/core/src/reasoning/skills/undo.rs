@@ -13,6 +13,7 @@ const NEVER_MIND: &[&str] = &["never", "mind"];
 
 /// What takes back the last thing done ("that", "it" or "this" is what was just done).
 const UNDO: &[&[&str]] = &[
+    &["cancel"],
     &["cancel", "that"],
     &["cancel", "it"],
     &["cancel", "this"],
@@ -111,6 +112,7 @@ mod tests {
             "No, scratch that.",
             "Oh wait, undo that.",
             "Actually, cancel it please.",
+            "Cancel.",
         ] {
             let env = TestEnv::new();
             env.say("Set a timer for three minutes.");

@@ -126,9 +126,10 @@ pub(super) fn answer(t: &[String], env: &SkillEnv<'_>) -> Option<Outcome> {
         && word.chars().all(char::is_alphabetic)
     {
         let letters: Vec<String> = word.chars().map(|c| c.to_uppercase().to_string()).collect();
-        let mut spoken = word.clone();
-        spoken[..1].make_ascii_uppercase();
-        return say("chat", &format!("{spoken}: {}.", letters.join(", ")));
+        return say(
+            "chat",
+            &format!("{}: {}.", super::sentence(word), letters.join(", ")),
+        );
     }
     if is_one_of(t, &greeting) {
         return say("chat", "Hi! What can I do for you?");

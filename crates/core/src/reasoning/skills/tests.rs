@@ -779,6 +779,8 @@ fn help_small_talk_and_honest_unknowns() {
         "Necessary: N, E, C, E, S, S, A, R, Y."
     );
     assert_eq!(env.say("spell café"), "Café: C, A, F, É.");
+    // A first letter outside ASCII (its byte slice had panicked).
+    assert_eq!(env.say("spell élan"), "Élan: É, L, A, N.");
     // Thanks that go on to ask for something are the request's.
     assert_ne!(
         env.ask("thanks, what time is it"),

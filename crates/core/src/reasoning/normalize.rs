@@ -30,6 +30,14 @@ impl Utterance {
     pub fn words(raw: &str) -> Vec<String> {
         words_to_digits(&split(raw))
     }
+
+    pub fn text(&self) -> String {
+        self.tokens.join(" ")
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.tokens.is_empty()
+    }
 }
 
 /// Lowercase words without punctuation, contractions expanded.
@@ -47,16 +55,6 @@ fn split(raw: &str) -> Vec<String> {
         expand_contraction(word, &mut tokens);
     }
     tokens
-}
-
-impl Utterance {
-    pub fn text(&self) -> String {
-        self.tokens.join(" ")
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.tokens.is_empty()
-    }
 }
 
 /// Separates symbols that ASR writes for operators and glued units: "17x23", "5km", "3+4",

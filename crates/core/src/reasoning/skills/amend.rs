@@ -110,12 +110,11 @@ fn parse(t: &[String], env: &SkillEnv<'_>) -> Option<(Spoken, Option<TimerKind>)
         t = rest;
     }
     let mut kind = None;
-    let verb_said = t
-        .first()
-        .is_some_and(|v| VERBS.contains(&v.as_str()) || PRONOUN_VERBS.contains(&v.as_str()));
+    let mut verb_said = false;
     if let Some((verb, rest)) = t.split_first()
         && (VERBS.contains(&verb.as_str()) || PRONOUN_VERBS.contains(&verb.as_str()))
     {
+        verb_said = true;
         let objects = if VERBS.contains(&verb.as_str()) {
             OBJECTS
         } else {
@@ -191,29 +190,25 @@ pub(super) fn answer(t: &[String], env: &SkillEnv<'_>) -> Option<Outcome> {
     };
     let alarm = old.kind == TimerKind::Timer && old.label.as_deref() == Some(ALARM_LABEL);
     let now = env.now_ms();
+    // How long from now the new time is, when it is a length of time: kept in the kind's range.
+    let (max, range) = match old.kind {
+        TimerKind::Reminder => (MAX_REMINDER_SECS, REMINDER_RANGE),
+        TimerKind::Timer => (MAX_SECS, TIMER_RANGE),
+    };
+    let later_due = |secs: f64| old.due_at_ms + (secs * 1000.0).round() as i64;
+    let from_now = match &new_time {
+        NewTime::In(secs) => Some(*secs),
+        NewTime::Later(secs) => Some((later_due(*secs) - now) as f64 / 1000.0),
+        NewTime::At(_) => None,
+    };
+    if from_now.is_some_and(|secs| !in_range(secs, max)) {
+        return Some(Outcome::Answer(SkillAnswer::say("timer", range)));
+    }
     let (due, when) = match (&new_time, old.kind) {
-        (NewTime::Later(secs), kind) => {
-            let due = old.due_at_ms + (secs * 1000.0).round() as i64;
-            let left = (due - now) as f64 / 1000.0;
-            let max = match kind {
-                TimerKind::Reminder => MAX_REMINDER_SECS,
-                TimerKind::Timer => MAX_SECS,
-            };
-            if !in_range(left, max) {
-                let range = match kind {
-                    TimerKind::Reminder => REMINDER_RANGE,
-                    TimerKind::Timer => TIMER_RANGE,
-                };
-                return Some(Outcome::Answer(SkillAnswer::say("timer", range)));
-            }
-            (due, format!("in {}", speak_duration(left)))
-        }
-        (NewTime::In(secs), TimerKind::Reminder) if !in_range(*secs, MAX_REMINDER_SECS) => {
-            return Some(Outcome::Answer(SkillAnswer::say("timer", REMINDER_RANGE)));
-        }
-        (NewTime::In(secs), TimerKind::Timer) if !in_range(*secs, MAX_SECS) => {
-            return Some(Outcome::Answer(SkillAnswer::say("timer", TIMER_RANGE)));
-        }
+        (NewTime::Later(secs), _) => (
+            later_due(*secs),
+            format!("in {}", speak_duration(from_now.unwrap_or_default())),
+        ),
         // An alarm is a time of day, a plain timer a length of time.
         (NewTime::In(_), TimerKind::Timer) if alarm => return None,
         (NewTime::At(_), TimerKind::Timer) if !alarm => return None,

@@ -4,8 +4,8 @@
 
 use jiff::civil::{Date, Weekday};
 
-use super::clock::{MONTHS, month_name, speak_day};
-use super::{Outcome, SkillAnswer, SkillEnv, has, has_any};
+use super::clock::{MONTHS, month_name, speak_day, weekday};
+use super::{Outcome, SkillAnswer, SkillEnv, has, has_any, sentence};
 
 /// Fixed-date holidays: the words that name one (all of them, in a row) and the month and day.
 const HOLIDAYS: &[(&[&str], &str, i8, i8)] = &[
@@ -82,32 +82,32 @@ fn next_occurrence(today: Date, month: i8, day: i8) -> Option<Date> {
     })
 }
 
-const WEEKDAYS: [(&str, Weekday); 7] = [
-    ("monday", Weekday::Monday),
-    ("tuesday", Weekday::Tuesday),
-    ("wednesday", Weekday::Wednesday),
-    ("thursday", Weekday::Thursday),
-    ("friday", Weekday::Friday),
-    ("saturday", Weekday::Saturday),
-    ("sunday", Weekday::Sunday),
+const WEEKDAYS: [Weekday; 7] = [
+    Weekday::Monday,
+    Weekday::Tuesday,
+    Weekday::Wednesday,
+    Weekday::Thursday,
+    Weekday::Friday,
+    Weekday::Saturday,
+    Weekday::Sunday,
 ];
 
 /// "next Tuesday", "this Friday", "on Friday": what the answer calls it and its date. "Next"
 /// is the first one after today; a weekday alone, or "this", may be today.
 fn weekday_target(t: &[String], today: Date) -> Option<(String, Date)> {
-    let (i, name, weekday) = t.iter().enumerate().find_map(|(i, w)| {
+    let (i, day) = t.iter().enumerate().find_map(|(i, w)| {
         WEEKDAYS
-            .iter()
-            .find(|(n, _)| n == w)
-            .map(|&(n, d)| (i, n, d))
+            .into_iter()
+            .find(|&d| weekday(d).eq_ignore_ascii_case(w))
+            .map(|d| (i, d))
     })?;
     let before = i.checked_sub(1).map(|k| t[k].as_str());
     let next = before == Some("next");
     let mut date = today;
-    while date.weekday() != weekday || (next && date == today) {
+    while date.weekday() != day || (next && date == today) {
         date = date.tomorrow().ok()?;
     }
-    let name = format!("{}{}", name[..1].to_uppercase(), &name[1..]);
+    let name = weekday(day).to_owned();
     let name = match before {
         Some("next") => format!("next {name}"),
         Some("this") => format!("this {name}"),
@@ -149,7 +149,7 @@ fn weekday_answer(today: Date, name: &str, date: Date, how_long: bool) -> Option
     if date.year() != today.year() {
         when = format!("{when}, {}", date.year());
     }
-    let capital = format!("{}{}", name[..1].to_uppercase(), &name[1..]);
+    let capital = sentence(name);
     Some(match days {
         0 => format!("{capital} is today, {when}."),
         1 => format!("{capital} is tomorrow, {when}."),

@@ -20,7 +20,7 @@ pub(super) const MONTHS: [&str; 12] = [
     "December",
 ];
 
-fn weekday(w: Weekday) -> &'static str {
+pub(super) fn weekday(w: Weekday) -> &'static str {
     match w {
         Weekday::Monday => "Monday",
         Weekday::Tuesday => "Tuesday",

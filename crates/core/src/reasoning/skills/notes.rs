@@ -70,13 +70,9 @@ fn asks_what_was_noted(t: &[String]) -> bool {
         && t.get(1)
             .is_some_and(|w| matches!(w.as_str(), "did" | "have" | "had"))
         && t.get(2).is_some_and(|w| w == "i")
-        && ENDINGS.iter().any(|e| {
-            t.len() > e.len()
-                && t[t.len() - e.len()..]
-                    .iter()
-                    .zip(e.iter())
-                    .all(|(a, b)| a == b)
-        })
+        && ENDINGS
+            .iter()
+            .any(|e| t.len() > e.len() && starts(&t[t.len() - e.len()..], e))
 }
 
 fn is_question_word(w: &str) -> bool {

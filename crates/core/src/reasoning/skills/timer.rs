@@ -421,7 +421,8 @@ pub(super) fn answer(t: &[String], env: &SkillEnv<'_>) -> Option<Outcome> {
         || has(t, &["get", "rid", "of"]);
     // "Cancel the five minute one." with timers running: the one it names.
     // (Normalization writes "one" as "1".)
-    let one_of_them = has_any(t, &["one", "1"]) && !env.timers.list().is_empty();
+    let pending = env.timers.list();
+    let one_of_them = has_any(t, &["one", "1"]) && !pending.is_empty();
     if (timer_word || reminder_word || one_of_them) && cancel {
         return Some(cancel_timers(t, env, reminder_word && !timer_word));
     }
@@ -465,11 +466,10 @@ pub(super) fn answer(t: &[String], env: &SkillEnv<'_>) -> Option<Outcome> {
             )
         });
     if !timer_word && !setting && (reminder_word && asking || remind_question) {
-        let reminders: Vec<Timer> = env
-            .timers
-            .list()
-            .into_iter()
+        let reminders: Vec<Timer> = pending
+            .iter()
             .filter(|x| x.kind == TimerKind::Reminder)
+            .cloned()
             .collect();
         let text = describe_as(&reminders, env.now_ms(), "reminders");
         return Some(Outcome::Answer(
@@ -477,11 +477,10 @@ pub(super) fn answer(t: &[String], env: &SkillEnv<'_>) -> Option<Outcome> {
         ));
     }
     // "How long until the laundry is done?": a question that names a timer by its label.
-    let labelled: Vec<Timer> = env
-        .timers
-        .list()
-        .into_iter()
+    let labelled: Vec<Timer> = pending
+        .iter()
         .filter(|x| names_label(t, x))
+        .cloned()
         .collect();
     if has_any(t, &["how", "when"]) && !setting && !labelled.is_empty() {
         let text = describe(&labelled, env.now_ms());
@@ -491,10 +490,8 @@ pub(super) fn answer(t: &[String], env: &SkillEnv<'_>) -> Option<Outcome> {
     }
     let time_left = (has_any(t, &["left", "remaining"]) && has_any(t, &["time", "long", "much"]))
         || has(t, &["how", "much", "longer"]);
-    if ((timer_word || reminder_word) && asking && !setting)
-        || (time_left && !env.timers.list().is_empty())
-    {
-        let text = describe(&env.timers.list(), env.now_ms());
+    if ((timer_word || reminder_word) && asking && !setting) || (time_left && !pending.is_empty()) {
+        let text = describe(&pending, env.now_ms());
         return Some(Outcome::Answer(
             SkillAnswer::say("timer", text).with_progress("checking the timer..."),
         ));
@@ -531,11 +528,11 @@ pub(super) fn answer(t: &[String], env: &SkillEnv<'_>) -> Option<Outcome> {
     }
     // "Set another one for 5 minutes" after a timer: another timer (it went to the language
     // model). A duration is needed, else "one" is not a timer.
+    let duration = parse_duration(t);
     let another = (has(t, &["another", "1"]) || has(t, &["1", "more"]))
-        && parse_duration(t).is_some()
-        && env.timers.list().iter().any(|x| x.kind == TimerKind::Timer);
+        && duration.is_some()
+        && pending.iter().any(|x| x.kind == TimerKind::Timer);
     if timer_word || alarm || another {
-        let duration = parse_duration(t);
         return Some(match duration {
             Some(d) => start_timer(env, d.secs, timer_label(t, duration)),
             None => Outcome::Answer(SkillAnswer::say("timer", ASK_DURATION)),

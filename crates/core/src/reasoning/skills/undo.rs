@@ -63,16 +63,13 @@ fn last_done(env: &SkillEnv<'_>) -> Option<Done> {
 /// done lately the words go on to the other skills.
 pub(super) fn answer(t: &[String], env: &SkillEnv<'_>) -> Option<Outcome> {
     let mut t = t;
-    loop {
-        let opening = OPENINGS
-            .iter()
-            .copied()
-            .chain(std::iter::once(NEVER_MIND))
-            .find(|o| super::starts(t, o) && t.len() > o.len());
-        match opening {
-            Some(o) => t = &t[o.len()..],
-            None => break,
-        }
+    while let Some(o) = OPENINGS
+        .iter()
+        .copied()
+        .chain([NEVER_MIND])
+        .find(|o| super::starts(t, o) && t.len() > o.len())
+    {
+        t = &t[o.len()..];
     }
     if !is_one_of(t, UNDO) {
         return None;

@@ -748,57 +748,6 @@ fn read_this_with_no_text_no_frame_or_a_broken_reader_says_so() {
     );
 }
 
-#[test]
-fn help_small_talk_and_honest_unknowns() {
-    let env = TestEnv::new();
-    for input in [
-        "help",
-        "what can you do",
-        "um what can I say",
-        "how does this work",
-    ] {
-        let a = env.answer(input);
-        assert_eq!(a.skill, "help", "{input:?}");
-        assert!(
-            a.text.contains("timers") && a.text.contains("language model"),
-            "{a:?}"
-        );
-    }
-    assert_eq!(env.say("hello"), "Hi! What can I do for you?");
-    assert!(env.say("What's your name again?").starts_with("I'm Tandem"));
-    assert!(env.say("How are you today?").starts_with("I'm doing well"));
-    assert_eq!(env.say("thank you"), "You're welcome.");
-    assert_eq!(env.say("Thanks, that's all for now!"), "You're welcome.");
-    assert_eq!(env.say("Okay, thank you so much, bye."), "You're welcome.");
-    assert_eq!(
-        env.say("That's all for now."),
-        "Okay. I'm here if you need me."
-    );
-    assert_eq!(
-        env.say("How do you spell necessary?"),
-        "Necessary: N, E, C, E, S, S, A, R, Y."
-    );
-    assert_eq!(env.say("spell café"), "Café: C, A, F, É.");
-    // A first letter outside ASCII (its byte slice had panicked).
-    assert_eq!(env.say("spell élan"), "Élan: É, L, A, N.");
-    // Thanks that go on to ask for something are the request's.
-    assert_ne!(
-        env.ask("thanks, what time is it"),
-        Outcome::Answer(super::SkillAnswer::say("chat", "You're welcome."))
-    );
-    assert_eq!(env.say("okay"), "");
-    assert_eq!(env.say("um uh"), "", "fillers alone need no answer");
-    for input in [
-        "what is the capital of france",
-        "tell me a joke",
-        "what's my name",
-    ] {
-        assert_eq!(env.ask(input), Outcome::Unknown, "{input:?}");
-    }
-    let unknown = super::unknown_text(false);
-    assert!(unknown.contains("language model in settings"), "{unknown}");
-}
-
 /// Any Unicode, alone or after the words that start each skill, gets an answer or a decline,
 /// never a panic.
 #[test]

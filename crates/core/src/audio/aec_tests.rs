@@ -90,12 +90,14 @@ fn correlation_and_erle_helpers() {
     assert!((erle_db(&[1.0; 10], &[0.1; 10]) - 20.0).abs() < 1e-6);
 }
 
-/// Experiment, not a check (`--ignored`): a pure-delay echo at -10 dB whose delay wanders
+/// Experiment, not a check (`--ignored`): an echo at -10 dB whose delay wanders
 /// (+-`TANDEM_DRIFT_MS` in a 20 s sine, as PulseAudio's module-loopback resamples to hold its
-/// latency) or drifts (`TANDEM_DRIFT_PPM`: two clocks), and the room set, through linear filters of several lengths and adaptation rates.
-/// `TANDEM_DRIFT_FAR` names a long 16 kHz recording to play; `TANDEM_DRIFT_CONFIGS` lists
-/// `main/shadow/rate[/key=value;...]` changes to [`tandem_config`] (the shipped 52 ms filter:
-/// `13/13/0.7`; the 256 ms one that re-converges fast: `64/64/0.7/leak_div=10`).
+/// latency), drifts (`TANDEM_DRIFT_PPM`: two clocks) or jumps (`TANDEM_DRIFT_JUMPS`), through a
+/// pure delay or a reverberant room (`TANDEM_DRIFT_RT60`), and the room set, through linear
+/// filters of several lengths and adaptation rates. `TANDEM_DRIFT_FAR` names a long 16 kHz
+/// recording to play; `TANDEM_DRIFT_CONFIGS` lists `main/shadow/rate[/key=value;...]` changes
+/// to [`tandem_config`] (the shipped 52 ms filter: `13/13/0.7`; before its delay hysteresis:
+/// `13/13/0.7/hyst=1`; the 256 ms one that re-converges fast: `64/64/0.7/leak_div=10`).
 #[test]
 #[ignore]
 fn wandering_delay_experiment() {
@@ -108,11 +110,23 @@ fn wandering_delay_experiment() {
     far.truncate(16_000 * 100);
     let amp_ms: f32 = std::env::var("TANDEM_DRIFT_MS").map_or(1.0, |v| v.parse().unwrap());
     let ppm: f32 = std::env::var("TANDEM_DRIFT_PPM").map_or(0.0, |v| v.parse().unwrap());
+    // `TANDEM_DRIFT_JUMPS=30:8,50:-4`: at 30 s the delay jumps 8 ms later, at 50 s 4 ms back
+    // (a loopback or a device buffer that underruns).
+    let jumps: Vec<(f32, f32)> = std::env::var("TANDEM_DRIFT_JUMPS")
+        .unwrap_or_default()
+        .split(',')
+        .filter(|j| !j.is_empty())
+        .map(|j| {
+            let (t, ms) = j.split_once(':').unwrap();
+            (t.parse().unwrap(), ms.parse().unwrap())
+        })
+        .collect();
     let g = 10f32.powf(-10.0 / 20.0);
     let near: Vec<f32> = (0..far.len())
         .map(|i| {
             let t = i as f32 / 16_000.0;
-            let d = 16.0 * (80.0 + amp_ms * (2.0 * std::f32::consts::PI * t / 20.0).sin())
+            let jumped: f32 = jumps.iter().filter(|j| t >= j.0).map(|j| j.1).sum();
+            let d = 16.0 * (80.0 + jumped + amp_ms * (2.0 * std::f32::consts::PI * t / 20.0).sin())
                 + ppm * 1e-6 * i as f32;
             let x = i as f32 - d;
             if x < 0.0 {
@@ -124,9 +138,33 @@ fn wandering_delay_experiment() {
             g * (far[k] + fr * (b - far[k]))
         })
         .collect();
+    // `TANDEM_DRIFT_RT60=0.45`: the delayed echo also goes through a reverberant room (the
+    // rig's reverberant loopback: direct and reverberant energy level).
+    let near = match std::env::var("TANDEM_DRIFT_RT60") {
+        Ok(rt) => {
+            let room = crate::sim::room::Room {
+                rt60_s: rt.parse().unwrap(),
+                delay_ms: 0.0,
+                drr_db: 0.0,
+                echo_db: 0.0,
+                seed: 11,
+            };
+            let h = room.impulse_response(16_000);
+            let mut filter = crate::sim::echo::EchoFilter::from_impulse_response(&h);
+            let mut y = Vec::with_capacity(near.len());
+            filter.process(&near, &mut y);
+            y
+        }
+        Err(_) => near,
+    };
     let room_far = far_speech();
     let user = speech(&["um_cut.wav", "thinking_cut.wav"]);
-    let rooms = crate::sim::room::room_set();
+    // `TANDEM_DRIFT_ROOMS=0` skips the room set (faster).
+    let rooms = if std::env::var("TANDEM_DRIFT_ROOMS").is_ok_and(|v| v == "0") {
+        Vec::new()
+    } else {
+        crate::sim::room::room_set()
+    };
     // main/shadow/rate[/key=value;...]
     let configs: Vec<(usize, usize, f32, String)> = std::env::var("TANDEM_DRIFT_CONFIGS")
         .unwrap_or("13/13/0.7".into())
@@ -161,6 +199,15 @@ fn wandering_delay_experiment() {
                     "len" => c.ep_strength.default_len = f,
                     "gain" => c.ep_strength.default_gain = f,
                     "bounded" => c.ep_strength.bounded_erl = f > 0.0,
+                    "hyst" => c.delay.hysteresis_limit_blocks = f as usize,
+                    "headroom" => c.delay.delay_headroom_samples = f as usize,
+                    "sel" => c.delay.delay_selection_thresholds.converged = f as i32,
+                    "init_len" => {
+                        c.filter.main_initial.length_blocks = f as usize;
+                        c.filter.shadow_initial.length_blocks = f as usize;
+                    }
+                    "init_s" => c.filter.initial_state_seconds = f,
+                    "change" => c.filter.config_change_duration_blocks = f as usize,
                     _ => panic!("unknown {k}"),
                 }
             }
@@ -169,6 +216,7 @@ fn wandering_delay_experiment() {
         let (out, linear, _) = cancel_with_linear(config(), &far, &near);
         let win = 1600;
         let (mut e, mut l, mut loud) = (Vec::new(), Vec::new(), Vec::new());
+        let mut loud_at = Vec::new();
         for w in 200..near.len() / win {
             let r = w * win..(w + 1) * win;
             if energy(&near[r.clone()]) < 1e-4 {
@@ -177,7 +225,35 @@ fn wandering_delay_experiment() {
             e.push(erle_db(&near[r.clone()], &out[r.clone()]));
             l.push(erle_db(&near[r.clone()], &linear[r.clone()]));
             loud.push(10.0 * (energy(&out[r]) / win as f64).log10());
+            if loud[loud.len() - 1] > -50.0 {
+                loud_at.push(format!("{:.1}", w as f32 * 0.1));
+            }
         }
+        println!("windows over -50 dBFS at (s): {}", loud_at.join(" "));
+        // Per jump: seconds until five windows in a row are back at 30 dB.
+        let recovery: Vec<String> = jumps
+            .iter()
+            .map(|(t, _)| {
+                let start = (*t * 16_000.0) as usize / win;
+                let mut run = 0;
+                for w in start..near.len() / win {
+                    let r = w * win..(w + 1) * win;
+                    if energy(&near[r.clone()]) < 1e-4 {
+                        continue;
+                    }
+                    run = if erle_db(&near[r.clone()], &out[r]) >= 30.0 {
+                        run + 1
+                    } else {
+                        0
+                    };
+                    if run == 5 {
+                        return format!("{:.1}", (w + 1 - start - 5) as f32 * 0.1);
+                    }
+                }
+                "never".into()
+            })
+            .collect();
+        println!("recovery after each jump (s): {}", recovery.join(" "));
         e.sort_by(f64::total_cmp);
         l.sort_by(f64::total_cmp);
         loud.sort_by(f64::total_cmp);
@@ -192,7 +268,7 @@ fn wandering_delay_experiment() {
             })
             .count();
         let worst = |f: fn(&crate::sim::room::RoomScore) -> f64| {
-            scores.iter().map(f).fold(f64::MAX, f64::min)
+            scores.iter().map(f).fold(f64::NAN, f64::min)
         };
         println!(
             "main {main:2} shadow {shadow:2} rate {rate:.2} {more} | wander 20-100 s: ERLE p10 {:5.1} p50 {:5.1}, linear p50 {:5.1}, under 20 dB {:3}, residual p99 {:6.1} max {:6.1} dBFS, over -50 dBFS {:2} | rooms {reached}/36, worst ERLE {:5.1} after DT {:5.1} near {:.2}",

@@ -355,7 +355,7 @@ pub fn call(name: &str, args: &Value, env: &SkillEnv<'_>) -> ToolOutput {
             };
             out(content)
         }
-        "list_timers" => out(timer::describe(&env.timers.list(), env.now_ms())),
+        "list_timers" => out(timer::describe(&env.timers.list(), env.now)),
         "cancel_timer" => {
             let mut words = vec!["cancel".to_owned()];
             if args.get("all").and_then(Value::as_bool) == Some(true) {

@@ -6,10 +6,10 @@
 use jiff::ZonedDateTime;
 
 use super::timer::{
-    ALARM_LABEL, MAX_REMINDER_SECS, MAX_SECS, REMINDER_RANGE, TIMER_RANGE, duration_alone,
-    in_range, parse_clock_time, speak_when, will_remind,
+    MAX_REMINDER_SECS, MAX_SECS, REMINDER_RANGE, TIMER_RANGE, duration_alone, in_range,
+    parse_clock_time, speak_when, will_remind,
 };
-use super::{Outcome, SkillAnswer, SkillEnv, effect};
+use super::{Outcome, SkillAnswer, SkillEnv, effect, timer};
 use crate::reasoning::timers::{Timer, TimerKind, speak_duration};
 
 /// A follow-up without "timer" or "reminder" in it changes only one set this recently.
@@ -101,13 +101,30 @@ fn parse_more(t: &[String]) -> Option<(Spoken, Option<TimerKind>)> {
 /// "make that 15 minutes": the new time, and which kind of timer the words name, if any.
 fn parse(t: &[String], env: &SkillEnv<'_>) -> Option<(Spoken, Option<TimerKind>)> {
     let mut t = t;
+    let mut corrected = false;
     while let Some(opening) = OPENINGS.iter().find(|o| super::starts(t, o)) {
         t = &t[opening.len()..];
+        corrected = true;
     }
     while let Some((last, rest)) = t.split_last()
         && CLOSINGS.contains(&last.as_str())
     {
+        corrected |= last == "instead";
         t = rest;
+    }
+    // "Wake me up at 7 instead" after an alarm (it set a second alarm, for 7 PM): the alarm,
+    // with the clock read as waking ("wake" makes 7 the morning).
+    if corrected
+        && let Some(wake) = [&["wake", "me", "up"][..], &["wake", "me"]]
+            .into_iter()
+            .find(|w| super::starts(t, w))
+    {
+        return match parse_clock_time(t, env.now) {
+            Some((due, start, end)) if start == wake.len() && end == t.len() => {
+                Some((Spoken::Time(NewTime::At(due)), Some(TimerKind::Timer)))
+            }
+            _ => None,
+        };
     }
     let mut kind = None;
     let mut verb_said = false;
@@ -171,6 +188,9 @@ fn target(env: &SkillEnv<'_>, kind: Option<TimerKind>) -> Option<Timer> {
 pub(super) fn answer(t: &[String], env: &SkillEnv<'_>) -> Option<Outcome> {
     let (spoken, kind) = parse(t, env).or_else(|| parse_more(t))?;
     let old = target(env, kind)?;
+    if super::has_any(t, &["wake"]) && !timer::is_alarm(&old) {
+        return None;
+    }
     // "Make it 20." after "in 10 minutes" (the language model answered "You've already made it
     // 20 minutes."): the unit is the one the old length is a whole number of; one set for a
     // time of day is left to the other skills.
@@ -188,7 +208,7 @@ pub(super) fn answer(t: &[String], env: &SkillEnv<'_>) -> Option<Outcome> {
         }
         Spoken::Time(time) => time,
     };
-    let alarm = old.kind == TimerKind::Timer && old.label.as_deref() == Some(ALARM_LABEL);
+    let alarm = timer::is_alarm(&old);
     let now = env.now_ms();
     // How long from now the new time is, when it is a length of time: kept in the kind's range.
     let (max, range) = match old.kind {
@@ -231,7 +251,7 @@ pub(super) fn answer(t: &[String], env: &SkillEnv<'_>) -> Option<Outcome> {
             (NewTime::Later(secs), _) => format!(
                 "Okay, I added {} to {}: {} left.",
                 speak_duration(*secs),
-                old.name(),
+                timer::name(&old, env.now),
                 speak_duration((due - now) as f64 / 1000.0)
             ),
             (_, TimerKind::Reminder) => {
@@ -239,7 +259,7 @@ pub(super) fn answer(t: &[String], env: &SkillEnv<'_>) -> Option<Outcome> {
             }
             (NewTime::In(secs), TimerKind::Timer) => format!(
                 "Okay, I've changed {} to {}.",
-                old.name(),
+                timer::name(&old, env.now),
                 speak_duration(*secs)
             ),
             (NewTime::At(_), TimerKind::Timer) => format!("Okay, the alarm is now {when}."),

@@ -94,7 +94,12 @@ const WEEKDAYS: [Weekday; 7] = [
 
 /// "next Tuesday", "this Friday", "on Friday": what the answer calls it and its date. "Next"
 /// is the first one after today; a weekday alone, or "this", may be today.
-fn weekday_target(t: &[String], today: Date) -> Option<(String, Date)> {
+pub(super) fn weekday_target(t: &[String], today: Date) -> Option<(String, Date)> {
+    weekday_at(t, today).map(|(name, date, _)| (name, date))
+}
+
+/// [`weekday_target`], and where the weekday's name is in `t`.
+pub(super) fn weekday_at(t: &[String], today: Date) -> Option<(String, Date, usize)> {
     let (i, day) = t.iter().enumerate().find_map(|(i, w)| {
         WEEKDAYS
             .into_iter()
@@ -113,7 +118,7 @@ fn weekday_target(t: &[String], today: Date) -> Option<(String, Date)> {
         Some("this") => format!("this {name}"),
         _ => name,
     };
-    Some((name, date))
+    Some((name, date, i))
 }
 
 pub(super) fn answer(t: &[String], env: &SkillEnv<'_>) -> Option<Outcome> {

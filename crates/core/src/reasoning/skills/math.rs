@@ -325,7 +325,35 @@ fn expression(t: &[String]) -> Vec<String> {
     verb_forms(core).unwrap_or_else(|| core.to_vec())
 }
 
+/// "Is 17 a prime number?", "is 91 prime" (the language model said 17 is not): the answer, with
+/// the smallest factor when there is one.
+fn prime(t: &[String]) -> Option<String> {
+    let (n, rest) = match t {
+        [is, n, rest @ ..] if is == "is" => (n, rest),
+        _ => return None,
+    };
+    let asks = matches!(
+        rest.iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>()
+            .as_slice(),
+        ["prime"] | ["a", "prime"] | ["a", "prime", "number"] | ["prime", "number"]
+    );
+    let n = parse_digits(n).filter(|n| asks && n.fract() == 0.0 && *n >= 0.0 && *n < 1e12)? as u64;
+    let factor = (2..)
+        .take_while(|d| d * d <= n)
+        .find(|d| n.is_multiple_of(*d));
+    Some(match (n, factor) {
+        (0 | 1, _) => format!("No, {n} is not a prime number."),
+        (_, None) => format!("Yes, {n} is a prime number."),
+        (_, Some(d)) => format!("No, {n} is not prime: it is {d} times {}.", n / d),
+    })
+}
+
 pub(super) fn answer(t: &[String], _env: &SkillEnv<'_>) -> Option<Outcome> {
+    if let Some(text) = prime(t) {
+        return Some(Outcome::Answer(SkillAnswer::say("math", text)));
+    }
     let expr = expression(t);
     let text = match evaluate(&expr) {
         Ok(v) => {

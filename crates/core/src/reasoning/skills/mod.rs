@@ -300,3 +300,6 @@ mod tests;
 
 #[cfg(test)]
 mod bounds_tests;
+
+#[cfg(test)]
+mod battery_tests;

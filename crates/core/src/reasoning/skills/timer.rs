@@ -127,6 +127,10 @@ pub fn parse_clock_time(
     now: &ZonedDateTime,
 ) -> Option<(ZonedDateTime, usize, usize)> {
     let tomorrow = has_any(t, &["tomorrow"]);
+    // "On Friday at 3 pm" (it was set for the next 3 pm, "friday" left in the reminder's text).
+    let day = super::calendar::weekday_at(t, now.date());
+    // "Wake me up at 7": the morning.
+    let waking = has_any(t, &["wake"]);
     for i in 0..t.len() {
         let at = t[i] == "at" || t[i] == "for" || t[i] == "by";
         let k = if at { i + 1 } else { i };
@@ -140,12 +144,27 @@ pub fn parse_clock_time(
         {
             end += 1;
         }
-        let start = if t.get(i.wrapping_sub(1)).is_some_and(|w| w == "tomorrow") {
+        let mut start = if t.get(i.wrapping_sub(1)).is_some_and(|w| w == "tomorrow") {
             i - 1
         } else {
             i
         };
-        let due = resolve(now, hour, minute, meridiem, tomorrow)?;
+        let meridiem = match meridiem {
+            Meridiem::Unknown if waking && (4..12).contains(&hour) => Meridiem::Am,
+            m => m,
+        };
+        let on = day.as_ref().map(|(_, date, _)| *date);
+        match day {
+            Some((_, _, at)) if at + 1 == start => {
+                start = at;
+                while start > 0 && matches!(t[start - 1].as_str(), "on" | "for" | "next" | "this") {
+                    start -= 1;
+                }
+            }
+            Some((_, _, at)) if at == end || (at == end + 1 && t[end] == "on") => end = at + 1,
+            _ => {}
+        }
+        let due = resolve(now, hour, minute, meridiem, tomorrow, on)?;
         return Some((due, start, end));
     }
     None
@@ -250,6 +269,7 @@ fn resolve(
     minute: u32,
     meridiem: Meridiem,
     tomorrow: bool,
+    day: Option<jiff::civil::Date>,
 ) -> Option<ZonedDateTime> {
     let hour = match meridiem {
         Meridiem::Pm if hour < 12 => hour + 12,
@@ -263,10 +283,10 @@ fn resolve(
             .ok()
     };
     let today = now.date();
-    let base = if tomorrow {
-        today.tomorrow().ok()?
-    } else {
-        today
+    let base = match day {
+        Some(day) => day,
+        None if tomorrow => today.tomorrow().ok()?,
+        None => today,
     };
     let mut candidates = vec![at(base, hour)?];
     if meridiem == Meridiem::Unknown && (1..12).contains(&hour) {
@@ -280,7 +300,25 @@ fn resolve(
     {
         return Some(next.clone());
     }
-    at(base.tomorrow().ok()?, hour)
+    // Passed: the same time the next day, or a week on for a weekday named ("Friday at 3"
+    // said on a Friday at 4).
+    let later = match day {
+        Some(_) => base.checked_add(jiff::Span::new().days(7)).ok()?,
+        None => base.tomorrow().ok()?,
+    };
+    at(later, hour)
+}
+
+/// What follows "alarm for": "6:30 AM", "tomorrow at 7:00 AM", "Monday, June 15 at 6:00 AM".
+fn alarm_time(due: &ZonedDateTime, now: &ZonedDateTime) -> String {
+    let when = speak_when(due, now);
+    match when
+        .strip_prefix("at ")
+        .or_else(|| when.strip_prefix("on "))
+    {
+        Some(rest) => rest.to_owned(),
+        None => when,
+    }
 }
 
 /// "at 5:30 PM", "tomorrow at 9:00 AM".
@@ -292,7 +330,7 @@ pub(super) fn speak_when(due: &ZonedDateTime, now: &ZonedDateTime) -> String {
     } else {
         format!(
             "on {} at {}",
-            super::clock::speak_date(due),
+            super::clock::speak_day(due.date(), due.year() != now.year()),
             speak_clock(due)
         )
     }
@@ -324,17 +362,35 @@ fn store_failed(e: &crate::store::StoreError) -> SkillAnswer {
     SkillAnswer::say("timer", "Sorry, I couldn't save that timer.")
 }
 
-pub(crate) fn describe(timers: &[Timer], now_ms: i64) -> String {
-    describe_as(timers, now_ms, "timers")
+/// Whether a timer is an alarm (set for a time of day).
+pub(crate) fn is_alarm(timer: &Timer) -> bool {
+    timer.kind == TimerKind::Timer && timer.label.as_deref() == Some(ALARM_LABEL)
+}
+
+/// A timer's name as we say it: [`Timer::name`], and an alarm by its time ("your alarm for
+/// tomorrow at 6:30 AM"; it was "the alarm timer", and two alarms could not be told apart).
+pub(crate) fn name(timer: &Timer, now: &ZonedDateTime) -> String {
+    if is_alarm(timer)
+        && let Ok(due) = jiff::Timestamp::from_millisecond(timer.due_at_ms)
+    {
+        let due = due.to_zoned_datetime(now.time_zone().clone());
+        return format!("your alarm for {}", alarm_time(&due, now));
+    }
+    timer.name()
+}
+
+pub(crate) fn describe(timers: &[Timer], now: &ZonedDateTime) -> String {
+    describe_as(timers, now, "timers")
 }
 
 /// [`describe`], naming what is listed `noun` ("timers", "reminders").
-fn describe_as(timers: &[Timer], now_ms: i64, noun: &str) -> String {
+fn describe_as(timers: &[Timer], now: &ZonedDateTime, noun: &str) -> String {
+    let now_ms = now.timestamp().as_millisecond();
     let items: Vec<String> = timers
         .iter()
         .map(|t| {
             let left = speak_duration((t.due_at_ms - now_ms).max(0) as f64 / 1000.0);
-            format!("{}, {left} left", t.name())
+            format!("{}, {left} left", name(t, now))
         })
         .collect();
     match items.as_slice() {
@@ -471,7 +527,7 @@ pub(super) fn answer(t: &[String], env: &SkillEnv<'_>) -> Option<Outcome> {
             .filter(|x| x.kind == TimerKind::Reminder)
             .cloned()
             .collect();
-        let text = describe_as(&reminders, env.now_ms(), "reminders");
+        let text = describe_as(&reminders, env.now, "reminders");
         return Some(Outcome::Answer(
             SkillAnswer::say("timer", text).with_progress("checking your reminders..."),
         ));
@@ -483,7 +539,7 @@ pub(super) fn answer(t: &[String], env: &SkillEnv<'_>) -> Option<Outcome> {
         .cloned()
         .collect();
     if has_any(t, &["how", "when"]) && !setting && !labelled.is_empty() {
-        let text = describe(&labelled, env.now_ms());
+        let text = describe(&labelled, env.now);
         return Some(Outcome::Answer(
             SkillAnswer::say("timer", text).with_progress("checking the timer..."),
         ));
@@ -491,7 +547,7 @@ pub(super) fn answer(t: &[String], env: &SkillEnv<'_>) -> Option<Outcome> {
     let time_left = (has_any(t, &["left", "remaining"]) && has_any(t, &["time", "long", "much"]))
         || has(t, &["how", "much", "longer"]);
     if ((timer_word || reminder_word) && asking && !setting) || (time_left && !pending.is_empty()) {
-        let text = describe(&pending, env.now_ms());
+        let text = describe(&pending, env.now);
         return Some(Outcome::Answer(
             SkillAnswer::say("timer", text).with_progress("checking the timer..."),
         ));
@@ -517,10 +573,7 @@ pub(super) fn answer(t: &[String], env: &SkillEnv<'_>) -> Option<Outcome> {
             ) {
                 Ok(_) => SkillAnswer::say(
                     "timer",
-                    format!(
-                        "Alarm set for {}.",
-                        speak_when(&due, env.now).trim_start_matches("at ")
-                    ),
+                    format!("Alarm set for {}.", alarm_time(&due, env.now)),
                 ),
                 Err(e) => store_failed(&e),
             }
@@ -724,14 +777,22 @@ pub(crate) fn cancel_timers(t: &[String], env: &SkillEnv<'_>, reminders_only: bo
                 || length.is_some_and(|ms| (x.due_at_ms - x.created_at_ms - ms).abs() < 1000)
         })
         .collect();
+    // "Stop the timer" with one timer among reminders and alarms: that timer.
+    let plain: Vec<&Timer> = pending
+        .iter()
+        .filter(|x| x.kind == TimerKind::Timer && !is_alarm(x))
+        .collect();
+    let says_timer = has_any(t, &["timer", "countdown"]) && !has_any(t, &["alarm", "reminder"]);
     let chosen: Vec<Timer> = if all {
         pending.clone()
     } else if !named.is_empty() {
         named.into_iter().cloned().collect()
     } else if pending.len() == 1 {
         pending.clone()
+    } else if says_timer && let [one] = plain.as_slice() {
+        vec![(*one).clone()]
     } else {
-        let names: Vec<String> = pending.iter().map(Timer::name).collect();
+        let names: Vec<String> = pending.iter().map(|x| name(x, env.now)).collect();
         return Outcome::Answer(SkillAnswer::say(
             "timer",
             format!(
@@ -743,9 +804,10 @@ pub(crate) fn cancel_timers(t: &[String], env: &SkillEnv<'_>, reminders_only: bo
     effect(env, || {
         let ids: Vec<i64> = chosen.iter().map(|x| x.id).collect();
         match env.timers.cancel(&ids) {
-            Ok(gone) if gone.len() == 1 => {
-                SkillAnswer::say("timer", format!("Okay, I cancelled {}.", gone[0].name()))
-            }
+            Ok(gone) if gone.len() == 1 => SkillAnswer::say(
+                "timer",
+                format!("Okay, I cancelled {}.", name(&gone[0], env.now)),
+            ),
             Ok(gone) => {
                 SkillAnswer::say("timer", format!("Okay, I cancelled {} timers.", gone.len()))
             }

@@ -4,7 +4,7 @@
 //! and nothing was said (found in an unscripted rig conversation, 2026-12-06).
 
 use super::amend::{OPENINGS, RECENT_MS};
-use super::{Outcome, SkillAnswer, SkillEnv, effect, is_one_of, notes};
+use super::{Outcome, SkillAnswer, SkillEnv, effect, is_one_of, notes, sentence, timer};
 use crate::reasoning::timers::Timer;
 use crate::store::NoteRecord;
 
@@ -80,10 +80,17 @@ pub(super) fn answer(t: &[String], env: &SkillEnv<'_>) -> Option<Outcome> {
     let done = last_done(env)?;
     Some(effect(env, || match done {
         Done::Timer(timer) => match env.timers.cancel(&[timer.id]) {
-            Ok(gone) if !gone.is_empty() => {
-                SkillAnswer::say("timer", format!("Okay, I cancelled {}.", timer.name()))
-            }
-            Ok(_) => SkillAnswer::say("timer", format!("{} had already gone off.", timer.name())),
+            Ok(gone) if !gone.is_empty() => SkillAnswer::say(
+                "timer",
+                format!("Okay, I cancelled {}.", timer::name(&timer, env.now)),
+            ),
+            Ok(_) => SkillAnswer::say(
+                "timer",
+                format!(
+                    "{} had already gone off.",
+                    sentence(&timer::name(&timer, env.now))
+                ),
+            ),
             Err(e) => {
                 tracing::warn!(error = %e, id = timer.id, "timer not cancelled");
                 SkillAnswer::say("timer", "Sorry, I couldn't cancel that.")

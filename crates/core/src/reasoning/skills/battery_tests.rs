@@ -1,0 +1,89 @@
+//! Requests from the typed batteries (`tandem ask`, BENCHMARKS.md) that the skills got wrong.
+//! The test clock is Tuesday, June 9, 2026, 3:07 PM UTC.
+
+use super::test_env::TestEnv;
+
+#[test]
+fn alarms_are_named_by_their_time_and_the_timer_is_the_one_timer() {
+    let env = TestEnv::new();
+    env.say("set an alarm for 6:30 tomorrow morning");
+    // It was "The alarm timer has 15 hours and 23 minutes left."
+    assert_eq!(
+        env.say("what alarms do I have"),
+        "Your alarm for tomorrow at 6:30 AM has 15 hours and 23 minutes left."
+    );
+    // A correction moves it (it set a second alarm, for 7 PM).
+    assert_eq!(
+        env.say("wake me up at 7 instead"),
+        "Okay, the alarm is now tomorrow at 7:00 AM."
+    );
+    assert_eq!(env.timers.list().len(), 1);
+    // "Wake me up at 6:45" is the morning.
+    assert_eq!(
+        env.say("wake me up at 6:45"),
+        "Alarm set for tomorrow at 6:45 AM."
+    );
+    env.say("set a timer for 90 seconds");
+    env.say("remind me to take the bread out in 20 minutes");
+    // One timer among reminders and alarms is "the timer" (it asked which of four, two of
+    // them "the alarm timer").
+    assert_eq!(
+        env.say("stop the timer"),
+        "Okay, I cancelled your 1 minute 30 second timer."
+    );
+    let which = env.say("what timers do I have");
+    assert!(
+        !which.contains("6:30")
+            && which.contains("your alarm for tomorrow at 6:45 AM")
+            && which.contains("your alarm for tomorrow at 7:00 AM"),
+        "{which}"
+    );
+}
+
+#[test]
+fn a_reminder_on_a_weekday_is_set_for_that_day() {
+    let env = TestEnv::new();
+    // It was "Okay, I'll remind you to friday to call mom tomorrow at 3:00 PM."
+    assert_eq!(
+        env.say("set a reminder for Friday at 3 pm to call mom"),
+        "Okay, I'll remind you to call mom on Friday, June 12 at 3:00 PM."
+    );
+    assert_eq!(
+        env.say("remind me at 9 am on Tuesday to water the plants"),
+        "Okay, I'll remind you to water the plants on Tuesday, June 16 at 9:00 AM."
+    );
+    assert_eq!(
+        env.say("wake me up next Monday at 6"),
+        "Alarm set for Monday, June 15 at 6:00 AM."
+    );
+}
+
+#[test]
+fn notes_are_added_and_read_back() {
+    let env = TestEnv::new();
+    // "Add a note: ..." went to the language model, which saved nothing.
+    assert_eq!(
+        env.say("add a note buy batteries and milk"),
+        "Okay, I'll remember that buy batteries and milk."
+    );
+    assert!(
+        env.say("what's on my notes")
+            .contains("buy batteries and milk"),
+        "the note is read back"
+    );
+}
+
+#[test]
+fn primes_are_checked() {
+    let env = TestEnv::new();
+    // The language model said 17 is not prime.
+    assert_eq!(
+        env.say("is 17 a prime number"),
+        "Yes, 17 is a prime number."
+    );
+    assert_eq!(
+        env.say("is 91 prime"),
+        "No, 91 is not prime: it is 7 times 13."
+    );
+    assert_eq!(env.say("is 1 prime"), "No, 1 is not a prime number.");
+}

@@ -87,3 +87,21 @@ fn primes_are_checked() {
     );
     assert_eq!(env.say("is 1 prime"), "No, 1 is not a prime number.");
 }
+
+#[test]
+fn the_weekday_of_a_date_with_its_year() {
+    let env = TestEnv::new();
+    // It answered with today's date.
+    assert_eq!(
+        env.say("what day of the week was July 4th 2020"),
+        "July 4, 2020 was a Saturday."
+    );
+    assert_eq!(
+        env.say("what day is Christmas 2027"),
+        "December 25, 2027 is a Saturday, in 564 days."
+    );
+    assert_eq!(
+        env.say("what day of the week is June 9"),
+        "June 9 is today."
+    );
+}

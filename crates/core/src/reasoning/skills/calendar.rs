@@ -44,12 +44,47 @@ fn month_number(word: &str) -> Option<i8> {
         .map(|i| i as i8 + 1)
 }
 
+/// A year said after a date ("July 4th 2020"): the word at `i`, or after an "st"/"th" the
+/// recognizer split off.
+fn year_at(t: &[String], mut i: usize) -> Option<i16> {
+    if t.get(i)
+        .is_some_and(|w| matches!(w.as_str(), "st" | "nd" | "rd" | "th"))
+    {
+        i += 1;
+    }
+    let w = t.get(i)?;
+    (w.len() == 4)
+        .then(|| w.parse::<i16>().ok())
+        .flatten()
+        .filter(|y| (1000..=2999).contains(y))
+}
+
+/// "July 4, 2020 was a Saturday." / "March 3, 2031 is a Monday, in 1548 days.": a date with
+/// its year (asked "what day of the week was July 4th 2020?", it had answered today's date).
+fn dated_answer(today: Date, date: Date) -> Option<String> {
+    let day = format!(
+        "{} {}, {}",
+        month_name(date.month()),
+        date.day(),
+        date.year()
+    );
+    let name = weekday(date.weekday());
+    let days = today.until(date).ok()?.get_days();
+    Some(match days {
+        0 => format!("{day} is today, a {name}."),
+        d if d < 0 => format!("{day} was a {name}."),
+        1 => format!("{day} is tomorrow, a {name}."),
+        d => format!("{day} is a {name}, in {d} days."),
+    })
+}
+
 /// The date asked about, named as the answer says it: a holiday, "June 9" / "9th of June" /
-/// "the 9th of June".
-fn target(t: &[String]) -> Option<(String, i8, i8)> {
+/// "the 9th of June"; and the year when one is said after it.
+fn target(t: &[String]) -> Option<(String, i8, i8, Option<i16>)> {
     for (words, name, month, day) in HOLIDAYS {
-        if has(t, words) {
-            return Some(((*name).to_owned(), *month, *day));
+        if let Some(at) = super::find(t, words) {
+            let year = year_at(t, at + words.len());
+            return Some(((*name).to_owned(), *month, *day, year));
         }
     }
     for (i, w) in t.iter().enumerate() {
@@ -68,7 +103,12 @@ fn target(t: &[String]) -> Option<(String, i8, i8)> {
         }
         let before = j.checked_sub(1).and_then(|k| day_number(&t[k]));
         if let Some(day) = after.or(before) {
-            return Some((format!("{} {day}", month_name(month)), month, day));
+            let year = if after.is_some() {
+                year_at(t, i + 2)
+            } else {
+                year_at(t, i + 1)
+            };
+            return Some((format!("{} {day}", month_name(month)), month, day, year));
         }
     }
     None
@@ -130,14 +170,21 @@ pub(super) fn answer(t: &[String], env: &SkillEnv<'_>) -> Option<Outcome> {
         || has(t, &["days", "left"])
         || has(t, &["days", "away"]);
     // "What's the date next Tuesday?" (answered with today's date until 2026-12-06).
-    let asks_when =
-        has(t, &["when", "is"]) || has(t, &["what", "day", "is"]) || has_any(t, &["date"]);
+    let asks_when = has(t, &["when", "is"])
+        || has(t, &["what", "day"])
+        || has(t, &["which", "day"])
+        || has_any(t, &["date"]);
     if !(asks_how_long || asks_when) || has_any(t, &["timer", "timers", "reminder", "my"]) {
         return None;
     }
     let today = env.now.date();
     let text = match target(t) {
-        Some((name, month, day)) => days_until(today, &name, next_occurrence(today, month, day)?)?,
+        Some((_, month, day, Some(year))) => {
+            dated_answer(today, Date::new(year, month, day).ok()?)?
+        }
+        Some((name, month, day, None)) => {
+            days_until(today, &name, next_occurrence(today, month, day)?)?
+        }
         None => {
             let (name, date) = weekday_target(t, today)?;
             weekday_answer(today, &name, date, asks_how_long)?
@@ -184,7 +231,7 @@ mod tests {
     fn ask(text: &str, now: &str) -> Option<String> {
         let now: ZonedDateTime = now.parse().unwrap();
         let u = Utterance::parse(text);
-        let (name, month, day) = target(&u.tokens)?;
+        let (name, month, day, _) = target(&u.tokens)?;
         let today = now.date();
         days_until(today, &name, next_occurrence(today, month, day)?)
     }

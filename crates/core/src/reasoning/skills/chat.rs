@@ -31,7 +31,7 @@ pub fn help_text(llm_enabled: bool) -> String {
         "For other questions, connect a local language model in settings."
     };
     format!(
-        "I can tell you the time and date, count the days to a date, set timers and reminders, do math and unit conversions, \
+        "I can tell you the time and date, count the days to a date, set timers, alarms and reminders, do math and unit conversions, flip a coin or roll dice, \
          remember notes and recall them, tell you what you said earlier, and describe what the camera sees. \
          You can say stop, repeat, slower, faster, louder or quieter at any time. {tail}"
     )

@@ -8,6 +8,7 @@
 
 mod amend;
 mod calendar;
+mod chance;
 mod chat;
 mod clock;
 mod control;
@@ -163,7 +164,7 @@ pub fn answer(utterance: &Utterance, env: &SkillEnv<'_>) -> Outcome {
     }
     let toks = strip_polite(&utterance.tokens);
     // Order matters: the most specific phrasings first.
-    let skills: [Skill; 15] = [
+    let skills: [Skill; 16] = [
         control::follow_up,
         undo::answer,
         control::answer,
@@ -175,6 +176,7 @@ pub fn answer(utterance: &Utterance, env: &SkillEnv<'_>) -> Outcome {
         calendar::answer,
         clock::answer,
         units::answer,
+        chance::answer,
         math::answer,
         offline::answer,
         chat::answer,

@@ -66,6 +66,9 @@ enum NewTime {
 enum Spoken {
     Time(NewTime),
     Bare(f64),
+    /// A clock time said without "at" or "am"/"pm" ("make it 8 15"): only an alarm takes it,
+    /// in the half of the day nearest its old time.
+    Clock(ZonedDateTime),
 }
 
 /// Words around the time in "add 5 minutes to the timer", "5 more minutes", "give it another 5
@@ -78,7 +81,7 @@ const MORE_FILLER: &[&str] = &[
 
 /// "Add 5 minutes to the timer" (until 2026-12-06 it set a new 5 minute timer): the time
 /// to add, and the kind the words name.
-fn parse_more(t: &[String]) -> Option<(Spoken, Option<TimerKind>)> {
+fn parse_more(t: &[String], env: &SkillEnv<'_>) -> Option<(Spoken, Option<TimerKind>)> {
     if !super::has_any(t, MORE_MARKERS) {
         return None;
     }
@@ -89,9 +92,18 @@ fn parse_more(t: &[String]) -> Option<(Spoken, Option<TimerKind>)> {
     } else {
         None
     };
+    // "Add two minutes to the tea timer" (it set a new 2 minute tea timer): a label's words
+    // are no part of the time either.
+    let pending = env.timers.list();
+    let labelled = |w: &str| {
+        pending
+            .iter()
+            .filter_map(|x| x.label.as_deref())
+            .any(|l| l.split_whitespace().any(|lw| lw == w))
+    };
     let rest: Vec<String> = t
         .iter()
-        .filter(|w| !MORE_FILLER.contains(&w.as_str()))
+        .filter(|w| !MORE_FILLER.contains(&w.as_str()) && !labelled(w))
         .cloned()
         .collect();
     let secs = duration_alone(&rest)?;
@@ -164,10 +176,48 @@ fn parse(t: &[String], env: &SkillEnv<'_>) -> Option<(Spoken, Option<TimerKind>)
     {
         return Some((Spoken::Bare(n), kind));
     }
-    match parse_clock_time(t, env.now) {
-        Some((due, 0, end)) if end == t.len() => Some((Spoken::Time(NewTime::At(due)), kind)),
+    if let Some((due, 0, end)) = parse_clock_time(t, env.now)
+        && end == t.len()
+    {
+        return Some((Spoken::Time(NewTime::At(due)), kind));
+    }
+    // "Make it eight fifteen" after an alarm (it went to the language model, which said it
+    // had set one and set nothing): a clock time without "at" or "am"/"pm".
+    let mut at = vec!["at".to_owned()];
+    at.extend_from_slice(time);
+    match parse_clock_time(&at, env.now) {
+        Some((due, 0, end)) if verb_said && end == at.len() => Some((Spoken::Clock(due), kind)),
         _ => None,
     }
+}
+
+/// The moment at `clock`'s hour (either half of the day) and minute nearest to `old`, still
+/// ahead of `now`: "make it 8:15" moves a 7:45 AM alarm to 8:15 AM, not PM.
+fn nearest(
+    clock: &ZonedDateTime,
+    old: &ZonedDateTime,
+    now: &ZonedDateTime,
+) -> Option<ZonedDateTime> {
+    let hour = clock.hour() % 12;
+    let mut best: Option<(i64, ZonedDateTime)> = None;
+    for day in [
+        old.date().yesterday().ok()?,
+        old.date(),
+        old.date().tomorrow().ok()?,
+    ] {
+        for h in [hour, hour + 12] {
+            let time = jiff::civil::Time::new(h, clock.minute(), 0, 0).ok()?;
+            let at = day
+                .to_datetime(time)
+                .to_zoned_datetime(old.time_zone().clone())
+                .ok()?;
+            let off = (at.timestamp().as_millisecond() - old.timestamp().as_millisecond()).abs();
+            if at.timestamp() > now.timestamp() && best.as_ref().is_none_or(|(b, _)| off < *b) {
+                best = Some((off, at));
+            }
+        }
+    }
+    best.map(|(_, at)| at)
 }
 
 /// The timer a follow-up changes: the newest of the kind it names, else the newest set in the
@@ -186,8 +236,18 @@ fn target(env: &SkillEnv<'_>, kind: Option<TimerKind>) -> Option<Timer> {
 
 /// "Actually, make that 15 minutes" after a timer or reminder was set: moves it.
 pub(super) fn answer(t: &[String], env: &SkillEnv<'_>) -> Option<Outcome> {
-    let (spoken, kind) = parse(t, env).or_else(|| parse_more(t))?;
-    let old = target(env, kind)?;
+    let (spoken, kind) = parse(t, env).or_else(|| parse_more(t, env))?;
+    // The one the words name by its label ("the tea timer"), else the newest.
+    let named: Vec<Timer> = env
+        .timers
+        .list()
+        .into_iter()
+        .filter(|x| kind.is_none_or(|k| x.kind == k) && timer::names_label(t, x))
+        .collect();
+    let old = match named.as_slice() {
+        [one] => one.clone(),
+        _ => target(env, kind)?,
+    };
     if super::has_any(t, &["wake"]) && !timer::is_alarm(&old) {
         return None;
     }
@@ -207,6 +267,15 @@ pub(super) fn answer(t: &[String], env: &SkillEnv<'_>) -> Option<Outcome> {
             NewTime::In(n * unit)
         }
         Spoken::Time(time) => time,
+        Spoken::Clock(clock) => {
+            if !timer::is_alarm(&old) {
+                return None;
+            }
+            let was = jiff::Timestamp::from_millisecond(old.due_at_ms)
+                .ok()?
+                .to_zoned_datetime(env.now.time_zone().clone());
+            NewTime::At(nearest(&clock, &was, env.now)?)
+        }
     };
     let alarm = timer::is_alarm(&old);
     let now = env.now_ms();

@@ -105,3 +105,45 @@ fn the_weekday_of_a_date_with_its_year() {
         "June 9 is today."
     );
 }
+
+#[test]
+fn a_labelled_timer_gets_more_time_and_one_of_two_alarms_is_asked_for() {
+    let env = TestEnv::new();
+    env.say("start a ten minute timer for the tea");
+    env.say("set a timer for 3 minutes");
+    // It set a new 2 minute tea timer.
+    assert_eq!(
+        env.say("add two minutes to the tea timer"),
+        "Okay, I added 2 minutes to the tea timer: 12 minutes left."
+    );
+    assert_eq!(env.timers.list().len(), 2);
+    env.say("wake me at 5:45");
+    env.say("set an alarm for 7:45 am");
+    // It deleted both.
+    assert!(
+        env.say("delete my alarm")
+            .starts_with("Which one: your alarm for"),
+        "asks which"
+    );
+    assert_eq!(env.timers.list().len(), 4);
+    // "Jot down that ..." kept its "that": "I'll remember that that ...".
+    assert_eq!(
+        env.say("jot down that the wifi password is on the fridge"),
+        "Okay, I'll remember that the wifi password is on the fridge."
+    );
+}
+
+#[test]
+fn an_alarm_moves_to_a_clock_time_said_without_am_or_pm() {
+    let env = TestEnv::new();
+    env.say("set an alarm for quarter to eight tomorrow");
+    // It went to the language model, which said it had set one.
+    assert_eq!(
+        env.say("actually make it eight fifteen"),
+        "Okay, the alarm is now tomorrow at 8:15 AM."
+    );
+    assert_eq!(env.timers.list().len(), 1);
+    // A plain timer is not moved to a time of day.
+    env.say("set a timer for 5 minutes");
+    assert!(matches!(env.ask("make it 8 15"), super::Outcome::Unknown));
+}

@@ -99,7 +99,11 @@ pub(super) fn answer(t: &[String], env: &SkillEnv<'_>) -> Option<Outcome> {
         ));
     }
     let trigger = REMEMBER.iter().find(|p| starts(t, p))?;
-    let rest = &t[trigger.len()..];
+    let mut rest = &t[trigger.len()..];
+    // "Jot down that ...", "write down that ...": the note is what follows "that".
+    if rest.len() > 1 && rest[0] == "that" {
+        rest = &rest[1..];
+    }
     if rest.first().is_some_and(|w| is_question_word(w)) || starts(t, &["remember", "me"]) {
         return None;
     }

@@ -725,13 +725,25 @@ pub(super) fn will_remind(label: Option<&str>, when: &str) -> String {
 }
 
 /// Whether the words name the timer's label ("laundry" for "the laundry timer").
-fn names_label(t: &[String], timer: &Timer) -> bool {
+pub(super) fn names_label(t: &[String], timer: &Timer) -> bool {
     let words = super::content_words(t);
     timer.label.as_deref().is_some_and(|l| {
         let label_words =
             super::content_words(&l.split_whitespace().map(str::to_owned).collect::<Vec<_>>());
         label_words.iter().any(|lw| words.contains(lw))
     })
+}
+
+/// "Which one: your alarm for 6:00 AM or your alarm for 7:45 AM? Or say cancel all timers."
+fn which_one(timers: &[&Timer], now: &ZonedDateTime) -> Outcome {
+    let names: Vec<String> = timers.iter().map(|x| name(x, now)).collect();
+    Outcome::Answer(SkillAnswer::say(
+        "timer",
+        format!(
+            "Which one: {}? Or say cancel all timers.",
+            join_and(&names).replace(" and ", " or ")
+        ),
+    ))
 }
 
 pub(crate) fn cancel_timers(t: &[String], env: &SkillEnv<'_>, reminders_only: bool) -> Outcome {
@@ -785,21 +797,17 @@ pub(crate) fn cancel_timers(t: &[String], env: &SkillEnv<'_>, reminders_only: bo
     let says_timer = has_any(t, &["timer", "countdown"]) && !has_any(t, &["alarm", "reminder"]);
     let chosen: Vec<Timer> = if all {
         pending.clone()
+    } else if let [one] = named.as_slice() {
+        vec![(*one).clone()]
     } else if !named.is_empty() {
-        named.into_iter().cloned().collect()
+        // "Delete my alarm" with two alarms (it deleted both): which one.
+        return which_one(&named, env.now);
     } else if pending.len() == 1 {
         pending.clone()
     } else if says_timer && let [one] = plain.as_slice() {
         vec![(*one).clone()]
     } else {
-        let names: Vec<String> = pending.iter().map(|x| name(x, env.now)).collect();
-        return Outcome::Answer(SkillAnswer::say(
-            "timer",
-            format!(
-                "Which one: {}? Or say cancel all timers.",
-                join_and(&names).replace(" and ", " or ")
-            ),
-        ));
+        return which_one(&pending.iter().collect::<Vec<_>>(), env.now);
     };
     effect(env, || {
         let ids: Vec<i64> = chosen.iter().map(|x| x.id).collect();

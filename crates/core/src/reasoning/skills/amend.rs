@@ -5,9 +5,10 @@
 
 use jiff::ZonedDateTime;
 
+use super::clock_time::parse_clock_time;
 use super::timer::{
-    MAX_REMINDER_SECS, MAX_SECS, REMINDER_RANGE, TIMER_RANGE, duration_alone, in_range,
-    parse_clock_time, speak_when, will_remind,
+    MAX_REMINDER_SECS, MAX_SECS, REMINDER_RANGE, TIMER_RANGE, duration_alone, in_range, speak_when,
+    will_remind,
 };
 use super::{Outcome, SkillAnswer, SkillEnv, effect, timer};
 use crate::reasoning::timers::{Timer, TimerKind, speak_duration};

@@ -11,6 +11,7 @@ mod calendar;
 mod chance;
 mod chat;
 mod clock;
+mod clock_time;
 mod control;
 mod history;
 pub mod math;

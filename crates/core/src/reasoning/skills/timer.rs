@@ -5,7 +5,8 @@
 //! "at half past 6", "tomorrow at 9", "at noon".
 
 use jiff::ZonedDateTime;
-use jiff::civil::Time;
+
+use super::clock_time::parse_clock_time;
 
 use super::clock::speak_clock;
 use super::{
@@ -41,7 +42,7 @@ pub struct DurationSpan {
     pub end: usize,
 }
 
-fn unit_secs(word: &str) -> Option<f64> {
+pub(super) fn unit_secs(word: &str) -> Option<f64> {
     Some(match word {
         "second" | "seconds" | "sec" | "secs" => 1.0,
         "minute" | "minutes" | "min" | "mins" => 60.0,
@@ -118,195 +119,6 @@ pub(crate) fn duration_alone(t: &[String]) -> Option<f64> {
     parse_duration(t)
         .filter(|d| d.start == 0 && d.end == t.len())
         .map(|d| d.secs)
-}
-
-/// A clock time in `t` ("at 5 pm", "at 17:30", "at half past 6", "tomorrow at 9", "noon"):
-/// the next such moment after `now`, and the token span it came from.
-pub fn parse_clock_time(
-    t: &[String],
-    now: &ZonedDateTime,
-) -> Option<(ZonedDateTime, usize, usize)> {
-    let tomorrow = has_any(t, &["tomorrow"]);
-    // "On Friday at 3 pm" (it was set for the next 3 pm, "friday" left in the reminder's text).
-    let day = super::calendar::weekday_at(t, now.date());
-    // "Wake me up at 7": the morning.
-    let waking = has_any(t, &["wake"]);
-    for i in 0..t.len() {
-        let at = t[i] == "at" || t[i] == "for" || t[i] == "by";
-        let k = if at { i + 1 } else { i };
-        let Some((hour, minute, meridiem, end)) = clock_expr(t, k, at) else {
-            continue;
-        };
-        let mut end = end;
-        while t
-            .get(end)
-            .is_some_and(|w| matches!(w.as_str(), "tomorrow" | "today" | "tonight"))
-        {
-            end += 1;
-        }
-        let mut start = if t.get(i.wrapping_sub(1)).is_some_and(|w| w == "tomorrow") {
-            i - 1
-        } else {
-            i
-        };
-        let meridiem = match meridiem {
-            Meridiem::Unknown if waking && (4..12).contains(&hour) => Meridiem::Am,
-            m => m,
-        };
-        let on = day.as_ref().map(|(_, date, _)| *date);
-        match day {
-            Some((_, _, at)) if at + 1 == start => {
-                start = at;
-                while start > 0 && matches!(t[start - 1].as_str(), "on" | "for" | "next" | "this") {
-                    start -= 1;
-                }
-            }
-            Some((_, _, at)) if at == end || (at == end + 1 && t[end] == "on") => end = at + 1,
-            _ => {}
-        }
-        let due = resolve(now, hour, minute, meridiem, tomorrow, on)?;
-        return Some((due, start, end));
-    }
-    None
-}
-
-#[derive(Debug, Clone, Copy, PartialEq)]
-enum Meridiem {
-    Am,
-    Pm,
-    Unknown,
-}
-
-/// Hour, minute, am/pm and the end of a clock expression at `k`. Without a preceding "at",
-/// only unambiguous forms count ("5 pm", "17:30", "noon").
-fn clock_expr(t: &[String], k: usize, after_at: bool) -> Option<(u32, u32, Meridiem, usize)> {
-    let w = |j: usize| t.get(j).map(String::as_str).unwrap_or("");
-    let mut j = k;
-    let hour: u32;
-    let mut minute: u32;
-    let mut explicit = false;
-    match w(j) {
-        "noon" | "midday" => return Some((12, 0, Meridiem::Pm, j + 1)),
-        "midnight" => return Some((0, 0, Meridiem::Am, j + 1)),
-        "half" | "quarter" if w(j + 1) == "past" => {
-            minute = if w(j) == "half" { 30 } else { 15 };
-            hour = parse_digits(w(j + 2)).filter(|h| h.fract() == 0.0)? as u32;
-            j += 3;
-            explicit = true;
-        }
-        "quarter" if w(j + 1) == "to" => {
-            let h = parse_digits(w(j + 2)).filter(|h| h.fract() == 0.0)? as u32;
-            hour = if h == 0 { 23 } else { h - 1 };
-            minute = 45;
-            j += 3;
-            explicit = true;
-        }
-        word if word.contains(':') => {
-            let (h, m) = word.split_once(':')?;
-            hour = h.parse().ok()?;
-            minute = m.parse().ok()?;
-            j += 1;
-            explicit = true;
-        }
-        word => {
-            let n = parse_digits(word).filter(|n| n.fract() == 0.0 && *n >= 0.0)? as u32;
-            if (100..=2400).contains(&n) && n % 100 < 60 {
-                // "at 530", "at 1730".
-                hour = n / 100;
-                minute = n % 100;
-            } else {
-                hour = n;
-                minute = 0;
-            }
-            j += 1;
-            if w(j) == "o'clock" {
-                j += 1;
-                explicit = true;
-            } else if let Some(m) = parse_digits(w(j)).filter(|m| m.fract() == 0.0 && *m < 60.0)
-                && minute == 0
-            {
-                minute = m as u32;
-                j += 1;
-            }
-        }
-    }
-    let meridiem = match (w(j), w(j + 1), w(j + 2)) {
-        ("am", _, _) => {
-            j += 1;
-            Meridiem::Am
-        }
-        ("pm", _, _) => {
-            j += 1;
-            Meridiem::Pm
-        }
-        ("in", "the", "morning") => {
-            j += 3;
-            Meridiem::Am
-        }
-        ("in", "the", "afternoon" | "evening") => {
-            j += 3;
-            Meridiem::Pm
-        }
-        ("at", "night", _) => {
-            j += 2;
-            Meridiem::Pm
-        }
-        ("tonight", _, _) => Meridiem::Pm,
-        _ => Meridiem::Unknown,
-    };
-    if hour > 24 || minute > 59 || unit_secs(w(j)).is_some() {
-        return None;
-    }
-    if !(after_at || explicit || meridiem != Meridiem::Unknown) {
-        return None;
-    }
-    Some((hour % 24, minute, meridiem, j))
-}
-
-fn resolve(
-    now: &ZonedDateTime,
-    hour: u32,
-    minute: u32,
-    meridiem: Meridiem,
-    tomorrow: bool,
-    day: Option<jiff::civil::Date>,
-) -> Option<ZonedDateTime> {
-    let hour = match meridiem {
-        Meridiem::Pm if hour < 12 => hour + 12,
-        Meridiem::Am if hour == 12 => 0,
-        _ => hour,
-    };
-    let at = |day: jiff::civil::Date, h: u32| -> Option<ZonedDateTime> {
-        let time = Time::new(h as i8, minute as i8, 0, 0).ok()?;
-        day.to_datetime(time)
-            .to_zoned_datetime(now.time_zone().clone())
-            .ok()
-    };
-    let today = now.date();
-    let base = match day {
-        Some(day) => day,
-        None if tomorrow => today.tomorrow().ok()?,
-        None => today,
-    };
-    let mut candidates = vec![at(base, hour)?];
-    if meridiem == Meridiem::Unknown && (1..12).contains(&hour) {
-        // "at 5": whichever of 5:00 and 17:00 comes next.
-        candidates.push(at(base, hour + 12)?);
-    }
-    if let Some(next) = candidates
-        .iter()
-        .filter(|c| c.timestamp() > now.timestamp())
-        .min_by_key(|c| c.timestamp())
-    {
-        return Some(next.clone());
-    }
-    // Passed: the same time the next day, or a week on for a weekday named ("Friday at 3"
-    // said on a Friday at 4).
-    let later = match day {
-        Some(_) => base.checked_add(jiff::Span::new().days(7)).ok()?,
-        None => base.tomorrow().ok()?,
-    };
-    at(later, hour)
 }
 
 /// What follows "alarm for": "6:30 AM", "tomorrow at 7:00 AM", "Monday, June 15 at 6:00 AM".

@@ -147,3 +147,24 @@ fn an_alarm_moves_to_a_clock_time_said_without_am_or_pm() {
     env.say("set a timer for 5 minutes");
     assert!(matches!(env.ask("make it 8 15"), super::Outcome::Unknown));
 }
+
+#[test]
+fn alarms_are_listed_as_alarms_and_cancelled_by_their_day() {
+    let env = TestEnv::new();
+    env.say("set an alarm for 6 in the morning");
+    assert_eq!(
+        env.say("could you wake me at half past six on Thursday"),
+        "Alarm set for Thursday, June 11 at 6:30 AM."
+    );
+    assert!(env.say("list my alarms").starts_with("You have 2 alarms: "));
+    // It asked which of the two.
+    assert_eq!(
+        env.say("cancel the Thursday alarm"),
+        "Okay, I cancelled your alarm for Thursday, June 11 at 6:30 AM."
+    );
+    // It named the date twice ("until March 3, Wednesday, March 3, 2027").
+    assert_eq!(
+        env.say("how many days until March 3rd"),
+        "There are 267 days until Wednesday, March 3, 2027."
+    );
+}

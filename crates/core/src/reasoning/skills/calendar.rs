@@ -217,6 +217,8 @@ fn days_until(today: Date, name: &str, date: Date) -> Option<String> {
     Some(match days {
         0 => format!("{name} is today."),
         1 => format!("{name} is tomorrow, {when}."),
+        // "until Wednesday, March 3, 2027", not "until March 3, Wednesday, March 3, 2027".
+        n if when.contains(name) => format!("There are {n} days until {when}."),
         n => format!("There are {n} days until {name}, {when}."),
     })
 }
@@ -249,7 +251,7 @@ mod tests {
         );
         assert_eq!(
             ask("How many days until June 9th?", dec5).as_deref(),
-            Some("There are 186 days until June 9, Wednesday, June 9, 2027.")
+            Some("There are 186 days until Wednesday, June 9, 2027.")
         );
         assert_eq!(
             ask("days left until the 6th of December", dec5).as_deref(),
@@ -261,7 +263,7 @@ mod tests {
         );
         assert_eq!(
             ask("how many days until February 29", dec5).as_deref(),
-            Some("There are 451 days until February 29, Tuesday, February 29, 2028.")
+            Some("There are 451 days until Tuesday, February 29, 2028.")
         );
         assert_eq!(ask("how many days until the weekend", dec5), None);
         // Through the whole skill chain: the date asked about, not today's (the clock skill

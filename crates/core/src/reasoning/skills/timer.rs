@@ -191,8 +191,10 @@ pub(crate) fn name(timer: &Timer, now: &ZonedDateTime) -> String {
     timer.name()
 }
 
+/// What is pending, each with its time left ("You have 2 alarms: ...").
 pub(crate) fn describe(timers: &[Timer], now: &ZonedDateTime) -> String {
-    describe_as(timers, now, "timers")
+    let alarms = !timers.is_empty() && timers.iter().all(is_alarm);
+    describe_as(timers, now, if alarms { "alarms" } else { "timers" })
 }
 
 /// [`describe`], naming what is listed `noun` ("timers", "reminders").
@@ -546,6 +548,15 @@ pub(super) fn names_label(t: &[String], timer: &Timer) -> bool {
     })
 }
 
+/// Whether the words name the weekday `timer` is due on.
+fn due_on_named_day(t: &[String], timer: &Timer, now: &ZonedDateTime) -> bool {
+    jiff::Timestamp::from_millisecond(timer.due_at_ms).is_ok_and(|due| {
+        let day = due.to_zoned_datetime(now.time_zone().clone()).weekday();
+        let day = super::clock::weekday(day);
+        t.iter().any(|w| w.eq_ignore_ascii_case(day))
+    })
+}
+
 /// "Which one: your alarm for 6:00 AM or your alarm for 7:45 AM? Or say cancel all timers."
 fn which_one(timers: &[&Timer], now: &ZonedDateTime) -> Outcome {
     let names: Vec<String> = timers.iter().map(|x| name(x, now)).collect();
@@ -594,13 +605,22 @@ pub(crate) fn cancel_timers(t: &[String], env: &SkillEnv<'_>, reminders_only: bo
         _ => t,
     };
     let length = parse_duration(spoken).map(|d| (d.secs * 1000.0).round() as i64);
-    let named: Vec<&Timer> = pending
+    let mut named: Vec<&Timer> = pending
         .iter()
         .filter(|x| {
             names_label(t, x)
                 || length.is_some_and(|ms| (x.due_at_ms - x.created_at_ms - ms).abs() < 1000)
         })
         .collect();
+    // "Cancel the Thursday alarm" (it asked which of the two alarms): the ones due that day.
+    let on_day: Vec<&Timer> = named
+        .iter()
+        .copied()
+        .filter(|x| due_on_named_day(t, x, env.now))
+        .collect();
+    if !on_day.is_empty() {
+        named = on_day;
+    }
     // "Stop the timer" with one timer among reminders and alarms: that timer.
     let plain: Vec<&Timer> = pending
         .iter()

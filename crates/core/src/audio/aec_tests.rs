@@ -96,8 +96,9 @@ fn correlation_and_erle_helpers() {
 /// pure delay or a reverberant room (`TANDEM_DRIFT_RT60`), and the room set, through linear
 /// filters of several lengths and adaptation rates. `TANDEM_DRIFT_FAR` names a long 16 kHz
 /// recording to play; `TANDEM_DRIFT_CONFIGS` lists `main/shadow/rate[/key=value;...]` changes
-/// to [`tandem_config`] (the shipped 52 ms filter: `13/13/0.7`; before its delay hysteresis:
-/// `13/13/0.7/hyst=1`; the 256 ms one that re-converges fast: `64/64/0.7/leak_div=10`).
+/// to [`tandem_config`] (the shipped 52 ms filter: `13/13/0.7`; with the delay hysteresis that
+/// failed on the rig: `13/13/0.7/hyst=4`; the 256 ms one that re-converges fast:
+/// `64/64/0.7/leak_div=10`).
 #[test]
 #[ignore]
 fn wandering_delay_experiment() {

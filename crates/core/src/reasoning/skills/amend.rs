@@ -272,9 +272,7 @@ pub(super) fn answer(t: &[String], env: &SkillEnv<'_>) -> Option<Outcome> {
             if !timer::is_alarm(&old) {
                 return None;
             }
-            let was = jiff::Timestamp::from_millisecond(old.due_at_ms)
-                .ok()?
-                .to_zoned_datetime(env.now.time_zone().clone());
+            let was = timer::due_time(&old, env.now)?;
             NewTime::At(nearest(&clock, &was, env.now)?)
         }
     };

@@ -71,6 +71,7 @@ fn notes_are_added_and_read_back() {
             .contains("buy batteries and milk"),
         "the note is read back"
     );
+    assert_eq!(env.say("remember that"), "What should I remember?");
 }
 
 #[test]

@@ -132,13 +132,9 @@ const WEEKDAYS: [Weekday; 7] = [
     Weekday::Sunday,
 ];
 
-/// "next Tuesday", "this Friday", "on Friday": what the answer calls it and its date. "Next"
-/// is the first one after today; a weekday alone, or "this", may be today.
-pub(super) fn weekday_target(t: &[String], today: Date) -> Option<(String, Date)> {
-    weekday_at(t, today).map(|(name, date, _)| (name, date))
-}
-
-/// [`weekday_target`], and where the weekday's name is in `t`.
+/// "next Tuesday", "this Friday", "on Friday": what the answer calls it, its date, and where
+/// the weekday's name is in `t`. "Next" is the first one after today; a weekday alone, or
+/// "this", may be today.
 pub(super) fn weekday_at(t: &[String], today: Date) -> Option<(String, Date, usize)> {
     let (i, day) = t.iter().enumerate().find_map(|(i, w)| {
         WEEKDAYS
@@ -186,7 +182,7 @@ pub(super) fn answer(t: &[String], env: &SkillEnv<'_>) -> Option<Outcome> {
             days_until(today, &name, next_occurrence(today, month, day)?)?
         }
         None => {
-            let (name, date) = weekday_target(t, today)?;
+            let (name, date, _) = weekday_at(t, today)?;
             weekday_answer(today, &name, date, asks_how_long)?
         }
     };

@@ -7,6 +7,7 @@ use jiff::civil::Time;
 use super::has_any;
 use super::timer::unit_secs;
 use crate::reasoning::numbers::parse_digits;
+
 /// A clock time in `t` ("at 5 pm", "at 17:30", "at half past 6", "tomorrow at 9", "noon"):
 /// the next such moment after `now`, and the token span it came from.
 pub(super) fn parse_clock_time(

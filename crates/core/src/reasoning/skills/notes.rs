@@ -12,29 +12,20 @@ use crate::store::NoteRecord;
 pub const ASK_WHAT: &str = "What should I remember?";
 
 const REMEMBER: &[&[&str]] = &[
-    &["do", "not", "let", "me", "forget", "that"],
     &["do", "not", "let", "me", "forget"],
-    &["add", "a", "note", "that"],
     &["add", "a", "note"],
     &["add", "note"],
     &["new", "note"],
     &["create", "a", "note"],
-    &["make", "a", "note", "that"],
     &["make", "a", "note", "of"],
     &["make", "a", "note"],
-    &["take", "a", "note", "that"],
     &["take", "a", "note"],
-    &["keep", "in", "mind", "that"],
     &["keep", "in", "mind"],
-    &["save", "a", "note", "that"],
     &["save", "a", "note"],
-    &["write", "down", "that"],
     &["write", "down"],
     &["jot", "down"],
-    &["note", "that"],
     &["note", "down"],
     &["note"],
-    &["remember", "that"],
     &["remember"],
 ];
 
@@ -100,8 +91,8 @@ pub(super) fn answer(t: &[String], env: &SkillEnv<'_>) -> Option<Outcome> {
     }
     let trigger = REMEMBER.iter().find(|p| starts(t, p))?;
     let mut rest = &t[trigger.len()..];
-    // "Jot down that ...", "write down that ...": the note is what follows "that".
-    if rest.len() > 1 && rest[0] == "that" {
+    // "Remember that ...", "jot down that ...": the note is what follows "that".
+    if rest.first().is_some_and(|w| w == "that") {
         rest = &rest[1..];
     }
     if rest.first().is_some_and(|w| is_question_word(w)) || starts(t, &["remember", "me"]) {

@@ -1,14 +1,12 @@
 //! Timers, alarms and reminders: set, check, cancel.
 //!
 //! Durations as people say them: "10 minutes", "an hour and a half", "half an hour",
-//! "1 hour 30", "a couple of minutes", "90 seconds". Clock times: "at 5 pm", "at 17:30",
-//! "at half past 6", "tomorrow at 9", "at noon".
+//! "1 hour 30", "a couple of minutes", "90 seconds". Clock times are read in `clock_time`.
 
 use jiff::ZonedDateTime;
 
-use super::clock_time::parse_clock_time;
-
 use super::clock::speak_clock;
+use super::clock_time::parse_clock_time;
 use super::{
     Outcome, SkillAnswer, SkillEnv, effect, find, flip_pronouns, has, has_any, join_and, sentence,
     starts,
@@ -182,13 +180,17 @@ pub(crate) fn is_alarm(timer: &Timer) -> bool {
 /// A timer's name as we say it: [`Timer::name`], and an alarm by its time ("your alarm for
 /// tomorrow at 6:30 AM"; it was "the alarm timer", and two alarms could not be told apart).
 pub(crate) fn name(timer: &Timer, now: &ZonedDateTime) -> String {
-    if is_alarm(timer)
-        && let Ok(due) = jiff::Timestamp::from_millisecond(timer.due_at_ms)
-    {
-        let due = due.to_zoned_datetime(now.time_zone().clone());
-        return format!("your alarm for {}", alarm_time(&due, now));
+    match due_time(timer, now) {
+        Some(due) if is_alarm(timer) => format!("your alarm for {}", alarm_time(&due, now)),
+        _ => timer.name(),
     }
-    timer.name()
+}
+
+/// When `timer` is due, on `now`'s clock.
+pub(super) fn due_time(timer: &Timer, now: &ZonedDateTime) -> Option<ZonedDateTime> {
+    jiff::Timestamp::from_millisecond(timer.due_at_ms)
+        .ok()
+        .map(|due| due.to_zoned_datetime(now.time_zone().clone()))
 }
 
 /// What is pending, each with its time left ("You have 2 alarms: ...").
@@ -550,9 +552,8 @@ pub(super) fn names_label(t: &[String], timer: &Timer) -> bool {
 
 /// Whether the words name the weekday `timer` is due on.
 fn due_on_named_day(t: &[String], timer: &Timer, now: &ZonedDateTime) -> bool {
-    jiff::Timestamp::from_millisecond(timer.due_at_ms).is_ok_and(|due| {
-        let day = due.to_zoned_datetime(now.time_zone().clone()).weekday();
-        let day = super::clock::weekday(day);
+    due_time(timer, now).is_some_and(|due| {
+        let day = super::clock::weekday(due.weekday());
         t.iter().any(|w| w.eq_ignore_ascii_case(day))
     })
 }

@@ -59,9 +59,8 @@ pub struct AecMetrics {
 /// 24.7 dB; our voice set off the voice detector in 60 frames), so it is not shipped.
 /// AEC3's delay hysteresis (4 blocks instead of 1: a delay that grows a little keeps the
 /// filter's alignment) cut the loud residual after delay jumps offline (11 -> 2 windows above
-/// -50 dBFS), but on the rig's reverberant loopback the canceller then settled on a wrong delay
-/// (72-76 ms, then 220-464 ms with 0.5 dB ERLE) and the test failed in CI and again in a local run: it
-/// is not shipped either (BENCHMARKS.md).
+/// -50 dBFS); the rig's reverberant test failed in CI with it, and then without it too, so
+/// its live effect is unmeasured and it is not shipped (BENCHMARKS.md).
 pub fn tandem_config() -> EchoCanceller3Config {
     let mut config = EchoCanceller3Config::default();
     config.transparent_mode.use_hmm = true;

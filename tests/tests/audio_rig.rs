@@ -125,8 +125,11 @@ fn echo_in_a_reverberant_room_is_cancelled() {
     // delay mid-run (seen once in a CI run: 88 ms instead of 80, ERLE 28.4 dB; 40-43 dB in
     // three runs alone): one more try on a fresh loopback, and the bar must be met in one.
     for attempt in 1..=2 {
-        let _room = ReverbLoopback::start(&room, -14.0);
-        match std::panic::catch_unwind(|| own_voice_is_cancelled("reverberant room", 4.0, 30.0)) {
+        let room = ReverbLoopback::start(&room, -14.0);
+        let scored =
+            std::panic::catch_unwind(|| own_voice_is_cancelled("reverberant room", 4.0, 30.0));
+        eprintln!("reverberant room, attempt {attempt}: {}", room.state());
+        match scored {
             Ok(()) => return,
             Err(_) if attempt == 1 => eprintln!("reverberant room: once more on a fresh loopback"),
             Err(e) => std::panic::resume_unwind(e),

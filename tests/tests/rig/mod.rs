@@ -87,6 +87,8 @@ impl Drop for Loopback {
 pub struct ReverbLoopback {
     children: Vec<std::process::Child>,
     filter: Option<std::thread::JoinHandle<()>>,
+    /// pacat's verbose messages (underruns), for [`ReverbLoopback::state`].
+    log: tempfile::NamedTempFile,
 }
 
 impl ReverbLoopback {
@@ -108,10 +110,13 @@ impl ReverbLoopback {
             .stdout(Stdio::piped())
             .spawn()
             .expect("parec runs");
+        let log = tempfile::NamedTempFile::new().expect("a temporary file for pacat's log");
         let mut pacat = Command::new("pacat")
-            .args(["--playback", "-d", "mic", "--latency-msec=100"])
+            .args(["--playback", "-v", "-d", "mic", "--latency-msec=100"])
             .args(raw)
             .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(log.reopen().expect("pacat's log reopens"))
             .spawn()
             .expect("pacat runs");
         let mut input = parec.stdout.take().expect("parec's stdout");
@@ -142,7 +147,29 @@ impl ReverbLoopback {
         ReverbLoopback {
             children: vec![parec, pacat],
             filter: Some(filter),
+            log,
         }
+    }
+
+    /// The loop's own health, printed beside a score: how often pacat ran dry (each underrun
+    /// moves the echo's delay) and the latencies the server reports for the streams now.
+    pub fn state(&self) -> String {
+        let log = std::fs::read_to_string(self.log.path()).unwrap_or_default();
+        let underruns = log.matches("underrun").count();
+        let latencies: Vec<String> = pactl(&["list", "sink-inputs"])
+            .lines()
+            .chain(pactl(&["list", "source-outputs"]).lines())
+            .map(str::trim)
+            .filter(|l| {
+                l.starts_with("application.name")
+                    || l.contains("Latency:") && !l.contains(" 0 usec")
+            })
+            .map(|l| l.replace(" usec", "us"))
+            .collect();
+        format!(
+            "pacat underruns {underruns}; streams: {}",
+            latencies.join(", ")
+        )
     }
 }
 

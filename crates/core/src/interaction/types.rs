@@ -135,6 +135,7 @@ pub struct Params {
     pub cut_in_ask_again_after_ms: u32,
     /// After a cut-in, the text model this sure the final transcript is a complete request
     /// ends the turn after `words_complete_gap_ms` of silence, whatever the prosody says
+    /// (outside a cut-in, with smart-turn hearing the turn complete, after `unsure_gap_ms`)
     /// (0.4: on the dev suite every cut-in's complete request reached 0.48 or more but one, and
     /// no final before the end of its turn passed 0.26).
     pub words_request_complete: f32,

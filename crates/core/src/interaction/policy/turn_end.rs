@@ -135,6 +135,20 @@ pub(super) fn end_of_turn_logic(
     } else {
         gap
     };
+    // Outside a cut-in too, two of the three agreeing end the turn after the unsure gap, not
+    // the longest hold: smart-turn hears the turn complete (if not surely) and the words are a
+    // complete request, while the floor model is still unsure (it can stay under its bar for
+    // most of the pause in a voice it was not trained on).
+    let words_request = s.turn_final
+        && !unfinished
+        && s.turn_judged
+            .is_some_and(|w| w.request >= p.words_request_complete);
+    let prosody_complete = !dangling && s.eot.is_some_and(|e| e >= p.end_of_turn_threshold);
+    let gap = if words_request && prosody_complete {
+        gap.min(p.unsure_gap_ms)
+    } else {
+        gap
+    };
     // The user stopped us to say something: once they are quiet, we answer soon, unless
     // their words are unfinished or only the cut-in itself ("No, wait.": more may follow).
     let gap = if s.interrupted.is_some() && !unfinished && !bare_cut_in(&text, s.turn_judged) {
@@ -146,6 +160,18 @@ pub(super) fn end_of_turn_logic(
     let have_final = s.turn_final
         || waited(p.final_wait_ms) && (!inp.final_pending || waited(p.final_pending_max_ms));
     let done = (silence >= u64::from(gap) && have_final) || silence >= u64::from(p.max_hold_ms);
+    tracing::trace!(
+        now,
+        silence,
+        gap,
+        ?eot,
+        ?peak,
+        smart_turn = ?s.eot,
+        unfinished,
+        have_final,
+        done,
+        "end of turn?"
+    );
     if !done {
         let turn_ms = pause_start.saturating_sub(s.turn_start.unwrap_or(pause_start));
         let mid_thought = eot.is_some_and(|e| e < 0.3);

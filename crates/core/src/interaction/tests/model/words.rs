@@ -226,6 +226,12 @@ fn the_words_verdict_alone_does_not_hold_a_turn_smart_turn_hears_end() {
     assert!(held_longest(taken), "{taken:?}");
     let taken = taken_with_smart_turn("How many grams are in?", judged("unfinished"), 0.5);
     assert!(held_longest(taken), "{taken:?}");
+    // A complete request with smart-turn on the complete side but not sure, the floor model
+    // unsure: the unsure gap (it was the longest hold); smart-turn hearing more holds it.
+    let taken = taken_with_smart_turn("Er, what time is it?", judged("request"), 0.7);
+    assert!(at_unsure_gap(taken), "{taken:?}");
+    let taken = taken_with_smart_turn("Er, what time is it?", judged("request"), 0.3);
+    assert!(held_longest(taken), "{taken:?}");
     // The same after a cut-in (on the rig, the question cut off a timer's announcement and
     // waited 2.2 s): the unsure gap, not the longest hold.
     let taken = after_a_cut_in_with("What can you do?", judged("unfinished"), 0.98);

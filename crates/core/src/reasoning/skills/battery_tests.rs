@@ -169,3 +169,32 @@ fn alarms_are_listed_as_alarms_and_cancelled_by_their_day() {
         "There are 267 days until Wednesday, March 3, 2027."
     );
 }
+
+#[test]
+fn a_date_of_ones_own_is_counted_and_everything_is_cancelled() {
+    let env = TestEnv::new();
+    // Both went to the language model ("It's 3 days until March 2nd.", "You're correct, my
+    // birthday is March 3rd.").
+    assert_eq!(
+        env.say("How many days until my birthday on March 3rd?"),
+        "There are 267 days until Wednesday, March 3, 2027."
+    );
+    assert_eq!(
+        env.say("What day of the week is my birthday, March 3rd 2027?"),
+        "March 3, 2027 is a Wednesday, in 267 days."
+    );
+    // "My" without a date is still a timer's or a note's.
+    env.say("set a timer for 5 minutes");
+    assert!(
+        env.say("how long is left on my timer")
+            .contains("5 minutes"),
+        "the timer answers"
+    );
+    env.say("remind me to call mom in 2 hours");
+    // "Stop everything" may mean only our voice: the timers stay.
+    let _ = env.ask("stop everything");
+    assert_eq!(env.timers.list().len(), 2);
+    // It went to the language model, which said it would cancel nothing.
+    assert_eq!(env.say("Cancel everything."), "Okay, I cancelled 2 timers.");
+    assert!(env.timers.list().is_empty());
+}

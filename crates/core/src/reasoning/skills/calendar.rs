@@ -170,11 +170,18 @@ pub(super) fn answer(t: &[String], env: &SkillEnv<'_>) -> Option<Outcome> {
         || has(t, &["what", "day"])
         || has(t, &["which", "day"])
         || has_any(t, &["date"]);
-    if !(asks_how_long || asks_when) || has_any(t, &["timer", "timers", "reminder", "my"]) {
+    // "My" is a timer, a reminder or a note ("how many days left on my ..."), unless the words
+    // name a date ("how many days until my birthday on March 3rd?" went to the language
+    // model, which made up "3 days until March 2nd").
+    let target = target(t);
+    if !(asks_how_long || asks_when)
+        || has_any(t, &["timer", "timers", "reminder", "reminders"])
+        || (has_any(t, &["my"]) && target.is_none())
+    {
         return None;
     }
     let today = env.now.date();
-    let text = match target(t) {
+    let text = match target {
         Some((_, month, day, Some(year))) => {
             dated_answer(today, Date::new(year, month, day).ok()?)?
         }

@@ -295,7 +295,26 @@ pub(super) fn answer(t: &[String], env: &SkillEnv<'_>) -> Option<Outcome> {
     // (Normalization writes "one" as "1".)
     let pending = env.timers.list();
     let one_of_them = has_any(t, &["one", "1"]) && !pending.is_empty();
-    if (timer_word || reminder_word || one_of_them) && cancel {
+    // "Cancel everything." / "Clear them all.": every timer, reminder and alarm (the language
+    // model had said it would cancel nothing, and cancelled nothing). Not "stop everything",
+    // which may only mean our voice.
+    let everything = has_any(t, &["everything", "all"])
+        && t.iter().all(|w| {
+            matches!(
+                w.as_str(),
+                "cancel"
+                    | "delete"
+                    | "remove"
+                    | "clear"
+                    | "everything"
+                    | "all"
+                    | "of"
+                    | "them"
+                    | "please"
+                    | "just"
+            )
+        });
+    if (timer_word || reminder_word || one_of_them || everything) && cancel {
         return Some(cancel_timers(t, env, reminder_word && !timer_word));
     }
     // Timers run on the wall clock and have no pause ("Pause the timer." was asked how long the

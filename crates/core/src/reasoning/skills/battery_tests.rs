@@ -191,8 +191,9 @@ fn a_date_of_ones_own_is_counted_and_everything_is_cancelled() {
         "the timer answers"
     );
     env.say("remind me to call mom in 2 hours");
-    // "Stop everything" may mean only our voice: the timers stay.
+    // "Stop everything" may mean only our voice, "delete all" the notes: the timers stay.
     let _ = env.ask("stop everything");
+    let _ = env.ask("delete all");
     assert_eq!(env.timers.list().len(), 2);
     // It went to the language model, which said it would cancel nothing.
     assert_eq!(env.say("Cancel everything."), "Okay, I cancelled 2 timers.");

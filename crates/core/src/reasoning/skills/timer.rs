@@ -295,23 +295,15 @@ pub(super) fn answer(t: &[String], env: &SkillEnv<'_>) -> Option<Outcome> {
     // (Normalization writes "one" as "1".)
     let pending = env.timers.list();
     let one_of_them = has_any(t, &["one", "1"]) && !pending.is_empty();
-    // "Cancel everything." / "Clear them all.": every timer, reminder and alarm (the language
-    // model had said it would cancel nothing, and cancelled nothing). Not "stop everything",
-    // which may only mean our voice.
-    let everything = has_any(t, &["everything", "all"])
+    // "Cancel everything." / "Cancel them all.": every timer, reminder and alarm (the language
+    // model had said it would cancel nothing, and cancelled nothing). Only with "cancel": "stop
+    // everything" may mean only our voice, "delete all" or "clear everything" the notes.
+    let everything = has(t, &["cancel"])
+        && has_any(t, &["everything", "all"])
         && t.iter().all(|w| {
             matches!(
                 w.as_str(),
-                "cancel"
-                    | "delete"
-                    | "remove"
-                    | "clear"
-                    | "everything"
-                    | "all"
-                    | "of"
-                    | "them"
-                    | "please"
-                    | "just"
+                "cancel" | "everything" | "all" | "of" | "them" | "please" | "just"
             )
         });
     if (timer_word || reminder_word || one_of_them || everything) && cancel {

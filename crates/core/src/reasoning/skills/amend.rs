@@ -150,7 +150,17 @@ fn parse(t: &[String], env: &SkillEnv<'_>) -> Option<(Spoken, Option<TimerKind>)
         } else {
             &OBJECTS[..3]
         };
-        let object = objects.iter().find(|o| super::starts(rest, o))?;
+        // "Actually make at 15 minutes.": the recognizer's "make it" (on the rig it was asked
+        // for again). Only before a time and nothing else, as below.
+        let misheard_it = verb == "make"
+            && rest
+                .first()
+                .is_some_and(|w| matches!(w.as_str(), "at" | "a"));
+        let object: &[&str] = match objects.iter().find(|o| super::starts(rest, o)) {
+            Some(o) => o,
+            None if misheard_it => &["it"],
+            None => return None,
+        };
         kind = match object.last().copied() {
             Some("reminder") => Some(TimerKind::Reminder),
             Some("timer" | "alarm") => Some(TimerKind::Timer),
@@ -356,6 +366,9 @@ mod tests {
             ),
             ("No, 20 minutes instead.", "in 20 minutes instead.", 20),
             ("Oh wait, I meant 25 minutes.", "in 25 minutes instead.", 25),
+            // The recognizer's "make it" (on the rig it was asked for again).
+            ("Actually make at 14 minutes.", "in 14 minutes instead.", 14),
+            ("make a 16 minutes", "in 16 minutes instead.", 16),
             // A time alone, right after it was set, is a correction too.
             ("12 minutes", "in 12 minutes instead.", 12),
             ("change it to half an hour", "in 30 minutes instead.", 30),
@@ -453,6 +466,14 @@ mod tests {
         assert_eq!(env.timers.list().len(), 2);
         assert_ne!(env.answer("make it louder").skill, "timer");
         assert_eq!(env.timers.list().len(), 2);
+        // "Make a ..." with more than a time is no correction: both timers stay as they were.
+        env.ask("make a 15 minute timer");
+        let due: Vec<i64> = env.timers.list().iter().map(|x| x.due_at_ms).collect();
+        let now = env.env().now_ms();
+        assert!(
+            due.contains(&(now + 10 * MIN)) && due.contains(&(now + 5 * MIN)),
+            "a timer moved: {due:?}"
+        );
 
         // Only a timer set in the last two minutes is "that".
         let env = TestEnv::new();

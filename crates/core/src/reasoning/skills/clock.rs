@@ -89,8 +89,7 @@ pub(super) fn answer(t: &[String], env: &SkillEnv<'_>) -> Option<Outcome> {
         || has(t, &["the", "time"])
         || has(t, &["time", "is", "it"])
         // "Is it morning or afternoon?" (the small model answered with a time it made up).
-        || starts(t, &["is", "it"])
-            && has_any(t, &["morning", "afternoon", "evening", "night", "am", "pm"]);
+        || asks_part_of_day(t);
     if about_time && !has_any(t, &["timer", "timers", "left", "zone"]) {
         let elsewhere = has(t, &["time", "in"]) || has(t, &["time", "is", "it", "in"]);
         let prefix = if elsewhere {
@@ -134,6 +133,16 @@ pub(super) fn answer(t: &[String], env: &SkillEnv<'_>) -> Option<Outcome> {
     None
 }
 
+/// "Is it morning or afternoon?", also after a greeting ("Hey there, is it morning or
+/// afternoon?" went to the small model, which said "It's early morning" in the evening): "is
+/// it" with a part of the day right after it.
+fn asks_part_of_day(t: &[String]) -> bool {
+    const PARTS: &[&str] = &["morning", "afternoon", "evening", "night", "am", "pm"];
+    t.windows(3)
+        .any(|w| w[0] == "is" && w[1] == "it" && PARTS.contains(&w[2].as_str()))
+        || starts(t, &["is", "it"]) && t.iter().any(|w| PARTS.contains(&w.as_str()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -147,5 +156,9 @@ mod tests {
         assert_eq!(speak_clock(&midnight), "12:05 AM");
         let env = crate::reasoning::skills::test_env::TestEnv::new();
         assert_eq!(env.say("Is it morning or afternoon?"), "It's 3:07 PM.");
+        assert_eq!(
+            env.say("Hey there, is it morning or afternoon?"),
+            "It's 3:07 PM."
+        );
     }
 }

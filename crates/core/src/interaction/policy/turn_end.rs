@@ -110,11 +110,11 @@ pub(super) fn end_of_turn_logic(
     // for "Actually, set a timer for 10 minutes." in the dev suite's voices, the floor model
     // 0.2-0.5), so the loop waited its longest hold: words that make a complete request end
     // such a turn after a short gap (or a shorter one, if prosody is sure).
-    let words_complete = s.interrupted.is_some()
-        && s.turn_final
+    let words_request = s.turn_final
         && !unfinished
         && s.turn_judged
             .is_some_and(|w| w.request >= p.words_request_complete);
+    let words_complete = s.interrupted.is_some() && words_request;
     let gap = match (floor, eot) {
         (Some(_), Some(e)) if e >= p.model_turn_complete => p.min_gap_ms,
         // The model hears more to come but smart-turn is sure the turn is over: a longer gap,
@@ -139,10 +139,6 @@ pub(super) fn end_of_turn_logic(
     // the longest hold: smart-turn hears the turn complete (if not surely) and the words are a
     // complete request, while the floor model is still unsure (it can stay under its bar for
     // most of the pause in a voice it was not trained on).
-    let words_request = s.turn_final
-        && !unfinished
-        && s.turn_judged
-            .is_some_and(|w| w.request >= p.words_request_complete);
     let prosody_complete = !dangling && s.eot.is_some_and(|e| e >= p.end_of_turn_threshold);
     let gap = if words_request && prosody_complete {
         gap.min(p.unsure_gap_ms)

@@ -5,7 +5,7 @@
 
 use jiff::ZonedDateTime;
 
-use super::clock_time::parse_clock_time;
+use super::clock_time::{on_day_at, parse_clock_time};
 use super::timer::{
     MAX_REMINDER_SECS, MAX_SECS, REMINDER_RANGE, TIMER_RANGE, duration_alone, in_range, speak_when,
     will_remind,
@@ -217,11 +217,7 @@ fn nearest(
         old.date().tomorrow().ok()?,
     ] {
         for h in [hour, hour + 12] {
-            let time = jiff::civil::Time::new(h, clock.minute(), 0, 0).ok()?;
-            let at = day
-                .to_datetime(time)
-                .to_zoned_datetime(old.time_zone().clone())
-                .ok()?;
+            let at = on_day_at(day, h as u32, clock.minute() as u32, old)?;
             let off = (at.timestamp().as_millisecond() - old.timestamp().as_millisecond()).abs();
             if at.timestamp() > now.timestamp() && best.as_ref().is_none_or(|(b, _)| off < *b) {
                 best = Some((off, at));

@@ -151,6 +151,19 @@ fn clock_expr(t: &[String], k: usize, after_at: bool) -> Option<(u32, u32, Merid
     Some((hour % 24, minute, meridiem, j))
 }
 
+/// `hour`:`minute` on `day`, on `zone`'s clock.
+pub(super) fn on_day_at(
+    day: jiff::civil::Date,
+    hour: u32,
+    minute: u32,
+    zone: &ZonedDateTime,
+) -> Option<ZonedDateTime> {
+    let time = Time::new(hour as i8, minute as i8, 0, 0).ok()?;
+    day.to_datetime(time)
+        .to_zoned_datetime(zone.time_zone().clone())
+        .ok()
+}
+
 fn resolve(
     now: &ZonedDateTime,
     hour: u32,
@@ -164,12 +177,7 @@ fn resolve(
         Meridiem::Am if hour == 12 => 0,
         _ => hour,
     };
-    let at = |day: jiff::civil::Date, h: u32| -> Option<ZonedDateTime> {
-        let time = Time::new(h as i8, minute as i8, 0, 0).ok()?;
-        day.to_datetime(time)
-            .to_zoned_datetime(now.time_zone().clone())
-            .ok()
-    };
+    let at = |day: jiff::civil::Date, h: u32| on_day_at(day, h, minute, now);
     let today = now.date();
     let base = match day {
         Some(day) => day,

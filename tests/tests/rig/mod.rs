@@ -36,18 +36,20 @@ pub fn pactl(args: &[&str]) -> String {
     String::from_utf8_lossy(&o.stdout).trim().to_owned()
 }
 
+/// The server's sink inputs (playing streams) by index.
+fn sink_inputs() -> Vec<String> {
+    pactl(&["list", "short", "sink-inputs"])
+        .lines()
+        .filter_map(|l| l.split_whitespace().next().map(str::to_owned))
+        .collect()
+}
+
 /// The room: speaker.monitor -> mic at reduced volume. Unloaded on drop.
 pub struct Loopback(String);
 
 impl Loopback {
     pub fn load(volume: &str) -> Loopback {
-        let ids = || -> Vec<String> {
-            pactl(&["list", "short", "sink-inputs"])
-                .lines()
-                .filter_map(|l| l.split_whitespace().next().map(str::to_owned))
-                .collect()
-        };
-        let before = ids();
+        let before = sink_inputs();
         let id = pactl(&[
             "load-module",
             "module-loopback",
@@ -58,7 +60,7 @@ impl Loopback {
             "sink_dont_move=true",
         ]);
         // The loopback's sink input is the one that was not there before.
-        let idx = ids()
+        let idx = sink_inputs()
             .into_iter()
             .find(|i| !before.contains(i))
             .expect("the loopback's sink input appears");
@@ -102,14 +104,12 @@ impl ReverbLoopback {
             "--rate=16000",
             "--channels=1",
         ];
-        // Read in small pieces, play with a deeper buffer: a writer that underruns would
-        // shift the echo's delay mid-test and make the canceller start over.
-        let mut parec = Command::new("parec")
-            .args(["-d", "speaker.monitor", "--latency-msec=10"])
-            .args(raw)
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("parec runs");
+        // The player first, connected before the recorder starts: what parec records while
+        // pacat is still connecting would wait in the pipe between them for the whole test,
+        // an echo delay no canceller searches (seen in CI: pacat's buffer always full, ERLE
+        // 0.1 dB, the canceller's delay estimate 0 ms). Read in small pieces, play with a
+        // deeper buffer: a writer that underruns would shift the echo's delay mid-test.
+        let inputs_before = sink_inputs();
         let log = tempfile::NamedTempFile::new().expect("a temporary file for pacat's log");
         let mut pacat = Command::new("pacat")
             .args(["--playback", "-v", "-d", "mic", "--latency-msec=100"])
@@ -119,6 +119,20 @@ impl ReverbLoopback {
             .stderr(log.reopen().expect("pacat's log reopens"))
             .spawn()
             .expect("pacat runs");
+        let connected = (0..50).any(|_| {
+            std::thread::sleep(Duration::from_millis(20));
+            sink_inputs().iter().any(|i| !inputs_before.contains(i))
+        });
+        assert!(
+            connected,
+            "pacat's stream to `mic` did not appear within 1 s"
+        );
+        let mut parec = Command::new("parec")
+            .args(["-d", "speaker.monitor", "--latency-msec=10"])
+            .args(raw)
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("parec runs");
         let mut input = parec.stdout.take().expect("parec's stdout");
         let mut output = pacat.stdin.take().expect("pacat's stdin");
         let g = 10f32.powf(gain_db / 20.0);

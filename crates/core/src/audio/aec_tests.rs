@@ -96,10 +96,9 @@ fn correlation_and_erle_helpers() {
 /// pure delay or a reverberant room (`TANDEM_DRIFT_RT60`), and the room set, through linear
 /// filters of several lengths and adaptation rates. `TANDEM_DRIFT_FAR` names a long 16 kHz
 /// recording to play; `TANDEM_DRIFT_CONFIGS` lists `main/shadow/rate[/key=value;...]` changes
-/// to [`tandem_config`] (shipped, the 256 ms filter at full length from the start: `64/64/0.7`;
-/// the 52 ms filter shipped until 2026-12-06:
-/// `13/13/0.7/leak_div=0.05;init_len=12;init_s=2.5`; the 256 ms one grown from AEC3's short
-/// start filter, bimodal on the rig: `64/64/0.7/init_len=12;init_s=2.5`).
+/// to [`tandem_config`] (the shipped 52 ms filter: `13/13/0.7`; with the delay hysteresis that
+/// failed on the rig: `13/13/0.7/hyst=4`; the 256 ms one that re-converges fast:
+/// `64/64/0.7/leak_div=10`).
 #[test]
 #[ignore]
 fn wandering_delay_experiment() {

@@ -44,6 +44,11 @@ fn sink_inputs() -> Vec<String> {
         .collect()
 }
 
+/// The sink input that is on the server now and was not in `before`, if there is one.
+fn new_sink_input(before: &[String]) -> Option<String> {
+    sink_inputs().into_iter().find(|i| !before.contains(i))
+}
+
 /// The room: speaker.monitor -> mic at reduced volume. Unloaded on drop.
 pub struct Loopback(String);
 
@@ -60,10 +65,7 @@ impl Loopback {
             "sink_dont_move=true",
         ]);
         // The loopback's sink input is the one that was not there before.
-        let idx = sink_inputs()
-            .into_iter()
-            .find(|i| !before.contains(i))
-            .expect("the loopback's sink input appears");
+        let idx = new_sink_input(&before).expect("the loopback's sink input appears");
         pactl(&["set-sink-input-volume", &idx, volume]);
         std::thread::sleep(Duration::from_millis(300));
         Loopback(id)
@@ -121,7 +123,7 @@ impl ReverbLoopback {
             .expect("pacat runs");
         let connected = (0..50).any(|_| {
             std::thread::sleep(Duration::from_millis(20));
-            sink_inputs().iter().any(|i| !inputs_before.contains(i))
+            new_sink_input(&inputs_before).is_some()
         });
         assert!(
             connected,

@@ -32,8 +32,9 @@ pub struct AecMetrics {
     pub delay_ms: i32,
 }
 
-/// AEC3's defaults with two changes for a loudspeaker *or* headphones, measured with `tandem aec`
-/// on our voice over our voice and over LibriVox readers (docs/architecture.md, "Echo"):
+/// The quick start: AEC3's defaults with two changes for a loudspeaker *or* headphones, measured
+/// with `tandem aec` on our voice over our voice and over LibriVox readers (docs/architecture.md,
+/// "Echo"):
 ///
 /// * The hidden-Markov "transparent mode" classifier: when no echo path shows up (headphones,
 ///   a muted speaker), the suppressor stops treating the user's voice as echo after about
@@ -45,35 +46,66 @@ pub struct AecMetrics {
 ///   of 13-22 dB; a real echo in that first half second is still suppressed by ~25 dB (55 dB
 ///   with the default) until the filter converges.
 ///
-/// The linear filter keeps AEC3's length (13 blocks of 4 ms: 52 ms of echo path after the
-/// estimated delay). Longer filters model a room's reverberation better offline (on the room
-/// set, `sim::room`, 256 ms raised the worst room from 23.2 to 30.5 dB ERLE and the user's voice
-/// during double talk from 0.65 to 0.95 correlation), but live on the rig our own voice then
-/// set off the voice detector after a minute or so at -10 dB echo: 67 times in 20 rounds with
-/// 256 ms, 17 in 8 with 128 ms, 5 in 20 with 80 ms, none with 52 ms (BENCHMARKS.md).
-/// Found on 2026-12-05 (`wandering_delay_experiment` in the tests): a long filter leaks when the
-/// echo's delay moves (two clocks apart, a loopback that resamples), and AEC3's
-/// `leakage_diverged` at 10 instead of 0.05 makes it re-converge fast enough to stay at the short
-/// filter's residual offline. That config reaches the room bar in all 36 rooms, but grown from
-/// AEC3's 48 ms start filter (its first 2.5 s) it is bimodal on the rig's reverberant room: most
-/// tries 45-56 dB, one in three to six 21-31 dB with our voice on the voice detector in a fifth
-/// to a third of the frames. At full length from the first block (no start state) the rig gave
-/// 37-60 dB in 10 of 10 tries, but it converges slowly from nothing: 10.3 dB of echo removed
-/// between 1 s and 2.5 s (`listening::echo_canceller_keeps_a_cut_in_on_headphones`, bar 25), and
-/// live our voice got through once in a session's first answer. So it is not shipped.
-/// AEC3's delay hysteresis (4 blocks instead of 1: a delay that grows a little keeps the
-/// filter's alignment) cut the loud residual after delay jumps offline (11 -> 2 windows above
-/// -50 dBFS); its rig failures were the rig's loopback (since mended), and its live effect is
-/// unmeasured, so it is not shipped (BENCHMARKS.md, 2026-12-06).
-pub fn tandem_config() -> EchoCanceller3Config {
+/// Its linear filter keeps AEC3's length (13 blocks of 4 ms: 52 ms of echo path after the
+/// estimated delay) and AEC3's start state (a 48 ms filter for the first 2.5 s): it converges
+/// within about a second of our voice, but cannot model a room's reverberation (on the room
+/// set, `sim::room`, the worst rooms keep 23.2 dB ERLE and the user's voice during double talk
+/// at 0.65 correlation). [`EchoCanceller::new`] starts with it and hands over to
+/// [`room_config`]'s filter once that one cancels more.
+pub fn start_config() -> EchoCanceller3Config {
     let mut config = EchoCanceller3Config::default();
     config.transparent_mode.use_hmm = true;
     config.ep_strength.default_gain = 0.3;
     config
 }
 
-/// A 16 kHz mono AEC3 instance.
-pub struct EchoCanceller {
+/// The room filter: [`start_config`] with a linear filter of 256 ms ([`ROOM_FILTER_BLOCKS`])
+/// at full length from the first block (no start state), re-converging fast when the echo path
+/// moves ([`ROOM_LEAKAGE_DIVERGED`]). It models a room's reverberation: every room of the set
+/// keeps >= 30 dB ERLE and the user's voice during double talk (worst 38.3 dB / 34.4 dB after
+/// double talk / 0.91). With AEC3's default leakage it leaked our voice whenever the echo's delay
+/// moved (two clocks apart, a loopback that resamples; `wandering_delay_experiment`); grown
+/// from AEC3's short start filter it was bimodal on the rig's reverberant room (one try in
+/// three to six stuck at 21-31 dB with our voice on the voice detector); at full length from
+/// the start the rig gave 37-60 dB in 10 of 10 tries. Alone it converges slowly from nothing
+/// (10.3 dB of a loudspeaker echo removed in its first 2.5 s), which is why the quick start
+/// speaks for it until it has caught up (BENCHMARKS.md, 2026-12-06 and 2026-12-07).
+pub fn room_config() -> EchoCanceller3Config {
+    let mut config = start_config();
+    config.filter.main.length_blocks = ROOM_FILTER_BLOCKS;
+    config.filter.shadow.length_blocks = ROOM_FILTER_BLOCKS;
+    config.filter.main_initial.length_blocks = ROOM_FILTER_BLOCKS;
+    config.filter.shadow_initial.length_blocks = ROOM_FILTER_BLOCKS;
+    config.filter.main.leakage_diverged = ROOM_LEAKAGE_DIVERGED;
+    config.filter.initial_state_seconds = 0.0;
+    config
+}
+
+/// The room filter's length in 4 ms blocks: 256 ms of echo path after the estimated delay.
+pub const ROOM_FILTER_BLOCKS: usize = 64;
+/// How fast the room filter's step size grows while it is diverged (AEC3's default is 0.05).
+const ROOM_LEAKAGE_DIVERGED: f32 = 10.0;
+
+/// Frames (10 ms) in one window of the handover's comparison.
+const HANDOVER_WINDOW_FRAMES: u32 = 50;
+/// Windows in a row in which the room filter must cancel more than the quick start.
+const HANDOVER_WINDOWS: u32 = 2;
+/// The room filter's linear residual must be this much below the quick start's (0.5 dB).
+const HANDOVER_MARGIN: f64 = 1.122;
+/// A window is compared only when the microphone heard something (mean square above -70 dBFS).
+/// Double talk needs no guard of its own: the user's voice is in both residuals alike, so the
+/// room filter is ahead only if it removes more of the echo.
+const MIC_HEARD: f64 = 1e-7;
+/// A far-end frame counts as our voice playing above this mean square (-60 dBFS).
+const FAR_ACTIVE: f32 = 1e-6;
+/// Windows with our voice playing after which the room filter is dropped if it never caught
+/// up (10 s): the quick start goes on alone, as with no room to model (a pure delay,
+/// headphones). Until then both instances run: the DSP thread's share of a core went from 2.7
+/// to 3.7 % over 20 rig rounds when this was 30 s (the rig's loopback is a pure delay).
+const GIVE_UP_WINDOWS: u32 = 20;
+
+/// One AEC3 instance with its buffers, 16 kHz mono.
+struct Aec3 {
     aec: EchoCanceller3,
     render: AudioBuffer,
     capture: AudioBuffer,
@@ -82,6 +114,149 @@ pub struct EchoCanceller {
     /// The last [`LINEAR_LEAD_SAMPLES`] of linear output, held back to align it.
     linear_carry: [f32; LINEAR_LEAD_SAMPLES],
     config: StreamConfig,
+}
+
+impl Aec3 {
+    fn new(mut config: EchoCanceller3Config) -> Aec3 {
+        config.filter.export_linear_aec_output = true;
+        let rate = AEC_RATE_HZ as usize;
+        let buffer = || AudioBuffer::from_sample_rates(rate, 1, rate, 1, rate);
+        Aec3 {
+            aec: EchoCanceller3::new(config, AEC_RATE_HZ as i32, 1, 1),
+            render: buffer(),
+            capture: buffer(),
+            linear: buffer(),
+            linear_carry: [0.0; LINEAR_LEAD_SAMPLES],
+            config: StreamConfig::new(rate, 1, false),
+        }
+    }
+
+    fn render(&mut self, far: &[f32]) {
+        self.render.copy_from(&[far], &self.config);
+        self.aec.analyze_render(&mut self.render);
+    }
+
+    fn capture(&mut self, near: &[f32], out: &mut [f32], linear: &mut [f32]) {
+        self.capture.copy_from(&[near], &self.config);
+        self.aec.analyze_capture(&mut self.capture);
+        self.aec
+            .process_capture_with_linear_output(&mut self.capture, &mut self.linear, false);
+        let mut dest = [&mut out[..AEC_FRAME]];
+        self.capture.copy_to_stream(&self.config, &mut dest);
+        let mut fresh = [0.0f32; AEC_FRAME];
+        self.linear
+            .copy_to_stream(&self.config, &mut [&mut fresh[..]]);
+        let keep = AEC_FRAME - LINEAR_LEAD_SAMPLES;
+        linear[..LINEAR_LEAD_SAMPLES].copy_from_slice(&self.linear_carry);
+        linear[LINEAR_LEAD_SAMPLES..AEC_FRAME].copy_from_slice(&fresh[..keep]);
+        self.linear_carry.copy_from_slice(&fresh[keep..]);
+    }
+
+    fn metrics(&self) -> AecMetrics {
+        let m = self.aec.metrics();
+        AecMetrics {
+            erl_db: m.echo_return_loss,
+            erle_db: m.echo_return_loss_enhancement,
+            delay_ms: m.delay_ms,
+        }
+    }
+}
+
+/// The quick start while the room filter converges beside it, and their running comparison.
+struct QuickStart {
+    aec: Aec3,
+    /// Energies over the current window: the microphone, the quick start's linear residual,
+    /// the room filter's.
+    mic: f64,
+    start: f64,
+    room: f64,
+    frames: u32,
+    far_frames: u32,
+    /// Windows in a row in which the room filter cancelled more.
+    better: u32,
+    /// Windows with our voice playing so far.
+    far_windows: u32,
+}
+
+/// What the comparison decided after a frame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Handover {
+    Wait,
+    /// The room filter cancels more: it speaks from now on.
+    Room,
+    /// It never caught up: the quick start goes on alone.
+    GiveUp,
+}
+
+impl QuickStart {
+    fn new() -> QuickStart {
+        QuickStart {
+            aec: Aec3::new(start_config()),
+            mic: 0.0,
+            start: 0.0,
+            room: 0.0,
+            frames: 0,
+            far_frames: 0,
+            better: 0,
+            far_windows: 0,
+        }
+    }
+
+    /// Adds one frame: the microphone, both linear outputs, whether our voice was playing.
+    fn observe(&mut self, near: &[f32], start: &[f32], room: &[f32], far_active: bool) -> Handover {
+        let e = |x: &[f32]| x.iter().map(|s| f64::from(*s) * f64::from(*s)).sum::<f64>();
+        self.mic += e(near);
+        self.start += e(start);
+        self.room += e(room);
+        self.frames += 1;
+        self.far_frames += u32::from(far_active);
+        if self.frames < HANDOVER_WINDOW_FRAMES {
+            return Handover::Wait;
+        }
+        let playing = self.far_frames * 2 >= self.frames;
+        let heard = self.mic >= MIC_HEARD * f64::from(self.frames) * AEC_FRAME as f64;
+        if playing && heard && self.room * HANDOVER_MARGIN <= self.start {
+            self.better += 1;
+        } else if playing {
+            // Quiet windows (nothing played) keep the count: the gaps between answers.
+            self.better = 0;
+        }
+        self.far_windows += u32::from(playing);
+        (
+            self.mic,
+            self.start,
+            self.room,
+            self.frames,
+            self.far_frames,
+        ) = (0.0, 0.0, 0.0, 0, 0);
+        if self.better >= HANDOVER_WINDOWS {
+            Handover::Room
+        } else if self.far_windows >= GIVE_UP_WINDOWS {
+            Handover::GiveUp
+        } else {
+            Handover::Wait
+        }
+    }
+}
+
+/// The echo canceller of the loop: AEC3 at 16 kHz mono.
+///
+/// [`EchoCanceller::new`] runs two AEC3 instances side by side from the first frame: the quick
+/// start ([`start_config`], 52 ms, converged within about a second of our voice) speaks while
+/// the room filter ([`room_config`], 256 ms, slow from nothing) converges beside it on the same
+/// signals. Once the room filter's linear residual is lower than the quick start's for a second
+/// of echo ([`HANDOVER_WINDOWS`] windows), its output takes over (cross-faded over one frame)
+/// and the quick start is dropped; if it has not caught up after 10 s of our voice
+/// ([`GIVE_UP_WINDOWS`]), the room filter is dropped instead. Growing one filter from short to
+/// long (AEC3's own start) was bimodal on the rig; two separate filters do not interact.
+pub struct EchoCanceller {
+    /// The canceller whose output is used, or the room filter while the quick start speaks.
+    main: Aec3,
+    quick_start: Option<QuickStart>,
+    /// The last far-end frame had our voice in it.
+    far_active: bool,
+    /// The capture frame at which the room filter took over.
+    handed_over_at: Option<u64>,
     render_frames: u64,
     capture_frames: u64,
 }
@@ -91,6 +266,8 @@ impl std::fmt::Debug for EchoCanceller {
         f.debug_struct("EchoCanceller")
             .field("render_frames", &self.render_frames)
             .field("capture_frames", &self.capture_frames)
+            .field("quick_start", &self.quick_start.is_some())
+            .field("handed_over_at", &self.handed_over_at)
             .finish()
     }
 }
@@ -102,8 +279,11 @@ impl Default for EchoCanceller {
 }
 
 impl EchoCanceller {
+    /// The loop's canceller: the quick start, handing over to the room filter.
     pub fn new() -> EchoCanceller {
-        Self::with_config(tandem_config())
+        let mut aec = Self::with_config(room_config());
+        aec.quick_start = Some(QuickStart::new());
+        aec
     }
 
     /// An instance with AEC3's own defaults, for comparisons.
@@ -111,30 +291,34 @@ impl EchoCanceller {
         Self::with_config(EchoCanceller3Config::default())
     }
 
-    /// An instance with another configuration.
+    /// One AEC3 instance with another configuration (no handover).
     ///
     /// The linear filter's output is always exported (see [`Self::process_capture`]).
-    pub fn with_config(mut config: EchoCanceller3Config) -> EchoCanceller {
-        config.filter.export_linear_aec_output = true;
-        let rate = AEC_RATE_HZ as usize;
-        let buffer = || AudioBuffer::from_sample_rates(rate, 1, rate, 1, rate);
+    pub fn with_config(config: EchoCanceller3Config) -> EchoCanceller {
         EchoCanceller {
-            aec: EchoCanceller3::new(config, AEC_RATE_HZ as i32, 1, 1),
-            render: buffer(),
-            capture: buffer(),
-            linear: buffer(),
-            linear_carry: [0.0; LINEAR_LEAD_SAMPLES],
-            config: StreamConfig::new(rate, 1, false),
+            main: Aec3::new(config),
+            quick_start: None,
+            far_active: false,
+            handed_over_at: None,
             render_frames: 0,
             capture_frames: 0,
         }
     }
 
+    /// The capture frame (10 ms) from which the room filter's output is used, once it is.
+    pub fn handed_over_at(&self) -> Option<u64> {
+        self.handed_over_at
+    }
+
     /// Feeds one 10 ms frame (160 samples) of what was played.
     pub fn analyze_render(&mut self, far: &[f32]) {
         debug_assert_eq!(far.len(), AEC_FRAME);
-        self.render.copy_from(&[far], &self.config);
-        self.aec.analyze_render(&mut self.render);
+        self.main.render(far);
+        if let Some(q) = &mut self.quick_start {
+            q.aec.render(far);
+            let e = far.iter().map(|s| s * s).sum::<f32>() / far.len() as f32;
+            self.far_active = e > FAR_ACTIVE;
+        }
         self.render_frames += 1;
     }
 
@@ -151,28 +335,47 @@ impl EchoCanceller {
     /// ERLE once it has converged. Both come out aligned, [`AEC_DELAY_SAMPLES`] late.
     pub fn process_capture_linear(&mut self, near: &[f32], out: &mut [f32], linear: &mut [f32]) {
         debug_assert_eq!(near.len(), AEC_FRAME);
-        self.capture.copy_from(&[near], &self.config);
-        self.aec.analyze_capture(&mut self.capture);
-        self.aec
-            .process_capture_with_linear_output(&mut self.capture, &mut self.linear, false);
-        let mut dest = [&mut out[..AEC_FRAME]];
-        self.capture.copy_to_stream(&self.config, &mut dest);
-        let mut fresh = [0.0f32; AEC_FRAME];
-        self.linear
-            .copy_to_stream(&self.config, &mut [&mut fresh[..]]);
-        let keep = AEC_FRAME - LINEAR_LEAD_SAMPLES;
-        linear[..LINEAR_LEAD_SAMPLES].copy_from_slice(&self.linear_carry);
-        linear[LINEAR_LEAD_SAMPLES..AEC_FRAME].copy_from_slice(&fresh[..keep]);
-        self.linear_carry.copy_from_slice(&fresh[keep..]);
         self.capture_frames += 1;
+        let Some(q) = &mut self.quick_start else {
+            self.main.capture(near, out, linear);
+            return;
+        };
+        let mut room_out = [0.0f32; AEC_FRAME];
+        let mut room_linear = [0.0f32; AEC_FRAME];
+        self.main.capture(near, &mut room_out, &mut room_linear);
+        q.aec.capture(near, out, linear);
+        match q.observe(near, linear, &room_linear, self.far_active) {
+            Handover::Wait => {}
+            Handover::Room => {
+                let n = AEC_FRAME as f32;
+                for i in 0..AEC_FRAME {
+                    let w = (i + 1) as f32 / n;
+                    out[i] += w * (room_out[i] - out[i]);
+                    linear[i] += w * (room_linear[i] - linear[i]);
+                }
+                self.quick_start = None;
+                self.handed_over_at = Some(self.capture_frames);
+                tracing::info!(
+                    after_s = self.capture_frames as f64 / 100.0,
+                    "echo canceller: the 256 ms room filter took over from the quick start"
+                );
+            }
+            Handover::GiveUp => {
+                if let Some(q) = self.quick_start.take() {
+                    self.main = q.aec;
+                }
+                tracing::info!(
+                    after_s = self.capture_frames as f64 / 100.0,
+                    "echo canceller: the room filter never cancelled more; the 52 ms filter goes on alone"
+                );
+            }
+        }
     }
 
     pub fn metrics(&self) -> AecMetrics {
-        let m = self.aec.metrics();
-        AecMetrics {
-            erl_db: m.echo_return_loss,
-            erle_db: m.echo_return_loss_enhancement,
-            delay_ms: m.delay_ms,
+        match &self.quick_start {
+            Some(q) => q.aec.metrics(),
+            None => self.main.metrics(),
         }
     }
 }

@@ -96,9 +96,10 @@ fn correlation_and_erle_helpers() {
 /// pure delay or a reverberant room (`TANDEM_DRIFT_RT60`), and the room set, through linear
 /// filters of several lengths and adaptation rates. `TANDEM_DRIFT_FAR` names a long 16 kHz
 /// recording to play; `TANDEM_DRIFT_CONFIGS` lists `main/shadow/rate[/key=value;...]` changes
-/// to [`tandem_config`] (the shipped 52 ms filter: `13/13/0.7`; with the delay hysteresis that
-/// failed on the rig: `13/13/0.7/hyst=4`; the 256 ms one that re-converges fast:
-/// `64/64/0.7/leak_div=10`).
+/// to [`start_config`] (the quick start, 52 ms: `13/13/0.7`; the room filter of
+/// [`room_config`]: `64/64/0.7/leak_div=10;init_len=64;init_s=0`; grown from AEC3's short start
+/// filter, bimodal on the rig: `64/64/0.7/leak_div=10`; with the delay hysteresis:
+/// `13/13/0.7/hyst=4`). Each runs alone, without the handover of [`EchoCanceller::new`].
 #[test]
 #[ignore]
 fn wandering_delay_experiment() {
@@ -183,7 +184,7 @@ fn wandering_delay_experiment() {
         .collect();
     for (main, shadow, rate, more) in configs {
         let config = || {
-            let mut c = tandem_config();
+            let mut c = start_config();
             c.filter.main.length_blocks = main;
             c.filter.shadow.length_blocks = shadow;
             c.filter.shadow.rate = rate;
@@ -285,4 +286,60 @@ fn wandering_delay_experiment() {
             worst(|s| s.near_corr),
         );
     }
+}
+
+/// The loop's canceller in a reverberant room: the quick start speaks first (as good as the
+/// 52 ms filter alone in the first seconds, where the room filter alone is slow), and the room
+/// filter takes over within seconds and then cancels as well as it does alone.
+#[test]
+fn the_room_filter_takes_over_from_the_quick_start() {
+    let far = far_speech();
+    let room = crate::sim::room::room_set()
+        .into_iter()
+        .find(|r| r.name() == "rt0.60-d40-e+0")
+        .expect("the room");
+    let mut filter =
+        crate::sim::echo::EchoFilter::from_impulse_response(&room.impulse_response(AEC_RATE_HZ));
+    let far: Vec<f32> = far.iter().copied().cycle().take(14 * 16_000).collect();
+    let mut near = Vec::with_capacity(far.len());
+    filter.process(&far, &mut near);
+    let run = |aec: EchoCanceller| {
+        let mut aec = aec;
+        let total = near.len() + AEC_DELAY_SAMPLES;
+        let mut out = Vec::with_capacity(total + AEC_FRAME);
+        let (mut f, mut n, mut o) = ([0.0; AEC_FRAME], [0.0; AEC_FRAME], [0.0; AEC_FRAME]);
+        let mut at = 0;
+        while at < total {
+            fill(&mut f, &far, at);
+            fill(&mut n, &near, at);
+            aec.analyze_render(&f);
+            aec.process_capture(&n, &mut o);
+            out.extend_from_slice(&o);
+            at += AEC_FRAME;
+        }
+        out.drain(..AEC_DELAY_SAMPLES);
+        out.truncate(near.len());
+        (out, aec.handed_over_at())
+    };
+    let (ours, at) = run(EchoCanceller::new());
+    let (start, _) = run(EchoCanceller::with_config(start_config()));
+    let (room_alone, _) = run(EchoCanceller::with_config(room_config()));
+    let erle = |out: &[f32], s: std::ops::Range<usize>| erle_db(&near[s.clone()], &out[s]);
+    let early = 16_000..40_000;
+    let late = 8 * 16_000..near.len();
+    eprintln!(
+        "handover at {at:?} frames; 1-2.5 s: ours {:.1}, quick start {:.1}, room alone {:.1} dB; \
+         8-14 s: ours {:.1}, quick start {:.1}, room alone {:.1} dB",
+        erle(&ours, early.clone()),
+        erle(&start, early.clone()),
+        erle(&room_alone, early.clone()),
+        erle(&ours, late.clone()),
+        erle(&start, late.clone()),
+        erle(&room_alone, late.clone()),
+    );
+    let at = at.expect("the room filter took over");
+    assert!(at <= 600, "handover only after {at} frames");
+    assert!(erle(&ours, early.clone()) >= erle(&start, early) - 1.0);
+    assert!(erle(&ours, late.clone()) >= erle(&room_alone, late.clone()) - 1.0);
+    assert!(erle(&ours, late.clone()) >= erle(&start, late) + 3.0);
 }

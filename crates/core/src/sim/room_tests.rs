@@ -38,13 +38,12 @@ fn the_room_set_spans_reverb_delay_and_level() {
     assert!(rooms.iter().any(|r| r.rt60_s >= 0.6 && r.echo_db >= 6.0));
 }
 
-/// Echo cancellation in every room of the set, with the whole table printed. Issue 15 asks for
-/// at least 30 dB of echo removed and the user's voice kept (correlation of at least 0.8) in
-/// every room; with
-/// AEC3's 52 ms filter the worst rooms (RT60 0.6 s) give 23.2 dB, 29.4 dB after double talk and
-/// 0.65 (a longer filter reaches the bar here but sets off the voice detector live; see
-/// `audio::aec::tandem_config`). So this guards what is reached: a change that loses ground
-/// in any room fails, one that reaches the bar shows in the printed table.
+/// Echo cancellation in every room of the set, with the whole table printed: issue 15's bar,
+/// at least 30 dB of echo removed (before and after double talk) and the user's voice kept
+/// (correlation of at least 0.8) in every room. With AEC3's 52 ms filter alone, shipped until
+/// 2026-12-07, the worst rooms (RT60 0.6 s) gave 23.2 dB, 29.4 dB after double talk and 0.65
+/// (23 of 36 rooms at the bar); the loop's canceller hands over to a 256 ms filter once it
+/// cancels more (`audio::aec::EchoCanceller::new`) and gives 38.3, 34.4 and 0.91 at worst.
 #[test]
 fn every_room_keeps_its_echo_cancellation() {
     let far = far_speech();
@@ -67,14 +66,9 @@ fn every_room_keeps_its_echo_cancellation() {
     eprintln!("{}", RoomScore::HEADER);
     for s in &scores {
         eprintln!("{s}");
-        if s.erle_db < 22.0 || s.erle_after_double_talk_db < 28.0 || s.near_corr < 0.6 {
+        if s.erle_db < 30.0 || s.erle_after_double_talk_db < 30.0 || s.near_corr < 0.8 {
             failed.push(s.room.clone());
         }
     }
-    assert!(failed.is_empty(), "lost ground: {failed:?}");
-    let reached = scores
-        .iter()
-        .filter(|s| s.erle_db >= 30.0 && s.erle_after_double_talk_db >= 30.0 && s.near_corr >= 0.8)
-        .count();
-    eprintln!("{reached} of {} rooms reach 30 dB and 0.8", scores.len());
+    assert!(failed.is_empty(), "under 30 dB or 0.8: {failed:?}");
 }

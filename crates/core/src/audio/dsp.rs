@@ -197,7 +197,8 @@ pub struct DspChain {
     config: DspConfig,
     mic: Lane,
     far: Option<Lane>,
-    aec: EchoCanceller,
+    /// The echo canceller, when `config.aec` (two AEC3 instances at first: not made unused).
+    aec: Option<EchoCanceller>,
     vad: Vad,
     stats: Arc<DspStats>,
     /// Cancelled audio, aligned with `mic_in` (AEC3's block delay removed).
@@ -264,7 +265,7 @@ impl DspChain {
             config,
             mic: Lane::new(mic_rate_hz)?,
             far: far_rate_hz.map(Lane::new).transpose()?,
-            aec: EchoCanceller::new(),
+            aec: config.aec.then(EchoCanceller::new),
             vad: Vad::new_with_rate_and_mode(SampleRate::Rate16kHz, mode),
             stats,
             out_fifo: VecDeque::with_capacity(FRAME_SAMPLES * 2),
@@ -294,7 +295,10 @@ impl DspChain {
 
     /// Latest echo canceller metrics.
     pub fn aec_metrics(&self) -> AecMetrics {
-        self.aec.metrics()
+        self.aec
+            .as_ref()
+            .map(EchoCanceller::metrics)
+            .unwrap_or_default()
     }
 
     /// Pulls what both sources have, processes every complete 10 ms frame it can, and hands
@@ -334,8 +338,8 @@ impl DspChain {
                         {
                             far.take(&mut far_frame);
                             self.frame_far_energy += energy(&far_frame);
-                            if self.config.aec {
-                                self.aec.analyze_render(&far_frame);
+                            if let Some(aec) = &mut self.aec {
+                                aec.analyze_render(&far_frame);
                             }
                             self.stats.reference_frames.fetch_add(1, Ordering::Relaxed);
                         }
@@ -355,8 +359,8 @@ impl DspChain {
                         while far.buf.len() >= AEC_FRAME {
                             far.take(&mut far_frame);
                             self.frame_far_energy += energy(&far_frame);
-                            if self.config.aec {
-                                self.aec.analyze_render(&far_frame);
+                            if let Some(aec) = &mut self.aec {
+                                aec.analyze_render(&far_frame);
                             }
                         }
                     }
@@ -364,9 +368,8 @@ impl DspChain {
             }
             let started = std::time::Instant::now();
             self.mic.take(&mut near);
-            if self.config.aec {
-                self.aec
-                    .process_capture_linear(&near, &mut out, &mut linear);
+            if let Some(aec) = &mut self.aec {
+                aec.process_capture_linear(&near, &mut out, &mut linear);
             } else {
                 out = near;
                 linear = near;
@@ -435,7 +438,7 @@ impl DspChain {
         self.out_index += FRAME_SAMPLES as u64;
         self.frames_out += 1;
         self.frame_far_energy = 0.0;
-        let m = self.aec.metrics();
+        let m = self.aec_metrics();
         self.stats
             .erle_db_bits
             .store(m.erle_db.to_bits(), Ordering::Relaxed);

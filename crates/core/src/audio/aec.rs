@@ -69,7 +69,7 @@ pub fn start_config() -> EchoCanceller3Config {
 /// three to six stuck at 21-31 dB with our voice on the voice detector); at full length from
 /// the start the rig gave 37-60 dB in 10 of 10 tries. Alone it converges slowly from nothing
 /// (10.3 dB of a loudspeaker echo removed in its first 2.5 s), which is why the quick start
-/// speaks for it until it has caught up (BENCHMARKS.md, 2026-12-06 and 2026-12-07).
+/// speaks for it until it has caught up (BENCHMARKS.md, "A quick start that hands over").
 pub fn room_config() -> EchoCanceller3Config {
     let mut config = start_config();
     config.filter.main.length_blocks = ROOM_FILTER_BLOCKS;

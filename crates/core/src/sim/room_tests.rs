@@ -41,7 +41,7 @@ fn the_room_set_spans_reverb_delay_and_level() {
 /// Echo cancellation in every room of the set, with the whole table printed: issue 15's bar,
 /// at least 30 dB of echo removed (before and after double talk) and the user's voice kept
 /// (correlation of at least 0.8) in every room. With AEC3's 52 ms filter alone, shipped until
-/// 2026-12-07, the worst rooms (RT60 0.6 s) gave 23.2 dB, 29.4 dB after double talk and 0.65
+/// 2026-12-06, the worst rooms (RT60 0.6 s) gave 23.2 dB, 29.4 dB after double talk and 0.65
 /// (23 of 36 rooms at the bar); the loop's canceller hands over to a 256 ms filter once it
 /// cancels more (`audio::aec::EchoCanceller::new`) and gives 38.3, 34.4 and 0.91 at worst.
 #[test]

@@ -82,7 +82,7 @@ const MORE_FILLER: &[&str] = &[
 
 /// "Add 5 minutes to the timer" (until 2026-12-06 it set a new 5 minute timer): the time
 /// to add, and the kind the words name.
-fn parse_more(t: &[String], env: &SkillEnv<'_>) -> Option<(Spoken, Option<TimerKind>)> {
+fn parse_more(t: &[String], env: &SkillEnv<'_>) -> Option<Parsed> {
     if !super::has_any(t, MORE_MARKERS) {
         return None;
     }
@@ -108,11 +108,15 @@ fn parse_more(t: &[String], env: &SkillEnv<'_>) -> Option<(Spoken, Option<TimerK
         .cloned()
         .collect();
     let secs = duration_alone(&rest)?;
-    Some((Spoken::Time(NewTime::Later(secs)), kind))
+    Some((Spoken::Time(NewTime::Later(secs)), kind, false))
 }
 
+/// What a follow-up asks: the new time, the kind of timer the words name (if any), and whether
+/// they name it by a label ("the tea timer").
+type Parsed = (Spoken, Option<TimerKind>, bool);
+
 /// "make that 15 minutes": the new time, and which kind of timer the words name, if any.
-fn parse(t: &[String], env: &SkillEnv<'_>) -> Option<(Spoken, Option<TimerKind>)> {
+fn parse(t: &[String], env: &SkillEnv<'_>) -> Option<Parsed> {
     let mut t = t;
     let mut corrected = false;
     while let Some(opening) = OPENINGS.iter().find(|o| super::starts(t, o)) {
@@ -133,14 +137,17 @@ fn parse(t: &[String], env: &SkillEnv<'_>) -> Option<(Spoken, Option<TimerKind>)
             .find(|w| super::starts(t, w))
     {
         return match parse_clock_time(t, env.now) {
-            Some((due, start, end)) if start == wake.len() && end == t.len() => {
-                Some((Spoken::Time(NewTime::At(due)), Some(TimerKind::Timer)))
-            }
+            Some((due, start, end)) if start == wake.len() && end == t.len() => Some((
+                Spoken::Time(NewTime::At(due)),
+                Some(TimerKind::Timer),
+                false,
+            )),
             _ => None,
         };
     }
     let mut kind = None;
     let mut verb_said = false;
+    let mut by_label = false;
     if let Some((verb, rest)) = t.split_first()
         && (VERBS.contains(&verb.as_str()) || PRONOUN_VERBS.contains(&verb.as_str()))
     {
@@ -156,17 +163,24 @@ fn parse(t: &[String], env: &SkillEnv<'_>) -> Option<(Spoken, Option<TimerKind>)
             && rest
                 .first()
                 .is_some_and(|w| matches!(w.as_str(), "at" | "a"));
-        let object: &[&str] = match objects.iter().find(|o| super::starts(rest, o)) {
-            Some(o) => o,
-            None if misheard_it => &["it"],
+        let object_len = match objects.iter().find(|o| super::starts(rest, o)) {
+            Some(o) => o.len(),
+            None if misheard_it => 1,
+            // "Change the tea timer to five minutes" (it set a second timer, "T timer", when
+            // the first had been heard as "Shanta timer"): a timer named by a label.
+            None if VERBS.contains(&verb.as_str()) => {
+                by_label = true;
+                labelled_object(rest)?
+            }
             None => return None,
         };
-        kind = match object.last().copied() {
+        let object = &rest[..object_len];
+        kind = match object.last().map(String::as_str) {
             Some("reminder") => Some(TimerKind::Reminder),
             Some("timer" | "alarm") => Some(TimerKind::Timer),
             _ => None,
         };
-        t = &rest[object.len()..];
+        t = &rest[object_len..];
         if t.first()
             .is_some_and(|w| matches!(w.as_str(), "to" | "into"))
         {
@@ -179,27 +193,43 @@ fn parse(t: &[String], env: &SkillEnv<'_>) -> Option<(Spoken, Option<TimerKind>)
         .or_else(|| t.strip_prefix(&["for".to_owned()]))
         .unwrap_or(t);
     if let Some(secs) = duration_alone(time) {
-        return Some((Spoken::Time(NewTime::In(secs)), kind));
+        return Some((Spoken::Time(NewTime::In(secs)), kind, by_label));
     }
     if verb_said
         && let [n] = time
         && let Ok(n) = n.parse::<f64>()
     {
-        return Some((Spoken::Bare(n), kind));
+        return Some((Spoken::Bare(n), kind, by_label));
     }
     if let Some((due, 0, end)) = parse_clock_time(t, env.now)
         && end == t.len()
     {
-        return Some((Spoken::Time(NewTime::At(due)), kind));
+        return Some((Spoken::Time(NewTime::At(due)), kind, by_label));
     }
     // "Make it eight fifteen" after an alarm (it went to the language model, which said it
     // had set one and set nothing): a clock time without "at" or "am"/"pm".
     let mut at = vec!["at".to_owned()];
     at.extend_from_slice(time);
     match parse_clock_time(&at, env.now) {
-        Some((due, 0, end)) if verb_said && end == at.len() => Some((Spoken::Clock(due), kind)),
+        Some((due, 0, end)) if verb_said && end == at.len() => {
+            Some((Spoken::Clock(due), kind, by_label))
+        }
         _ => None,
     }
+}
+
+/// "the tea timer", "my dentist reminder": "the" or "my", one to three words, then the kind.
+/// How many words it is.
+fn labelled_object(rest: &[String]) -> Option<usize> {
+    let (first, after) = rest.split_first()?;
+    if !matches!(first.as_str(), "the" | "my") {
+        return None;
+    }
+    let kind_at = after
+        .iter()
+        .take(4)
+        .position(|w| matches!(w.as_str(), "timer" | "reminder" | "alarm"))?;
+    (kind_at >= 1).then_some(kind_at + 2)
 }
 
 /// The moment at `clock`'s hour (either half of the day) and minute nearest to `old`, still
@@ -243,7 +273,7 @@ fn target(env: &SkillEnv<'_>, kind: Option<TimerKind>) -> Option<Timer> {
 
 /// "Actually, make that 15 minutes" after a timer or reminder was set: moves it.
 pub(super) fn answer(t: &[String], env: &SkillEnv<'_>) -> Option<Outcome> {
-    let (spoken, kind) = parse(t, env).or_else(|| parse_more(t, env))?;
+    let (spoken, kind, by_label) = parse(t, env).or_else(|| parse_more(t, env))?;
     // The one the words name by its label ("the tea timer"), else the newest.
     let named: Vec<Timer> = env
         .timers
@@ -253,6 +283,22 @@ pub(super) fn answer(t: &[String], env: &SkillEnv<'_>) -> Option<Outcome> {
         .collect();
     let old = match named.as_slice() {
         [one] => one.clone(),
+        // A label that names none of them ("the T timer" for the one heard as "Shanta
+        // timer"): the only one of its kind, never a guess among several.
+        [] if by_label => {
+            let kind = kind?;
+            match env
+                .timers
+                .list()
+                .into_iter()
+                .filter(|x| x.kind == kind)
+                .collect::<Vec<_>>()
+                .as_slice()
+            {
+                [one] => one.clone(),
+                _ => return None,
+            }
+        }
         _ => target(env, kind)?,
     };
     if super::has_any(t, &["wake"]) && !timer::is_alarm(&old) {
@@ -420,6 +466,46 @@ mod tests {
             "Okay, the alarm is now tomorrow at 8:00 AM."
         );
         assert_eq!(env.timers.list().len(), 1);
+    }
+
+    /// "Change the tea timer to five minutes" after the timer was set under a misheard label
+    /// (on the rig: "Shanta timer", then a second "T timer" was set): the only timer changes;
+    /// a label that names one of several changes that one; one that names none of several
+    /// changes nothing here.
+    #[test]
+    fn a_timer_named_by_a_label_changes() {
+        let env = TestEnv::new();
+        env.say("set a shanta timer for 7 minutes");
+        let said = env.say("change the t timer to 5 minutes");
+        assert!(said.contains("5 minutes"), "{said}");
+        let timers = env.timers.list();
+        assert_eq!(timers.len(), 1, "{timers:?}");
+        assert_eq!(timers[0].due_at_ms - env.env().now_ms(), 5 * MIN);
+
+        let env = TestEnv::new();
+        env.say("set a pasta timer for 10 minutes");
+        env.say("set an egg timer for 6 minutes");
+        let said = env.say("change the pasta timer to 12 minutes");
+        assert!(said.contains("12 minutes"), "{said}");
+        let pasta = env
+            .timers
+            .list()
+            .into_iter()
+            .find(|t| t.label.as_deref() == Some("pasta"));
+        assert_eq!(
+            pasta.map(|t| t.due_at_ms - env.env().now_ms()),
+            Some(12 * MIN)
+        );
+        env.say("change the rice timer to 3 minutes");
+        let left = |label: &str| {
+            env.timers
+                .list()
+                .into_iter()
+                .find(|t| t.label.as_deref() == Some(label))
+                .map(|t| t.due_at_ms - env.env().now_ms())
+        };
+        assert_eq!(left("pasta"), Some(12 * MIN));
+        assert_eq!(left("egg"), Some(6 * MIN));
     }
 
     #[test]

@@ -204,10 +204,9 @@ impl QuickStart {
 
     /// Adds one frame: the microphone, both linear outputs, whether our voice was playing.
     fn observe(&mut self, near: &[f32], start: &[f32], room: &[f32], far_active: bool) -> Handover {
-        let e = |x: &[f32]| x.iter().map(|s| f64::from(*s) * f64::from(*s)).sum::<f64>();
-        self.mic += e(near);
-        self.start += e(start);
-        self.room += e(room);
+        self.mic += sum_squares(near);
+        self.start += sum_squares(start);
+        self.room += sum_squares(room);
         self.frames += 1;
         self.far_frames += u32::from(far_active);
         if self.frames < HANDOVER_WINDOW_FRAMES {
@@ -400,6 +399,17 @@ pub fn cancel_with_linear(
     far: &[f32],
     near: &[f32],
 ) -> (Vec<f32>, Vec<f32>, AecMetrics) {
+    let (out, linear) = cancel_frames(&mut aec, far, near);
+    (out, linear, aec.metrics())
+}
+
+/// The frame loop of [`cancel_with_linear`], leaving the canceller to be asked afterwards (its
+/// metrics, its handover): the suppressed and the linear output, aligned with `near`.
+pub(crate) fn cancel_frames(
+    aec: &mut EchoCanceller,
+    far: &[f32],
+    near: &[f32],
+) -> (Vec<f32>, Vec<f32>) {
     let total = near.len() + AEC_DELAY_SAMPLES;
     let mut out = Vec::with_capacity(total + AEC_FRAME);
     let mut linear = Vec::with_capacity(total + AEC_FRAME);
@@ -421,7 +431,7 @@ pub fn cancel_with_linear(
         x.drain(..AEC_DELAY_SAMPLES);
         x.truncate(near.len());
     }
-    (out, linear, aec.metrics())
+    (out, linear)
 }
 
 /// Copies `src[at..at + frame.len()]` into `frame`, zero-padding past the end.
@@ -436,8 +446,13 @@ fn fill(frame: &mut [f32], src: &[f32], at: usize) {
 /// Echo return loss enhancement over `range` (in samples): power of the echo in `near` over
 /// the power left in `out`, in dB.
 pub fn erle_db(near: &[f32], out: &[f32]) -> f64 {
-    let p = |x: &[f32]| x.iter().map(|s| f64::from(*s) * f64::from(*s)).sum::<f64>() + 1e-12;
+    let p = |x: &[f32]| sum_squares(x) + 1e-12;
     10.0 * (p(near) / p(out)).log10()
+}
+
+/// The sum of the squared samples (in f64).
+fn sum_squares(x: &[f32]) -> f64 {
+    x.iter().map(|s| f64::from(*s) * f64::from(*s)).sum()
 }
 
 /// Pearson correlation of two equally long signals.

@@ -303,22 +303,8 @@ fn the_room_filter_takes_over_from_the_quick_start() {
     let far: Vec<f32> = far.iter().copied().cycle().take(14 * 16_000).collect();
     let mut near = Vec::with_capacity(far.len());
     filter.process(&far, &mut near);
-    let run = |aec: EchoCanceller| {
-        let mut aec = aec;
-        let total = near.len() + AEC_DELAY_SAMPLES;
-        let mut out = Vec::with_capacity(total + AEC_FRAME);
-        let (mut f, mut n, mut o) = ([0.0; AEC_FRAME], [0.0; AEC_FRAME], [0.0; AEC_FRAME]);
-        let mut at = 0;
-        while at < total {
-            fill(&mut f, &far, at);
-            fill(&mut n, &near, at);
-            aec.analyze_render(&f);
-            aec.process_capture(&n, &mut o);
-            out.extend_from_slice(&o);
-            at += AEC_FRAME;
-        }
-        out.drain(..AEC_DELAY_SAMPLES);
-        out.truncate(near.len());
+    let run = |mut aec: EchoCanceller| {
+        let (out, _) = cancel_frames(&mut aec, &far, &near);
         (out, aec.handed_over_at())
     };
     let (ours, at) = run(EchoCanceller::new());

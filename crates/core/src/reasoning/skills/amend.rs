@@ -257,49 +257,45 @@ fn nearest(
     best.map(|(_, at)| at)
 }
 
-/// The timer a follow-up changes: the newest of the kind it names, else the newest set in the
-/// last [`RECENT_MS`].
-fn target(env: &SkillEnv<'_>, kind: Option<TimerKind>) -> Option<Timer> {
-    let now = env.now_ms();
-    env.timers
-        .list()
-        .into_iter()
+/// The timer a follow-up changes, of those pending: the newest of the kind it names, else the
+/// newest set in the last [`RECENT_MS`].
+fn target(pending: &[Timer], now_ms: i64, kind: Option<TimerKind>) -> Option<Timer> {
+    pending
+        .iter()
         .filter(|t| match kind {
             Some(k) => t.kind == k,
-            None => now - t.created_at_ms <= RECENT_MS,
+            None => now_ms - t.created_at_ms <= RECENT_MS,
         })
         .max_by_key(|t| (t.created_at_ms, t.id))
+        .cloned()
 }
 
 /// "Actually, make that 15 minutes" after a timer or reminder was set: moves it.
 pub(super) fn answer(t: &[String], env: &SkillEnv<'_>) -> Option<Outcome> {
     let (spoken, kind, by_label) = parse(t, env).or_else(|| parse_more(t, env))?;
+    let pending = env.timers.list();
+    let of_kind = |x: &&Timer| kind.is_none_or(|k| x.kind == k);
     // The one the words name by its label ("the tea timer"), else the newest.
-    let named: Vec<Timer> = env
-        .timers
-        .list()
-        .into_iter()
-        .filter(|x| kind.is_none_or(|k| x.kind == k) && timer::names_label(t, x))
+    let named: Vec<&Timer> = pending
+        .iter()
+        .filter(|x| of_kind(x) && timer::names_label(t, x))
         .collect();
     let old = match named.as_slice() {
-        [one] => one.clone(),
+        [one] => (*one).clone(),
         // A label that names none of them ("the T timer" for the one heard as "Shanta
         // timer"): the only one of its kind, never a guess among several.
-        [] if by_label => {
-            let kind = kind?;
-            match env
-                .timers
-                .list()
-                .into_iter()
-                .filter(|x| x.kind == kind)
+        [] if by_label && kind.is_some() => {
+            match pending
+                .iter()
+                .filter(of_kind)
                 .collect::<Vec<_>>()
                 .as_slice()
             {
-                [one] => one.clone(),
+                [one] => (*one).clone(),
                 _ => return None,
             }
         }
-        _ => target(env, kind)?,
+        _ => target(&pending, env.now_ms(), kind)?,
     };
     if super::has_any(t, &["wake"]) && !timer::is_alarm(&old) {
         return None;

@@ -59,6 +59,23 @@ def load_room(echo_db: float) -> str:
     return module
 
 
+def start_room_loop(binary: str, rt60_s: float, echo_db: float, log: Path) -> subprocess.Popen:
+    """speaker.monitor -> a simulated reverberant room (tests/examples/room_loop.rs) -> mic at
+    echo_db (the direct path's gain; the tail adds as much again: 0 dB direct-to-reverberant)."""
+    if not os.access(binary, os.X_OK):
+        sys.exit(f"bench-live: {binary} is not an executable (cargo build -p tandem-tests --example room_loop)")
+    proc = subprocess.Popen(
+        [binary, f"{rt60_s}", f"{echo_db}"], stdin=subprocess.PIPE, stdout=log.open("w"),
+        stderr=subprocess.STDOUT, text=True,
+    )
+    deadline = time.monotonic() + 10
+    while "running" not in log.read_text(errors="replace"):
+        if proc.poll() is not None or time.monotonic() > deadline:
+            sys.exit(f"bench-live: the room loop did not start: {log.read_text(errors='replace')}")
+        time.sleep(0.1)
+    return proc
+
+
 def cpu_seconds(pid: int) -> float:
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
@@ -154,6 +171,11 @@ def main() -> int:
     ap.add_argument("--tail", type=int, default=0,
                     help="more seconds to stay idle after the rounds (the run already idles for what "
                          "is left of 22 s a round): the rounds' timers go off with nobody talking")
+    ap.add_argument("--room", type=float, metavar="RT60_S",
+                    help="loop the speaker back through a reverberant room of this RT60 (seconds) "
+                         "instead of the plain loopback's pure delay")
+    ap.add_argument("--room-loop", metavar="BIN",
+                    help="the room's process (default: examples/room_loop beside --tandem)")
     args = ap.parse_args()
     if not os.environ.get("TANDEM_PULSE_RIG"):
         sys.exit("bench-live: run it through scripts/bench-live.sh (it starts the rig)")
@@ -165,7 +187,12 @@ def main() -> int:
             [args.tandem, "say", "--pitch", "0.85", "--seed", "11", "-o", str(work / f"{key}.wav"), text],
             check=True, capture_output=True,
         )
-    room = load_room(args.echo_db)
+    room_loop = None
+    if args.room is not None:
+        binary = args.room_loop or str(Path(args.tandem).parent / "examples" / "room_loop")
+        room_loop = start_room_loop(binary, args.room, args.echo_db, work / "room.txt")
+    else:
+        room = load_room(args.echo_db)
     seconds = 20 + 22 * args.rounds + args.tail
     run = Run(args.tandem, seconds, args.policy, work / "stderr.txt")
     if not run.ready(60):
@@ -215,7 +242,12 @@ def main() -> int:
     run.proc.wait(timeout=seconds + 30)
     # Nobody speaks after the rounds: any speech heard then is our own voice (an announcement).
     tail = run.events[tail_mark:]
-    pactl("unload-module", room)
+    if room_loop is not None:
+        assert room_loop.stdin is not None
+        room_loop.stdin.close()
+        room_loop.wait(timeout=10)
+    else:
+        pactl("unload-module", room)
     ends = {}
     latencies = []
     for e in run.events:
@@ -230,6 +262,8 @@ def main() -> int:
     pauses = sorted(r["pause_ms"] for r in rounds if r.get("pause_ms") is not None)
     report = {
         "echo_db": args.echo_db,
+        "room_rt60_s": args.room,
+        "room_loop": (work / "room.txt").read_text(errors="replace").strip().splitlines() if room_loop else None,
         "policy": args.policy,
         "rounds": rounds,
         "cut_ins_paused_within_300_ms": sum(1 for p in pauses if p <= 300),

@@ -214,6 +214,15 @@ impl QuickStart {
         }
         let playing = self.far_frames * 2 >= self.frames;
         let heard = self.mic >= MIC_HEARD * f64::from(self.frames) * AEC_FRAME as f64;
+        if playing {
+            let db = |e: f64| 10.0 * (e / self.mic.max(1e-12)).log10();
+            tracing::debug!(
+                start_db = db(self.start),
+                room_db = db(self.room),
+                heard,
+                "echo canceller: a window of our voice (linear residuals against the microphone)"
+            );
+        }
         if playing && heard && self.room * HANDOVER_MARGIN <= self.start {
             self.better += 1;
         } else if playing {

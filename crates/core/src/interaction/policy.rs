@@ -86,9 +86,12 @@ struct Pending {
 struct Watch {
     onset: Ms,
     end: Ms,
-    /// Its words were not known when we went on: speech again soon after it is its next piece
-    /// (`overlap::speech_over_us`).
+    /// Its words were not known (or were misheard) when we went on: speech again soon after it
+    /// is its next piece (`overlap::speech_over_us`).
     unheard: bool,
+    /// Its words were misheard: that next piece is a cut-in, as it is while we hold
+    /// (`State::misheard`).
+    misheard: bool,
 }
 
 /// The loop's memory between steps.
@@ -240,6 +243,9 @@ impl State {
         }
         if let Some(end) = self.burst_end {
             due.push(end + ms(p.burst_transcript_wait_ms));
+            if let (Some(onset), true) = (self.overlap_onset, self.held) {
+                due.push(onset + ms(p.hold_after_ms + p.pause_for_words_ms));
+            }
         }
         if let Some(w) = self.watch {
             due.push(w.end + ms(p.burst_transcript_wait_ms));

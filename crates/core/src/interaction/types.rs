@@ -72,6 +72,12 @@ pub struct Params {
     /// After a burst over the assistant ends, how long to wait for its transcript before
     /// deciding it was noise and resuming.
     pub burst_transcript_wait_ms: u32,
+    /// How long our pause (counted from `hold_after_ms` into the burst) may last while a
+    /// burst that has ended waits for its words; then we go on and keep an ear on them. A
+    /// cut-in's first word said alone ("No, ... wait") is recognized ~80 ms after its end:
+    /// going on at once let 40-100 ms of our voice through before the words stopped us. Short
+    /// enough that a backchannel's pause stays under half a second.
+    pub pause_for_words_ms: u32,
     /// User speech over the assistant shorter than this, with a backchannel transcript, lets
     /// the assistant continue (or resume).
     pub backchannel_max_ms: u32,
@@ -162,6 +168,7 @@ impl Default for Params {
             hold_after_ms: 120,
             barge_in_confirm_ms: 650,
             burst_transcript_wait_ms: 900,
+            pause_for_words_ms: 400,
             backchannel_max_ms: 700,
             ack_after_ms: 250,
             filler_after_ms: 1200,

@@ -104,6 +104,7 @@ pub(super) fn speech_over_us(
                         onset,
                         end,
                         unheard: false,
+                        misheard: false,
                     });
                 }
             }
@@ -136,6 +137,7 @@ pub(super) fn speech_over_us(
         {
             s.watch = None;
             s.overlap_onset = Some(w.onset);
+            s.misheard = w.misheard;
         }
         let onset = *s.overlap_onset.get_or_insert(run_onset);
         s.burst_end = None;
@@ -174,16 +176,28 @@ pub(super) fn speech_over_us(
             // floor model is not asked here: as a short burst ends it still hears
             // speech over us, a backchannel as much as a cut-in; its words decide.)
             let end = *s.burst_end.get_or_insert(v.last_end_ms.unwrap_or(now));
+            // Our pause for a burst that has ended lasts `pause_for_words_ms` at most, unless
+            // its words stop us: a backchannel's silence stays short whatever its words.
+            let paused_long = now >= onset + u64::from(p.hold_after_ms + p.pause_for_words_ms);
             match s.burst_text.as_ref().map(burst_verdict) {
-                Some(BurstVerdict::Misheard) => {
-                    if now >= end + u64::from(p.misheard_grace_ms) {
-                        // Nothing more came: it was not for us; go on.
-                        s.clear_overlap(out);
-                        s.reset_turn();
-                    } else {
-                        s.misheard = true;
-                    }
+                Some(BurstVerdict::Misheard) if now >= end + u64::from(p.misheard_grace_ms) => {
+                    // Nothing more came: it was not for us; go on.
+                    s.clear_overlap(out);
+                    s.reset_turn();
                 }
+                // Go on, but speech again within the grace is still the next piece of a
+                // cut-in ("Wait, ... wait", its first word misheard).
+                Some(BurstVerdict::Misheard) if paused_long => {
+                    s.clear_overlap(out);
+                    s.reset_turn();
+                    s.watch = Some(Watch {
+                        onset,
+                        end,
+                        unheard: true,
+                        misheard: true,
+                    });
+                }
+                Some(BurstVerdict::Misheard) => s.misheard = true,
                 Some(BurstVerdict::Stop) => {
                     s.commit_barge_in(&inp.own, onset, false, out);
                 }
@@ -191,15 +205,19 @@ pub(super) fn speech_over_us(
                     s.clear_overlap(out);
                     s.reset_turn();
                 }
+                // No words yet, and our pause is still short: wait for them (a cut-in's
+                // first word said alone is recognized just after its end).
+                None if !paused_long => {}
                 None => {
-                    // Go on at once (a backchannel is over before its words are
-                    // known) and keep an ear on the transcript.
+                    // Go on (a backchannel is over before its words are known) and keep
+                    // an ear on the transcript.
                     s.clear_overlap(out);
                     s.reset_turn();
                     s.watch = Some(Watch {
                         onset,
                         end,
                         unheard: true,
+                        misheard: false,
                     });
                 }
             }

@@ -110,11 +110,22 @@ pub(super) fn end_of_turn_logic(
     // for "Actually, set a timer for 10 minutes." in the dev suite's voices, the floor model
     // 0.2-0.5), so the loop waited its longest hold: words that make a complete request end
     // such a turn after a short gap (or a shorter one, if prosody is sure).
+    // The words of a whole cut-in ("No wait, what time is it?") are the text model's
+    // `interruption` as much as its `request` (0.22 and 0.20 for that line in the dev suite,
+    // heard as "...what time in it?"): after a cut-in both count, unless the words are only the
+    // cut-in itself.
+    let cut_in = s.interrupted.is_some();
     let words_request = s.turn_final
         && !unfinished
-        && s.turn_judged
-            .is_some_and(|w| w.request >= p.words_request_complete);
-    let words_complete = s.interrupted.is_some() && words_request;
+        && s.turn_judged.is_some_and(|w| {
+            let complete = if cut_in {
+                w.request + w.interruption
+            } else {
+                w.request
+            };
+            complete >= p.words_request_complete
+        });
+    let words_complete = cut_in && words_request && !bare_cut_in(&text, s.turn_judged);
     let gap = match (floor, eot) {
         (Some(_), Some(e)) if e >= p.model_turn_complete => p.min_gap_ms,
         // The model hears more to come but smart-turn is sure the turn is over: a longer gap,

@@ -316,10 +316,10 @@ fn a_cough_over_the_assistant_pauses_it_in_place_and_it_goes_on() {
 
 /// A short burst goes quiet; the voice detector takes a few steps to confirm its end. With no
 /// words yet we stay paused through them (going on at the first quiet step played our voice
-/// into the dips of cut-ins said in pieces), and go on once the end is confirmed. Words that
-/// let us go on decide at once, and the rest of the quiet tail is not a new burst (the dev
-/// suite's "No." paused and released us every 20 ms there, our voice in shreds); speech that
-/// resumes in the same run pauses us again.
+/// into the dips of cut-ins said in pieces), and then for its words until our pause has lasted
+/// `pause_for_words_ms`; then we go on. Words that let us go on decide at once, and the rest of
+/// the quiet tail is not a new burst (the dev suite's "No." paused and released us every 20 ms
+/// there, our voice in shreds); speech that resumes in the same run pauses us again.
 #[test]
 fn the_quiet_tail_of_a_burst_neither_releases_early_nor_shreds_our_voice() {
     let tail = |s: &mut State, t: Ms, end: Option<Ms>, heard: Heard| {
@@ -345,7 +345,15 @@ fn the_quiet_tail_of_a_burst_neither_releases_early_nor_shreds_our_voice() {
         own: own(RECIPE, RECIPE_HEARD),
         ..Default::default()
     };
-    let a = step(&mut s, &confirmed, 1260);
+    let p = Params::default();
+    let go_on = 900 + u64::from(p.hold_after_ms + p.pause_for_words_ms);
+    for t in (1260..go_on).step_by(20) {
+        let a = step(&mut s, &confirmed, t);
+        assert!(a.is_empty(), "at {t}: {a:?}");
+        assert!(s.is_held());
+    }
+    assert_eq!(s.next_deadline(), Some(go_on));
+    let a = step(&mut s, &confirmed, go_on);
     assert!(has(&a, |a| matches!(a, Action::Release)), "{a:?}");
 
     let mut s = held_by_a_burst_over_the_recipe();
@@ -362,6 +370,28 @@ fn the_quiet_tail_of_a_burst_neither_releases_early_nor_shreds_our_voice() {
     // Only a dip: the voice goes on in the same run.
     let a = tail(&mut s, 1260, None, Heard::Nothing);
     assert!(has(&a, |a| matches!(a, Action::Hold)), "{a:?}");
+}
+
+/// "No, ... wait, what time is it?" (the dev suite): "No" alone is a short burst whose words
+/// come 80 ms after its end is confirmed. We stay paused for them and they stop us; our voice
+/// is not heard between (it was for 80 ms, going on at the confirmed end).
+#[test]
+fn a_cut_in_whose_first_word_comes_after_it_ends_keeps_us_quiet() {
+    let mut s = held_by_a_burst_over_the_recipe();
+    let quiet = |heard| Inputs {
+        voice: silent(1150),
+        own: own(RECIPE, RECIPE_HEARD),
+        heard,
+        ..Default::default()
+    };
+    for t in [1260, 1280, 1300, 1320] {
+        let a = step(&mut s, &quiet(Heard::Nothing), t);
+        assert!(a.is_empty(), "at {t}: {a:?}");
+    }
+    let no = Heard::Final { text: "No".into() };
+    let a = step(&mut s, &quiet(no), 1340);
+    assert!(has(&a, |a| matches!(a, Action::Stop { .. })), "{a:?}");
+    assert!(!has(&a, |a| matches!(a, Action::Release)), "{a:?}");
 }
 
 /// A short burst we went on over says "stop", but its final transcript comes late (a slow or

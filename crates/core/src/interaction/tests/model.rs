@@ -227,17 +227,23 @@ fn piece_then_quiet(
 
 #[test]
 fn a_cut_in_said_in_pieces_is_one_burst() {
-    // "No, ... wait, ... what time is it?": pieces of 300 ms with 160 ms between them, each
-    // short enough for a backchannel, words not known yet.
+    // "No, ... wait, ... what time is it?": pieces of 300 ms with 260 ms between them, each
+    // short enough for a backchannel, words not known yet. (Pieces closer together find us
+    // still paused for the first one's words.)
     let mut s = State::default();
     let reply = assistant_speaking(&mut s);
-    let mut a = piece_then_quiet(&mut s, reply, 2000, 2300, 2440);
-    assert!(!s.is_held(), "we go on after the first piece");
-    a.extend(piece_then_quiet(&mut s, reply, 2460, 2760, 2900));
+    let p = Params::default();
+    let go_on = 2000 + u64::from(p.hold_after_ms + p.pause_for_words_ms);
+    let mut a = piece_then_quiet(&mut s, reply, 2000, 2300, go_on);
+    assert!(
+        !s.is_held(),
+        "we go on once the first piece's words have not come in our pause"
+    );
+    a.extend(piece_then_quiet(&mut s, reply, 2560, 2860, 3000));
     a.extend(over_us_with(
         &mut s,
         reply,
-        speaking(2920),
+        speaking(3020),
         4000,
         probs(0.0, 0.5, 0.9),
     ));
@@ -248,7 +254,7 @@ fn a_cut_in_said_in_pieces_is_one_burst() {
         .collect();
     assert_eq!(
         pauses.get(..2),
-        Some(&[2120, 2460][..]),
+        Some(&[2120, 2560][..]),
         "the second piece pauses us at once: {pauses:?}"
     );
     let stop = a
@@ -406,16 +412,17 @@ fn a_short_burst_lets_us_go_on_though_the_model_still_hears_a_cut_in_as_it_ends(
     let reply = assistant_speaking(&mut s);
     let a = over_us(&mut s, reply, 2000, 2400, 0.9);
     assert!(a.iter().any(|(_, a)| matches!(a, Action::Hold)));
-    let a = step(
-        &mut s,
-        &Inputs {
-            voice: silent(2400),
-            own: own(reply, "Paris is the capital"),
-            floor: probs(0.0, 0.9, 0.9),
-            ..Default::default()
-        },
-        2500,
-    );
+    let quiet = Inputs {
+        voice: silent(2400),
+        own: own(reply, "Paris is the capital"),
+        floor: probs(0.0, 0.9, 0.9),
+        ..Default::default()
+    };
+    // Paused a while for its words; they do not come.
+    let p = Params::default();
+    let go_on = 2000 + u64::from(p.hold_after_ms + p.pause_for_words_ms);
+    assert!(step(&mut s, &quiet, 2500).is_empty());
+    let a = step(&mut s, &quiet, go_on);
     assert!(has(&a, |a| matches!(a, Action::Release)), "{a:?}");
     assert!(!has(&a, |a| matches!(a, Action::Stop { .. })), "{a:?}");
     assert_eq!(s.floor(), Floor::Speaking);

@@ -18,9 +18,9 @@ fn judged(kind: &str) -> Option<TextProbs> {
     })
 }
 
-/// The assistant is talking; a burst over it from 2000 to 2400 ms pauses it and ends (we go on
-/// at once and keep an ear on its words); then its final transcript `text` comes with the
-/// verdict `words`. Returns the actions after the burst.
+/// The assistant is talking; a burst over it from 2000 to 2400 ms pauses it and ends (we wait
+/// `pause_for_words_ms` for its words, then go on and keep an ear on them); then its final
+/// transcript `text` comes with the verdict `words`. Returns the actions after the burst.
 fn burst_then_words(text: &str, words: Option<TextProbs>) -> (Vec<Action>, Floor) {
     burst_then_heard(text, words, None)
 }
@@ -36,6 +36,7 @@ fn burst_then_heard(
     let a = over_us(&mut s, reply, 2000, 2400, 0.9);
     assert!(a.iter().any(|(_, a)| matches!(a, Action::Hold)), "{a:?}");
     let own = || own(reply, "Paris is the capital");
+    let p = Params::default();
     let mut all = step(
         &mut s,
         &Inputs {
@@ -44,7 +45,7 @@ fn burst_then_heard(
             floor: probs(0.0, 0.9, 0.9),
             ..Default::default()
         },
-        2420,
+        2000 + u64::from(p.hold_after_ms + p.pause_for_words_ms),
     );
     all.extend(step(
         &mut s,
@@ -263,13 +264,18 @@ fn after_a_cut_in_with(text: &str, words: Option<TextProbs>, eot: f32) -> Option
 
 #[test]
 fn after_a_cut_in_a_complete_request_is_taken_though_prosody_hears_more() {
+    // A complete request, or a whole cut-in (the text model's `interruption`: a correction).
     let gap = u64::from(Params::default().words_complete_gap_ms);
-    let after = after_a_cut_in("Actually, set a timer for ten minutes.", judged("request"));
-    let after = after.expect("taken");
-    assert!(
-        after >= gap && after <= gap + 80,
-        "taken {after} ms after its end"
-    );
+    for (text, kind) in [
+        ("Actually, set a timer for ten minutes.", "request"),
+        ("No, I meant Tuesday.", "interruption"),
+    ] {
+        let after = after_a_cut_in(text, judged(kind)).expect("taken");
+        assert!(
+            after >= gap && after <= gap + 80,
+            "{text}: taken {after} ms after its end"
+        );
+    }
     // Words that are only the cut-in ("No, wait.") or an unfinished thought still wait for
     // the longest hold.
     let longest = u64::from(Params::default().max_hold_ms);
@@ -277,19 +283,15 @@ fn after_a_cut_in_a_complete_request_is_taken_though_prosody_hears_more() {
         let after = after_a_cut_in(text, judged(kind)).expect("taken at the longest hold");
         assert!(after >= longest, "{text}: taken {after} ms after its end");
     }
-    // Anything else (misheard words, a correction) is answered, or asked for again, once the
-    // user has been quiet `cut_in_max_hold_ms`: they stopped us to say something.
+    // Anything else (misheard words) is answered, or asked for again, once the user has been
+    // quiet `cut_in_max_hold_ms`: they stopped us to say something.
     let cap = u64::from(Params::default().cut_in_max_hold_ms);
-    for (text, kind) in [
-        ("And long, what's the gate to be?", "background"),
-        ("No, I meant Tuesday.", "interruption"),
-    ] {
-        let after = after_a_cut_in(text, judged(kind)).expect("taken");
-        assert!(
-            after >= cap && after <= cap + 80,
-            "{text}: taken {after} ms after its end"
-        );
-    }
+    let text = "And long, what's the gate to be?";
+    let after = after_a_cut_in(text, judged("background")).expect("taken");
+    assert!(
+        after >= cap && after <= cap + 80,
+        "{text}: taken {after} ms after its end"
+    );
 }
 
 /// A cut-in over our reply (2000-3200 ms) whose words were misheard, smart-turn saying `eot`
@@ -383,36 +385,60 @@ fn misheard_then(voice: impl Fn(Ms) -> VoiceActivity) -> (Vec<(Ms, Action)>, Sta
     (all, s)
 }
 
+/// Misheard words of a burst over us (2000-2400 ms) hold us a moment: until the grace after
+/// its end or the end of our pause for words (`pause_for_words_ms` from the hold), whichever
+/// comes first (most are a listener's backchannel misheard: the silence stays short).
 #[test]
 fn misheard_words_over_us_hold_us_a_moment_and_then_we_go_on() {
+    let p = Params::default();
+    let went_on = (2400 + u64::from(p.misheard_grace_ms))
+        .min(2000 + u64::from(p.hold_after_ms + p.pause_for_words_ms));
     let (all, s) = misheard_then(|_| silent(2400));
     assert!(!has_stop(&all), "{all:?}");
-    let grace = u64::from(Params::default().misheard_grace_ms);
     let released = all
         .iter()
         .find(|(_, a)| matches!(a, Action::Release))
         .expect("we go on")
         .0;
     assert!(
-        released >= 2400 + grace && released <= 2400 + grace + 40,
+        released >= went_on && released <= went_on + 40,
         "went on at {released}"
     );
     assert_eq!(s.floor(), Floor::Speaking);
-    // The user speaking again in that moment is a cut-in said in pieces: we stop at once.
+    // The user speaking again while we hold is a cut-in said in pieces: we stop at once.
     let (all, s) = misheard_then(|t| {
-        if t < 2600 {
+        if t < 2480 {
             silent(2400)
         } else {
-            speaking(2600)
+            speaking(2480)
         }
     });
     let stop = all
         .iter()
         .find(|(_, a)| matches!(a, Action::Stop { .. }))
         .expect("stopped");
-    assert_eq!(stop.0, 2600, "{all:?}");
+    assert_eq!(stop.0, 2480, "{all:?}");
     assert!(
         !all.iter().any(|(_, a)| matches!(a, Action::Release)),
+        "{all:?}"
+    );
+    assert_eq!(s.floor(), Floor::Yielding);
+    // Speaking again after we went on, within the grace: paused at once, and stopped at the
+    // next step.
+    let again = went_on + 60;
+    assert!(again < 2400 + u64::from(p.misheard_grace_ms));
+    let (all, s) = misheard_then(|t| {
+        if t < again {
+            silent(2400)
+        } else {
+            speaking(again)
+        }
+    });
+    let at = |f: fn(&Action) -> bool| all.iter().find(|(_, a)| f(a)).map(|(t, _)| *t);
+    assert_eq!(at(|a| matches!(a, Action::Hold)), Some(again), "{all:?}");
+    assert_eq!(
+        at(|a| matches!(a, Action::Stop { .. })),
+        Some(again + 20),
         "{all:?}"
     );
     assert_eq!(s.floor(), Floor::Yielding);

@@ -188,14 +188,7 @@ pub(super) fn speech_over_us(
                 // Go on, but speech again within the grace is still the next piece of a
                 // cut-in ("Wait, ... wait", its first word misheard).
                 Some(BurstVerdict::Misheard) if paused_long => {
-                    s.clear_overlap(out);
-                    s.reset_turn();
-                    s.watch = Some(Watch {
-                        onset,
-                        end,
-                        unheard: true,
-                        misheard: true,
-                    });
+                    go_on_listening(s, onset, end, true, out);
                 }
                 Some(BurstVerdict::Misheard) => s.misheard = true,
                 Some(BurstVerdict::Stop) => {
@@ -208,19 +201,23 @@ pub(super) fn speech_over_us(
                 // No words yet, and our pause is still short: wait for them (a cut-in's
                 // first word said alone is recognized just after its end).
                 None if !paused_long => {}
-                None => {
-                    // Go on (a backchannel is over before its words are known) and keep
-                    // an ear on the transcript.
-                    s.clear_overlap(out);
-                    s.reset_turn();
-                    s.watch = Some(Watch {
-                        onset,
-                        end,
-                        unheard: true,
-                        misheard: false,
-                    });
-                }
+                // Go on (a backchannel is over before its words are known) and keep an ear
+                // on the transcript.
+                None => go_on_listening(s, onset, end, false, out),
             }
         }
     }
+}
+
+/// Goes on over a burst (`onset`..`end`) whose words are not known, or were misheard, and
+/// watches for them and for its next piece.
+fn go_on_listening(s: &mut State, onset: Ms, end: Ms, misheard: bool, out: &mut Vec<Action>) {
+    s.clear_overlap(out);
+    s.reset_turn();
+    s.watch = Some(Watch {
+        onset,
+        end,
+        unheard: true,
+        misheard,
+    });
 }

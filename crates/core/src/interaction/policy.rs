@@ -244,7 +244,7 @@ impl State {
         if let Some(end) = self.burst_end {
             due.push(end + ms(p.burst_transcript_wait_ms));
             if let (Some(onset), true) = (self.overlap_onset, self.held) {
-                due.push(onset + ms(p.hold_after_ms + p.pause_for_words_ms));
+                due.push(p.words_wait_over(onset));
             }
         }
         if let Some(w) = self.watch {

@@ -159,6 +159,14 @@ pub struct Params {
     pub cut_in_max_hold_ms: u32,
 }
 
+impl Params {
+    /// When our pause for the words of a burst over us that began at `onset` has lasted
+    /// `pause_for_words_ms` (counted from `hold_after_ms` into the burst).
+    pub fn words_wait_over(&self, onset: Ms) -> Ms {
+        onset + u64::from(self.hold_after_ms + self.pause_for_words_ms)
+    }
+}
+
 impl Default for Params {
     fn default() -> Self {
         Self {

@@ -178,7 +178,7 @@ pub(super) fn speech_over_us(
             let end = *s.burst_end.get_or_insert(v.last_end_ms.unwrap_or(now));
             // Our pause for a burst that has ended lasts `pause_for_words_ms` at most, unless
             // its words stop us: a backchannel's silence stays short whatever its words.
-            let paused_long = now >= onset + u64::from(p.hold_after_ms + p.pause_for_words_ms);
+            let paused_long = now >= p.words_wait_over(onset);
             match s.burst_text.as_ref().map(burst_verdict) {
                 Some(BurstVerdict::Misheard) if now >= end + u64::from(p.misheard_grace_ms) => {
                     // Nothing more came: it was not for us; go on.

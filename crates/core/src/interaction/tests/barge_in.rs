@@ -346,7 +346,7 @@ fn the_quiet_tail_of_a_burst_neither_releases_early_nor_shreds_our_voice() {
         ..Default::default()
     };
     let p = Params::default();
-    let go_on = 900 + u64::from(p.hold_after_ms + p.pause_for_words_ms);
+    let go_on = p.words_wait_over(900);
     for t in (1260..go_on).step_by(20) {
         let a = step(&mut s, &confirmed, t);
         assert!(a.is_empty(), "at {t}: {a:?}");

@@ -233,7 +233,7 @@ fn a_cut_in_said_in_pieces_is_one_burst() {
     let mut s = State::default();
     let reply = assistant_speaking(&mut s);
     let p = Params::default();
-    let go_on = 2000 + u64::from(p.hold_after_ms + p.pause_for_words_ms);
+    let go_on = p.words_wait_over(2000);
     let mut a = piece_then_quiet(&mut s, reply, 2000, 2300, go_on);
     assert!(
         !s.is_held(),
@@ -420,7 +420,7 @@ fn a_short_burst_lets_us_go_on_though_the_model_still_hears_a_cut_in_as_it_ends(
     };
     // Paused a while for its words; they do not come.
     let p = Params::default();
-    let go_on = 2000 + u64::from(p.hold_after_ms + p.pause_for_words_ms);
+    let go_on = p.words_wait_over(2000);
     assert!(step(&mut s, &quiet, 2500).is_empty());
     let a = step(&mut s, &quiet, go_on);
     assert!(has(&a, |a| matches!(a, Action::Release)), "{a:?}");

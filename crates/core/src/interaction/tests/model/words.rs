@@ -45,7 +45,7 @@ fn burst_then_heard(
             floor: probs(0.0, 0.9, 0.9),
             ..Default::default()
         },
-        2000 + u64::from(p.hold_after_ms + p.pause_for_words_ms),
+        p.words_wait_over(2000),
     );
     all.extend(step(
         &mut s,
@@ -391,8 +391,7 @@ fn misheard_then(voice: impl Fn(Ms) -> VoiceActivity) -> (Vec<(Ms, Action)>, Sta
 #[test]
 fn misheard_words_over_us_hold_us_a_moment_and_then_we_go_on() {
     let p = Params::default();
-    let went_on = (2400 + u64::from(p.misheard_grace_ms))
-        .min(2000 + u64::from(p.hold_after_ms + p.pause_for_words_ms));
+    let went_on = (2400 + u64::from(p.misheard_grace_ms)).min(p.words_wait_over(2000));
     let (all, s) = misheard_then(|_| silent(2400));
     assert!(!has_stop(&all), "{all:?}");
     let released = all

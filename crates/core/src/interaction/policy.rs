@@ -86,12 +86,21 @@ struct Pending {
 struct Watch {
     onset: Ms,
     end: Ms,
-    /// Its words were not known (or were misheard) when we went on: speech again soon after it
-    /// is its next piece (`overlap::speech_over_us`).
-    unheard: bool,
-    /// Its words were misheard: that next piece is a cut-in, as it is while we hold
-    /// (`State::misheard`).
-    misheard: bool,
+    /// What we knew of its words when we went on.
+    words: WatchedWords,
+}
+
+/// The words of a burst we went on over, when we went on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum WatchedWords {
+    /// They let us go on.
+    Known,
+    /// Not known yet: speech again soon after the burst is its next piece
+    /// (`overlap::speech_over_us`).
+    Unknown,
+    /// Misheard: speech again soon after is its next piece, and a cut-in, as it is while we
+    /// hold (`State::misheard`).
+    Misheard,
 }
 
 /// The loop's memory between steps.

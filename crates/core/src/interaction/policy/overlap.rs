@@ -103,8 +103,7 @@ pub(super) fn speech_over_us(
                     s.watch = Some(Watch {
                         onset,
                         end,
-                        unheard: false,
-                        misheard: false,
+                        words: WatchedWords::Known,
                     });
                 }
             }
@@ -131,13 +130,13 @@ pub(super) fn speech_over_us(
         // talk on between them for ~2 s).
         if s.overlap_onset.is_none()
             && let Some(w) = s.watch
-            && w.unheard
+            && w.words != WatchedWords::Known
             && run_onset >= w.end
             && run_onset <= w.end + u64::from(p.misheard_grace_ms)
         {
             s.watch = None;
             s.overlap_onset = Some(w.onset);
-            s.misheard = w.misheard;
+            s.misheard = w.words == WatchedWords::Misheard;
         }
         let onset = *s.overlap_onset.get_or_insert(run_onset);
         s.burst_end = None;
@@ -188,7 +187,7 @@ pub(super) fn speech_over_us(
                 // Go on, but speech again within the grace is still the next piece of a
                 // cut-in ("Wait, ... wait", its first word misheard).
                 Some(BurstVerdict::Misheard) if paused_long => {
-                    go_on_listening(s, onset, end, true, out);
+                    go_on_listening(s, onset, end, WatchedWords::Misheard, out);
                 }
                 Some(BurstVerdict::Misheard) => s.misheard = true,
                 Some(BurstVerdict::Stop) => {
@@ -203,7 +202,7 @@ pub(super) fn speech_over_us(
                 None if !paused_long => {}
                 // Go on (a backchannel is over before its words are known) and keep an ear
                 // on the transcript.
-                None => go_on_listening(s, onset, end, false, out),
+                None => go_on_listening(s, onset, end, WatchedWords::Unknown, out),
             }
         }
     }
@@ -211,13 +210,8 @@ pub(super) fn speech_over_us(
 
 /// Goes on over a burst (`onset`..`end`) whose words are not known, or were misheard, and
 /// watches for them and for its next piece.
-fn go_on_listening(s: &mut State, onset: Ms, end: Ms, misheard: bool, out: &mut Vec<Action>) {
+fn go_on_listening(s: &mut State, onset: Ms, end: Ms, words: WatchedWords, out: &mut Vec<Action>) {
     s.clear_overlap(out);
     s.reset_turn();
-    s.watch = Some(Watch {
-        onset,
-        end,
-        unheard: true,
-        misheard,
-    });
+    s.watch = Some(Watch { onset, end, words });
 }

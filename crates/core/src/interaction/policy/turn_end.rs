@@ -114,18 +114,19 @@ pub(super) fn end_of_turn_logic(
     // `interruption` as much as its `request` (0.22 and 0.20 for that line in the dev suite,
     // heard as "...what time in it?"): after a cut-in both count, unless the words are only the
     // cut-in itself.
-    let cut_in = s.interrupted.is_some();
+    let after_cut_in = s.interrupted.is_some();
+    let only_the_cut_in = bare_cut_in(&text, s.turn_judged);
     let words_request = s.turn_final
         && !unfinished
         && s.turn_judged.is_some_and(|w| {
-            let complete = if cut_in {
+            let complete = if after_cut_in {
                 w.request + w.interruption
             } else {
                 w.request
             };
             complete >= p.words_request_complete
         });
-    let words_complete = cut_in && words_request && !bare_cut_in(&text, s.turn_judged);
+    let words_complete = after_cut_in && words_request && !only_the_cut_in;
     let gap = match (floor, eot) {
         (Some(_), Some(e)) if e >= p.model_turn_complete => p.min_gap_ms,
         // The model hears more to come but smart-turn is sure the turn is over: a longer gap,
@@ -158,7 +159,7 @@ pub(super) fn end_of_turn_logic(
     };
     // The user stopped us to say something: once they are quiet, we answer soon, unless
     // their words are unfinished or only the cut-in itself ("No, wait.": more may follow).
-    let gap = if s.interrupted.is_some() && !unfinished && !bare_cut_in(&text, s.turn_judged) {
+    let gap = if after_cut_in && !unfinished && !only_the_cut_in {
         gap.min(p.cut_in_max_hold_ms)
     } else {
         gap

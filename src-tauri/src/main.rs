@@ -2,7 +2,7 @@
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 fn main() {
-    tandem_core::memory::cap_malloc_arenas();
+    tandem_core::memory::tune_allocator();
     // Logs go to stderr; `RUST_LOG=tandem_core=debug` shows every engine event.
     tracing_subscriber::fmt()
         .with_env_filter(

@@ -78,14 +78,7 @@ pub fn run(global: &GlobalArgs, cmd: BenchCmd) -> anyhow::Result<ExitCode> {
 }
 
 fn rss_mb() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmRSS:"))
-                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
-        })
-        .map_or(0.0, |kb| kb / 1024.0)
+    tandem_core::memory::resident_mb().unwrap_or(0.0)
 }
 
 pub(crate) fn percentile(sorted: &[f64], p: f64) -> f64 {

@@ -117,7 +117,7 @@ fn load_config(global: &GlobalArgs, extra: Overrides) -> anyhow::Result<Config> 
 }
 
 fn main() -> ExitCode {
-    tandem_core::memory::cap_malloc_arenas();
+    tandem_core::memory::tune_allocator();
     let cli = Cli::parse();
     init_logging(cli.global.verbose);
     let result = match cli.command {

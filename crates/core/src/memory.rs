@@ -1,12 +1,15 @@
-//! The process's memory allocator: fewer arenas, and free memory given back when the loop is
-//! idle.
+//! The process's memory allocator: fewer arenas, large blocks of their own, and free memory
+//! given back when the loop is idle.
 //!
 //! glibc gives every thread that meets a locked heap an arena of its own (up to eight per core)
 //! and keeps what each arena once held: the live loop's stages (ASR, end-of-turn, TTS, the text
 //! and voice models, the reasoner) each allocate and free tens of megabytes a call on threads of
 //! their own, so the freed memory of every stage stayed counted in the resident set. Two arenas
 //! measured 40 MB less peak RSS on the rig (`scripts/bench-live.sh`, BENCHMARKS.md) at the same
-//! CPU.
+//! CPU. Blocks of [`MMAP_THRESHOLD`] or more (ONNX Runtime's inference buffers) are mapped
+//! for themselves and unmapped when freed: glibc's own threshold rises to the largest block
+//! freed (up to 32 MiB), after which those buffers were carved from the heaps and their holes
+//! stayed resident; 82 MB less peak RSS on the rig at the same CPU (BENCHMARKS.md).
 
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -15,23 +18,32 @@ use std::time::{Duration, Instant};
 /// How many malloc arenas the process may use.
 pub const MALLOC_ARENAS: i32 = 2;
 
-/// Caps glibc's malloc arenas at [`MALLOC_ARENAS`]; call first thing in `main`, before other
-/// threads start. Returns whether the allocator took the setting (always false elsewhere than
-/// glibc).
-pub fn cap_malloc_arenas() -> bool {
+/// Blocks this large or larger get a mapping of their own. Lower costs CPU: every block
+/// above it is faulted in afresh on every call (on the rig at 256 KiB the ASR thread's share
+/// went from 6.4 to 9.4 % of a core; at 1 MiB it stayed).
+pub const MMAP_THRESHOLD: i32 = 1 << 20;
+
+/// Caps glibc's malloc arenas at [`MALLOC_ARENAS`] and fixes its mmap threshold at
+/// [`MMAP_THRESHOLD`]; call first thing in `main`, before other threads start. Returns
+/// whether the allocator took both settings (always false elsewhere than glibc).
+pub fn tune_allocator() -> bool {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     {
-        /// `M_ARENA_MAX` in glibc's `malloc.h`.
+        /// `M_ARENA_MAX` and `M_MMAP_THRESHOLD` in glibc's `malloc.h`.
         const M_ARENA_MAX: std::ffi::c_int = -8;
+        const M_MMAP_THRESHOLD: std::ffi::c_int = -3;
         #[allow(unsafe_code)]
         unsafe extern "C" {
             fn mallopt(param: std::ffi::c_int, value: std::ffi::c_int) -> std::ffi::c_int;
         }
         // SAFETY: mallopt takes two integers and changes an allocator setting; glibc documents
-        // M_ARENA_MAX as safe to set at any time (it bounds arenas created from then on).
+        // both as safe to set at any time (they apply to allocations made from then on).
         #[allow(unsafe_code)]
-        let ok = unsafe { mallopt(M_ARENA_MAX, MALLOC_ARENAS) };
-        ok == 1
+        let ok = unsafe {
+            mallopt(M_ARENA_MAX, MALLOC_ARENAS) == 1
+                && mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD) == 1
+        };
+        ok
     }
     #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
     {
@@ -40,10 +52,11 @@ pub fn cap_malloc_arenas() -> bool {
 }
 
 /// How long the live loop must have been quiet (no engine event) before freed memory is given
-/// back to the system.
-pub const IDLE_TRIM_AFTER: Duration = Duration::from_secs(15);
+/// back to the system: a pause between exchanges (a trim takes a few milliseconds, on its own
+/// thread).
+pub const IDLE_TRIM_AFTER: Duration = Duration::from_secs(2);
 /// How often the trimming thread looks.
-const TRIM_CHECK_EVERY: Duration = Duration::from_secs(5);
+const TRIM_CHECK_EVERY: Duration = Duration::from_secs(1);
 
 /// Milliseconds since [`START`] of the live loop's last event (0: none yet).
 static LAST_ACTIVITY_MS: AtomicU64 = AtomicU64::new(0);
@@ -78,8 +91,9 @@ pub fn start_idle_trimmer() {
                         since_start_ms().saturating_sub(last) >= IDLE_TRIM_AFTER.as_millis() as u64;
                     if quiet && trimmed_after != last {
                         trimmed_after = last;
+                        let before = resident_mb();
                         let released = release_free_memory();
-                        tracing::debug!(released, "gave free memory back after a quiet spell");
+                        tracing::debug!(released, ?before, after = ?resident_mb(), "gave free memory back after a quiet spell");
                     }
                 }
             });
@@ -87,6 +101,14 @@ pub fn start_idle_trimmer() {
             tracing::warn!(%e, "no thread to give free memory back when idle");
         }
     });
+}
+
+/// The process's resident set in MB (`VmRSS`), where `/proc` tells it.
+pub fn resident_mb() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
 }
 
 /// Gives the allocator's free pages back to the system (glibc's `malloc_trim`); whether any
@@ -114,8 +136,8 @@ pub fn release_free_memory() -> bool {
 mod tests {
     #[test]
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    fn glibc_takes_the_arena_cap() {
-        assert!(super::cap_malloc_arenas());
+    fn glibc_takes_the_allocator_settings() {
+        assert!(super::tune_allocator());
     }
 
     #[test]

@@ -64,6 +64,11 @@ pub fn open_gated(
         ..live_options(config)
     };
     let engine = Engine::new(stages, vad, options)?;
+    // Loading parsed tens of MB (the TTS dictionaries' JSON, the models' protobufs) and freed
+    // them in the heap's middle, where only a trim gives them back.
+    let loaded = crate::memory::resident_mb();
+    crate::memory::release_free_memory();
+    tracing::debug!(?loaded, after_trim = ?crate::memory::resident_mb(), "resident MB after loading");
     crate::memory::start_idle_trimmer();
     Ok((audio, engine))
 }

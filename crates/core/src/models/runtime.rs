@@ -325,6 +325,18 @@ impl Runtime {
         intra_threads: usize,
         provider: Option<ep::ExecutionProviderDispatch>,
     ) -> Result<Session, String> {
+        let before = crate::memory::resident_mb();
+        let built = self.build_session_inner(source, intra_threads, provider);
+        tracing::debug!(model = %source, ?before, after = ?crate::memory::resident_mb(), "resident MB around the session's creation");
+        built
+    }
+
+    fn build_session_inner(
+        &self,
+        source: Source<'_>,
+        intra_threads: usize,
+        provider: Option<ep::ExecutionProviderDispatch>,
+    ) -> Result<Session, String> {
         if !int8_overflows() {
             return self.try_build_session(source, intra_threads, provider, false);
         }

@@ -19,7 +19,6 @@ mod split;
 pub mod stream;
 pub mod vocoder;
 
-use std::collections::HashMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -142,11 +141,11 @@ pub fn load_g2p(
 ) -> Result<G2p, TtsError> {
     let t0 = Instant::now();
     let json = |file: &str| read_asset(cache, manifest, file);
-    let gold: HashMap<String, g2p::Entry> = parse(
+    let gold: g2p::Dict = parse(
         "lexicon_us_gold.json.gz",
         &json("hibari/lexicon_us_gold.json.gz")?,
     )?;
-    let silver: HashMap<String, g2p::Entry> = parse(
+    let silver: g2p::Dict = parse(
         "lexicon_us_silver.json.gz",
         &json("hibari/lexicon_us_silver.json.gz")?,
     )?;

@@ -2,17 +2,12 @@
 //! entries, capitalisation, function words that depend on the next word ("the", "to", "a"),
 //! letter-by-letter acronyms, and the -s / -ed / -ing stems. Numbers are in `lexnum.rs`.
 
-use std::collections::HashMap;
-use std::fmt;
-
-use serde::Deserialize;
-use serde::de::{Deserializer, MapAccess, Visitor};
 use unicode_normalization::UnicodeNormalization;
 
+use super::dict::{Dict, Entry};
 use super::stress::{self, PRIMARY, SECONDARY};
 use super::text::{
-    capitalize, char_len, drop_first, drop_last, is_alpha, is_digit_char, lower, superscript_digit,
-    upper,
+    char_len, drop_first, drop_last, is_alpha, is_digit_char, lower, superscript_digit, upper,
 };
 
 /// What the next word (to the right) tells the current one.
@@ -22,88 +17,6 @@ pub struct Ctx {
     pub future_vowel: Option<bool>,
     /// The next word is "to".
     pub future_to: bool,
-}
-
-/// A dictionary value: one pronunciation, or one per part of speech (some absent).
-#[derive(Debug, Clone)]
-pub enum Entry {
-    Plain(String),
-    Tagged(Vec<(String, Option<String>)>),
-}
-
-impl<'de> Deserialize<'de> for Entry {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = Entry;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a phoneme string or an object of them")
-            }
-            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Entry, E> {
-                Ok(Entry::Plain(v.to_owned()))
-            }
-            fn visit_string<E: serde::de::Error>(self, v: String) -> Result<Entry, E> {
-                Ok(Entry::Plain(v))
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<Entry, A::Error> {
-                let mut v = Vec::new();
-                while let Some((k, x)) = m.next_entry::<String, Option<String>>()? {
-                    v.push((k, x));
-                }
-                Ok(Entry::Tagged(v))
-            }
-        }
-        d.deserialize_any(V)
-    }
-}
-
-impl Entry {
-    fn tag(&self, tag: &str) -> Option<Option<&str>> {
-        match self {
-            Entry::Plain(_) => None,
-            Entry::Tagged(v) => v.iter().find(|(k, _)| k == tag).map(|(_, p)| p.as_deref()),
-        }
-    }
-
-    fn has(&self, tag: &str) -> bool {
-        self.tag(tag).is_some()
-    }
-
-    fn default(&self) -> Option<&str> {
-        match self {
-            Entry::Plain(s) => Some(s),
-            Entry::Tagged(_) => self.tag("DEFAULT").flatten(),
-        }
-    }
-}
-
-/// A dictionary where a lower-case key also answers to its Capitalized form and the other way
-/// round, unless that form has its own entry.
-#[derive(Debug, Default)]
-pub struct Dict(pub HashMap<String, Entry>);
-
-impl Dict {
-    pub fn get(&self, w: &str) -> Option<&Entry> {
-        if let Some(v) = self.0.get(w) {
-            return Some(v);
-        }
-        if char_len(w) < 2 {
-            return None;
-        }
-        let wl = lower(w);
-        if w == wl {
-            let c = capitalize(w);
-            return if c != w { self.0.get(&c) } else { None };
-        }
-        if w == capitalize(&wl) {
-            return self.0.get(&wl);
-        }
-        None
-    }
-
-    pub fn contains(&self, w: &str) -> bool {
-        self.get(w).is_some()
-    }
 }
 
 /// The coarse class of a Penn tag.
@@ -155,11 +68,8 @@ pub struct Lexicon {
 }
 
 impl Lexicon {
-    pub fn new(gold: HashMap<String, Entry>, silver: HashMap<String, Entry>) -> Self {
-        Self {
-            gold: Dict(gold),
-            silver: Dict(silver),
-        }
+    pub fn new(gold: Dict, silver: Dict) -> Self {
+        Self { gold, silver }
     }
 
     fn gold_str(&self, w: &str) -> Option<String> {

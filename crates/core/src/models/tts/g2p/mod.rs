@@ -5,6 +5,7 @@
 //! Behaviour follows hibari's published pipeline so that the phoneme strings match its Python
 //! package; the parity set in `tests/fixtures/tts/` measures that.
 
+mod dict;
 mod lexicon;
 mod lexnum;
 mod normalize;
@@ -19,7 +20,8 @@ use std::collections::HashMap;
 
 use fancy_regex::Regex;
 
-pub use lexicon::{Ctx, Entry, Lexicon, WordIn};
+pub use dict::{Dict, Entry};
+pub use lexicon::{Ctx, Lexicon, WordIn};
 pub use normalize::{Normalizer, Tables};
 pub use oov::Oov;
 pub use tagger::Tagger;
@@ -190,8 +192,8 @@ fn next_ctx(ctx: Ctx, ps: Option<&str>, text: &str, tag: &str) -> Ctx {
 /// The G2P assets, loaded.
 #[derive(Debug)]
 pub struct G2pAssets {
-    pub gold: HashMap<String, Entry>,
-    pub silver: HashMap<String, Entry>,
+    pub gold: Dict,
+    pub silver: Dict,
     pub tagger: Tagger,
     pub tables: Tables,
     pub exceptions: HashMap<String, Vec<String>>,

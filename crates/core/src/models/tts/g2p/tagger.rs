@@ -17,7 +17,7 @@ struct Model {
     tagdict: HashMap<String, String>,
     #[serde(default)]
     vocab: Option<Vec<String>>,
-    weights: HashMap<String, HashMap<String, f64>>,
+    weights: Weights,
 }
 
 /// The loaded tagger.
@@ -26,8 +26,167 @@ pub struct Tagger {
     tags: Vec<String>,
     tagdict: HashMap<String, u16>,
     vocab: Option<HashSet<String>>,
-    /// Feature -> (tag index, weight), in file order.
-    weights: HashMap<String, Vec<(u16, f64)>>,
+    weights: Weights,
+}
+
+/// Feature -> (tag, weight) pairs, compact: the ~80 000 feature names back to back in one
+/// string with a sorted index, their ~290 000 weights in two flat arrays (a map of maps held
+/// ~15 MB; this ~5 MB). Read straight from the JSON; tags are numbered as first met there,
+/// then renumbered to the model's tag list.
+#[derive(Debug, Default)]
+struct Weights {
+    names: String,
+    /// Sorted by name: (name start, name end, end of its pairs in `tag`/`weight`); its pairs
+    /// start where the previous feature's end, in file order.
+    index: Vec<(u32, u32, u32)>,
+    tag: Vec<u16>,
+    weight: Vec<f64>,
+    /// Tag names in the numbering of `tag`, until [`Weights::renumber`].
+    seen: Vec<String>,
+}
+
+fn offset(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+impl Weights {
+    fn name(&self, i: &(u32, u32, u32)) -> &str {
+        &self.names[i.0 as usize..i.1 as usize]
+    }
+
+    /// The (tag, weight) pairs of feature `f`.
+    fn get(&self, f: &str) -> Option<impl Iterator<Item = (u16, f64)> + '_> {
+        let i = self.index.binary_search_by(|e| self.name(e).cmp(f)).ok()?;
+        let start = if i == 0 { 0 } else { self.index[i - 1].2 } as usize;
+        let end = self.index[i].2 as usize;
+        Some(
+            self.tag[start..end]
+                .iter()
+                .copied()
+                .zip(self.weight[start..end].iter().copied()),
+        )
+    }
+
+    /// Numbers tags by `index` (the model's list), dropping pairs of tags it lacks.
+    fn renumber(mut self, index: &HashMap<&str, u16>) -> Self {
+        let map: Vec<Option<u16>> = self
+            .seen
+            .iter()
+            .map(|t| index.get(t.as_str()).copied())
+            .collect();
+        let (mut tag, mut weight) = (Vec::new(), Vec::new());
+        let mut start = 0usize;
+        for e in &mut self.index {
+            for j in start..e.2 as usize {
+                if let Some(t) = map[self.tag[j] as usize] {
+                    tag.push(t);
+                    weight.push(self.weight[j]);
+                }
+            }
+            start = e.2 as usize;
+            e.2 = offset(tag.len());
+        }
+        tag.shrink_to_fit();
+        weight.shrink_to_fit();
+        Self {
+            tag,
+            weight,
+            seen: Vec::new(),
+            ..self
+        }
+    }
+}
+
+/// Pairs stored by feature as read, then the index sorted (names are unique in a JSON object
+/// read into a map; a repeated one keeps its last pairs, as a map would).
+impl<'de> Deserialize<'de> for Weights {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Pairs<'w>(&'w mut Weights);
+        impl<'de> serde::de::DeserializeSeed<'de> for Pairs<'_> {
+            type Value = ();
+            fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+                d.deserialize_map(self)
+            }
+        }
+        impl<'de> serde::de::Visitor<'de> for Pairs<'_> {
+            type Value = ();
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an object of tags and weights")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut m: A) -> Result<(), A::Error> {
+                let w = self.0;
+                while let Some((t, x)) = m.next_entry::<std::borrow::Cow<'de, str>, f64>()? {
+                    let n = match w.seen.iter().position(|s| *s == t) {
+                        Some(n) => n,
+                        None => {
+                            w.seen.push(t.into_owned());
+                            w.seen.len() - 1
+                        }
+                    };
+                    w.tag
+                        .push(u16::try_from(n).map_err(serde::de::Error::custom)?);
+                    w.weight.push(x);
+                }
+                Ok(())
+            }
+        }
+        struct Features;
+        impl<'de> serde::de::Visitor<'de> for Features {
+            type Value = Weights;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an object of features")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut m: A,
+            ) -> Result<Weights, A::Error> {
+                let mut w = Weights::default();
+                // (name start, name end, pairs start, pairs end) in file order.
+                let mut read: Vec<(u32, u32, u32, u32)> = Vec::new();
+                while let Some(name) = m.next_key::<std::borrow::Cow<'de, str>>()? {
+                    let start = w.names.len();
+                    w.names.push_str(&name);
+                    let pairs = w.tag.len();
+                    m.next_value_seed(Pairs(&mut w))?;
+                    read.push((
+                        offset(start),
+                        offset(w.names.len()),
+                        offset(pairs),
+                        offset(w.tag.len()),
+                    ));
+                }
+                let names = &w.names;
+                let name = |e: &(u32, u32, u32, u32)| &names[e.0 as usize..e.1 as usize];
+                // Stable, so the last of a repeated name is last among its equals.
+                read.sort_by(|a, b| name(a).cmp(name(b)));
+                let mut kept: Vec<(u32, u32, u32, u32)> = Vec::with_capacity(read.len());
+                for e in read {
+                    match kept.last_mut() {
+                        Some(last) if name(last) == name(&e) => *last = e,
+                        _ => kept.push(e),
+                    }
+                }
+                // Pairs in the index's order, so each feature's end is the next one's start.
+                let (mut tag, mut weight) = (
+                    Vec::with_capacity(w.tag.len()),
+                    Vec::with_capacity(w.weight.len()),
+                );
+                w.index = kept
+                    .iter()
+                    .map(|&(s, e, p, q)| {
+                        tag.extend_from_slice(&w.tag[p as usize..q as usize]);
+                        weight.extend_from_slice(&w.weight[p as usize..q as usize]);
+                        (s, e, offset(tag.len()))
+                    })
+                    .collect();
+                w.tag = tag;
+                w.weight = weight;
+                w.names.shrink_to_fit();
+                Ok(w)
+            }
+        }
+        d.deserialize_map(Features)
+    }
 }
 
 /// The word as the feature window sees it.
@@ -92,17 +251,7 @@ impl Tagger {
             .iter()
             .filter_map(|(w, t)| Some((w.clone(), tag_of(t)?)))
             .collect();
-        let weights = m
-            .weights
-            .iter()
-            .map(|(f, ws)| {
-                let v = ws
-                    .iter()
-                    .filter_map(|(t, w)| Some((tag_of(t)?, *w)))
-                    .collect();
-                (f.clone(), v)
-            })
-            .collect();
+        let weights = m.weights.renumber(&index);
         Ok(Self {
             tagdict,
             vocab: m.vocab.map(|v| v.into_iter().collect()),
@@ -116,7 +265,7 @@ impl Tagger {
         let mut any = false;
         for f in feats {
             if let Some(ws) = self.weights.get(f) {
-                for &(t, w) in ws {
+                for (t, w) in ws {
                     scores[t as usize] += w;
                     any = true;
                 }

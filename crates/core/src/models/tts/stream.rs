@@ -29,7 +29,9 @@ pub struct StreamConfig {
     /// more clause breaks). The first chunk always ends at a clause boundary (`, ; : —`): a
     /// first clause longer than this is kept whole, and a sentence without one is not cut.
     pub first_chunk_phonemes: usize,
-    /// Longest later chunk (the model's own limit is 400).
+    /// Longest later chunk (the model's own limit is 400), split at clause boundaries. The
+    /// model's working memory grows with its input: a 400-phoneme sentence (a spoken list, ~28 s)
+    /// made its outputs alone 27 MB at once.
     pub chunk_phonemes: usize,
     /// How many synthesized chunks may wait for the consumer.
     pub ahead_chunks: usize,
@@ -43,7 +45,7 @@ impl Default for StreamConfig {
             // About two words: "Sure, one moment." starts with "Sure," (the model's time
             // grows with the length of its input; the rest is synthesized while it plays).
             first_chunk_phonemes: 12,
-            chunk_phonemes: super::MAX_PHONEMES,
+            chunk_phonemes: 160,
             ahead_chunks: 2,
             queue: 8,
         }

@@ -6,10 +6,10 @@
 //! and voice models, the reasoner) each allocate and free tens of megabytes a call on threads of
 //! their own, so the freed memory of every stage stayed counted in the resident set. Two arenas
 //! measured 40 MB less peak RSS on the rig (`scripts/bench-live.sh`, BENCHMARKS.md) at the same
-//! CPU. Blocks of [`MMAP_THRESHOLD`] or more (ONNX Runtime's inference buffers) are mapped
-//! for themselves and unmapped when freed: glibc's own threshold rises to the largest block
-//! freed (up to 32 MiB), after which those buffers were carved from the heaps and their holes
-//! stayed resident; 82 MB less peak RSS on the rig at the same CPU (BENCHMARKS.md).
+//! CPU. Blocks of [`MMAP_THRESHOLD`] or more (the largest of ONNX Runtime's inference buffers)
+//! are mapped for themselves and unmapped when freed: glibc's own threshold rises to the
+//! largest block freed (up to 32 MiB), after which those buffers were carved from the heaps and
+//! their holes stayed resident (BENCHMARKS.md).
 
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -18,10 +18,13 @@ use std::time::{Duration, Instant};
 /// How many malloc arenas the process may use.
 pub const MALLOC_ARENAS: i32 = 2;
 
-/// Blocks this large or larger get a mapping of their own. Lower costs CPU: every block
-/// above it is faulted in afresh on every call (on the rig at 256 KiB the ASR thread's share
-/// went from 6.4 to 9.4 % of a core; at 1 MiB it stayed).
-pub const MMAP_THRESHOLD: i32 = 1 << 20;
+/// Blocks this large or larger get a mapping of their own. Lower costs CPU and latency: every
+/// block above it is faulted in afresh on every call. On the rig at 256 KiB the ASR thread's
+/// share went from 6.4 to 9.4 % of a core; at 1 MiB peak RSS was 28 MB lower than at 8 MiB
+/// but the ASR's 5 MB buffers were faulted in on every call (its thread 6.4 -> 7.8 %) and the
+/// development suite's turn-taking answers came later in some scenarios (251 -> 293-655 ms);
+/// at 8 MiB they came as before (BENCHMARKS.md).
+pub const MMAP_THRESHOLD: i32 = 8 << 20;
 
 /// Caps glibc's malloc arenas at [`MALLOC_ARENAS`] and fixes its mmap threshold at
 /// [`MMAP_THRESHOLD`]; call first thing in `main`, before other threads start. Returns

@@ -110,6 +110,26 @@ impl Dict {
     }
 }
 
+/// An offset into a table's string (its tables stay far below 4 GiB).
+pub(super) fn offset(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+/// `items` sorted by `key`, one per key: of items with equal keys the last one in `items`, as
+/// a JSON object read into a map keeps the last value of a repeated key.
+pub(super) fn sorted_last_of_each<'k, T>(mut items: Vec<T>, key: impl Fn(&T) -> &'k str) -> Vec<T> {
+    // Stable: among equal keys the last one stays last.
+    items.sort_by(|a, b| key(a).cmp(key(b)));
+    let mut kept: Vec<T> = Vec::with_capacity(items.len());
+    for item in items {
+        match kept.last_mut() {
+            Some(last) if key(last) == key(&item) => *last = item,
+            _ => kept.push(item),
+        }
+    }
+    kept
+}
+
 /// A value as read: what [`Dict::from_entries`] takes.
 #[derive(Debug, Clone)]
 pub enum Owned {
@@ -129,15 +149,14 @@ impl Builder {
         match value {
             Owned::Plain(p) => {
                 self.tagged.remove(&key);
-                let at = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
                 let k = self.text.len();
                 self.text.push_str(&key);
                 let pron = self.text.len();
                 self.text.push_str(&p);
                 self.plain.push(Span {
-                    key: at(k),
-                    pron: at(pron),
-                    end: at(self.text.len()),
+                    key: offset(k),
+                    pron: offset(pron),
+                    end: offset(self.text.len()),
                 });
             }
             // A later tagged value replaces an earlier plain one: `finish` drops plain entries
@@ -151,19 +170,11 @@ impl Builder {
     fn finish(self) -> Dict {
         let Builder {
             mut text,
-            mut plain,
+            plain,
             tagged,
         } = self;
         let key = |s: &Span| &text[s.key as usize..s.pron as usize];
-        // Stable: among equal keys the last pushed stays last, and is the one kept.
-        plain.sort_by(|a, b| key(a).cmp(key(b)));
-        let mut kept: Vec<Span> = Vec::with_capacity(plain.len());
-        for s in plain {
-            match kept.last_mut() {
-                Some(last) if key(last) == key(&s) => *last = s,
-                _ => kept.push(s),
-            }
-        }
+        let mut kept = sorted_last_of_each(plain, key);
         kept.retain(|s| !tagged.contains_key(key(s)));
         kept.shrink_to_fit();
         text.shrink_to_fit();

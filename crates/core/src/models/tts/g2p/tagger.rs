@@ -6,6 +6,7 @@ use std::collections::{HashMap, HashSet};
 
 use serde::Deserialize;
 
+use super::dict::{offset, sorted_last_of_each};
 use super::text::{is_alpha, is_digits, is_lower, is_upper, last_chars, lower};
 
 const START: [&str; 2] = ["-START2-", "-START-"];
@@ -17,7 +18,7 @@ struct Model {
     tagdict: HashMap<String, String>,
     #[serde(default)]
     vocab: Option<Vec<String>>,
-    weights: Weights,
+    weights: ReadWeights,
 }
 
 /// The loaded tagger.
@@ -31,8 +32,7 @@ pub struct Tagger {
 
 /// Feature -> (tag, weight) pairs, compact: the ~80 000 feature names back to back in one
 /// string with a sorted index, their ~290 000 weights in two flat arrays (a map of maps held
-/// ~15 MB; this ~5 MB). Read straight from the JSON; tags are numbered as first met there,
-/// then renumbered to the model's tag list.
+/// ~15 MB; this ~5 MB).
 #[derive(Debug, Default)]
 struct Weights {
     names: String,
@@ -41,12 +41,15 @@ struct Weights {
     index: Vec<(u32, u32, u32)>,
     tag: Vec<u16>,
     weight: Vec<f64>,
-    /// Tag names in the numbering of `tag`, until [`Weights::renumber`].
-    seen: Vec<String>,
 }
 
-fn offset(n: usize) -> u32 {
-    u32::try_from(n).unwrap_or(u32::MAX)
+/// [`Weights`] as read straight from the JSON: tags numbered as first met there, until
+/// [`ReadWeights::renumber`] numbers them by the model's tag list.
+#[derive(Debug, Default)]
+struct ReadWeights {
+    weights: Weights,
+    /// Tag names in the numbering of `weights.tag`.
+    seen: Vec<String>,
 }
 
 impl Weights {
@@ -66,21 +69,23 @@ impl Weights {
                 .zip(self.weight[start..end].iter().copied()),
         )
     }
+}
 
+impl ReadWeights {
     /// Numbers tags by `index` (the model's list), dropping pairs of tags it lacks.
-    fn renumber(mut self, index: &HashMap<&str, u16>) -> Self {
-        let map: Vec<Option<u16>> = self
-            .seen
+    fn renumber(self, index: &HashMap<&str, u16>) -> Weights {
+        let ReadWeights { mut weights, seen } = self;
+        let map: Vec<Option<u16>> = seen
             .iter()
             .map(|t| index.get(t.as_str()).copied())
             .collect();
         let (mut tag, mut weight) = (Vec::new(), Vec::new());
         let mut start = 0usize;
-        for e in &mut self.index {
+        for e in &mut weights.index {
             for j in start..e.2 as usize {
-                if let Some(t) = map[self.tag[j] as usize] {
+                if let Some(t) = map[weights.tag[j] as usize] {
                     tag.push(t);
-                    weight.push(self.weight[j]);
+                    weight.push(weights.weight[j]);
                 }
             }
             start = e.2 as usize;
@@ -88,20 +93,19 @@ impl Weights {
         }
         tag.shrink_to_fit();
         weight.shrink_to_fit();
-        Self {
+        Weights {
             tag,
             weight,
-            seen: Vec::new(),
-            ..self
+            ..weights
         }
     }
 }
 
-/// Pairs stored by feature as read, then the index sorted (names are unique in a JSON object
-/// read into a map; a repeated one keeps its last pairs, as a map would).
-impl<'de> Deserialize<'de> for Weights {
+/// Pairs stored by feature as read, then the index sorted (a repeated name keeps its last
+/// pairs, as a map would).
+impl<'de> Deserialize<'de> for ReadWeights {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct Pairs<'w>(&'w mut Weights);
+        struct Pairs<'w>(&'w mut ReadWeights);
         impl<'de> serde::de::DeserializeSeed<'de> for Pairs<'_> {
             type Value = ();
             fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
@@ -114,13 +118,13 @@ impl<'de> Deserialize<'de> for Weights {
                 f.write_str("an object of tags and weights")
             }
             fn visit_map<A: serde::de::MapAccess<'de>>(self, mut m: A) -> Result<(), A::Error> {
-                let w = self.0;
+                let ReadWeights { weights: w, seen } = self.0;
                 while let Some((t, x)) = m.next_entry::<std::borrow::Cow<'de, str>, f64>()? {
-                    let n = match w.seen.iter().position(|s| *s == t) {
+                    let n = match seen.iter().position(|s| *s == t) {
                         Some(n) => n,
                         None => {
-                            w.seen.push(t.into_owned());
-                            w.seen.len() - 1
+                            seen.push(t.into_owned());
+                            seen.len() - 1
                         }
                     };
                     w.tag
@@ -132,22 +136,24 @@ impl<'de> Deserialize<'de> for Weights {
         }
         struct Features;
         impl<'de> serde::de::Visitor<'de> for Features {
-            type Value = Weights;
+            type Value = ReadWeights;
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("an object of features")
             }
             fn visit_map<A: serde::de::MapAccess<'de>>(
                 self,
                 mut m: A,
-            ) -> Result<Weights, A::Error> {
-                let mut w = Weights::default();
+            ) -> Result<ReadWeights, A::Error> {
+                let mut read_weights = ReadWeights::default();
                 // (name start, name end, pairs start, pairs end) in file order.
                 let mut read: Vec<(u32, u32, u32, u32)> = Vec::new();
                 while let Some(name) = m.next_key::<std::borrow::Cow<'de, str>>()? {
+                    let w = &mut read_weights.weights;
                     let start = w.names.len();
                     w.names.push_str(&name);
                     let pairs = w.tag.len();
-                    m.next_value_seed(Pairs(&mut w))?;
+                    m.next_value_seed(Pairs(&mut read_weights))?;
+                    let w = &read_weights.weights;
                     read.push((
                         offset(start),
                         offset(w.names.len()),
@@ -155,17 +161,9 @@ impl<'de> Deserialize<'de> for Weights {
                         offset(w.tag.len()),
                     ));
                 }
+                let w = &mut read_weights.weights;
                 let names = &w.names;
-                let name = |e: &(u32, u32, u32, u32)| &names[e.0 as usize..e.1 as usize];
-                // Stable, so the last of a repeated name is last among its equals.
-                read.sort_by(|a, b| name(a).cmp(name(b)));
-                let mut kept: Vec<(u32, u32, u32, u32)> = Vec::with_capacity(read.len());
-                for e in read {
-                    match kept.last_mut() {
-                        Some(last) if name(last) == name(&e) => *last = e,
-                        _ => kept.push(e),
-                    }
-                }
+                let kept = sorted_last_of_each(read, |e| &names[e.0 as usize..e.1 as usize]);
                 // Pairs in the index's order, so each feature's end is the next one's start.
                 let (mut tag, mut weight) = (
                     Vec::with_capacity(w.tag.len()),
@@ -182,7 +180,7 @@ impl<'de> Deserialize<'de> for Weights {
                 w.tag = tag;
                 w.weight = weight;
                 w.names.shrink_to_fit();
-                Ok(w)
+                Ok(read_weights)
             }
         }
         d.deserialize_map(Features)

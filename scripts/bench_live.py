@@ -202,7 +202,7 @@ def main() -> int:
     pid = run.proc.pid
     time.sleep(1.0)
     cpu0, wall0, threads0 = cpu_seconds(pid), time.monotonic(), thread_cpu(pid)
-    peak_rss = rss_mb(pid)
+    after_rounds_rss = rss_mb(pid)
     rounds = []
     for i in range(args.rounds):
         run.drain()
@@ -229,7 +229,7 @@ def main() -> int:
             "stop_ms": stopped["t_ms"] - onset if stopped and onset is not None else None,
             "answered": reply is not None,
         })
-        peak_rss = max(peak_rss, rss_mb(pid))
+        after_rounds_rss = max(after_rounds_rss, rss_mb(pid))
         time.sleep(1.0)
     wall = time.monotonic() - wall0
     cpu = (cpu_seconds(pid) - cpu0) / wall * 100
@@ -238,7 +238,7 @@ def main() -> int:
         for name, t in sorted(thread_cpu(pid).items(), key=lambda kv: -kv[1])
     }
     threads = {k: v for k, v in threads.items() if v >= 0.1}
-    peak_rss = max(peak_rss, rss_mb(pid))
+    after_rounds_rss = max(after_rounds_rss, rss_mb(pid))
     high_water = rss_mb(pid, "VmHWM")
     tail_mark = len(run.events)
     run.proc.wait(timeout=seconds + 30)
@@ -285,7 +285,7 @@ def main() -> int:
         # largest of the samples taken as each round ends (what rows before 2026-12-07 call
         # peak RSS).
         "peak_rss_mb": round(high_water, 1),
-        "rss_after_rounds_mb": round(peak_rss, 1),
+        "rss_after_rounds_mb": round(after_rounds_rss, 1),
         "audio": audio,
     }
     print(json.dumps(report, indent=1))

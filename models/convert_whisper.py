@@ -9,7 +9,8 @@ Output (into --out):
   whisper-encoder.onnx       mel f32 [1, 80, frames] -> cross_k, cross_v f32 [4, 1, 6, frames/2, 64]
   whisper-decoder.onnx       one or more tokens with a self-attention KV cache -> logits + updated cache
   whisper-encoder.int8.onnx  the same, dynamically quantized (int8 weights, MatMul + Gather)
-  whisper-decoder.int8.onnx
+  whisper-decoder.int8.onnx  the decoder, quantized, taking its tokens' embeddings (`embeds`)
+  whisper-token-embeddings.int8  those embeddings by token, from the int8 output projection
   whisper-tokenizer.json     tokenizer.json copied through unchanged
   whisper-convert.json       manifest: sha256 of the inputs and of every output, converter version
 
@@ -45,7 +46,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from onnx_quantize import quantize  # noqa: E402
 
 CONVERTER_NAME = "tandem-whisper-onnx"
-CONVERTER_VERSION = "1"
+CONVERTER_VERSION = "2"
 
 OPSET = 17
 IR_VERSION = 8
@@ -72,6 +73,7 @@ OUTPUT_NAMES = {
     "encoder_int8": "whisper-encoder.int8.onnx",
     "decoder_int8": "whisper-decoder.int8.onnx",
     "tokenizer": "whisper-tokenizer.json",
+    "token_embeddings": "whisper-token-embeddings.int8",
 }
 MANIFEST_NAME = "whisper-convert.json"
 
@@ -404,7 +406,12 @@ def build_encoder(m: Ct2Model, metadata: dict[str, str]) -> onnx.ModelProto:
 # ---------------------------------------------------------------------------------------------
 
 
-def build_decoder(m: Ct2Model, metadata: dict[str, str]) -> onnx.ModelProto:
+def build_decoder(m: Ct2Model, metadata: dict[str, str], embeds_input: bool = False) -> onnx.ModelProto:
+    """The decoder step. It takes token ids (`tokens`) and looks their embeddings up itself, or,
+    with `embeds_input`, takes the embeddings (`embeds` [1, T, 384]) from the caller: then the
+    tied embedding's only use in the graph is the output projection's constant B operand, which
+    ONNX Runtime packs for its int8 kernel and frees, where a graph that also gathers from it
+    keeps both copies resident (~20 MB more for the int8 decoder)."""
     g = GraphBuilder()
     tokens, offset = "tokens", "offset"
 
@@ -412,12 +419,15 @@ def build_decoder(m: Ct2Model, metadata: dict[str, str]) -> onnx.ModelProto:
     # columns, the output projection is a plain MatMul with it as the constant B operand.
     emb = m.f32("decoder/embeddings/weight", (N_VOCAB, D_MODEL))
     emb_t = g.weight("decoder.embeddings.weight_t", np.ascontiguousarray(emb.T))
-    e = g.op("Gather", [emb_t, tokens], axis=1)  # [384, 1, T]
-    x = g.op("Transpose", [e], perm=[1, 2, 0])  # [1, T, 384]
+    if embeds_input:
+        x = "embeds"  # [1, T, 384]
+    else:
+        e = g.op("Gather", [emb_t, tokens], axis=1)  # [384, 1, T]
+        x = g.op("Transpose", [e], perm=[1, 2, 0])  # [1, T, 384]
 
     # Learned positions offset .. offset+T-1.
     pos = g.weight("decoder.position_encodings", m.f32("decoder/position_encodings/encodings", (N_DEC_POS, D_MODEL)))
-    shape_tok = g.op("Shape", [tokens])
+    shape_tok = g.op("Shape", [x if embeds_input else tokens])
     t_len = g.op("Slice", [shape_tok, g.const([1], np.int64), g.const([2], np.int64)])  # [T]
     off1 = g.op("Reshape", [offset, g.const([1], np.int64)])  # [1]
     pos_t = g.op("Slice", [pos, off1, g.op("Add", [off1, t_len]), g.const([0], np.int64)])
@@ -486,8 +496,13 @@ def build_decoder(m: Ct2Model, metadata: dict[str, str]) -> onnx.ModelProto:
 
     cache = [N_DEC_LAYERS, 1, N_HEADS, "past", HEAD_DIM]
     cross = [N_DEC_LAYERS, 1, N_HEADS, "enc_frames", HEAD_DIM]
+    first = (
+        helper.make_tensor_value_info("embeds", TensorProto.FLOAT, [1, "new", D_MODEL])
+        if embeds_input
+        else helper.make_tensor_value_info("tokens", TensorProto.INT64, [1, "new"])
+    )
     inputs = [
-        helper.make_tensor_value_info("tokens", TensorProto.INT64, [1, "new"]),
+        first,
         helper.make_tensor_value_info("self_k", TensorProto.FLOAT, cache),
         helper.make_tensor_value_info("self_v", TensorProto.FLOAT, cache),
         helper.make_tensor_value_info("cross_k", TensorProto.FLOAT, cross),
@@ -500,8 +515,13 @@ def build_decoder(m: Ct2Model, metadata: dict[str, str]) -> onnx.ModelProto:
         helper.make_tensor_value_info("self_k_out", TensorProto.FLOAT, out_cache),
         helper.make_tensor_value_info("self_v_out", TensorProto.FLOAT, out_cache),
     ]
+    what = (
+        f"embeds [1, T, 384] (the rows of {OUTPUT_NAMES['token_embeddings']} for the tokens, dequantized)"
+        if embeds_input
+        else "tokens [1, T]"
+    )
     doc = (
-        "Whisper tiny.en decoder step. tokens [1, T] at positions offset..offset+T-1 (offset == P, the "
+        f"Whisper tiny.en decoder step. {what} at positions offset..offset+T-1 (offset == P, the "
         "cache length); self_k/self_v: cache [4, 1, 6, P, 64] (P may be 0); cross_k/cross_v from the "
         "encoder. Outputs logits [1, T, 51864] and the grown cache [4, 1, 6, P+T, 64]."
     )
@@ -511,6 +531,37 @@ def build_decoder(m: Ct2Model, metadata: dict[str, str]) -> onnx.ModelProto:
 # ---------------------------------------------------------------------------------------------
 # Quantization, hashing, driver
 # ---------------------------------------------------------------------------------------------
+
+
+EMBEDDING_B = "decoder.embeddings.weight_t"
+
+
+def write_token_embeddings(decoder_int8: Path, out: Path) -> None:
+    """The int8 decoder's token embeddings for its caller: the quantized output projection
+    (the tied embedding, [384, vocab] with one scale and zero point per vocabulary entry) read
+    back from the graph and written row by token: int8 [vocab][384], then the scales f32 LE
+    [vocab], then the zero points int8 [vocab] (with --per-channel; per tensor, the one scale
+    and zero point repeated). Row t dequantized, (q - zero_point[t]) *
+    scale[t], is the embedding the fp32 graph gathers, as the int8 projection sees it."""
+    model = onnx.load(str(decoder_int8))
+    inits = {i.name: i for i in model.graph.initializer}
+    try:
+        q = numpy_helper.to_array(inits[EMBEDDING_B + "_quantized"])
+        scale = numpy_helper.to_array(inits[EMBEDDING_B + "_scale"])
+        zero = numpy_helper.to_array(inits[EMBEDDING_B + "_zero_point"])
+    except KeyError as e:
+        raise ValueError(f"{decoder_int8.name}: the quantizer wrote no {e.args[0]}") from None
+    if q.dtype != np.int8 or q.shape != (D_MODEL, N_VOCAB):
+        raise ValueError(f"{decoder_int8.name}: the projection is {q.dtype} {list(q.shape)}, expected int8 [384, vocab]")
+    if scale.shape not in ((), (N_VOCAB,)) or zero.shape != scale.shape or zero.dtype != np.int8:
+        raise ValueError(f"{decoder_int8.name}: the projection's scales are {list(scale.shape)} {zero.dtype}")
+    # Per tensor (the default), one scale and zero point serve every token.
+    scale = np.broadcast_to(scale, (N_VOCAB,))
+    zero = np.broadcast_to(zero, (N_VOCAB,))
+    with open(out, "wb") as f:
+        f.write(np.ascontiguousarray(q.T).tobytes())
+        f.write(scale.astype("<f4").tobytes())
+        f.write(zero.tobytes())
 
 
 def sha256_file(path: Path) -> str:
@@ -580,10 +631,19 @@ def convert(model_dir: Path, out_dir: Path, int8: bool = True, per_channel: bool
         if int8:
             mode = "per-channel" if per_channel else "per-tensor"
             quant = {"encoder": mode, "decoder": mode}
-            for key in ("encoder", "decoder"):
-                dst = tmp_dir / OUTPUT_NAMES[key + "_int8"]
-                quantize(produced[key], dst, per_channel=per_channel)
-                produced[key + "_int8"] = dst
+            dst = tmp_dir / OUTPUT_NAMES["encoder_int8"]
+            quantize(produced["encoder"], dst, per_channel=per_channel)
+            produced["encoder_int8"] = dst
+            # The int8 decoder takes its token embeddings from the caller (see build_decoder),
+            # who reads them from the projection's own quantized weights.
+            dec_embeds = tmp_dir / "decoder-embeds.onnx"
+            save_model(build_decoder(m, metadata, embeds_input=True), dec_embeds)
+            dst = tmp_dir / OUTPUT_NAMES["decoder_int8"]
+            quantize(dec_embeds, dst, per_channel=per_channel)
+            dec_embeds.unlink()
+            produced["decoder_int8"] = dst
+            produced["token_embeddings"] = tmp_dir / OUTPUT_NAMES["token_embeddings"]
+            write_token_embeddings(dst, produced["token_embeddings"])
             log.info("quantized (%.1f s)", time.monotonic() - t0)
 
         produced["tokenizer"] = tmp_dir / OUTPUT_NAMES["tokenizer"]

@@ -174,6 +174,36 @@ def make_session(path: Path, threads: int = 1):
     return ort.InferenceSession(str(path), so, providers=["CPUExecutionProvider"])
 
 
+EMBEDDINGS_FILE = "whisper-token-embeddings.int8"
+D_MODEL = 384
+N_VOCAB = 51864
+
+
+class Decoder:
+    """A decoder session and its first input: token ids (the fp32 graph) or their embeddings
+    (the int8 graph, which takes `embeds` from the rows of whisper-token-embeddings.int8 beside
+    it: int8 [vocab][384], f32 scales [vocab], int8 zero points [vocab])."""
+
+    def __init__(self, path: Path):
+        self.session = make_session(path)
+        self.table = None
+        if self.session.get_inputs()[0].name == "embeds":
+            raw = np.fromfile(path.parent / EMBEDDINGS_FILE, dtype=np.uint8)
+            rows = N_VOCAB * D_MODEL
+            q = raw[:rows].view(np.int8).reshape(N_VOCAB, D_MODEL).astype(np.float32)
+            scale = raw[rows : rows + 4 * N_VOCAB].view("<f4")
+            zero = raw[rows + 4 * N_VOCAB :].view(np.int8).astype(np.float32)
+            self.table = (q - zero[:, None]) * scale[:, None]
+
+    def tokens(self, ids: list[int]) -> dict:
+        if self.table is None:
+            return {"tokens": np.array([ids], np.int64)}
+        return {"embeds": self.table[np.array(ids)][None]}
+
+    def run(self, names, feeds):
+        return self.session.run(names, feeds)
+
+
 def empty_cache() -> np.ndarray:
     return np.zeros((N_LAYERS, 1, N_HEADS, 0, HEAD_DIM), dtype=np.float32)
 
@@ -189,7 +219,7 @@ def greedy_decode_onnx(enc, dec, mel: np.ndarray, supp: Suppression, max_positio
         logits, self_k, self_v = dec.run(
             ["logits", "self_k_out", "self_v_out"],
             {
-                "tokens": np.array([new], dtype=np.int64),
+                **dec.tokens(new),
                 "self_k": self_k,
                 "self_v": self_v,
                 "cross_k": cross_k,
@@ -302,7 +332,7 @@ def check_prompt_split(enc, dec, mel: np.ndarray) -> float:
         ["logits", "self_k_out", "self_v_out"],
         {
             **base,
-            "tokens": np.array([toks], np.int64),
+            **dec.tokens(toks),
             "self_k": empty_cache(),
             "self_v": empty_cache(),
             "offset": np.array(0, np.int64),
@@ -313,7 +343,7 @@ def check_prompt_split(enc, dec, mel: np.ndarray) -> float:
     for i, t in enumerate(toks):
         lg, sk, sv = dec.run(
             ["logits", "self_k_out", "self_v_out"],
-            {**base, "tokens": np.array([[t]], np.int64), "self_k": sk, "self_v": sv, "offset": np.array(i, np.int64)},
+            {**base, **dec.tokens([t]), "self_k": sk, "self_v": sv, "offset": np.array(i, np.int64)},
         )
         steps.append(lg[0, 0])
     return float(np.abs(full[0] - np.stack(steps)).max())
@@ -336,7 +366,7 @@ def bench(enc, dec, frames: int, reps: int, past: int = 24) -> dict:
     rng = np.random.default_rng(1)
     cache = (N_LAYERS, 1, N_HEADS, past, HEAD_DIM)
     feeds = {
-        "tokens": np.array([[440]], np.int64),
+        **dec.tokens([440]),
         "self_k": rng.standard_normal(cache).astype(np.float32),
         "self_v": rng.standard_normal(cache).astype(np.float32),
         "cross_k": ck,
@@ -400,7 +430,7 @@ def main(argv: list[str] | None = None) -> int:
     supp = Suppression(config, 51864)
     text = TokenDecoder(args.onnx_dir / "whisper-tokenizer.json")
     sessions = {
-        k: (make_session(args.onnx_dir / e), make_session(args.onnx_dir / d)) for k, (e, d) in MODEL_FILES.items()
+        k: (make_session(args.onnx_dir / e), Decoder(args.onnx_dir / d)) for k, (e, d) in MODEL_FILES.items()
     }
     ct2 = ct2_model(args.model_dir)
     if ct2 is None:

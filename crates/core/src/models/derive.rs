@@ -45,9 +45,12 @@ pub const WHISPER_DECODER_INT8: &str = "whisper/whisper-decoder.int8.onnx";
 pub const WHISPER_ENCODER_FP32: &str = "whisper/whisper-encoder.onnx";
 pub const WHISPER_DECODER_FP32: &str = "whisper/whisper-decoder.onnx";
 pub const WHISPER_TOKENIZER: &str = "whisper/whisper-tokenizer.json";
-pub const WHISPER_OUTPUTS: [&str; 5] = [
+/// The int8 decoder's token embeddings, which its caller looks up (`asr::embeddings`).
+pub const WHISPER_TOKEN_EMBEDDINGS: &str = "whisper/whisper-token-embeddings.int8";
+pub const WHISPER_OUTPUTS: [&str; 6] = [
     WHISPER_ENCODER_INT8,
     WHISPER_DECODER_INT8,
+    WHISPER_TOKEN_EMBEDDINGS,
     WHISPER_ENCODER_FP32,
     WHISPER_DECODER_FP32,
     WHISPER_TOKENIZER,

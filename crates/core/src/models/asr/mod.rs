@@ -6,6 +6,7 @@
 //! every decoder layer, once per window; the decoder then runs one token per step with its
 //! self-attention cache.
 
+pub mod embeddings;
 pub mod tokenizer;
 #[cfg(test)]
 mod window_experiment;
@@ -18,12 +19,13 @@ use ort::value::TensorRef;
 use super::cache::{CacheError, ModelCache};
 use super::derive::{
     WHISPER_DECODER_FP32, WHISPER_DECODER_INT8, WHISPER_ENCODER_FP32, WHISPER_ENCODER_INT8,
-    WHISPER_TOKENIZER,
+    WHISPER_TOKEN_EMBEDDINGS, WHISPER_TOKENIZER,
 };
 use super::manifest::Manifest;
 use super::mel::{HOP_LENGTH, MelFrontEnd, N_MELS, SAMPLE_RATE_HZ};
 use super::runtime::{Model, Runtime, RuntimeError};
 use crate::config::ExecutionProvider;
+pub use embeddings::{EmbeddingsError, TokenEmbeddings};
 pub use tokenizer::{Tokenizer, TokenizerError};
 
 /// Start of transcript.
@@ -76,6 +78,8 @@ pub enum AsrError {
     Runtime(#[from] RuntimeError),
     #[error(transparent)]
     Tokenizer(#[from] TokenizerError),
+    #[error(transparent)]
+    Embeddings(#[from] EmbeddingsError),
     #[error("Whisper decoding config {path} is unreadable: {message}")]
     Config { path: PathBuf, message: String },
     #[error("Whisper inference failed: {0}")]
@@ -127,6 +131,9 @@ pub struct Whisper {
     precision: Precision,
     encoder: Model,
     decoder: Model,
+    /// The int8 decoder's token embeddings (it takes `embeds`); the fp32 decoder looks its
+    /// tokens up itself (`tokens`).
+    embeddings: Option<TokenEmbeddings>,
     tokenizer: Tokenizer,
     /// Suppressed at every step (`suppress_ids`), plus every id >= [`NO_TIMESTAMPS`].
     suppress: Vec<u32>,
@@ -202,6 +209,12 @@ impl Whisper {
             intra_threads,
             provider,
         )?;
+        let embeddings = match precision {
+            Precision::Int8 => Some(TokenEmbeddings::open(
+                &cache.verified_path(manifest, WHISPER_TOKEN_EMBEDDINGS)?,
+            )?),
+            Precision::Fp32 => None,
+        };
         let tokenizer = Tokenizer::load(&cache.verified_path(manifest, WHISPER_TOKENIZER)?)?;
         let config_path = cache.verified_path(manifest, "whisper-tiny.en-ct2/config.json")?;
         let config = read_config(&config_path)?;
@@ -209,6 +222,7 @@ impl Whisper {
             precision,
             encoder,
             decoder,
+            embeddings,
             tokenizer,
             suppress: sorted_unique(config.suppress_ids),
             suppress_begin: sorted_unique(config.suppress_ids_begin),
@@ -413,6 +427,7 @@ impl Whisper {
         let mut self_k = Array5::<f32>::zeros((LAYERS, 1, HEADS, 0, HEAD_DIM));
         let mut self_v = self_k.clone();
         let mut step_tokens: Vec<i64> = vec![SOT as i64, NO_TIMESTAMPS as i64];
+        let mut embeds: Vec<f32> = Vec::new();
         let mut out: Vec<u32> = Vec::new();
         let mut offset = 0i64;
         let mut logprobs = 0.0f64;
@@ -422,15 +437,38 @@ impl Whisper {
             if !keep_going() {
                 return Err(AsrError::Cancelled);
             }
-            let tokens =
-                ndarray::Array2::from_shape_vec((1, step_tokens.len()), step_tokens.clone())
-                    .map_err(inference)?;
+            let n = step_tokens.len();
+            let first = match self.embeddings.as_mut() {
+                Some(table) => {
+                    embeds.clear();
+                    table.lookup(&step_tokens, &mut embeds)?;
+                    let view =
+                        ndarray::ArrayView3::from_shape((1, n, embeddings::D_MODEL), &embeds)
+                            .map_err(inference)?;
+                    (
+                        "embeds",
+                        TensorRef::from_array_view(view)
+                            .map_err(inference)?
+                            .into_dyn(),
+                    )
+                }
+                None => {
+                    let view =
+                        ndarray::ArrayView2::from_shape((1, n), &step_tokens).map_err(inference)?;
+                    (
+                        "tokens",
+                        TensorRef::from_array_view(view)
+                            .map_err(inference)?
+                            .into_dyn(),
+                    )
+                }
+            };
             let offset_arr = ndarray::arr0(offset);
             let outputs = self
                 .decoder
                 .session
                 .run(ort::inputs![
-                    "tokens" => TensorRef::from_array_view(tokens.view()).map_err(inference)?,
+                    first.0 => first.1,
                     "self_k" => TensorRef::from_array_view(self_k.view()).map_err(inference)?,
                     "self_v" => TensorRef::from_array_view(self_v.view()).map_err(inference)?,
                     "cross_k" => TensorRef::from_array_view(cross_k.view()).map_err(inference)?,

@@ -40,7 +40,8 @@ const PIECES: usize = 64;
 const BATCH: usize = 256;
 /// The context's keys and values in 8 bits (llama.cpp's q8_0; values in a quantized cache need
 /// its flash attention, turned on with it): for SmolLM2-135M (30 layers, 3 key-value heads of 64)
-/// a 2048-token context holds 47 MB in f16, 25 MB in q8_0, all of it resident from the start.
+/// a 2048-token context holds 47 MB in f16, 25 MB in q8_0, all of it resident from the start
+/// (the 1024 tokens of [`EmbeddedOptions::new`], 12 MB).
 const KV_CACHE: KvCacheType = KvCacheType::Q8_0;
 
 /// How the embedded model runs.
@@ -51,7 +52,10 @@ pub struct EmbeddedOptions {
     /// wait for each other by spinning: with the other core busy (listening, speaking, a
     /// build), a second thread made the first word 10-30x later in `tandem bench llm`.
     pub threads: usize,
-    /// Context window in tokens; prompts are trimmed (oldest turns first) to fit.
+    /// Context window in tokens; prompts are trimmed (oldest turns first) to fit. 1024 by
+    /// default (2048 until 2026-12-07): this model's prompt is its short system prompt, the
+    /// last two turns with our answers cut to their first sentences, and the request, a few
+    /// hundred tokens, and every token of context is resident from the start.
     pub context: u32,
     /// Longest answer in tokens. Spoken answers are short.
     pub max_tokens: usize,
@@ -68,7 +72,7 @@ impl EmbeddedOptions {
         Self {
             model,
             threads: 1,
-            context: 2048,
+            context: 1024,
             max_tokens: 160,
             max_sentences: 3,
             seed: 7,

@@ -406,12 +406,7 @@ def build_encoder(m: Ct2Model, metadata: dict[str, str]) -> onnx.ModelProto:
 # ---------------------------------------------------------------------------------------------
 
 
-def build_decoder(m: Ct2Model, metadata: dict[str, str], embeds_input: bool = False) -> onnx.ModelProto:
-    """The decoder step. It takes token ids (`tokens`) and looks their embeddings up itself, or,
-    with `embeds_input`, takes the embeddings (`embeds` [1, T, 384]) from the caller: then the
-    tied embedding's only use in the graph is the output projection's constant B operand, which
-    ONNX Runtime packs for its int8 kernel and frees, where a graph that also gathers from it
-    keeps both copies resident (~20 MB more for the int8 decoder)."""
+def build_decoder(m: Ct2Model, metadata: dict[str, str]) -> onnx.ModelProto:
     g = GraphBuilder()
     tokens, offset = "tokens", "offset"
 
@@ -419,15 +414,12 @@ def build_decoder(m: Ct2Model, metadata: dict[str, str], embeds_input: bool = Fa
     # columns, the output projection is a plain MatMul with it as the constant B operand.
     emb = m.f32("decoder/embeddings/weight", (N_VOCAB, D_MODEL))
     emb_t = g.weight("decoder.embeddings.weight_t", np.ascontiguousarray(emb.T))
-    if embeds_input:
-        x = "embeds"  # [1, T, 384]
-    else:
-        e = g.op("Gather", [emb_t, tokens], axis=1)  # [384, 1, T]
-        x = g.op("Transpose", [e], perm=[1, 2, 0])  # [1, T, 384]
+    e = g.op("Gather", [emb_t, tokens], axis=1)  # [384, 1, T]
+    x = g.op("Transpose", [e], perm=[1, 2, 0])  # [1, T, 384]
 
     # Learned positions offset .. offset+T-1.
     pos = g.weight("decoder.position_encodings", m.f32("decoder/position_encodings/encodings", (N_DEC_POS, D_MODEL)))
-    shape_tok = g.op("Shape", [x if embeds_input else tokens])
+    shape_tok = g.op("Shape", [tokens])
     t_len = g.op("Slice", [shape_tok, g.const([1], np.int64), g.const([2], np.int64)])  # [T]
     off1 = g.op("Reshape", [offset, g.const([1], np.int64)])  # [1]
     pos_t = g.op("Slice", [pos, off1, g.op("Add", [off1, t_len]), g.const([0], np.int64)])
@@ -496,13 +488,8 @@ def build_decoder(m: Ct2Model, metadata: dict[str, str], embeds_input: bool = Fa
 
     cache = [N_DEC_LAYERS, 1, N_HEADS, "past", HEAD_DIM]
     cross = [N_DEC_LAYERS, 1, N_HEADS, "enc_frames", HEAD_DIM]
-    first = (
-        helper.make_tensor_value_info("embeds", TensorProto.FLOAT, [1, "new", D_MODEL])
-        if embeds_input
-        else helper.make_tensor_value_info("tokens", TensorProto.INT64, [1, "new"])
-    )
     inputs = [
-        first,
+        helper.make_tensor_value_info("tokens", TensorProto.INT64, [1, "new"]),
         helper.make_tensor_value_info("self_k", TensorProto.FLOAT, cache),
         helper.make_tensor_value_info("self_v", TensorProto.FLOAT, cache),
         helper.make_tensor_value_info("cross_k", TensorProto.FLOAT, cross),
@@ -515,13 +502,8 @@ def build_decoder(m: Ct2Model, metadata: dict[str, str], embeds_input: bool = Fa
         helper.make_tensor_value_info("self_k_out", TensorProto.FLOAT, out_cache),
         helper.make_tensor_value_info("self_v_out", TensorProto.FLOAT, out_cache),
     ]
-    what = (
-        f"embeds [1, T, 384] (the rows of {OUTPUT_NAMES['token_embeddings']} for the tokens, dequantized)"
-        if embeds_input
-        else "tokens [1, T]"
-    )
     doc = (
-        f"Whisper tiny.en decoder step. {what} at positions offset..offset+T-1 (offset == P, the "
+        "Whisper tiny.en decoder step. tokens [1, T] at positions offset..offset+T-1 (offset == P, the "
         "cache length); self_k/self_v: cache [4, 1, 6, P, 64] (P may be 0); cross_k/cross_v from the "
         "encoder. Outputs logits [1, T, 51864] and the grown cache [4, 1, 6, P+T, 64]."
     )
@@ -533,35 +515,73 @@ def build_decoder(m: Ct2Model, metadata: dict[str, str], embeds_input: bool = Fa
 # ---------------------------------------------------------------------------------------------
 
 
-EMBEDDING_B = "decoder.embeddings.weight_t"
+EMBEDDING = "decoder.embeddings.weight_t"
 
 
-def write_token_embeddings(decoder_int8: Path, out: Path) -> None:
-    """The int8 decoder's token embeddings for its caller: the quantized output projection
-    (the tied embedding, [384, vocab] with one scale and zero point per vocabulary entry) read
-    back from the graph and written row by token: int8 [vocab][384], then the scales f32 LE
-    [vocab], then the zero points int8 [vocab] (with --per-channel; per tensor, the one scale
-    and zero point repeated). Row t dequantized, (q - zero_point[t]) *
-    scale[t], is the embedding the fp32 graph gathers, as the int8 projection sees it."""
+def take_token_embeddings(decoder_int8: Path, table: Path) -> None:
+    """Makes the int8 decoder take its tokens' embeddings (`embeds` [1, T, 384]) instead of their
+    ids, and writes those embeddings by token for its caller.
+
+    The quantized graph gathers the new tokens' columns from the tied embedding (int8, [384,
+    vocab]), dequantizes and transposes them, and uses the same initializer as the output
+    projection's constant operand. ONNX Runtime packs that operand for its int8 kernel and keeps
+    the original for the gather: two copies resident (~20 MB). Here the gather, its
+    DequantizeLinear and its Transpose are cut out, so only the projection uses the weights,
+    and the quantized weights are written by row: int8 [vocab][384], then one f32 LE scale per
+    token, then one int8 zero point per token (uint8 weights are shifted by 128, weights and zero
+    point alike). Row t dequantized, (q - zero) * scale, is exactly what the cut nodes computed,
+    so the logits are bit for bit those of the graph before the cut."""
     model = onnx.load(str(decoder_int8))
-    inits = {i.name: i for i in model.graph.initializer}
-    try:
-        q = numpy_helper.to_array(inits[EMBEDDING_B + "_quantized"])
-        scale = numpy_helper.to_array(inits[EMBEDDING_B + "_scale"])
-        zero = numpy_helper.to_array(inits[EMBEDDING_B + "_zero_point"])
-    except KeyError as e:
-        raise ValueError(f"{decoder_int8.name}: the quantizer wrote no {e.args[0]}") from None
-    if q.dtype != np.int8 or q.shape != (D_MODEL, N_VOCAB):
-        raise ValueError(f"{decoder_int8.name}: the projection is {q.dtype} {list(q.shape)}, expected int8 [384, vocab]")
-    if scale.shape not in ((), (N_VOCAB,)) or zero.shape != scale.shape or zero.dtype != np.int8:
-        raise ValueError(f"{decoder_int8.name}: the projection's scales are {list(scale.shape)} {zero.dtype}")
-    # Per tensor (the default), one scale and zero point serve every token.
-    scale = np.broadcast_to(scale, (N_VOCAB,))
-    zero = np.broadcast_to(zero, (N_VOCAB,))
-    with open(out, "wb") as f:
-        f.write(np.ascontiguousarray(q.T).tobytes())
-        f.write(scale.astype("<f4").tobytes())
-        f.write(zero.tobytes())
+    g = model.graph
+    consumers: dict[str, list] = {}
+    for n in g.node:
+        for i in n.input:
+            consumers.setdefault(i, []).append(n)
+    gather = [n for n in g.node if n.op_type == "Gather" and list(n.input)[1:] == ["tokens"]]
+    if len(gather) != 1:
+        raise ValueError(f"{decoder_int8.name}: expected one Gather of the tokens, found {len(gather)}")
+    gather = gather[0]
+    weights = gather.input[0]
+    (dequant,) = consumers[gather.output[0]]
+    (transpose,) = consumers[dequant.output[0]]
+    if dequant.op_type != "DequantizeLinear" or transpose.op_type != "Transpose":
+        raise ValueError(f"{decoder_int8.name}: the token lookup is not Gather -> DequantizeLinear -> Transpose")
+    if {n.op_type for n in consumers[weights]} != {"Gather", "MatMulInteger"}:
+        raise ValueError(f"{decoder_int8.name}: {weights} is used by more than the lookup and the projection")
+    inits = {i.name: numpy_helper.to_array(i) for i in g.initializer}
+    q, scale, zero = inits[weights], inits[dequant.input[1]], inits[dequant.input[2]]
+    if q.shape != (D_MODEL, N_VOCAB) or scale.shape not in ((), (N_VOCAB,)) or zero.shape != scale.shape:
+        raise ValueError(f"{decoder_int8.name}: the embedding is {list(q.shape)} with scales {list(scale.shape)}")
+    rows = np.ascontiguousarray(q.T)
+    if rows.dtype == np.uint8:
+        rows = (rows.astype(np.int16) - 128).astype(np.int8)
+        zero = (zero.astype(np.int16) - 128).astype(np.int8)
+    with open(table, "wb") as f:
+        f.write(rows.tobytes())
+        f.write(np.broadcast_to(scale, (N_VOCAB,)).astype("<f4").tobytes())
+        f.write(np.broadcast_to(zero, (N_VOCAB,)).astype(np.int8).tobytes())
+
+    cut = {id(gather), id(dequant), id(transpose)}
+    kept = [n for n in g.node if id(n) not in cut]
+    for n in consumers["tokens"]:
+        if n is not gather:
+            # Shape(embeds)[1] is T as Shape(tokens)[1] was; its recorded shape ([2]) is not.
+            stale = [v for v in g.value_info if v.name in n.output]
+            for v in stale:
+                g.value_info.remove(v)
+    for n in kept:
+        for i, name in enumerate(n.input):
+            if name in (transpose.output[0], "tokens"):
+                n.input[i] = "embeds"  # the embeddings in place of the lookup
+    del g.node[:]
+    g.node.extend(kept)
+    tokens = [i for i in g.input if i.name == "tokens"][0]
+    tokens.CopyFrom(helper.make_tensor_value_info("embeds", TensorProto.FLOAT, [1, "new", D_MODEL]))
+    model.doc_string = model.doc_string.replace(
+        "tokens [1, T]",
+        f"embeds [1, T, 384] (the rows of {OUTPUT_NAMES['token_embeddings']} for the tokens, dequantized)",
+    )
+    save_model(model, decoder_int8)
 
 
 def sha256_file(path: Path) -> str:
@@ -631,19 +651,13 @@ def convert(model_dir: Path, out_dir: Path, int8: bool = True, per_channel: bool
         if int8:
             mode = "per-channel" if per_channel else "per-tensor"
             quant = {"encoder": mode, "decoder": mode}
-            dst = tmp_dir / OUTPUT_NAMES["encoder_int8"]
-            quantize(produced["encoder"], dst, per_channel=per_channel)
-            produced["encoder_int8"] = dst
-            # The int8 decoder takes its token embeddings from the caller (see build_decoder),
-            # who reads them from the projection's own quantized weights.
-            dec_embeds = tmp_dir / "decoder-embeds.onnx"
-            save_model(build_decoder(m, metadata, embeds_input=True), dec_embeds)
-            dst = tmp_dir / OUTPUT_NAMES["decoder_int8"]
-            quantize(dec_embeds, dst, per_channel=per_channel)
-            dec_embeds.unlink()
-            produced["decoder_int8"] = dst
+            for key in ("encoder", "decoder"):
+                dst = tmp_dir / OUTPUT_NAMES[key + "_int8"]
+                quantize(produced[key], dst, per_channel=per_channel)
+                produced[key + "_int8"] = dst
+            # The int8 decoder's caller looks its tokens' embeddings up (take_token_embeddings).
             produced["token_embeddings"] = tmp_dir / OUTPUT_NAMES["token_embeddings"]
-            write_token_embeddings(dst, produced["token_embeddings"])
+            take_token_embeddings(produced["decoder_int8"], produced["token_embeddings"])
             log.info("quantized (%.1f s)", time.monotonic() - t0)
 
         produced["tokenizer"] = tmp_dir / OUTPUT_NAMES["tokenizer"]

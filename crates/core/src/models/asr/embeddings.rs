@@ -3,10 +3,11 @@
 //! Whisper's token embedding is tied to its output projection. A graph that both gathers rows
 //! from it and multiplies by it keeps two copies resident: ONNX Runtime packs the projection's
 //! constant operand for its int8 kernel, and the gather needs the original (~20 MB more). The
-//! int8 decoder therefore takes `embeds` [1, T, 384], and the converter writes the projection's
-//! quantized weights by row beside it (`whisper-token-embeddings.int8`, see
-//! `models/convert_whisper.py`): int8 [vocab][384], then one f32 scale and one int8 zero point
-//! per token. A step reads only the rows of its tokens from the file.
+//! int8 decoder therefore takes `embeds` [1, T, 384]: the converter cuts the lookup out of the
+//! quantized graph and writes the quantized embedding by row beside it
+//! (`whisper-token-embeddings.int8`, see `models/convert_whisper.py`): int8 [vocab][384], then
+//! one f32 scale and one int8 zero point per token. Dequantized here as the cut nodes did, the
+//! logits are bit for bit the same. A step reads only the rows of its tokens from the file.
 
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};

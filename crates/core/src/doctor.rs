@@ -346,6 +346,6 @@ mod tests {
         assert!(line.contains("--require-hashes"), "{line}");
         assert!(line.contains("wheels only"), "{line}");
         assert!(line.contains("locked (8 packages by hash)"), "{line}");
-        assert!(line.contains("their 8 outputs pinned"), "{line}");
+        assert!(line.contains("their 9 outputs pinned"), "{line}");
     }
 }

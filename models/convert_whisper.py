@@ -10,7 +10,7 @@ Output (into --out):
   whisper-decoder.onnx       one or more tokens with a self-attention KV cache -> logits + updated cache
   whisper-encoder.int8.onnx  the same, dynamically quantized (int8 weights, MatMul + Gather)
   whisper-decoder.int8.onnx  the decoder, quantized, taking its tokens' embeddings (`embeds`)
-  whisper-token-embeddings.int8  those embeddings by token, from the int8 output projection
+  whisper-token-embeddings.int8  those embeddings by token (the quantized tied embedding)
   whisper-tokenizer.json     tokenizer.json copied through unchanged
   whisper-convert.json       manifest: sha256 of the inputs and of every output, converter version
 
@@ -515,14 +515,11 @@ def build_decoder(m: Ct2Model, metadata: dict[str, str]) -> onnx.ModelProto:
 # ---------------------------------------------------------------------------------------------
 
 
-EMBEDDING = "decoder.embeddings.weight_t"
-
-
 def take_token_embeddings(decoder_int8: Path, table: Path) -> None:
     """Makes the int8 decoder take its tokens' embeddings (`embeds` [1, T, 384]) instead of their
     ids, and writes those embeddings by token for its caller.
 
-    The quantized graph gathers the new tokens' columns from the tied embedding (int8, [384,
+    The quantized graph gathers the new tokens' columns from the tied embedding (8-bit, [384,
     vocab]), dequantizes and transposes them, and uses the same initializer as the output
     projection's constant operand. ONNX Runtime packs that operand for its int8 kernel and keeps
     the original for the gather: two copies resident (~20 MB). Here the gather, its

@@ -440,7 +440,8 @@ impl Whisper {
                 return Err(AsrError::Cancelled);
             }
             let n = step_tokens.len();
-            let first = match self.embeddings.as_mut() {
+            // The new tokens: their embeddings for the int8 graph, their ids for the fp32 one.
+            let (input, tensor) = match self.embeddings.as_mut() {
                 Some(table) => {
                     embeds.clear();
                     table.lookup(&step_tokens, &mut embeds)?;
@@ -470,7 +471,7 @@ impl Whisper {
                 .decoder
                 .session
                 .run(ort::inputs![
-                    first.0 => first.1,
+                    input => tensor,
                     "self_k" => TensorRef::from_array_view(self_k.view()).map_err(inference)?,
                     "self_v" => TensorRef::from_array_view(self_v.view()).map_err(inference)?,
                     "cross_k" => TensorRef::from_array_view(cross_k.view()).map_err(inference)?,

@@ -17,7 +17,7 @@ use crate::interaction::{Ms, RunVoice};
 use crate::models::voice::{Embedding, VoiceProfile};
 
 /// Runs shorter than this are not embedded ("mm-hm", a cough: too short to tell a voice).
-pub(super) const MIN_RUN_MS: Ms = 400;
+pub(super) const MIN_RUN_MS: Ms = crate::interaction::MIN_VOICE_RUN_MS;
 /// A voice is judged only against at least this much speech.
 pub(super) const MIN_REFERENCE_MS: Ms = 1000;
 /// The undecided turn's latest runs kept to be learned.

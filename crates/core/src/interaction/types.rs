@@ -447,6 +447,11 @@ pub enum FromReasoner {
 /// with at most a quarter of its words wrong was below -0.58.
 pub const UNSURE_LOGPROB: f32 = -0.65;
 
+/// Speech shorter than this is too short to tell whose voice it is: the voice stage embeds no
+/// run shorter ("mm-hm", a cough, the last word of someone else's reply), so such a turn has
+/// no voice verdict of its own.
+pub const MIN_VOICE_RUN_MS: Ms = 400;
+
 /// Everything one step sees.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Inputs {

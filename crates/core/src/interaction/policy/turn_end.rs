@@ -208,10 +208,12 @@ pub(super) fn end_of_turn_logic(
     // Inside a conversation with someone else, unless it names us or its words are surely for
     // us: a turn the text model misjudged as for someone else ("Where did I leave my car
     // keys?", 0.14) left the user unheard for every request that followed within the window
-    // (on the rig, three in a row).
-    let surely_for_us = s
-        .turn_judged
-        .is_some_and(|w| w.addressed() >= WORDS_SURE_FOR_US);
+    // (on the rig, three in a row). The words alone do not bring out of it a turn too short to
+    // tell whose voice it is: the tail of the other person's reply, cut off by a pause ("No
+    // idea, | sorry."), reads as for us to the text model ("Sorry", 0.95).
+    let surely_for_us = speech_ms >= MIN_VOICE_RUN_MS
+        && s.turn_judged
+            .is_some_and(|w| w.addressed() >= WORDS_SURE_FOR_US);
     let side = s
         .side_until
         .is_some_and(|t| s.turn_start.is_some_and(|start| start <= t))

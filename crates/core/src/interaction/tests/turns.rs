@@ -172,6 +172,48 @@ fn a_request_surely_for_us_ends_a_side_conversation_and_a_dropped_turn_does_not_
 }
 
 #[test]
+fn a_turn_too_short_to_tell_its_voice_stays_in_a_side_conversation_whatever_its_words() {
+    // "Sorry" read as surely for us (the tail of the other person's "No idea, sorry."): said in
+    // 380 ms, inside the side conversation, it is not taken; the same words over 1.1 s (long
+    // enough for the voice stage to tell whose they are) are.
+    let sure = Inputs {
+        judged: Some(TextProbs {
+            request: 0.95,
+            unfinished: 0.0,
+            backchannel: 0.0,
+            interruption: 0.0,
+            side_talk: 0.05,
+            phone: 0.0,
+            background: 0.0,
+        }),
+        ..Default::default()
+    };
+    let after_side_talk = |len: Ms| {
+        let mut s = State::default();
+        user_speaks(&mut s, 0, 1500, "john can you pass the salt");
+        final_then_complete(
+            &mut s,
+            1500,
+            "John, can you pass the salt?",
+            &Inputs::default(),
+        );
+        user_speaks(&mut s, 2500, 2500 + len, "sorry");
+        final_then_complete(&mut s, 2500 + len, "Sorry", &sure)
+    };
+    let all = after_side_talk(380);
+    assert!(
+        has(
+            &all,
+            |a| matches!(a, Action::NotAddressed { reason, .. } if *reason == NotAddressedReason::SideConversation)
+        ),
+        "{all:?}"
+    );
+    assert!(request_id(&all).is_none(), "{all:?}");
+    let all = after_side_talk(1100);
+    assert!(request_id(&all).is_some(), "{all:?}");
+}
+
+#[test]
 fn unfinished_transcripts_and_stray_words_are_recognized() {
     use super::policy::{is_stray_fragment, sounds_unfinished};
     assert!(sounds_unfinished(

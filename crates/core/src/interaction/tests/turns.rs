@@ -125,9 +125,10 @@ fn the_other_persons_answer_belongs_to_the_side_conversation() {
     assert!(request_id(&all).is_some(), "{all:?}");
 }
 
-#[test]
-fn a_request_surely_for_us_ends_a_side_conversation_and_a_dropped_turn_does_not_renew_it() {
-    let words = |for_us: f32| Inputs {
+/// Inputs whose words the text model judges a request for us with probability `for_us` (the
+/// rest side talk).
+fn words_for_us(for_us: f32) -> Inputs {
+    Inputs {
         judged: Some(TextProbs {
             request: for_us,
             unfinished: 0.0,
@@ -138,16 +139,27 @@ fn a_request_surely_for_us_ends_a_side_conversation_and_a_dropped_turn_does_not_
             background: 0.0,
         }),
         ..Default::default()
-    };
+    }
+}
+
+/// A state just after "John, can you pass the salt?" (0-1500 ms) opened a side conversation.
+fn after_named_side_talk() -> State {
+    let mut s = State::default();
+    user_speaks(&mut s, 0, 1500, "john can you pass the salt");
+    final_then_complete(
+        &mut s,
+        1500,
+        "John, can you pass the salt?",
+        &Inputs::default(),
+    );
+    s
+}
+
+#[test]
+fn a_request_surely_for_us_ends_a_side_conversation_and_a_dropped_turn_does_not_renew_it() {
+    let words = words_for_us;
     let request_after_side_talk = |judged: &Inputs| {
-        let mut s = State::default();
-        user_speaks(&mut s, 0, 1500, "john can you pass the salt");
-        final_then_complete(
-            &mut s,
-            1500,
-            "John, can you pass the salt?",
-            &Inputs::default(),
-        );
+        let mut s = after_named_side_talk();
         user_speaks(&mut s, 2500, 3500, "how long is left on the pasta");
         let all = final_then_complete(&mut s, 3500, "How long is left on the pasta?", judged);
         (s, all)
@@ -176,27 +188,9 @@ fn a_turn_too_short_to_tell_its_voice_stays_in_a_side_conversation_whatever_its_
     // "Sorry" read as surely for us (the tail of the other person's "No idea, sorry."): said in
     // 380 ms, inside the side conversation, it is not taken; the same words over 1.1 s (long
     // enough for the voice stage to tell whose they are) are.
-    let sure = Inputs {
-        judged: Some(TextProbs {
-            request: 0.95,
-            unfinished: 0.0,
-            backchannel: 0.0,
-            interruption: 0.0,
-            side_talk: 0.05,
-            phone: 0.0,
-            background: 0.0,
-        }),
-        ..Default::default()
-    };
+    let sure = words_for_us(0.95);
     let after_side_talk = |len: Ms| {
-        let mut s = State::default();
-        user_speaks(&mut s, 0, 1500, "john can you pass the salt");
-        final_then_complete(
-            &mut s,
-            1500,
-            "John, can you pass the salt?",
-            &Inputs::default(),
-        );
+        let mut s = after_named_side_talk();
         user_speaks(&mut s, 2500, 2500 + len, "sorry");
         final_then_complete(&mut s, 2500 + len, "Sorry", &sure)
     };

@@ -123,14 +123,15 @@ pub(super) fn speech_over_us(
         // moves its end and pauses us again.
     } else if v.speaking {
         let run_onset = v.onset_ms.unwrap_or(now);
-        // Speech again right after a burst we went on over (its words not known yet): the next
-        // piece of a cut-in said in pieces ("No, ... wait, ... what time is it?"), not a new
-        // burst. It keeps the first piece's onset, so we pause at once and the confirm and
-        // safety timers run from the first piece (a fresh onset for every piece had let us
-        // talk on between them for ~2 s).
+        // Speech again right after a burst we went on over: the next piece of a cut-in said in
+        // pieces ("No, ... wait, ... what time is it?"), not a new burst, whatever the first
+        // piece's words were (a cut-in opening with a hesitation, "Um, | actually, ...", has a
+        // first piece that reads as a backchannel). It keeps the first piece's onset, so we
+        // pause at once and the confirm and safety timers run from the first piece (a fresh
+        // onset for every piece had let us talk on between them for ~2 s; after an "Um" we went
+        // on for the 120 ms before the next piece paused us).
         if s.overlap_onset.is_none()
             && let Some(w) = s.watch
-            && w.words != WatchedWords::Known
             && run_onset >= w.end
             && run_onset <= w.end + u64::from(p.misheard_grace_ms)
         {
@@ -193,9 +194,9 @@ pub(super) fn speech_over_us(
                 Some(BurstVerdict::Stop) => {
                     s.commit_barge_in(&inp.own, onset, false, out);
                 }
+                // Go on, and watch for its next piece.
                 Some(BurstVerdict::GoOn) => {
-                    s.clear_overlap(out);
-                    s.reset_turn();
+                    go_on_listening(s, onset, end, WatchedWords::Known, out);
                 }
                 // No words yet, and our pause is still short: wait for them (a cut-in's
                 // first word said alone is recognized just after its end).

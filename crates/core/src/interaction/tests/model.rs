@@ -179,7 +179,7 @@ pub(super) fn over_us(
 }
 
 /// [`over_us`] with the voice's activity (its onset starts the steps) and the model's verdict.
-fn over_us_with(
+pub(super) fn over_us_with(
     s: &mut State,
     reply: &str,
     voice: VoiceActivity,

@@ -449,3 +449,56 @@ fn misheard_words_over_us_hold_us_a_moment_and_then_we_go_on() {
 fn has_stop(all: &[(Ms, Action)]) -> bool {
     all.iter().any(|(_, a)| matches!(a, Action::Stop { .. }))
 }
+
+/// A cut-in that opens with a hesitation said alone ("Um, | actually, what day is it?", dev
+/// user_interruption_08): the first piece's words read as a backchannel and let us go on, but
+/// the next piece, 100 ms after it, pauses us at the step it is heard (not 120 ms into it) and
+/// the cut-in is confirmed from the first piece's onset, not afresh.
+#[test]
+fn a_cut_in_opening_with_a_hesitation_is_one_burst() {
+    let mut s = State::default();
+    let reply = assistant_speaking(&mut s);
+    let own = || own(reply, "Paris is the capital");
+    let mut a = over_us_with(&mut s, reply, speaking(2000), 2260, probs(0.0, 0.5, 0.9));
+    // Its end confirmed and its words here: "Um", a backchannel to the text model.
+    a.extend(
+        step(
+            &mut s,
+            &Inputs {
+                voice: silent(2260),
+                own: own(),
+                heard: Heard::Final { text: "Um".into() },
+                judged: judged("backchannel"),
+                floor: probs(0.0, 0.5, 0.9),
+                ..Default::default()
+            },
+            2340,
+        )
+        .into_iter()
+        .map(|x| (2340, x)),
+    );
+    assert!(!s.is_held(), "the first piece alone lets us go on: {a:?}");
+    a.extend(over_us_with(
+        &mut s,
+        reply,
+        speaking(2360),
+        3000,
+        probs(0.0, 0.5, 0.9),
+    ));
+    let holds: Vec<Ms> = a
+        .iter()
+        .filter(|(_, x)| matches!(x, Action::Hold))
+        .map(|(t, _)| *t)
+        .collect();
+    assert_eq!(holds, [2120, 2360], "the second piece pauses us at once");
+    let stop = a
+        .iter()
+        .find(|(_, x)| matches!(x, Action::Stop { .. }))
+        .expect("stopped")
+        .0;
+    let confirm = 2000 + u64::from(Params::default().barge_in_confirm_ms);
+    assert!(
+        (confirm..=confirm + 20).contains(&stop),
+        "confirmed from the first piece's onset: stopped at {stop}"
+    );
+}

@@ -225,6 +225,24 @@ fn piece_then_quiet(
     a
 }
 
+/// When we paused for speech over us.
+pub(super) fn holds(actions: &[(Ms, Action)]) -> Vec<Ms> {
+    actions
+        .iter()
+        .filter(|(_, x)| matches!(x, Action::Hold))
+        .map(|(t, _)| *t)
+        .collect()
+}
+
+/// When we first stopped for good.
+pub(super) fn first_stop(actions: &[(Ms, Action)]) -> Ms {
+    actions
+        .iter()
+        .find(|(_, x)| matches!(x, Action::Stop { .. }))
+        .expect("stopped")
+        .0
+}
+
 #[test]
 fn a_cut_in_said_in_pieces_is_one_burst() {
     // "No, ... wait, ... what time is it?": pieces of 300 ms with 260 ms between them, each
@@ -247,21 +265,13 @@ fn a_cut_in_said_in_pieces_is_one_burst() {
         4000,
         probs(0.0, 0.5, 0.9),
     ));
-    let pauses: Vec<Ms> = a
-        .iter()
-        .filter(|(_, x)| matches!(x, Action::Hold))
-        .map(|(t, _)| *t)
-        .collect();
+    let pauses = holds(&a);
     assert_eq!(
         pauses.get(..2),
         Some(&[2120, 2560][..]),
         "the second piece pauses us at once: {pauses:?}"
     );
-    let stop = a
-        .iter()
-        .find(|(_, x)| matches!(x, Action::Stop { .. }))
-        .expect("stopped")
-        .0;
+    let stop = first_stop(&a);
     // From the first piece's onset: the model's 0.5 confirms at 650 ms of speech over us
     // (the next 20 ms step), inside the second piece.
     let confirm = 2000 + u64::from(Params::default().barge_in_confirm_ms);

@@ -485,17 +485,12 @@ fn a_cut_in_opening_with_a_hesitation_is_one_burst() {
         3000,
         probs(0.0, 0.5, 0.9),
     ));
-    let holds: Vec<Ms> = a
-        .iter()
-        .filter(|(_, x)| matches!(x, Action::Hold))
-        .map(|(t, _)| *t)
-        .collect();
-    assert_eq!(holds, [2120, 2360], "the second piece pauses us at once");
-    let stop = a
-        .iter()
-        .find(|(_, x)| matches!(x, Action::Stop { .. }))
-        .expect("stopped")
-        .0;
+    assert_eq!(
+        holds(&a),
+        [2120, 2360],
+        "the second piece pauses us at once"
+    );
+    let stop = first_stop(&a);
     let confirm = 2000 + u64::from(Params::default().barge_in_confirm_ms);
     assert!(
         (confirm..=confirm + 20).contains(&stop),

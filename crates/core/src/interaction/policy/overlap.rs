@@ -209,8 +209,8 @@ pub(super) fn speech_over_us(
     }
 }
 
-/// Goes on over a burst (`onset`..`end`) whose words are not known, or were misheard, and
-/// watches for them and for its next piece.
+/// Goes on over a burst (`onset`..`end`) and watches for its next piece, and for its words
+/// when they are not known yet or were misheard (`words`).
 fn go_on_listening(s: &mut State, onset: Ms, end: Ms, words: WatchedWords, out: &mut Vec<Action>) {
     s.clear_overlap(out);
     s.reset_turn();

@@ -157,7 +157,6 @@ fn after_named_side_talk() -> State {
 
 #[test]
 fn a_request_surely_for_us_ends_a_side_conversation_and_a_dropped_turn_does_not_renew_it() {
-    let words = words_for_us;
     let request_after_side_talk = |judged: &Inputs| {
         let mut s = after_named_side_talk();
         user_speaks(&mut s, 2500, 3500, "how long is left on the pasta");
@@ -165,10 +164,10 @@ fn a_request_surely_for_us_ends_a_side_conversation_and_a_dropped_turn_does_not_
         (s, all)
     };
     // Words the text model is sure are for us are taken inside the window...
-    let (_, all) = request_after_side_talk(&words(0.9));
+    let (_, all) = request_after_side_talk(&words_for_us(0.9));
     assert!(request_id(&all).is_some(), "{all:?}");
     // ... words it is unsure of are not.
-    let (mut s, all) = request_after_side_talk(&words(0.6));
+    let (mut s, all) = request_after_side_talk(&words_for_us(0.6));
     assert!(
         has(
             &all,
@@ -179,7 +178,7 @@ fn a_request_surely_for_us_ends_a_side_conversation_and_a_dropped_turn_does_not_
     // That drop did not renew the window (it ran 6 s from the first turn's end): a turn
     // starting after it is judged again, not dropped for the window.
     user_speaks(&mut s, 7900, 9000, "what time is it");
-    let all = final_then_complete(&mut s, 9000, "What time is it?", &words(0.6));
+    let all = final_then_complete(&mut s, 9000, "What time is it?", &words_for_us(0.6));
     assert!(request_id(&all).is_some(), "{all:?}");
 }
 

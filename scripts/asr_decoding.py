@@ -81,8 +81,8 @@ def main() -> int:
     from tokenizers import Tokenizer
 
     whisper = (args.models_dir or cache_dir() / "models") / "whisper-tiny.en-ct2"
-    tmp = Path(tempfile.mkdtemp(prefix="asr-decoding-"))
-    model = ctranslate2.models.Whisper(str(ct2_dir(whisper, tmp)), device="cpu", compute_type="int8")
+    with tempfile.TemporaryDirectory(prefix="asr-decoding-") as tmp:
+        model = ctranslate2.models.Whisper(str(ct2_dir(whisper, Path(tmp))), device="cpu", compute_type="int8")
     tokenizer = Tokenizer.from_file(str(whisper / "tokenizer.json"))
     text = wr.TokenDecoder(whisper / "tokenizer.json")
 
@@ -110,8 +110,14 @@ def main() -> int:
         for name, audio, script in lines(suite, categories):
             ref = words(script)
             row = {"scenario": name, "script": script}
-            heard = {c: decode(audio, *configs[c]) for c in configs}
-            greedy_score = decode(audio, 1, wr.PROMPT)[1] if args.unsure else 0.0
+            # One decode per distinct decoding: greedy without a prompt (the loop's, which
+            # --unsure reads) is often one of the configurations too.
+            done: dict[tuple, tuple[str, float]] = {}
+            for beams, prompt in [*configs.values(), *([(1, wr.PROMPT)] if args.unsure else [])]:
+                if (beams, tuple(prompt)) not in done:
+                    done[beams, tuple(prompt)] = decode(audio, beams, prompt)
+            heard = {c: done[beams, tuple(prompt)] for c, (beams, prompt) in configs.items()}
+            greedy_score = done[1, tuple(wr.PROMPT)][1] if args.unsure else 0.0
             is_unsure = args.unsure and greedy_score < UNSURE_LOGPROB
             n_unsure += is_unsure
             unsure_words += len(ref) if is_unsure else 0

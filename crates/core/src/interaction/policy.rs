@@ -121,6 +121,9 @@ pub struct State {
     /// The words of a turn we took too early: the user went on after it (see
     /// `Params::continuation_ms`), and `turn_text` continues it.
     continues: Option<String>,
+    /// The words of the last turn we took, and when it ended: a cut-in over its answer may go
+    /// on from it (`goes_on_over_the_answer`).
+    taken: Option<(String, Ms)>,
     /// The pause (by its start) that smart-turn was asked about, and its answer.
     eot_asked_for: Option<Ms>,
     eot: Option<f32>,
@@ -194,6 +197,7 @@ impl State {
             turn_judged: None,
             turn_logprob: None,
             continues: None,
+            taken: None,
             eot_asked_for: None,
             eot: None,
             last_backchannel: None,
@@ -335,6 +339,28 @@ impl State {
         self.pending.as_ref().is_some_and(|pd| {
             onset.saturating_sub(pd.turn_end_ms) <= u64::from(self.params.continuation_ms)
         })
+    }
+
+    /// Whether the current turn, which cut off our answer, is the turn we answered going on:
+    /// it began within `continuation_ms` of that turn's end, and the text model reads its words
+    /// as no request of their own (under `words_request_complete`), no backchannel, and for us
+    /// (`words_addressed`). "What's the weather going to be like | on Saturday?" taken at the
+    /// pause: "on Saturday?" over the answer is the question's end, not a new request. Without
+    /// the text model's verdict (the rules), a cut-in is a turn of its own.
+    fn goes_on_over_the_answer(&self) -> bool {
+        let p = &self.params;
+        let soon = |end: Ms| {
+            self.turn_start
+                .is_some_and(|onset| onset.saturating_sub(end) <= u64::from(p.continuation_ms))
+        };
+        self.continues.is_none()
+            && self.interrupted.is_some()
+            && self.taken.as_ref().is_some_and(|(_, end)| soon(*end))
+            && self.turn_judged.is_some_and(|w| {
+                w.request + w.interruption < p.words_request_complete
+                    && !w.is_backchannel()
+                    && w.addressed() >= p.words_addressed
+            })
     }
 
     /// The user speaks (from `onset`) while we have taken their turn but said none of the

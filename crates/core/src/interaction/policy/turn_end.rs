@@ -202,7 +202,14 @@ pub(super) fn end_of_turn_logic(
         return;
     }
 
-    // The turn is over.
+    // The turn is over. A cut-in over the answer to the turn we took may be that turn going
+    // on: we took it at a pause.
+    let text = if s.goes_on_over_the_answer() {
+        s.continues = s.taken.take().map(|(words, _)| words);
+        s.with_continued(&s.turn_text)
+    } else {
+        text
+    };
     let names_us = normalize(&text).split_whitespace().any(|w| w == OWN_NAME);
     let speech_ms = pause_start.saturating_sub(s.turn_start.unwrap_or(pause_start));
     // Inside a conversation with someone else, unless it names us or its words are surely for
@@ -298,6 +305,7 @@ pub(super) fn end_of_turn_logic(
         s.set_floor(Floor::Listening, out);
         return;
     }
+    s.taken = Some((text.clone(), pause_start));
     out.push(Action::TurnTaken {
         by_ear,
         by_words: s.turn_judged.map(|w| w.addressed()),

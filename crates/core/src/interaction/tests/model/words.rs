@@ -497,3 +497,58 @@ fn a_cut_in_opening_with_a_hesitation_is_one_burst() {
         "confirmed from the first piece's onset: stopped at {stop}"
     );
 }
+
+/// "Tell me about Paris" was taken at 600 ms and is being answered; the user cuts in from
+/// `onset` to `onset + 1200` (the floor model sure of a cut-in), then pauses with the final
+/// `text` and the words' verdict `words`. Returns the texts asked in that pause.
+fn cut_in_over_the_answer(onset: Ms, text: &str, words: Option<TextProbs>) -> Vec<String> {
+    let mut s = State::default();
+    let reply = assistant_speaking(&mut s);
+    let end = onset + 1200;
+    over_us_with(&mut s, reply, speaking(onset), end, probs(0.0, 0.9, 0.9));
+    assert_eq!(s.floor(), Floor::Yielding);
+    let pause = Pause {
+        words,
+        eot: Some(0.95),
+        floor: probs(0.3, 0.0, 0.9),
+    };
+    pause_after(&mut s, end, end + 3000, text, pause)
+        .into_iter()
+        .filter_map(|(_, a)| match a {
+            Action::Request { text, .. } => Some(text),
+            _ => None,
+        })
+        .collect()
+}
+
+/// A turn taken at a pause ("Tell me about Paris | in the spring?") whose rest cuts in over
+/// the answer: the rest alone is no request, so the turn goes on (dev pause_handling_01, 10:
+/// the rest was asked on its own, or dropped as a stray word). A request of its own, words a
+/// backchannel or for someone else, or a cut-in long after the turn, stay turns of their own.
+#[test]
+fn the_rest_of_a_turn_taken_too_early_said_over_the_answer_continues_it() {
+    // The text model on a second half: mostly unfinished, little request.
+    let rest = judged("unfinished").map(|w| TextProbs {
+        request: 0.2,
+        unfinished: 0.6,
+        ..w
+    });
+    // 1400 ms after the turn's end (600).
+    assert_eq!(
+        cut_in_over_the_answer(2000, "in the spring?", rest),
+        ["Tell me about Paris. in the spring?"]
+    );
+    assert_eq!(
+        cut_in_over_the_answer(2000, "What time is it?", judged("request")),
+        ["What time is it?"]
+    );
+    assert_eq!(
+        cut_in_over_the_answer(2000, "Honey, the door.", judged("side_talk")),
+        Vec::<String>::new()
+    );
+    let late = 600 + u64::from(Params::default().continuation_ms) + 100;
+    assert_eq!(
+        cut_in_over_the_answer(late, "in the spring?", rest),
+        ["in the spring?"]
+    );
+}

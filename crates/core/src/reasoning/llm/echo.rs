@@ -15,6 +15,8 @@ const MAX_HELD_CHARS: usize = 300;
 pub(crate) struct EchoGate {
     /// The content words of what the user said and of our last answer.
     known: Vec<String>,
+    /// All their words, for a reply with no content words.
+    all_known: Vec<String>,
     held: String,
     open: bool,
 }
@@ -38,8 +40,11 @@ impl EchoGate {
             .is_some_and(|w| YES_NO_OPENINGS.contains(&w.as_str()));
         let mut known = content_words(&asked);
         known.extend(last_answer.map(words_of).unwrap_or_default());
+        let mut all_known = asked;
+        all_known.extend(last_answer.map(Utterance::words).unwrap_or_default());
         EchoGate {
             known,
+            all_known,
             held: String::new(),
             open: yes_no,
         }
@@ -74,11 +79,20 @@ impl EchoGate {
         None
     }
 
+    /// A reply with no content words that only says words of the request or of our last answer
+    /// back: "I'm so" after the user cut into "I'm so sorry..." (the small model copied what
+    /// the user had heard of it, the last line of its prompt).
+    fn only_known_words(&self, text: &str) -> bool {
+        let words = Utterance::words(text);
+        !words.is_empty() && words.iter().all(|w| self.all_known.contains(w))
+    }
+
     /// The reply is over: `Err(())` when all of it was an echo (it had words, none its own),
     /// else what is still held.
     pub(crate) fn finish(&mut self) -> Result<String, ()> {
         let held = std::mem::take(&mut self.held);
-        if self.open || words_of(&held).is_empty() || self.says_something_new(&held) {
+        let nothing_to_judge = words_of(&held).is_empty() && !self.only_known_words(&held);
+        if self.open || nothing_to_judge || self.says_something_new(&held) {
             self.open = true;
             Ok(held)
         } else {
@@ -118,6 +132,12 @@ mod tests {
                 "Oh wait, I meant nine minutes.",
                 Some("Timer set for 8 minutes."),
                 "Timer set for 8 minutes.",
+            ),
+            // No content words, all of them what the user heard of our last answer.
+            (
+                "So I was wondering whether you could help me with my homework.",
+                Some("I'm so"),
+                "I'm so",
             ),
             (
                 "Tell me I'll turn up for the moon.",

@@ -46,7 +46,7 @@ impl Baseline {
                 FromReasoner::Reply { request, text }
                 | FromReasoner::AskAgain { request, text } => (*request, text.clone()),
                 FromReasoner::Failed { request, message } => (*request, message.clone()),
-                FromReasoner::Announcement { .. } => continue,
+                FromReasoner::Announcement { .. } | FromReasoner::SlowAnswer { .. } => continue,
             };
             if self.pending == Some(request) {
                 self.pending = None;

@@ -118,7 +118,8 @@ impl Engine {
             ReasonOut::Chunk { id, .. }
             | ReasonOut::Final { id, .. }
             | ReasonOut::Control { id, .. }
-            | ReasonOut::Failed { id, .. } => *id,
+            | ReasonOut::Failed { id, .. }
+            | ReasonOut::SlowAnswer { id } => *id,
             ReasonOut::Announcement { text } => {
                 self.wake = true;
                 self.from_reasoner
@@ -136,6 +137,10 @@ impl Engine {
                 ..
             } => self.ask_again = Some(id),
             ReasonOut::Control { control, .. } => self.on_control(control),
+            ReasonOut::SlowAnswer { .. } => {
+                self.from_reasoner
+                    .push(FromReasoner::SlowAnswer { request: id });
+            }
             ReasonOut::Chunk { text, .. } => {
                 let stream = self.streams.entry(id).or_default();
                 stream.received.push_str(&text);

@@ -221,6 +221,8 @@ pub enum ReasonOut {
     Failed { id: u64, message: String },
     /// Act on this (its words come in the `Final`): speech rate, loudness, stop...
     Control { id: u64, control: Control },
+    /// The language model answers: its first words take a while.
+    SlowAnswer { id: u64 },
     /// A timer or reminder came due: the loop announces it when the floor is free.
     Announcement { text: String },
 }
@@ -425,6 +427,7 @@ impl ReasonLink {
         };
         match ev {
             ReasonerEvent::Chunk { text, .. } => emit.send(ReasonOut::Chunk { id, text }),
+            ReasonerEvent::SlowAnswer { .. } => emit.send(ReasonOut::SlowAnswer { id }),
             ReasonerEvent::Control { control, .. } => {
                 emit.send(ReasonOut::Control { id, control });
             }

@@ -65,6 +65,9 @@ struct Pending {
     turn_end_ms: Ms,
     /// When the request was sent: a quick answer gets a moment before "one moment".
     asked_ms: Ms,
+    /// The language model answers it (`FromReasoner::SlowAnswer`): no quick answer is coming,
+    /// so "one moment" does not wait to see.
+    slow_answer: bool,
     acknowledged: bool,
     fillers: u32,
     /// Its answer asks the user to say their words again (they were misheard): the words,
@@ -179,8 +182,21 @@ pub struct State {
 
 /// However late the turn was taken, a request gets this long to answer before the
 /// acknowledgement: skills answer in a few milliseconds, and "one moment" right before a
-/// quick answer only delays it.
+/// quick answer only delays it. Not for a request the language model answers.
 const ACK_GRACE_MS: Ms = 150;
+
+impl Pending {
+    /// When "one moment" is due: `ack_after_ms` after the turn's end, and not before the
+    /// request had `ACK_GRACE_MS` to be answered by a skill (unless the model answers it).
+    fn ack_due(&self, p: &Params) -> Ms {
+        let after_end = self.turn_end_ms + u64::from(p.ack_after_ms);
+        if self.slow_answer {
+            after_end
+        } else {
+            after_end.max(self.asked_ms + ACK_GRACE_MS)
+        }
+    }
+}
 
 /// How long speech may take to start playing before the loop stops waiting for it (a TTS
 /// failure must not leave the floor stuck on "speaking").
@@ -274,7 +290,7 @@ impl State {
         if let Some(pd) = &self.pending
             && !pd.acknowledged
         {
-            due.push((pd.turn_end_ms + ms(p.ack_after_ms)).max(pd.asked_ms + ACK_GRACE_MS));
+            due.push(pd.ack_due(p));
         }
         due.into_iter().filter(|&t| t > self.now).min()
     }
@@ -499,6 +515,11 @@ pub fn step(s: &mut State, inp: &Inputs, now: Ms) -> Vec<Action> {
                 }
             }
             FromReasoner::AskAgain { .. } => {}
+            FromReasoner::SlowAnswer { request } => {
+                if let Some(pd) = s.pending.as_mut().filter(|pd| pd.id == *request) {
+                    pd.slow_answer = true;
+                }
+            }
             FromReasoner::Failed { request, message } => {
                 if s.pending.as_ref().is_some_and(|pd| pd.id == *request) {
                     s.pending = None;
@@ -675,10 +696,7 @@ pub fn step(s: &mut State, inp: &Inputs, now: Ms) -> Vec<Action> {
             let quiet_since = s
                 .last_own_audio_ms
                 .map_or(pd.turn_end_ms, |t| t.max(pd.turn_end_ms));
-            if !pd.acknowledged
-                && since_end >= u64::from(p.ack_after_ms)
-                && now >= pd.asked_ms + ACK_GRACE_MS
-            {
+            if !pd.acknowledged && now >= pd.ack_due(&p) {
                 pd.acknowledged = true;
                 s.speak("One moment.".into(), SpeechKind::Acknowledgement, &mut out);
             } else if pd.acknowledged

@@ -433,6 +433,11 @@ pub enum FromReasoner {
         request: u64,
         text: String,
     },
+    /// The language model answers the request: its first words take a while, so "one moment"
+    /// need not wait `ACK_GRACE_MS` to see whether a quick answer comes.
+    SlowAnswer {
+        request: u64,
+    },
     /// A timer or reminder fell due; announce it when the floor is free.
     Announcement {
         text: String,

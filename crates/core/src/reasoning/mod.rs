@@ -248,6 +248,9 @@ pub enum ReasonerEvent {
         revision: u32,
         text: String,
     },
+    /// No skill answers: the language model does, and its first words take a while. The loop
+    /// may say "one moment" at once rather than wait to see whether an answer comes quickly.
+    SlowAnswer { id: RequestId, revision: u32 },
     /// What a tool is doing, e.g. "checking the timer...": a cue the loop may voice.
     ToolProgress {
         id: RequestId,
@@ -299,6 +302,7 @@ impl ReasonerEvent {
         match self {
             Self::Chunk { id, .. }
             | Self::ToolProgress { id, .. }
+            | Self::SlowAnswer { id, .. }
             | Self::Control { id, .. }
             | Self::Final { id, .. }
             | Self::NeedsFinal { id, .. }

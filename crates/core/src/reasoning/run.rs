@@ -238,7 +238,13 @@ pub(crate) async fn run(shared: Arc<Shared>, job: Job) -> JobEnd {
             deliver_skill(&shared, &job, ask_again()).await
         }
         Outcome::Unknown => match shared.llm.clone() {
-            Some(llm) => ask_llm(&shared, &job, &llm, history).await,
+            Some(llm) => {
+                shared.sink.lossy(ReasonerEvent::SlowAnswer {
+                    id: job.id,
+                    revision: job.revision,
+                });
+                ask_llm(&shared, &job, &llm, history).await
+            }
             None => {
                 job.chunk(&shared, &skills::unknown_text(false));
                 job.finish(&shared, Source::Skill, Some("unknown")).await

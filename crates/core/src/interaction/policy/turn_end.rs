@@ -352,6 +352,7 @@ pub(super) fn end_of_turn_logic(
             text,
             turn_end_ms: pause_start,
             asked_ms: now,
+            slow_answer: false,
             acknowledged: false,
             fillers: 0,
             ask_again: None,

@@ -336,6 +336,51 @@ fn slow_reply_gets_an_acknowledgement_then_a_filler() {
     assert_eq!(s.floor(), Floor::Speaking);
 }
 
+/// When "one moment" is said for a turn taken 700 ms after its end (smart-turn unsure): the
+/// request first gets `ACK_GRACE_MS` for a skill's quick answer, unless the reasoner says the
+/// language model answers it (`FromReasoner::SlowAnswer`, 20 ms after the request).
+fn acknowledged_at(slow_answer: bool) -> Ms {
+    let mut s = State::default();
+    user_speaks(&mut s, 0, 1000, "what's the capital of peru");
+    let heard = Heard::Final {
+        text: "What's the capital of Peru?".into(),
+    };
+    let mut t = 1020;
+    let mut id = None;
+    loop {
+        let reasoner = match id {
+            Some(request) if slow_answer && t == 1720 => vec![FromReasoner::SlowAnswer { request }],
+            _ => Vec::new(),
+        };
+        let inp = Inputs {
+            voice: silent(1000),
+            heard: if t == 1020 {
+                heard.clone()
+            } else {
+                Heard::Nothing
+            },
+            end_of_turn: (t == 1140).then_some(0.6),
+            reasoner,
+            ..Default::default()
+        };
+        let a = step(&mut s, &inp, t);
+        id = id.or(request_id(&a));
+        if says(&a, SpeechKind::Acknowledgement) {
+            assert_eq!(id.map(|_| s.floor()), Some(Floor::Speaking));
+            return t;
+        }
+        assert!(t < 3000, "never acknowledged");
+        t += 20;
+    }
+}
+
+#[test]
+fn one_moment_comes_at_once_when_the_language_model_answers() {
+    let gap = u64::from(Params::default().unsure_gap_ms);
+    assert_eq!(acknowledged_at(false), 1000 + gap + 160);
+    assert_eq!(acknowledged_at(true), 1720);
+}
+
 #[test]
 fn speculative_request_is_used_when_the_final_agrees() {
     let mut s = State::default();

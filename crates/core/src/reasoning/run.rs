@@ -365,7 +365,8 @@ pub const PLAIN_SYSTEM_PROMPT: &str = "You are Tandem, a helpful voice assistant
 Everything you write is spoken aloud: answer in one to three short, plain sentences, without lists or markdown.";
 
 /// The system prompt: the configured one (else the built-in one for a model with or without
-/// tools), the date and time, what the user heard of a reply they cut into, the camera.
+/// tools), the date and time, and for a model with tools what the user heard of a reply they
+/// cut into and that the camera is off.
 fn system_prompt(
     configured: Option<&str>,
     request: &Request,
@@ -386,8 +387,13 @@ fn system_prompt(
         skills::speak_date(now),
         skills::speak_clock(now)
     ));
+    // A small model offered no tools spoke this line back as its answer ("The user cut into
+    // your last reply; they may be correcting or redirecting you.", 3 of 4 runs of the dev
+    // suite's user_interruption_08): it sees what the user heard as our last message in its
+    // history instead.
     if let Some(a) = &request.assistant
         && !a.unheard().is_empty()
+        && tools
     {
         prompt.push_str(&format!(
             "\nThe user cut into your last reply; they heard only: \"{}\". They may be correcting or redirecting you.",
@@ -606,6 +612,7 @@ async fn converse(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::reasoning::AssistantContext;
 
     #[test]
     fn earlier_answers_are_cut_at_a_sentence_for_small_models() {
@@ -622,7 +629,7 @@ mod tests {
     }
 
     #[test]
-    fn only_a_model_with_tools_is_told_the_camera_is_off() {
+    fn only_a_model_with_tools_is_told_the_camera_is_off_or_what_was_heard_of_a_cut_off_reply() {
         let now = ZonedDateTime::now();
         let camera_off = Request::new("Divine that honry and 20 minute.");
         assert!(camera_off.visual.is_none());
@@ -634,6 +641,15 @@ mod tests {
         let plain = system_prompt(None, &camera_off, &now, false);
         assert!(plain.starts_with(PLAIN_SYSTEM_PROMPT));
         assert!(!plain.contains("camera"), "{plain}");
+        // Nor what the user heard of a reply they cut into (it sees that in its history).
+        let cut_in = Request::new("No, the short version.").with_assistant(AssistantContext {
+            said: "Lighthouses guide ships. The first one was built".into(),
+            heard: "Lighthouses guide ships.".into(),
+            request: None,
+        });
+        assert!(system_prompt(None, &cut_in, &now, true).contains("they heard only"));
+        let plain_cut_in = system_prompt(None, &cut_in, &now, false);
+        assert!(!plain_cut_in.contains("cut into"), "{plain_cut_in}");
         let own = system_prompt(Some("Be brief."), &camera_off, &now, false);
         assert!(own.starts_with("Be brief.\n\nIt is "), "{own}");
         assert_eq!(system_prompt(Some("  "), &camera_off, &now, false), plain);

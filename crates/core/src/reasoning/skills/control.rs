@@ -141,8 +141,8 @@ pub(super) fn answer(t: &[String], env: &SkillEnv<'_>) -> Option<Outcome> {
     None
 }
 
-/// Answers to the skills' own questions: the previous assistant line asked for a duration
-/// or for what to remember, and this utterance gives it.
+/// Answers to the skills' own questions: the previous assistant line asked for a duration,
+/// an alarm's time or what to remember, and this utterance gives it.
 pub(super) fn follow_up(t: &[String], env: &SkillEnv<'_>) -> Option<Outcome> {
     let last = env.last_assistant_text()?;
     if is_one_of(t, STOP) || is_one_of(t, &[&["no"], &["nothing"], &["no", "thanks"]]) {
@@ -153,6 +153,11 @@ pub(super) fn follow_up(t: &[String], env: &SkillEnv<'_>) -> Option<Outcome> {
         if let Some(secs) = timer::duration_alone(rest) {
             return Some(timer::start_timer(env, secs, None));
         }
+    }
+    if last == timer::ASK_ALARM_TIME
+        && let Some(outcome) = timer::set_alarm(t, env)
+    {
+        return Some(outcome);
     }
     if last == notes::ASK_WHAT && !t.is_empty() {
         return Some(notes::remember(env, t));

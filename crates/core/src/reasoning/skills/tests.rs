@@ -241,6 +241,24 @@ fn a_timer_without_a_duration_asks_and_takes_the_answer() {
 }
 
 #[test]
+fn an_alarm_without_a_time_asks_for_one_and_takes_the_answer() {
+    let mut env = TestEnv::new();
+    for asked in ["set an alarm", "wake me up"] {
+        assert_eq!(env.say(asked), timer::ASK_ALARM_TIME, "{asked}");
+    }
+    assert!(env.timers.list().is_empty());
+    env.history = vec![
+        Message::user("set an alarm"),
+        Message::assistant(timer::ASK_ALARM_TIME),
+    ];
+    assert_eq!(env.say("for 7 am"), "Alarm set for tomorrow at 7:00 AM.");
+    assert_eq!(env.timers.list().len(), 1);
+    // A timer without a duration still asks for one.
+    env.history.clear();
+    assert_eq!(env.say("set an alarm timer"), timer::ASK_DURATION);
+}
+
+#[test]
 fn reminders() {
     let env = TestEnv::new();
     let cases = [

@@ -18,6 +18,8 @@ use crate::reasoning::timers::{Timer, TimerKind, speak_duration};
 pub(crate) const ALARM_LABEL: &str = "alarm";
 /// The question asked when a timer has no duration; an answer to it sets the timer.
 pub const ASK_DURATION: &str = "How long should the timer be?";
+/// The question asked when an alarm has no time; an answer to it sets the alarm.
+pub const ASK_ALARM_TIME: &str = "What time should the alarm be for?";
 
 /// The longest timer we accept: a month.
 pub(crate) const MAX_SECS: f64 = 31.0 * 86_400.0;
@@ -120,6 +122,26 @@ pub(crate) fn duration_alone(t: &[String]) -> Option<f64> {
 }
 
 /// What follows "alarm for": "6:30 AM", "tomorrow at 7:00 AM", "Monday, June 15 at 6:00 AM".
+/// Sets an alarm for the clock time in `t`, if it says one.
+pub(super) fn set_alarm(t: &[String], env: &SkillEnv<'_>) -> Option<Outcome> {
+    let (due, _, _) = parse_clock_time(t, env.now)?;
+    Some(effect(env, || {
+        let now = env.now_ms();
+        match env.timers.add(
+            TimerKind::Timer,
+            Some(ALARM_LABEL),
+            due.timestamp().as_millisecond(),
+            now,
+        ) {
+            Ok(_) => SkillAnswer::say(
+                "timer",
+                format!("Alarm set for {}.", alarm_time(&due, env.now)),
+            ),
+            Err(e) => store_failed(&e),
+        }
+    }))
+}
+
 fn alarm_time(due: &ZonedDateTime, now: &ZonedDateTime) -> String {
     let when = speak_when(due, now);
     match when
@@ -389,22 +411,8 @@ pub(super) fn answer(t: &[String], env: &SkillEnv<'_>) -> Option<Outcome> {
         return Some(outcome);
     }
     let alarm = has_any(t, &["alarm"]) || has(t, &["wake", "me"]);
-    if alarm && let Some((due, _, _)) = parse_clock_time(t, env.now) {
-        return Some(effect(env, || {
-            let now = env.now_ms();
-            match env.timers.add(
-                TimerKind::Timer,
-                Some(ALARM_LABEL),
-                due.timestamp().as_millisecond(),
-                now,
-            ) {
-                Ok(_) => SkillAnswer::say(
-                    "timer",
-                    format!("Alarm set for {}.", alarm_time(&due, env.now)),
-                ),
-                Err(e) => store_failed(&e),
-            }
-        }));
+    if alarm && let Some(outcome) = set_alarm(t, env) {
+        return Some(outcome);
     }
     // "Set another one for 5 minutes" after a timer: another timer (it went to the language
     // model). A duration is needed, else "one" is not a timer.
@@ -415,6 +423,11 @@ pub(super) fn answer(t: &[String], env: &SkillEnv<'_>) -> Option<Outcome> {
     if timer_word || alarm || another {
         return Some(match duration {
             Some(d) => start_timer(env, d.secs, timer_label(t, duration)),
+            // "Set an alarm." asks for a time, not a duration (it asked "How long should the
+            // timer be?", and "quarter to eight" was no answer to that).
+            None if alarm && !has_any(t, &["timer", "timers", "countdown"]) => {
+                Outcome::Answer(SkillAnswer::say("timer", ASK_ALARM_TIME))
+            }
             None => Outcome::Answer(SkillAnswer::say("timer", ASK_DURATION)),
         });
     }

@@ -187,13 +187,20 @@ const ACK_GRACE_MS: Ms = 150;
 
 impl Pending {
     /// When "one moment" is due: `ack_after_ms` after the turn's end, and not before the
-    /// request had `ACK_GRACE_MS` to be answered by a skill (unless the model answers it).
+    /// request had `ACK_GRACE_MS` to be answered by a skill. When the model answers it, no
+    /// quick answer is coming, but the user still gets as long after the turn's end as for a
+    /// turn taken at once (`min_gap_ms` and the grace): a user who was only pausing has the
+    /// same moment to go on before they hear us (on the probe suite a pause of 256 ms was one).
     fn ack_due(&self, p: &Params) -> Ms {
         let after_end = self.turn_end_ms + u64::from(p.ack_after_ms);
+        let graced = self.asked_ms + ACK_GRACE_MS;
         if self.slow_answer {
+            let as_if_taken_at_once = self.turn_end_ms + u64::from(p.min_gap_ms) + ACK_GRACE_MS;
             after_end
+                .max(graced.min(as_if_taken_at_once))
+                .max(self.asked_ms)
         } else {
-            after_end.max(self.asked_ms + ACK_GRACE_MS)
+            after_end.max(graced)
         }
     }
 }

@@ -336,20 +336,22 @@ fn slow_reply_gets_an_acknowledgement_then_a_filler() {
     assert_eq!(s.floor(), Floor::Speaking);
 }
 
-/// When "one moment" is said for a turn taken 700 ms after its end (smart-turn unsure): the
+/// When "one moment" is said for a turn that ends at 1000 ms with smart-turn's `eot`: the
 /// request first gets `ACK_GRACE_MS` for a skill's quick answer, unless the reasoner says the
-/// language model answers it (`FromReasoner::SlowAnswer`, 20 ms after the request).
-fn acknowledged_at(slow_answer: bool) -> Ms {
+/// language model answers it (`FromReasoner::SlowAnswer`, the step after the request).
+fn acknowledged_at(eot: f32, slow_answer: bool) -> (Ms, Ms) {
     let mut s = State::default();
     user_speaks(&mut s, 0, 1000, "what's the capital of peru");
     let heard = Heard::Final {
         text: "What's the capital of Peru?".into(),
     };
     let mut t = 1020;
-    let mut id = None;
+    let mut asked: Option<(u64, Ms)> = None;
     loop {
-        let reasoner = match id {
-            Some(request) if slow_answer && t == 1720 => vec![FromReasoner::SlowAnswer { request }],
+        let reasoner = match asked {
+            Some((request, at)) if slow_answer && t == at + 20 => {
+                vec![FromReasoner::SlowAnswer { request }]
+            }
             _ => Vec::new(),
         };
         let inp = Inputs {
@@ -359,15 +361,15 @@ fn acknowledged_at(slow_answer: bool) -> Ms {
             } else {
                 Heard::Nothing
             },
-            end_of_turn: (t == 1140).then_some(0.6),
+            end_of_turn: (t == 1140).then_some(eot),
             reasoner,
             ..Default::default()
         };
         let a = step(&mut s, &inp, t);
-        id = id.or(request_id(&a));
+        asked = asked.or(request_id(&a).map(|id| (id, t)));
         if says(&a, SpeechKind::Acknowledgement) {
-            assert_eq!(id.map(|_| s.floor()), Some(Floor::Speaking));
-            return t;
+            let (_, at) = asked.expect("asked before acknowledging");
+            return (at, t);
         }
         assert!(t < 3000, "never acknowledged");
         t += 20;
@@ -375,10 +377,17 @@ fn acknowledged_at(slow_answer: bool) -> Ms {
 }
 
 #[test]
-fn one_moment_comes_at_once_when_the_language_model_answers() {
-    let gap = u64::from(Params::default().unsure_gap_ms);
-    assert_eq!(acknowledged_at(false), 1000 + gap + 160);
-    assert_eq!(acknowledged_at(true), 1720);
+fn one_moment_comes_at_once_when_the_language_model_answers_a_turn_taken_late() {
+    // Smart-turn unsure: taken after the unsure gap.
+    let p = Params::default();
+    let (asked, ack) = acknowledged_at(0.6, false);
+    assert_eq!(asked, 1000 + u64::from(p.unsure_gap_ms));
+    assert_eq!(ack, asked + 160, "a skill's quick answer is waited for");
+    assert_eq!(acknowledged_at(0.6, true), (asked, asked + 20));
+    // Smart-turn sure: taken at once; the user who was only pausing gets as long as ever.
+    let (asked, ack) = acknowledged_at(0.95, false);
+    assert!(asked < 1000 + u64::from(p.ack_after_ms), "{asked}");
+    assert_eq!(acknowledged_at(0.95, true), (asked, ack));
 }
 
 #[test]

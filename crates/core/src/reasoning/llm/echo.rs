@@ -81,7 +81,7 @@ impl EchoGate {
 
     /// A reply with no content words that only says words of the request or of our last answer
     /// back: "I'm so" after the user cut into "I'm so sorry..." (the small model copied what
-    /// the user had heard of it, the last line of its prompt).
+    /// the user had heard of it, our last message in its history).
     fn only_known_words(&self, text: &str) -> bool {
         let words = Utterance::words(text);
         !words.is_empty() && words.iter().all(|w| self.all_known.contains(w))

@@ -168,6 +168,11 @@ fn alarms_are_listed_as_alarms_and_cancelled_by_their_day() {
         env.say("how many days until March 3rd"),
         "There are 267 days until Wednesday, March 3, 2027."
     );
+    // The recognizer's singular (heard on the rig).
+    assert_eq!(
+        env.say("How many day until March 3rd"),
+        "There are 267 days until Wednesday, March 3, 2027."
+    );
 }
 
 #[test]

@@ -158,13 +158,16 @@ pub(super) fn weekday_at(t: &[String], today: Date) -> Option<(String, Date, usi
 }
 
 pub(super) fn answer(t: &[String], env: &SkillEnv<'_>) -> Option<Outcome> {
-    let asks_how_long = has(t, &["how", "many", "days"])
-        || has(t, &["how", "many", "weeks"])
-        || has(t, &["how", "long"])
-        || has(t, &["days", "until"])
-        || has(t, &["days", "till"])
-        || has(t, &["days", "left"])
-        || has(t, &["days", "away"]);
+    // "day" too: the recognizer drops the plural's "s" ("How many day until Christmas", heard
+    // on the rig, went to the language model).
+    let asks_how_long = ["days", "day"].iter().any(|days| {
+        has(t, &["how", "many", days])
+            || has(t, &[days, "until"])
+            || has(t, &[days, "till"])
+            || has(t, &[days, "left"])
+            || has(t, &[days, "away"])
+    }) || has(t, &["how", "many", "weeks"])
+        || has(t, &["how", "long"]);
     // "What's the date next Tuesday?" (answered with today's date until 2026-12-06).
     let asks_when = has(t, &["when", "is"])
         || has(t, &["what", "day"])

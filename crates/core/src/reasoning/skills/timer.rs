@@ -121,7 +121,6 @@ pub(crate) fn duration_alone(t: &[String]) -> Option<f64> {
         .map(|d| d.secs)
 }
 
-/// What follows "alarm for": "6:30 AM", "tomorrow at 7:00 AM", "Monday, June 15 at 6:00 AM".
 /// Sets an alarm for the clock time in `t`, if it says one.
 pub(super) fn set_alarm(t: &[String], env: &SkillEnv<'_>) -> Option<Outcome> {
     let (due, _, _) = parse_clock_time(t, env.now)?;
@@ -142,6 +141,7 @@ pub(super) fn set_alarm(t: &[String], env: &SkillEnv<'_>) -> Option<Outcome> {
     }))
 }
 
+/// What follows "alarm for": "6:30 AM", "tomorrow at 7:00 AM", "Monday, June 15 at 6:00 AM".
 fn alarm_time(due: &ZonedDateTime, now: &ZonedDateTime) -> String {
     let when = speak_when(due, now);
     match when
@@ -307,7 +307,8 @@ fn timer_label(t: &[String], duration: Option<DurationSpan>) -> Option<String> {
 }
 
 pub(super) fn answer(t: &[String], env: &SkillEnv<'_>) -> Option<Outcome> {
-    let timer_word = has_any(t, &["timer", "timers", "alarm", "alarms", "countdown"]);
+    let timer_noun = has_any(t, &["timer", "timers", "countdown"]);
+    let timer_word = timer_noun || has_any(t, &["alarm", "alarms"]);
     let reminder_word = has_any(t, &["reminder", "reminders"]);
     let cancel = has_any(t, &["cancel", "delete", "remove", "clear", "kill", "stop"])
         || has(t, &["turn", "off"])
@@ -425,7 +426,7 @@ pub(super) fn answer(t: &[String], env: &SkillEnv<'_>) -> Option<Outcome> {
             Some(d) => start_timer(env, d.secs, timer_label(t, duration)),
             // "Set an alarm." asks for a time, not a duration (it asked "How long should the
             // timer be?", and "quarter to eight" was no answer to that).
-            None if alarm && !has_any(t, &["timer", "timers", "countdown"]) => {
+            None if alarm && !timer_noun => {
                 Outcome::Answer(SkillAnswer::say("timer", ASK_ALARM_TIME))
             }
             None => Outcome::Answer(SkillAnswer::say("timer", ASK_DURATION)),

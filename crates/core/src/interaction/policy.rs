@@ -356,12 +356,18 @@ impl State {
         }
     }
 
+    /// Whether speech from `onset` is soon enough after a turn that ended at `turn_end` to
+    /// go on from it (`continuation_ms`).
+    fn within_continuation(&self, onset: Ms, turn_end: Ms) -> bool {
+        onset.saturating_sub(turn_end) <= u64::from(self.params.continuation_ms)
+    }
+
     /// Whether speech from `onset` goes on from the turn we took (`pending`, none of its
     /// answer said yet) within `continuation_ms` of its end.
     fn goes_on_from_taken_turn(&self, onset: Ms) -> bool {
-        self.pending.as_ref().is_some_and(|pd| {
-            onset.saturating_sub(pd.turn_end_ms) <= u64::from(self.params.continuation_ms)
-        })
+        self.pending
+            .as_ref()
+            .is_some_and(|pd| self.within_continuation(onset, pd.turn_end_ms))
     }
 
     /// Whether the current turn, which cut off our answer, is the turn we answered going on:
@@ -372,13 +378,12 @@ impl State {
     /// the text model's verdict (the rules), a cut-in is a turn of its own.
     fn goes_on_over_the_answer(&self) -> bool {
         let p = &self.params;
-        let soon = |end: Ms| {
-            self.turn_start
-                .is_some_and(|onset| onset.saturating_sub(end) <= u64::from(p.continuation_ms))
-        };
         self.continues.is_none()
             && self.interrupted.is_some()
-            && self.taken.as_ref().is_some_and(|(_, end)| soon(*end))
+            && self.taken.as_ref().is_some_and(|(_, end)| {
+                self.turn_start
+                    .is_some_and(|onset| self.within_continuation(onset, *end))
+            })
             && self.turn_judged.is_some_and(|w| {
                 w.request + w.interruption < p.words_request_complete
                     && !w.is_backchannel()

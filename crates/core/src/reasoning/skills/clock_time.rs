@@ -204,3 +204,83 @@ fn resolve(
     };
     at(later, hour)
 }
+
+/// The hour a part of the day stands for when no clock time is said: "tomorrow morning" 9 AM,
+/// "afternoon" 3 PM, "evening" 7 PM, "tonight" or "night" 8 PM.
+fn part_of_day_hour(word: &str) -> Option<u32> {
+    match word {
+        "morning" => Some(9),
+        "afternoon" => Some(15),
+        "evening" => Some(19),
+        "night" | "tonight" => Some(20),
+        _ => None,
+    }
+}
+
+/// The hour a day said without a clock time stands for: 9 AM, the start of a working day.
+const DAY_HOUR: u32 = 9;
+
+/// A day said without a clock time, for reminders: "tomorrow", "on Friday", "next Monday",
+/// "next week", "next month", "tonight", "this evening", "tomorrow afternoon". The moment is that
+/// day at the hour its part of the day names, else [`DAY_HOUR`] (the answer says which, so the
+/// user can change it); a weekday that has passed today is next week's. The token span the
+/// words came from; `None` when no day is said or the moment has passed ("this morning" at
+/// noon).
+pub(super) fn parse_day(
+    t: &[String],
+    now: &ZonedDateTime,
+) -> Option<(ZonedDateTime, usize, usize)> {
+    let w = |j: usize| t.get(j).map(String::as_str).unwrap_or("");
+    let today = now.date();
+    let (mut date, mut start, mut end, weekday) =
+        if let Some(i) = t.iter().position(|x| x == "tomorrow") {
+            (today.tomorrow().ok()?, i, i + 1, false)
+        } else if let Some(i) = t.iter().position(|x| x == "tonight") {
+            (today, i, i, false)
+        } else if let Some(i) = (0..t.len()).find(|&i| w(i) == "next" && w(i + 1) == "week") {
+            (
+                today.checked_add(jiff::Span::new().days(7)).ok()?,
+                i,
+                i + 2,
+                false,
+            )
+        } else if let Some(i) = (0..t.len()).find(|&i| w(i) == "next" && w(i + 1) == "month") {
+            (
+                today.checked_add(jiff::Span::new().months(1)).ok()?,
+                i,
+                i + 2,
+                false,
+            )
+        } else if let Some((_, date, i)) = super::calendar::weekday_at(t, today) {
+            (date, i, i + 1, true)
+        } else if let Some(i) =
+            (0..t.len()).find(|&i| w(i) == "this" && part_of_day_hour(w(i + 1)).is_some())
+        {
+            (today, i, i + 1, false)
+        } else {
+            return None;
+        };
+    // "on", "next", "this", "for" before the day are part of it.
+    while start > 0 && matches!(w(start - 1), "on" | "next" | "this" | "for") {
+        start -= 1;
+    }
+    // The part of the day: right after the day ("tomorrow morning", "Friday evening", "this
+    // evening", "tonight"), or "in the morning" after it.
+    let mut hour = DAY_HOUR;
+    if let Some(h) = part_of_day_hour(w(end)) {
+        hour = h;
+        end += 1;
+    } else if w(end) == "in"
+        && w(end + 1) == "the"
+        && let Some(h) = part_of_day_hour(w(end + 2))
+    {
+        hour = h;
+        end += 3;
+    }
+    let mut due = on_day_at(date, hour, 0, now)?;
+    if due.timestamp() <= now.timestamp() && weekday {
+        date = date.checked_add(jiff::Span::new().days(7)).ok()?;
+        due = on_day_at(date, hour, 0, now)?;
+    }
+    (due.timestamp() > now.timestamp()).then_some((due, start, end))
+}

@@ -3,6 +3,7 @@
 
 use super::{Outcome, SkillAnswer, SkillEnv, effect, has_any, is_one_of, notes, timer};
 use crate::reasoning::Control;
+use crate::reasoning::Utterance;
 
 const STOP: &[&[&str]] = &[
     &["stop"],
@@ -156,6 +157,14 @@ pub(super) fn follow_up(t: &[String], env: &SkillEnv<'_>) -> Option<Outcome> {
     }
     if last == timer::ASK_ALARM_TIME
         && let Some(outcome) = timer::set_alarm(t, env)
+    {
+        return Some(outcome);
+    }
+    // "When should I remind you?" (heard whole, or cut off by the answer): the time, with
+    // whatever else of the reminder the user adds.
+    if last.starts_with(timer::ASK_REMINDER_TIME)
+        && let Some(request) = env.last_user_text()
+        && let Some(outcome) = timer::reminder_time_given(&Utterance::parse(request).tokens, t, env)
     {
         return Some(outcome);
     }

@@ -89,6 +89,16 @@ impl SkillEnv<'_> {
         self.now.timestamp().as_millisecond()
     }
 
+    /// What the user said last before the current utterance (the request a question of ours
+    /// asked about).
+    pub(crate) fn last_user_text(&self) -> Option<&str> {
+        self.history
+            .iter()
+            .rev()
+            .find(|m| m.role == super::Role::User && !m.text.is_empty())
+            .map(|m| m.text.as_str())
+    }
+
     /// What the assistant said last: the interrupted utterance, else the history's.
     pub(crate) fn last_assistant_text(&self) -> Option<&str> {
         self.assistant

@@ -6,7 +6,7 @@
 use jiff::ZonedDateTime;
 
 use super::clock::speak_clock;
-use super::clock_time::parse_clock_time;
+use super::clock_time::{parse_clock_time, parse_day};
 use super::{
     Outcome, SkillAnswer, SkillEnv, effect, find, flip_pronouns, has, has_any, join_and, sentence,
     starts,
@@ -20,6 +20,10 @@ pub(crate) const ALARM_LABEL: &str = "alarm";
 pub const ASK_DURATION: &str = "How long should the timer be?";
 /// The question asked when an alarm has no time; an answer to it sets the alarm.
 pub const ASK_ALARM_TIME: &str = "What time should the alarm be for?";
+
+/// The question asked when a reminder has no time (an example follows it); an answer to it
+/// sets the reminder.
+pub const ASK_REMINDER_TIME: &str = "When should I remind you?";
 
 /// The longest timer we accept: a month.
 pub(crate) const MAX_SECS: f64 = 31.0 * 86_400.0;
@@ -450,6 +454,22 @@ const REPEATING: &[&[&str]] = &[
     &["weekly"],
 ];
 
+/// The answer to "When should I remind you?": the request it asked about (`request`, the
+/// user's words before the question) with the words that answer it ("next month", "the car
+/// insurance next month", "in an hour"), read as one. `None` when the answer names no time.
+pub(super) fn reminder_time_given(
+    request: &[String],
+    answer: &[String],
+    env: &SkillEnv<'_>,
+) -> Option<Outcome> {
+    let when = parse_duration(answer).is_some()
+        || parse_clock_time(answer, env.now).is_some()
+        || parse_day(answer, env.now).is_some();
+    let trigger = find(request, &["remind"])?;
+    let joined: Vec<String> = request.iter().chain(answer).cloned().collect();
+    when.then(|| reminder(&joined, trigger, env)).flatten()
+}
+
 fn reminder(t: &[String], trigger: usize, env: &SkillEnv<'_>) -> Option<Outcome> {
     // The reminder's text follows the trigger, minus the time phrase.
     let mut after = trigger + 1;
@@ -462,11 +482,18 @@ fn reminder(t: &[String], trigger: usize, env: &SkillEnv<'_>) -> Option<Outcome>
         after = trigger + 2;
     }
     let duration = parse_duration(t);
-    let clock = if duration.is_none() {
+    let clock_time = if duration.is_none() {
         parse_clock_time(t, env.now)
     } else {
         None
     };
+    // A day alone ("tomorrow", "next month"): that day at a set hour.
+    let day = if duration.is_none() && clock_time.is_none() {
+        parse_day(t, env.now)
+    } else {
+        None
+    };
+    let clock = clock_time.clone().or(day);
     let (span_start, span_end) = match (&duration, &clock) {
         (Some(d), _) => {
             let s = if d.start > 0 && matches!(t[d.start - 1].as_str(), "in" | "after" | "for") {
@@ -494,9 +521,9 @@ fn reminder(t: &[String], trigger: usize, env: &SkillEnv<'_>) -> Option<Outcome>
         .first()
         .is_some_and(|w| matches!(*w, "what" | "where" | "who" | "how" | "when" | "which"))
         && duration.is_none()
-        && clock.is_none()
+        && clock_time.is_none()
     {
-        return None; // "remind me what I said": not a reminder.
+        return None; // "remind me what I said", "remind me what's on Friday": not a reminder.
     }
     // Reminders do not repeat: "every day" is said back as once, not kept in the label.
     let mut repeats = false;
@@ -530,7 +557,9 @@ fn reminder(t: &[String], trigger: usize, env: &SkillEnv<'_>) -> Option<Outcome>
         (None, None) => {
             return Some(Outcome::Answer(SkillAnswer::say(
                 "timer",
-                "When should I remind you? For example, say: remind me in 10 minutes to check the oven.",
+                format!(
+                    "{ASK_REMINDER_TIME} For example, say: remind me in 10 minutes to check the oven."
+                ),
             )));
         }
     };

@@ -354,9 +354,15 @@ fn a_reminder_without_a_time_asks_and_takes_the_answer() {
         "Okay, I'll remind you to call mum in 1 hour."
     );
     assert_eq!(env.timers.list().len(), 2);
+    // A whole reminder of its own is not joined to the one asked about.
+    assert_eq!(
+        env.say("remind me tonight to lock the shed"),
+        "Okay, I'll remind you to lock the shed at 8:00 PM."
+    );
+    assert_eq!(env.timers.list().len(), 3);
     // Words with no time are no answer to it.
     assert!(matches!(env.ask("tell me a joke"), Outcome::Unknown));
-    assert_eq!(env.timers.list().len(), 2);
+    assert_eq!(env.timers.list().len(), 3);
 }
 
 #[test]

@@ -456,12 +456,16 @@ const REPEATING: &[&[&str]] = &[
 
 /// The answer to "When should I remind you?": the request it asked about (`request`, the
 /// user's words before the question) with the words that answer it ("next month", "the car
-/// insurance next month", "in an hour"), read as one. `None` when the answer names no time.
+/// insurance next month", "in an hour"), read as one. `None` when the answer names no time or
+/// is a reminder of its own ("remind me to renew the car insurance next month").
 pub(super) fn reminder_time_given(
     request: &[String],
     answer: &[String],
     env: &SkillEnv<'_>,
 ) -> Option<Outcome> {
+    if has_any(answer, &["remind", "reminder"]) {
+        return None;
+    }
     let when = parse_duration(answer).is_some()
         || parse_clock_time(answer, env.now).is_some()
         || parse_day(answer, env.now).is_some();

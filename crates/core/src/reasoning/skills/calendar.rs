@@ -28,7 +28,7 @@ const HOLIDAYS: &[(&[&str], &str, i8, i8)] = &[
 ];
 
 /// "9", "9th", "1st", "22nd", "3rd" -> the day of the month.
-fn day_number(word: &str) -> Option<i8> {
+pub(super) fn day_number(word: &str) -> Option<i8> {
     let digits = word.trim_end_matches(|c: char| c.is_ascii_alphabetic());
     let suffix = &word[digits.len()..];
     if !matches!(suffix, "" | "st" | "nd" | "rd" | "th") {
@@ -37,7 +37,7 @@ fn day_number(word: &str) -> Option<i8> {
     digits.parse().ok().filter(|d| (1..=31).contains(d))
 }
 
-fn month_number(word: &str) -> Option<i8> {
+pub(super) fn month_number(word: &str) -> Option<i8> {
     MONTHS
         .iter()
         .position(|m| m.eq_ignore_ascii_case(word))
@@ -115,7 +115,7 @@ fn target(t: &[String]) -> Option<(String, i8, i8, Option<i16>)> {
 }
 
 /// The next `month`/`day` on or after `today` (February 29 waits for a leap year).
-fn next_occurrence(today: Date, month: i8, day: i8) -> Option<Date> {
+pub(super) fn next_occurrence(today: Date, month: i8, day: i8) -> Option<Date> {
     (0..8).find_map(|years| {
         let d = Date::new(today.year() + years, month, day).ok()?;
         (d >= today).then_some(d)

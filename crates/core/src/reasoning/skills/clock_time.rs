@@ -232,34 +232,49 @@ pub(super) fn parse_day(
 ) -> Option<(ZonedDateTime, usize, usize)> {
     let w = |j: usize| t.get(j).map(String::as_str).unwrap_or("");
     let today = now.date();
-    let (mut date, mut start, mut end, weekday) =
-        if let Some(i) = t.iter().position(|x| x == "tomorrow") {
-            (today.tomorrow().ok()?, i, i + 1, false)
-        } else if let Some(i) = t.iter().position(|x| x == "tonight") {
-            (today, i, i, false)
-        } else if let Some(i) = (0..t.len()).find(|&i| w(i) == "next" && w(i + 1) == "week") {
-            (
-                today.checked_add(jiff::Span::new().days(7)).ok()?,
-                i,
-                i + 2,
-                false,
-            )
-        } else if let Some(i) = (0..t.len()).find(|&i| w(i) == "next" && w(i + 1) == "month") {
-            (
-                today.checked_add(jiff::Span::new().months(1)).ok()?,
-                i,
-                i + 2,
-                false,
-            )
-        } else if let Some((_, date, i)) = super::calendar::weekday_at(t, today) {
-            (date, i, i + 1, true)
-        } else if let Some(i) =
-            (0..t.len()).find(|&i| w(i) == "this" && part_of_day_hour(w(i + 1)).is_some())
-        {
-            (today, i, i + 1, false)
+    let after = |days: i64| today.checked_add(jiff::Span::new().days(days)).ok();
+    let at = |word: &str| t.iter().position(|x| x == word);
+    let pair = |a: &str, b: &str| (0..t.len()).find(|&i| w(i) == a && w(i + 1) == b);
+    let (mut date, mut start, mut end, weekday) = if let Some(i) = at("tomorrow") {
+        (today.tomorrow().ok()?, i, i + 1, false)
+    } else if let Some(i) = at("tonight") {
+        (today, i, i, false)
+    } else if let Some(i) = pair("next", "week") {
+        (after(7)?, i, i + 2, false)
+    } else if let Some(i) = pair("next", "month") {
+        let date = today.checked_add(jiff::Span::new().months(1)).ok()?;
+        (date, i, i + 2, false)
+    } else if let Some((date, i, j)) = date_at(t, today) {
+        (date, i, j, false)
+    } else if let Some(i) = at("weekend") {
+        // "This weekend", "at the weekend": its Saturday.
+        let to_saturday = (0..7)
+            .find(|&d| after(d).is_some_and(|x| x.weekday() == jiff::civil::Weekday::Saturday))?;
+        let mut i = i;
+        while i > 0 && matches!(w(i - 1), "the" | "at") {
+            i -= 1;
+        }
+        (after(to_saturday)?, i, i + 1, true)
+    } else if let Some((_, date, i)) = super::calendar::weekday_at(t, today) {
+        (date, i, i + 1, true)
+    } else if let Some(i) =
+        (0..t.len()).find(|&i| w(i) == "this" && part_of_day_hour(w(i + 1)).is_some())
+    {
+        (today, i, i + 1, false)
+    } else if let Some(i) = (0..t.len())
+        .find(|&i| w(i) == "in" && w(i + 1) == "the" && part_of_day_hour(w(i + 2)).is_some())
+    {
+        // "In the morning" alone: the next one (today's, or tomorrow's once it has passed).
+        let due = on_day_at(today, part_of_day_hour(w(i + 2))?, 0, now)?;
+        let date = if due.timestamp() > now.timestamp() {
+            today
         } else {
-            return None;
+            today.tomorrow().ok()?
         };
+        (date, i, i, false)
+    } else {
+        return None;
+    };
     // "on", "next", "this", "for" before the day are part of it.
     while start > 0 && matches!(w(start - 1), "on" | "next" | "this" | "for") {
         start -= 1;
@@ -283,4 +298,58 @@ pub(super) fn parse_day(
         due = on_day_at(date, hour, 0, now)?;
     }
     (due.timestamp() > now.timestamp()).then_some((due, start, end))
+}
+
+/// A date said for a reminder, "March 3rd", "the 3rd of March", "the 15th" (this month's, or
+/// next month's once it has passed): its next occurrence and its token span.
+fn date_at(t: &[String], today: jiff::civil::Date) -> Option<(jiff::civil::Date, usize, usize)> {
+    use super::calendar::{day_number, month_number, next_occurrence};
+    let w = |j: usize| t.get(j).map(String::as_str).unwrap_or("");
+    let suffix = |j: usize| matches!(w(j), "st" | "nd" | "rd" | "th");
+    for i in 0..t.len() {
+        if let Some(month) = month_number(w(i)) {
+            // "March 3rd" (the recognizer's "3rd" arrives as "3" "rd").
+            if let Some(day) = day_number(w(i + 1)) {
+                let end = if suffix(i + 2) { i + 3 } else { i + 2 };
+                return Some((next_occurrence(today, month, day)?, i, end));
+            }
+            // "the 3rd of March".
+            let mut k = i;
+            if k > 0 && w(k - 1) == "of" {
+                k -= 1;
+            }
+            if k > 0 && suffix(k - 1) {
+                k -= 1;
+            }
+            if let Some(day) = k.checked_sub(1).and_then(|j| day_number(w(j))) {
+                let start = if k >= 2 && w(k - 2) == "the" {
+                    k - 2
+                } else {
+                    k - 1
+                };
+                return Some((next_occurrence(today, month, day)?, start, i + 1));
+            }
+        }
+        // "on the 15th": a day of the month with its ordinal, no month after it.
+        if w(i) == "the"
+            && let Some(day) = day_number(w(i + 1))
+            && suffix(i + 2)
+            && w(i + 3) != "of"
+            && month_number(w(i + 3)).is_none()
+        {
+            let this_month = jiff::civil::Date::new(today.year(), today.month(), day).ok();
+            let date = match this_month.filter(|d| *d >= today) {
+                Some(d) => d,
+                None => {
+                    let next = today
+                        .first_of_month()
+                        .checked_add(jiff::Span::new().months(1))
+                        .ok()?;
+                    jiff::civil::Date::new(next.year(), next.month(), day).ok()?
+                }
+            };
+            return Some((date, i, i + 3));
+        }
+    }
+    None
 }

@@ -316,3 +316,6 @@ mod bounds_tests;
 
 #[cfg(test)]
 mod battery_tests;
+
+#[cfg(test)]
+mod reminder_tests;

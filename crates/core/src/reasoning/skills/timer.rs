@@ -52,6 +52,7 @@ pub(super) fn unit_secs(word: &str) -> Option<f64> {
         "minute" | "minutes" | "min" | "mins" => 60.0,
         "hour" | "hours" | "hr" | "hrs" => 3600.0,
         "day" | "days" => 86_400.0,
+        "week" | "weeks" => 7.0 * 86_400.0,
         _ => return None,
     })
 }

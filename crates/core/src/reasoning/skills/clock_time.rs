@@ -236,7 +236,17 @@ pub(super) fn parse_day(
     let at = |word: &str| t.iter().position(|x| x == word);
     let pair = |a: &str, b: &str| (0..t.len()).find(|&i| w(i) == a && w(i + 1) == b);
     let (mut date, mut start, mut end, weekday) = if let Some(i) = at("tomorrow") {
-        (today.tomorrow().ok()?, i, i + 1, false)
+        // "The day after tomorrow".
+        match i
+            .checked_sub(2)
+            .filter(|&k| w(k) == "day" && w(k + 1) == "after")
+        {
+            Some(k) => {
+                let k = if k > 0 && w(k - 1) == "the" { k - 1 } else { k };
+                (after(2)?, k, i + 1, false)
+            }
+            None => (today.tomorrow().ok()?, i, i + 1, false),
+        }
     } else if let Some(i) = at("tonight") {
         (today, i, i, false)
     } else if let Some(i) = pair("next", "week") {

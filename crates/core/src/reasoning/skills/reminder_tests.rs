@@ -77,6 +77,11 @@ fn a_reminder_for_a_day_without_a_clock_time_is_set_for_an_hour_it_says() {
             "in 14 days.",
             "check the tyres",
         ),
+        (
+            "remind me the day after tomorrow to water the garden",
+            "on Thursday, June 11 at 9:00 AM.",
+            "water the garden",
+        ),
         // A clock time still wins over the day's hour.
         (
             "remind me next Monday at 6 pm to call Anna",
@@ -138,7 +143,17 @@ fn a_reminder_without_a_time_asks_and_takes_the_answer() {
         "Okay, I'll remind you to lock the shed at 8:00 PM."
     );
     assert_eq!(env.timers.list().len(), 3);
+    // Nor is another request with a time in it.
+    env.history = vec![
+        Message::user("remind me to call mum"),
+        Message::assistant(&asked),
+    ];
+    assert_eq!(
+        env.say("set a timer for two minutes"),
+        "Timer set for 2 minutes."
+    );
+    assert_eq!(env.timers.list().len(), 4);
     // Words with no time are no answer to it.
     assert!(matches!(env.ask("tell me a joke"), Outcome::Unknown));
-    assert_eq!(env.timers.list().len(), 3);
+    assert_eq!(env.timers.list().len(), 4);
 }

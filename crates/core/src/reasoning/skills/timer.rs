@@ -484,7 +484,7 @@ pub(super) fn reminder_time_given(
     let when = parse_duration(answer).is_some()
         || parse_clock_time(answer, env.now).is_some()
         || parse_day(answer, env.now).is_some();
-    let trigger = find(request, &["remind"])?;
+    let trigger = find(request, &["remind"]).or_else(|| find(request, &["reminder"]))?;
     let joined: Vec<String> = request.iter().chain(answer).cloned().collect();
     when.then(|| reminder(&joined, trigger, env)).flatten()
 }

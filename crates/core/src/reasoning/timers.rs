@@ -54,7 +54,8 @@ impl Timer {
         }
     }
 
-    /// "the pasta timer", "your 10 minute timer", "your reminder to call your mom".
+    /// "the pasta timer", "your 10 minute timer", "your reminder to call your mom", "your
+    /// reminder about the dentist".
     pub fn name(&self) -> String {
         match (self.kind, &self.label) {
             (TimerKind::Timer, Some(l)) => format!("the {l} timer"),
@@ -62,7 +63,7 @@ impl Timer {
                 let secs = (self.due_at_ms - self.created_at_ms) as f64 / 1000.0;
                 format!("your {} timer", speak_duration_adjective(secs))
             }
-            (TimerKind::Reminder, Some(l)) => format!("your reminder to {}", flip_pronouns(l)),
+            (TimerKind::Reminder, Some(l)) => format!("your reminder {}", reminder_of(l)),
             (TimerKind::Reminder, None) => "your reminder".to_owned(),
         }
     }
@@ -234,6 +235,16 @@ pub fn speak_duration_adjective(secs: f64) -> String {
         .replace("minutes", "minute")
         .replace("hours", "hour")
         .replace("days", "day")
+}
+
+/// What a reminder is for, as said after "remind you" or "your reminder": "to call your mom"
+/// for the label "call my mom", "about the dentist" for a label kept with its "about".
+pub fn reminder_of(label: &str) -> String {
+    if label.starts_with("about ") {
+        flip_pronouns(label)
+    } else {
+        format!("to {}", flip_pronouns(label))
+    }
 }
 
 #[cfg(test)]

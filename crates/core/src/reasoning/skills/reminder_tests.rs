@@ -80,6 +80,11 @@ fn a_reminder_for_a_day_without_a_clock_time_is_set_for_an_hour_it_says() {
             "on Thursday, June 11 at 9:00 AM.",
             "water the garden",
         ),
+        (
+            "remind me Thursday afternoon about the dentist",
+            "Okay, I'll remind you about the dentist on Thursday, June 11 at 3:00 PM.",
+            "about the dentist",
+        ),
         // A clock time still wins over the day's hour.
         (
             "remind me next Monday at 6 pm to call Anna",
@@ -90,6 +95,11 @@ fn a_reminder_for_a_day_without_a_clock_time_is_set_for_an_hour_it_says() {
     for (input, want, label) in cases {
         env.assert_reminder(input, want, label);
     }
+    let listed = env.say("what reminders do I have");
+    assert!(
+        listed.contains("your reminder about the dentist"),
+        "{listed}"
+    );
     // A question about a day is no reminder (it goes to the language model).
     assert!(matches!(
         env.ask("remind me what I have on Friday"),

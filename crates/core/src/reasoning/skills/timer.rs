@@ -8,11 +8,10 @@ use jiff::ZonedDateTime;
 use super::clock::speak_clock;
 use super::clock_time::{parse_clock_time, parse_day};
 use super::{
-    Outcome, SkillAnswer, SkillEnv, effect, find, flip_pronouns, has, has_any, join_and, sentence,
-    starts,
+    Outcome, SkillAnswer, SkillEnv, effect, find, has, has_any, join_and, sentence, starts,
 };
 use crate::reasoning::numbers::parse_digits;
-use crate::reasoning::timers::{Timer, TimerKind, speak_duration};
+use crate::reasoning::timers::{Timer, TimerKind, reminder_of, speak_duration};
 
 /// The label of a timer set for a time of day ("wake me at 7").
 pub(crate) const ALARM_LABEL: &str = "alarm";
@@ -552,6 +551,9 @@ fn reminder(t: &[String], trigger: usize, env: &SkillEnv<'_>) -> Option<Outcome>
             repeats = true;
         }
     }
+    // "Remind me about the dentist": the label keeps its "about" ("I'll remind you about the
+    // dentist", not "to the dentist").
+    let about = words.first() == Some(&"about");
     while words.first().is_some_and(|w| {
         matches!(
             *w,
@@ -559,6 +561,9 @@ fn reminder(t: &[String], trigger: usize, env: &SkillEnv<'_>) -> Option<Outcome>
         )
     }) {
         words.remove(0);
+    }
+    if about && !words.is_empty() {
+        words.insert(0, "about");
     }
     if words.last().is_some_and(|w| matches!(*w, "to")) {
         words.pop();
@@ -608,7 +613,7 @@ fn reminder(t: &[String], trigger: usize, env: &SkillEnv<'_>) -> Option<Outcome>
 /// "instead").
 pub(super) fn will_remind(label: Option<&str>, when: &str) -> String {
     let what = label
-        .map(|x| format!(" to {}", flip_pronouns(x)))
+        .map(|x| format!(" {}", reminder_of(x)))
         .unwrap_or_default();
     format!("Okay, I'll remind you{what} {when}")
 }

@@ -87,31 +87,33 @@ fn target(t: &[String]) -> Option<(String, i8, i8, Option<i16>)> {
             return Some(((*name).to_owned(), *month, *day, year));
         }
     }
-    for (i, w) in t.iter().enumerate() {
-        let Some(month) = month_number(w) else {
-            continue;
-        };
-        let after = t.get(i + 1).and_then(|w| day_number(w));
-        // "9th of June": the recognizer's "9th" arrives as "9" "th" (numbers are split from
-        // the letters glued to them).
-        let mut j = i;
-        if j > 0 && t[j - 1] == "of" {
-            j -= 1;
-        }
-        if j > 0 && matches!(t[j - 1].as_str(), "st" | "nd" | "rd" | "th") {
-            j -= 1;
-        }
-        let before = j.checked_sub(1).and_then(|k| day_number(&t[k]));
-        if let Some(day) = after.or(before) {
-            let year = if after.is_some() {
-                year_at(t, i + 2)
-            } else {
-                year_at(t, i + 1)
-            };
+    for i in 0..t.len() {
+        if let Some((month, day, _, end)) = month_day_at(t, i) {
+            let year = year_at(t, end);
             return Some((format!("{} {day}", month_name(month)), month, day, year));
         }
     }
     None
+}
+
+/// A month named at `i` with its day: "June 9" (the day after it) or "9th of June" (before
+/// it; the recognizer's "9th" arrives as "9" "th", numbers split from the letters glued to
+/// them). The month, the day, the index of the first of those words (the month, or the day's
+/// number before it) and the index just after the last (the day's number, or the month).
+pub(super) fn month_day_at(t: &[String], i: usize) -> Option<(i8, i8, usize, usize)> {
+    let month = month_number(t.get(i)?)?;
+    if let Some(day) = t.get(i + 1).and_then(|w| day_number(w)) {
+        return Some((month, day, i, i + 2));
+    }
+    let mut j = i;
+    if j > 0 && t[j - 1] == "of" {
+        j -= 1;
+    }
+    if j > 0 && matches!(t[j - 1].as_str(), "st" | "nd" | "rd" | "th") {
+        j -= 1;
+    }
+    let k = j.checked_sub(1)?;
+    day_number(&t[k]).map(|day| (month, day, k, i + 1))
 }
 
 /// The next `month`/`day` on or after `today` (February 29 waits for a leap year).

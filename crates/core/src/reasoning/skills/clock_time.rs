@@ -313,32 +313,23 @@ pub(super) fn parse_day(
 /// A date said for a reminder, "March 3rd", "the 3rd of March", "the 15th" (this month's, or
 /// next month's once it has passed): its next occurrence and its token span.
 fn date_at(t: &[String], today: jiff::civil::Date) -> Option<(jiff::civil::Date, usize, usize)> {
-    use super::calendar::{day_number, month_number, next_occurrence};
+    use super::calendar::{day_number, month_day_at, month_number, next_occurrence};
     let w = |j: usize| t.get(j).map(String::as_str).unwrap_or("");
     let suffix = |j: usize| matches!(w(j), "st" | "nd" | "rd" | "th");
     for i in 0..t.len() {
-        if let Some(month) = month_number(w(i)) {
-            // "March 3rd" (the recognizer's "3rd" arrives as "3" "rd").
-            if let Some(day) = day_number(w(i + 1)) {
-                let end = if suffix(i + 2) { i + 3 } else { i + 2 };
-                return Some((next_occurrence(today, month, day)?, i, end));
-            }
-            // "the 3rd of March".
-            let mut k = i;
-            if k > 0 && w(k - 1) == "of" {
-                k -= 1;
-            }
-            if k > 0 && suffix(k - 1) {
-                k -= 1;
-            }
-            if let Some(day) = k.checked_sub(1).and_then(|j| day_number(w(j))) {
-                let start = if k >= 2 && w(k - 2) == "the" {
-                    k - 2
+        // "March 3rd" (the recognizer's "3rd" arrives as "3" "rd"), "the 3rd of March".
+        if let Some((month, day, start, end)) = month_day_at(t, i) {
+            let date = next_occurrence(today, month, day)?;
+            return Some(if start == i {
+                (date, i, if suffix(end) { end + 1 } else { end })
+            } else {
+                let start = if start > 0 && w(start - 1) == "the" {
+                    start - 1
                 } else {
-                    k - 1
+                    start
                 };
-                return Some((next_occurrence(today, month, day)?, start, i + 1));
-            }
+                (date, start, end)
+            });
         }
         // "on the 15th": a day of the month with its ordinal, no month after it.
         if w(i) == "the"

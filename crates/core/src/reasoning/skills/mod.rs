@@ -92,10 +92,15 @@ impl SkillEnv<'_> {
     /// What the user said last before the current utterance (the request a question of ours
     /// asked about).
     pub(crate) fn last_user_text(&self) -> Option<&str> {
+        self.last_in_history(super::Role::User)
+    }
+
+    /// The history's last non-empty message of `role`.
+    fn last_in_history(&self, role: super::Role) -> Option<&str> {
         self.history
             .iter()
             .rev()
-            .find(|m| m.role == super::Role::User && !m.text.is_empty())
+            .find(|m| m.role == role && !m.text.is_empty())
             .map(|m| m.text.as_str())
     }
 
@@ -104,13 +109,7 @@ impl SkillEnv<'_> {
         self.assistant
             .map(|a| a.said.as_str())
             .filter(|s| !s.is_empty())
-            .or_else(|| {
-                self.history
-                    .iter()
-                    .rev()
-                    .find(|m| m.role == super::Role::Assistant && !m.text.is_empty())
-                    .map(|m| m.text.as_str())
-            })
+            .or_else(|| self.last_in_history(super::Role::Assistant))
     }
 }
 

@@ -406,11 +406,7 @@ pub(super) fn answer(t: &[String], env: &SkillEnv<'_>) -> Option<Outcome> {
             SkillAnswer::say("timer", text).with_progress("checking the timer..."),
         ));
     }
-    let trigger = find(t, &["remind"])
-        .or_else(|| find(t, &["reminder"]))
-        .or_else(|| find(t, &["let", "me", "know", "in"]))
-        .or_else(|| find(t, &["tell", "me", "in"]));
-    if let Some(at) = trigger
+    if let Some(at) = reminder_trigger(t)
         && let Some(outcome) = reminder(t, at, env)
     {
         return Some(outcome);
@@ -454,6 +450,14 @@ const REPEATING: &[&[&str]] = &[
     &["weekly"],
 ];
 
+/// Where the words ask for a reminder: "remind", "reminder", "let me know in", "tell me in".
+fn reminder_trigger(t: &[String]) -> Option<usize> {
+    find(t, &["remind"])
+        .or_else(|| find(t, &["reminder"]))
+        .or_else(|| find(t, &["let", "me", "know", "in"]))
+        .or_else(|| find(t, &["tell", "me", "in"]))
+}
+
 /// The answer to "When should I remind you?": the request it asked about (`request`, the
 /// user's words before the question) with the words that answer it ("next month", "the car
 /// insurance next month", "in an hour"), read as one. `None` when the answer names no time or
@@ -483,7 +487,7 @@ pub(super) fn reminder_time_given(
     let when = parse_duration(answer).is_some()
         || parse_clock_time(answer, env.now).is_some()
         || parse_day(answer, env.now).is_some();
-    let trigger = find(request, &["remind"]).or_else(|| find(request, &["reminder"]))?;
+    let trigger = reminder_trigger(request)?;
     let joined: Vec<String> = request.iter().chain(answer).cloned().collect();
     when.then(|| reminder(&joined, trigger, env)).flatten()
 }

@@ -34,6 +34,13 @@ const GAIN_RAMP_MS: u32 = 10;
 const SPEECH_RING_SECONDS: usize = 4;
 /// Seconds of far-end reference the DSP thread may lag behind.
 const REFERENCE_RING_SECONDS: usize = 2;
+/// Resuming after a hold drops at most this much quiet at the head of the queue (the gap
+/// between our words the hold fell in, or the rest of it): the hold was the pause.
+const RESUME_SKIP_MAX_MS: u32 = 600;
+/// ... keeping this much of it before the next sound, so a soft onset is not clipped.
+const RESUME_KEEP_MS: u32 = 20;
+/// A sample this loud (about -40 dBFS) ends the quiet run; our voice's gaps sit far below.
+const QUIET_AMPLITUDE: f32 = 0.01;
 
 /// Identifies one `speak` call.
 pub type UtteranceId = u64;
@@ -148,6 +155,11 @@ pub struct Renderer {
     discarding_until: Option<u64>,
     /// The fade applies to speech below this ring index (queued before the stop).
     fade_until: u64,
+    /// Sat silent in a hold with speech still queued: the release skips the quiet lead.
+    paused: bool,
+    /// [`RESUME_SKIP_MAX_MS`] and [`RESUME_KEEP_MS`] in device frames.
+    resume_skip_max: usize,
+    resume_keep: usize,
 }
 
 impl std::fmt::Debug for Renderer {
@@ -220,6 +232,9 @@ pub fn playback(
         fade_len: (device_rate_hz * FADE_MS / 1000).max(1),
         discarding_until: None,
         fade_until: 0,
+        paused: false,
+        resume_skip_max: (device_rate_hz * RESUME_SKIP_MAX_MS / 1000) as usize,
+        resume_keep: (device_rate_hz * RESUME_KEEP_MS / 1000) as usize,
     };
     let reference = Reference {
         ring: ref_rx,
@@ -461,6 +476,10 @@ impl Renderer {
         let frames = out.len() / channels;
         self.check_controls();
         let hold = self.shared.hold.load(Ordering::Acquire);
+        if self.paused && !hold {
+            self.paused = false;
+            self.skip_quiet_lead();
+        }
         let volume = f32::from_bits(self.shared.volume.load(Ordering::Relaxed));
         let target = if hold {
             0.0
@@ -494,6 +513,7 @@ impl Renderer {
                     self.fade_left = 0;
                     self.finish_fade();
                 }
+                self.paused = self.discarding_until.is_none() && !self.ring.is_empty();
             } else if let Ok(x) = self.ring.pop() {
                 self.consumed += 1;
                 if self.gain < target {
@@ -560,6 +580,8 @@ impl Renderer {
         let seq = self.shared.stop_seq.load(Ordering::Acquire);
         if seq != self.seen_stop_seq {
             self.seen_stop_seq = seq;
+            // What was held is discarded: nothing to resume.
+            self.paused = false;
             self.fade_until = self.shared.discard_until.load(Ordering::Acquire);
             if self.gain <= 0.0 {
                 // Already silent (held): nothing to fade.
@@ -579,6 +601,34 @@ impl Renderer {
             .store(u64::from(self.fade_len - self.fade_left), Ordering::Relaxed);
         self.discarding_until = Some(s.discard_until.load(Ordering::Acquire));
         s.fade_done_seq.store(self.seen_stop_seq, Ordering::Release);
+    }
+
+    /// Resuming after a hold: drops the quiet run at the head of the queue (the gap between our
+    /// words that the hold fell in, or the rest of it) up to [`RESUME_KEEP_MS`] before the next
+    /// sound, so the listener hears the hold as the pause and not the hold and then the gap
+    /// (after an "mm-hm" we went on ~300 ms later than the release when the hold fell at a
+    /// comma). Quiet all the way to the cap (the end of what we say, a long break): nothing
+    /// is dropped. Reads the ring without allocating; the dropped samples count as consumed,
+    /// never as played, and are not part of the echo reference (they never sounded).
+    fn skip_quiet_lead(&mut self) {
+        if self.discarding_until.is_some() || self.fade_left > 0 {
+            return;
+        }
+        let n = self.ring.slots().min(self.resume_skip_max);
+        let Ok(chunk) = self.ring.read_chunk(n) else {
+            return;
+        };
+        let (head, tail) = chunk.as_slices();
+        let Some(first_sound) = head
+            .iter()
+            .chain(tail)
+            .position(|x| x.abs() >= QUIET_AMPLITUDE)
+        else {
+            return;
+        };
+        let skip = first_sound.saturating_sub(self.resume_keep);
+        chunk.commit(skip);
+        self.consumed += skip as u64;
     }
 
     /// Drops queued speech that a stop discarded.

@@ -241,6 +241,46 @@ fn hold_pauses_in_place_and_resumes_without_losing_speech() {
 }
 
 #[test]
+fn a_release_skips_the_quiet_gap_the_hold_fell_in() {
+    let (mut p, mut r, _f, _) = parts();
+    // Our voice, a 300 ms gap between its words, more of it.
+    let mut speech = tone_24k(0.1, 0.5);
+    speech.extend(std::iter::repeat_n(0.0, 7_200));
+    speech.extend(tone_24k(0.2, 0.5));
+    let id = p.speak(&speech);
+    let mut t = 0;
+    render(&mut r, 12, &mut t); // 120 ms: in the gap
+    p.hold(true);
+    render(&mut r, 30, &mut t);
+    p.hold(false);
+    let after = render(&mut r, 40, &mut t);
+    let first_loud = after.iter().position(|s| s.abs() > 0.05).unwrap();
+    assert!(
+        first_loud < 3 * BLOCK,
+        "the rest of the gap was not played after the hold: sound {} ms after the release",
+        first_loud * 1000 / RATE as usize
+    );
+    // Nothing of the words is lost: all 200 ms of the second tone played.
+    let loud = after.iter().filter(|s| s.abs() > 0.05).count();
+    assert!(loud > 9_000, "{loud} loud samples after the release");
+    assert!(p.progress(id).unwrap().finished);
+    // A hold inside a word resumes the word where it paused: no sound is skipped.
+    let id = p.speak(&tone_24k(0.3, 0.5));
+    render(&mut r, 10, &mut t);
+    p.hold(true);
+    render(&mut r, 10, &mut t);
+    let at_hold = p.progress(id).unwrap().played_source_samples;
+    p.hold(false);
+    render(&mut r, 2, &mut t);
+    let resumed = p.progress(id).unwrap().played_source_samples;
+    assert_eq!(
+        resumed - at_hold,
+        480,
+        "20 ms of the word after 20 ms of rendering"
+    );
+}
+
+#[test]
 fn more_speech_queued_while_held_waits_for_the_release() {
     let (mut p, mut r, _f, _) = parts();
     let first = p.speak(&tone_24k(0.3, 0.5));

@@ -32,6 +32,36 @@ pub fn contains_words(text: &str, phrase: &str) -> bool {
     !phrase.is_empty() && format!(" {} ", normalize(text)).contains(&format!(" {phrase} "))
 }
 
+/// About how many syllables `text` has when spoken in English: the vowel groups of each word
+/// ("y" counts as a vowel), less a silent final "e" ("make", not "table"), at least one per
+/// word; a number counts one per digit. An estimate for plausibility checks (how much speech
+/// words need), not for pronunciation.
+pub fn syllables(text: &str) -> usize {
+    words(text).map(|w| word_syllables(&w)).sum()
+}
+
+fn word_syllables(word: &str) -> usize {
+    if word.chars().all(|c| c.is_ascii_digit()) {
+        return word.len();
+    }
+    let vowel = |c: char| matches!(c, 'a' | 'e' | 'i' | 'o' | 'u' | 'y');
+    let mut groups = 0;
+    let mut in_vowels = false;
+    for c in word.chars() {
+        let v = vowel(c);
+        if v && !in_vowels {
+            groups += 1;
+        }
+        in_vowels = v;
+    }
+    let silent_e = word.ends_with('e')
+        && !word.ends_with("le")
+        && !word.ends_with("ee")
+        && !word.ends_with("ye")
+        && groups > 1;
+    (groups - usize::from(silent_e)).max(1)
+}
+
 /// Levenshtein distance between two sequences (substitutions, insertions and deletions each
 /// cost one): word error counts for the ASR tests and experiments.
 pub fn edit_distance<T: PartialEq>(a: &[T], b: &[T]) -> usize {
@@ -69,6 +99,17 @@ mod tests {
         assert_eq!(normalize("  ...  "), "");
         assert_eq!(normalize("Ünïcödé ΑΒΓ 東京"), "ünïcödé αβγ 東京");
         assert_eq!(words("a,b").collect::<Vec<_>>(), ["a", "b"]);
+    }
+
+    #[test]
+    fn syllables_are_estimated_from_vowel_groups() {
+        assert_eq!(syllables("Show it, show it."), 4);
+        assert_eq!(syllables("I can look at it."), 5);
+        assert_eq!(syllables("Make a table, see?"), 5);
+        assert_eq!(syllables("mm-hm"), 2);
+        assert_eq!(syllables("Set it for 10"), 5);
+        assert_eq!(syllables("東京 Ünïcödé"), 2);
+        assert_eq!(syllables(" ... "), 0);
     }
 
     #[test]

@@ -4,9 +4,9 @@ use std::collections::{HashMap, VecDeque};
 
 use super::types::*;
 pub(crate) use super::words::{
-    OWN_NAME, burst_lets_us_go_on, dangles_for_sure, is_backchannel, is_stray_fragment, normalize,
-    not_addressed, not_addressed_but_level, not_addressed_by_camera, resume_from,
-    sounds_unfinished,
+    OWN_NAME, burst_lets_us_go_on, dangles_for_sure, has_interrupting_word, is_backchannel,
+    is_stray_fragment, normalize, not_addressed, not_addressed_but_level, not_addressed_by_camera,
+    resume_from, sounds_unfinished,
 };
 
 mod overlap;
@@ -117,6 +117,9 @@ pub struct State {
     turn_text: String,
     /// Whether `turn_text` is final.
     turn_final: bool,
+    /// The quiet the final came in: the run's tentative end when it arrived (the recognizer
+    /// starts a final there, before the end is confirmed), `None` after the end.
+    final_quiet_from: Option<Ms>,
     /// The text model's verdict on the final `turn_text` (`None`: the word lists judge it).
     turn_judged: Option<TextProbs>,
     /// How sure the recognizer was of the final `turn_text` (`None`: not known).
@@ -217,6 +220,7 @@ impl State {
             turn_start: None,
             turn_text: String::new(),
             turn_final: false,
+            final_quiet_from: None,
             turn_judged: None,
             turn_logprob: None,
             continues: None,
@@ -332,6 +336,7 @@ impl State {
         self.turn_start = None;
         self.turn_text.clear();
         self.turn_final = false;
+        self.final_quiet_from = None;
         self.turn_judged = None;
         self.turn_logprob = None;
         self.continues = None;
@@ -450,10 +455,10 @@ impl State {
         self.reset_turn();
         self.turn_start = Some(onset);
         self.model_cut_in = by_model;
-        if let Some((t, words, _)) = text {
-            self.turn_text = t;
+        if let Some(words) = text {
+            self.turn_text = words.text;
             self.turn_final = true;
-            self.turn_judged = words;
+            self.turn_judged = words.judged;
         }
         self.pause_start = ended;
         self.set_floor(Floor::Yielding, out);
@@ -616,11 +621,23 @@ pub fn step(s: &mut State, inp: &Inputs, now: Ms) -> Vec<Action> {
             s.last_stable.clone_from(stable);
         }
         Heard::Final { text } => {
-            if s.overlap_onset.is_some() {
-                s.burst_text = Some((text.clone(), inp.judged, inp.final_logprob));
+            if let Some(onset) = s.overlap_onset {
+                let v = inp.voice;
+                let end = if v.speaking {
+                    v.tentative_end_ms
+                } else {
+                    v.last_end_ms
+                };
+                s.burst_text = Some(BurstWords {
+                    text: text.clone(),
+                    judged: inp.judged,
+                    logprob: inp.final_logprob,
+                    speech_ms: end.map(|e| e.saturating_sub(onset)),
+                });
             }
             s.turn_text.clone_from(text);
             s.turn_final = true;
+            s.final_quiet_from = inp.voice.tentative_end_ms;
             s.turn_judged = inp.judged;
             s.turn_logprob = inp.final_logprob;
         }
@@ -635,7 +652,12 @@ pub fn step(s: &mut State, inp: &Inputs, now: Ms) -> Vec<Action> {
     if let Some(Watch { onset, end, .. }) = s.watch {
         if let Heard::Final { text } = &inp.heard {
             s.watch = None;
-            let words = (text.clone(), inp.judged, inp.final_logprob);
+            let words = BurstWords {
+                text: text.clone(),
+                judged: inp.judged,
+                logprob: inp.final_logprob,
+                speech_ms: Some(end.saturating_sub(onset)),
+            };
             if burst_verdict(&words) == BurstVerdict::Stop && s.floor == Floor::Speaking {
                 s.burst_text = Some(words);
                 s.burst_end = Some(end);
@@ -677,7 +699,17 @@ pub fn step(s: &mut State, inp: &Inputs, now: Ms) -> Vec<Action> {
                 }
                 s.eot = None;
                 s.eot_asked_for = None;
-                s.turn_final = false;
+                // A final that came in the quiet at the run's end, before the voice detector
+                // confirmed it, is the turn's words unless the speech goes on: dropping it left
+                // the turn without a final (none is started again for the same end), its
+                // verdict lost ("Totally", a backchannel that had stopped us, read as a stray
+                // word and the answer never resumed).
+                let final_covers_run = s.turn_final
+                    && v.tentative_end_ms.is_some()
+                    && v.tentative_end_ms == s.final_quiet_from;
+                if !final_covers_run {
+                    s.turn_final = false;
+                }
                 s.pause_start = None;
                 if s.floor == Floor::Thinking {
                     // The user went on after we took the turn: their thought was not finished.

@@ -188,9 +188,14 @@ pub(crate) fn is_stray_fragment(text: &str, speech_ms: Ms) -> bool {
 pub(crate) fn burst_lets_us_go_on(text: &str) -> bool {
     let n = normalize(text);
     let words: Vec<&str> = n.split_whitespace().collect();
-    words.is_empty()
-        || is_backchannel(text)
-        || (words.len() <= 2 && !words.iter().any(|w| INTERRUPTING_WORDS.contains(w)))
+    words.is_empty() || is_backchannel(text) || (words.len() <= 2 && !has_interrupting_word(text))
+}
+
+/// Whether any word of `text` is one that stops us ("wait", "no", "stop", ...).
+pub(crate) fn has_interrupting_word(text: &str) -> bool {
+    normalize(text)
+        .split_whitespace()
+        .any(|w| INTERRUPTING_WORDS.contains(&w))
 }
 
 /// Why an utterance is not for the assistant, if it is not.

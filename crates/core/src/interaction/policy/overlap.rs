@@ -11,19 +11,44 @@ fn lets_us_go_on(text: &str, words: Option<TextProbs>) -> bool {
     }
 }
 
-/// Words of a short burst over us that the recognizer was unsure of and that are no clear
-/// cut-in: the text model does not call them one and the lists find no word that stops us in
-/// two words or fewer. Most are a listener's backchannel misheard ("uh-hmm" as "and then"); the
-/// text model's verdict on words nobody said is no evidence of a cut-in.
-fn misheard_burst(text: &str, words: Option<TextProbs>, logprob: Option<f32>) -> bool {
-    logprob.is_some_and(|lp| lp < UNSURE_LOGPROB)
-        && words.is_none_or(|w| w.interruption < 0.5)
-        && burst_lets_us_go_on(text)
+/// Words of a short burst over us that are no evidence of a cut-in, and no clear cut-in: the
+/// text model does not call them one, and either the recognizer was unsure of them and the
+/// lists find no word that stops us in two words or fewer, or they need more syllables than the
+/// burst's sound could hold (`made_up_words`) and no word of them stops us. Most are a
+/// listener's backchannel misheard ("uh-hmm" as "and then", "Sure, sure." as "Show it, show
+/// it."); the text model's verdict on words nobody said is no evidence of a cut-in.
+fn misheard_burst(b: &BurstWords) -> bool {
+    let unsure = b.logprob.is_some_and(|lp| lp < UNSURE_LOGPROB) && burst_lets_us_go_on(&b.text);
+    let made_up = b
+        .speech_ms
+        .is_some_and(|ms| made_up_words(&b.text, ms) && !has_interrupting_word(&b.text));
+    b.judged.is_none_or(|w| w.interruption < 0.5) && (unsure || made_up)
 }
 
-/// The words of a burst over us: the final transcript, the text model's verdict, how sure the
-/// recognizer was.
-pub(super) type BurstWords = (String, Option<TextProbs>, Option<f32>);
+/// Fastest speech we believe a burst holds, in syllables per second (fast conversational
+/// English is ~6-7).
+const MAX_SYLLABLES_PER_S: usize = 10;
+
+/// Words that need more syllables than `speech_ms` of speech could hold, at least three of
+/// them: the recognizer made them up (Whisper heard a 288 ms "Sure, sure." as "Show it,
+/// show it.", 14 syllables a second, and a 448 ms "Hm, okay." as "I can look at it.", 11).
+fn made_up_words(text: &str, speech_ms: Ms) -> bool {
+    let n = crate::text::syllables(text);
+    n >= 3 && (n as u64) * 1000 > MAX_SYLLABLES_PER_S as u64 * speech_ms
+}
+
+/// The words of a burst over us.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct BurstWords {
+    /// The final transcript.
+    pub text: String,
+    /// The text model's verdict on it.
+    pub judged: Option<TextProbs>,
+    /// How sure the recognizer was.
+    pub logprob: Option<f32>,
+    /// How long the burst's speech ran, when its end was known as the words came.
+    pub speech_ms: Option<Ms>,
+}
 
 /// What the words of a burst over us say.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,10 +61,10 @@ pub(super) enum BurstVerdict {
     Stop,
 }
 
-pub(super) fn burst_verdict((text, words, logprob): &BurstWords) -> BurstVerdict {
-    if lets_us_go_on(text, *words) {
+pub(super) fn burst_verdict(b: &BurstWords) -> BurstVerdict {
+    if lets_us_go_on(&b.text, b.judged) {
         BurstVerdict::GoOn
-    } else if misheard_burst(text, *words, *logprob) {
+    } else if misheard_burst(b) {
         BurstVerdict::Misheard
     } else {
         BurstVerdict::Stop

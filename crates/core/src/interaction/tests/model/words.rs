@@ -94,6 +94,52 @@ fn the_words_verdict_says_whether_a_burst_over_us_stops_us() {
     assert!(!has(&a, |a| matches!(a, Action::Stop { .. })), "{a:?}");
 }
 
+/// Speech over us from 2000 ms to `end` (the model unsure, 0.4), its words `text` heard
+/// confidently in the quiet after it with a verdict of a request; stepped to `end` + 1 s.
+fn burst_to_then_heard(end: Ms, text: &str) -> (Vec<Action>, Floor) {
+    let mut s = State::default();
+    let reply = assistant_speaking(&mut s);
+    over_us(&mut s, reply, 2000, end, 0.4);
+    let mut all = Vec::new();
+    let mut t = end + 20;
+    while t <= end + 1000 {
+        let heard = if t == end + 100 {
+            Heard::Final { text: text.into() }
+        } else {
+            Heard::Nothing
+        };
+        let inp = Inputs {
+            voice: silent(end),
+            own: own(reply, "Paris is the capital"),
+            heard,
+            judged: judged("request"),
+            final_logprob: Some(-0.3),
+            floor: probs(0.0, 0.4, 0.9),
+            ..Default::default()
+        };
+        all.extend(step(&mut s, &inp, t));
+        t += 20;
+    }
+    (all, s.floor())
+}
+
+/// Words with more syllables than the burst could hold are made up, however sure the
+/// recognizer was: a 300 ms "Sure, sure." heard as "Show it, show it." (dev
+/// user_backchannel_07) lets us go on. The same words over 600 ms of speech stop us.
+#[test]
+fn words_too_many_for_the_burst_they_came_from_do_not_stop_us() {
+    let (a, floor) = burst_to_then_heard(2300, "Show it, show it.");
+    assert!(!has(&a, |a| matches!(a, Action::Stop { .. })), "{a:?}");
+    assert!(has(&a, |a| matches!(a, Action::Release)), "{a:?}");
+    assert_eq!(floor, Floor::Speaking);
+    let (a, _) = burst_to_then_heard(2600, "Show it, show it.");
+    assert!(has(&a, |a| matches!(a, Action::Stop { .. })), "{a:?}");
+    assert!(request_id(&a).is_some(), "the cut-in is answered: {a:?}");
+    // A word that stops us stops us, however fast.
+    let (a, _) = burst_to_then_heard(2300, "Wait, show it, show it.");
+    assert!(has(&a, |a| matches!(a, Action::Stop { .. })), "{a:?}");
+}
+
 /// A turn `text` (the model sure it is complete and for us), then the pause with the words'
 /// verdict `words`.
 fn turn_with_words(text: &str, words: Option<TextProbs>) -> Vec<(Ms, Action)> {
@@ -550,5 +596,70 @@ fn the_rest_of_a_turn_taken_too_early_said_over_the_answer_continues_it() {
     assert_eq!(
         cut_in_over_the_answer(late, "in the spring?", rest),
         ["in the spring?"]
+    );
+}
+
+/// A backchannel that outlasts the confirm ("Totally.", 640 ms, the floor model hearing a cut-in
+/// in it) stops us; its words come in the quiet at its end, before the voice detector confirms
+/// that end. They are the turn's words: a backchannel, so we say the rest of the answer from
+/// the sentence it stopped in. (The
+/// final was dropped because the voice still counted as speaking, the turn was read as a
+/// stray word, and the rest of the answer was never said.)
+#[test]
+fn a_backchannel_that_stopped_us_resumes_the_answer_when_its_words_come_before_its_end_is_confirmed()
+ {
+    let mut s = State::default();
+    let reply = assistant_speaking(&mut s);
+    let a = over_us(&mut s, reply, 2000, 2660, 0.9);
+    assert!(
+        a.iter().any(|(_, a)| matches!(a, Action::Stop { .. })),
+        "{a:?}"
+    );
+    assert_eq!(s.floor(), Floor::Yielding);
+    // Quiet since 2640, the end not confirmed yet: the words come.
+    let quiet = VoiceActivity {
+        tentative_end_ms: Some(2640),
+        ..speaking(2000)
+    };
+    let mut all = Vec::new();
+    for (t, heard) in [
+        (
+            2700,
+            Heard::Final {
+                text: "Totally".into(),
+            },
+        ),
+        (2720, partial("Totally")),
+    ] {
+        let inp = Inputs {
+            voice: quiet,
+            heard,
+            judged: judged("backchannel"),
+            final_logprob: Some(-1.1),
+            floor: probs(0.0, 0.9, 0.9),
+            ..Default::default()
+        };
+        all.extend(step(&mut s, &inp, t));
+    }
+    let mut t = 2740;
+    while t <= 4600 {
+        let inp = Inputs {
+            voice: silent(2640),
+            floor: probs(0.3, 0.2, 0.9),
+            ..Default::default()
+        };
+        all.extend(step(&mut s, &inp, t));
+        t += 20;
+    }
+    assert!(
+        !has(&all, |a| matches!(a, Action::NotAddressed { .. })),
+        "{all:?}"
+    );
+    assert!(
+        has(&all, |a| matches!(
+            a,
+            Action::Speak { text, kind: SpeechKind::Resume } if text.starts_with("Paris is the capital")
+        )),
+        "{all:?}"
     );
 }

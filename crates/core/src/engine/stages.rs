@@ -114,7 +114,8 @@ impl EngineModels {
 pub struct AsrJob {
     pub audio: Vec<f32>,
     pub is_final: bool,
-    /// Judge a final transcript's words with the text model (`--policy model`).
+    /// Judge the transcript's words with the text model (`--policy model`: every final, and
+    /// the partials of a burst over our voice while we are paused for it).
     pub judge: bool,
     /// The utterance (by onset) this transcribes, so stale results can be told apart.
     pub utterance_ms: u64,
@@ -552,7 +553,8 @@ fn transcribe(
     Some(match transcript {
         Ok(t) => {
             let text = clean_transcript(&t.text);
-            let judged = (job.judge && job.is_final)
+            let judged = job
+                .judge
                 .then(|| match text_model.judge(&text) {
                     Ok(p) => Some(p),
                     Err(e) => {

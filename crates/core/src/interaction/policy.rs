@@ -153,6 +153,10 @@ pub struct State {
     /// We hold on after a misheard burst (`misheard_burst`) for `misheard_grace_ms`: speech
     /// again in that time is a cut-in said in pieces; quiet, and we go on.
     misheard: bool,
+    /// A burst whose words, heard while it was still being said, are a backchannel: we went
+    /// on over it until this time (its onset + `backchannel_max_ms`); speech still going then
+    /// pauses us again.
+    let_go_until: Option<Ms>,
     /// Start of the current pause inside a user turn.
     pause_start: Option<Ms>,
     /// The floor model's highest `turn_complete` in that pause (by its start): see
@@ -240,6 +244,7 @@ impl State {
             burst_end: None,
             burst_text: None,
             misheard: false,
+            let_go_until: None,
             pause_start: None,
             pause_peak: None,
             watch: None,
@@ -431,6 +436,7 @@ impl State {
         self.burst_end = None;
         self.burst_text = None;
         self.misheard = false;
+        self.let_go_until = None;
     }
 
     /// The user cut in: stop for good, remember what they heard, and make their words the
@@ -445,6 +451,7 @@ impl State {
         let text = self.burst_text.take();
         let ended = self.burst_end.take();
         self.misheard = false;
+        self.let_go_until = None;
         self.interrupted = Some((own.heard.clone(), own.text.clone()));
         out.push(Action::Stop {
             heard: own.heard.clone(),

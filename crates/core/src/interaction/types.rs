@@ -474,8 +474,8 @@ pub struct Inputs {
     pub floor: Option<FloorProbs>,
     /// Whose voice the run that just ended was (when it is known).
     pub run_voice: Option<RunVoice>,
-    /// The text model's verdict on the final transcript in `heard` (`None`: the word lists
-    /// judge the words).
+    /// The text model's verdict on the transcript in `heard`: a final (`None`: the word lists
+    /// judge the words), or a partial of a burst over our voice while we are paused for it.
     pub judged: Option<TextProbs>,
     /// How sure the recognizer was of the final transcript in `heard`: the mean log-probability
     /// of its tokens (see [`UNSURE_LOGPROB`]).

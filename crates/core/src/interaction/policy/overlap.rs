@@ -167,14 +167,37 @@ pub(super) fn speech_over_us(
         let onset = *s.overlap_onset.get_or_insert(run_onset);
         s.burst_end = None;
         s.burst_text = None;
+        // Paused, and its words so far are a listener's backchannel ("I see", "oh, nice" heard
+        // while still being said): go on now, not when it ends (our pause had lasted as long as
+        // the backchannel, ~0.5 s, and the user heard us stop for their "mm-hm"). Speech that
+        // goes on past a backchannel's length pauses us again, its onset and timers unchanged;
+        // speech that went quiet before then is the backchannel's end being confirmed.
+        let backchannel_limit = onset + u64::from(p.backchannel_max_ms);
+        // Only a burst of one run: the next piece of a cut-in said in pieces ("Um, | actually,
+        // ...") reads as its first piece did, and we already went on over that one.
+        let one_run = run_onset == onset;
+        if s.held && one_run && now < backchannel_limit && backchannel_heard_so_far(inp) {
+            s.let_go_until = Some(backchannel_limit);
+            s.held = false;
+            s.ducked = false;
+            out.push(Action::Release);
+            out.push(Action::Unduck);
+        }
+        // A backchannel that went quiet before its limit is over, its end not yet confirmed.
+        let letting_go = s
+            .let_go_until
+            .is_some_and(|until| now < until || v.tentative_end_ms.is_some_and(|end| end <= until));
+        if !letting_go {
+            s.let_go_until = None;
+        }
         // Speech that does not count (far below the user's level, the model hears no cut-in, the
         // user turned away) leaves our voice alone: the TV, our own echo in a canceller that has
         // lost its filter (a duck for every leaked syllable dipped an announcement).
-        if counts && !s.ducked {
+        if counts && !s.ducked && !letting_go {
             s.ducked = true;
             out.push(Action::Duck);
         }
-        if counts && !s.held && now >= onset + u64::from(p.hold_after_ms) {
+        if counts && !s.held && !letting_go && now >= onset + u64::from(p.hold_after_ms) {
             s.held = true;
             out.push(Action::Hold);
         }
@@ -187,11 +210,15 @@ pub(super) fn speech_over_us(
             Some(_) => model_confirms || since(p.model_max_overlap_ms),
             None => since(p.barge_in_confirm_ms),
         };
-        if counts && confirmed {
+        if counts && confirmed && !letting_go {
             s.commit_barge_in(&inp.own, onset, model_confirms, out);
         }
     } else if let Some(onset) = s.overlap_onset {
-        if !s.held {
+        if s.let_go_until.is_some() {
+            // The backchannel we went on over has ended: its final words may still stop us.
+            let end = v.last_end_ms.unwrap_or(now);
+            go_on_listening(s, onset, end, WatchedWords::Unknown, out);
+        } else if !s.held {
             // A short or quiet burst (a cough, "mm", the TV) that never paused us.
             s.clear_overlap(out);
             s.reset_turn();
@@ -233,6 +260,19 @@ pub(super) fn speech_over_us(
         }
     }
 }
+
+/// The recognizer's words so far in a burst still being said, judged by the text model while we
+/// are paused for it, are a backchannel it is sure of.
+fn backchannel_heard_so_far(inp: &Inputs) -> bool {
+    matches!(inp.heard, Heard::Partial { .. })
+        && inp
+            .judged
+            .is_some_and(|w| w.backchannel >= SURE_BACKCHANNEL && w.lets_us_go_on())
+}
+
+/// How sure the text model must be that a burst's words so far are a backchannel for us to go on
+/// before the burst ends.
+const SURE_BACKCHANNEL: f32 = 0.8;
 
 /// Goes on over a burst (`onset`..`end`) and watches for its next piece, and for its words
 /// when they are not known yet or were misheard (`words`).

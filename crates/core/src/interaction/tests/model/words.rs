@@ -524,17 +524,29 @@ fn a_cut_in_opening_with_a_hesitation_is_one_burst() {
         .map(|x| (2340, x)),
     );
     assert!(!s.is_held(), "the first piece alone lets us go on: {a:?}");
-    a.extend(over_us_with(
-        &mut s,
-        reply,
-        speaking(2360),
-        3000,
-        probs(0.0, 0.5, 0.9),
-    ));
+    // The second piece is heard as "um" again while it is said: it does not let us go on.
+    let mut t = 2360;
+    while t <= 3000 {
+        let (heard, judged) = if t == 2400 {
+            (partial("um"), judged("backchannel"))
+        } else {
+            (Heard::Nothing, None)
+        };
+        let inp = Inputs {
+            voice: speaking(2360),
+            own: own(),
+            heard,
+            judged,
+            floor: probs(0.0, 0.5, 0.9),
+            ..Default::default()
+        };
+        a.extend(step(&mut s, &inp, t).into_iter().map(|x| (t, x)));
+        t += 20;
+    }
     assert_eq!(
         holds(&a),
         [2120, 2360],
-        "the second piece pauses us at once"
+        "the second piece pauses us at once, and we stay paused: {a:?}"
     );
     let stop = first_stop(&a);
     let confirm = 2000 + u64::from(Params::default().barge_in_confirm_ms);
@@ -662,4 +674,100 @@ fn a_backchannel_that_stopped_us_resumes_the_answer_when_its_words_come_before_i
         )),
         "{all:?}"
     );
+}
+
+/// Speech over us from 2000 ms (the model hearing a cut-in, 0.9) whose partial words at 2300 ms
+/// are `partial_words` with the verdict `words`; the speech runs to `end`, its final words come
+/// 100 ms later in the quiet before the voice detector confirms the end (just after).
+/// Returns every action with its time.
+fn backchannel_heard_while_said(
+    partial_words: &str,
+    words: Option<TextProbs>,
+    end: Ms,
+) -> Vec<(Ms, Action)> {
+    let mut s = State::default();
+    let reply = assistant_speaking(&mut s);
+    let mut all = Vec::new();
+    let mut t = 2000;
+    while t <= end + 600 {
+        let (voice, heard, judged) = if t <= end + 100 && t > end {
+            // Quiet, the end not confirmed yet.
+            let quiet = VoiceActivity {
+                tentative_end_ms: Some(end),
+                ..speaking(2000)
+            };
+            let heard = if t == end + 100 {
+                Heard::Final {
+                    text: partial_words.into(),
+                }
+            } else {
+                Heard::Nothing
+            };
+            (quiet, heard, words.filter(|_| t == end + 100))
+        } else if t <= end {
+            let heard = if t == 2300 {
+                partial(partial_words)
+            } else {
+                Heard::Nothing
+            };
+            (speaking(2000), heard, words.filter(|_| t == 2300))
+        } else {
+            (silent(end), Heard::Nothing, None)
+        };
+        let inp = Inputs {
+            voice,
+            own: own(reply, "Paris is the capital"),
+            heard,
+            judged,
+            floor: probs(0.0, 0.9, 0.9),
+            ..Default::default()
+        };
+        all.extend(step(&mut s, &inp, t).into_iter().map(|a| (t, a)));
+        t += 20;
+    }
+    all
+}
+
+/// A backchannel recognised while it is still being said lets us go on at once, not when it
+/// ends (dev user_backchannel_04: "I see." heard 340 ms into its 590 ms; we had paused for
+/// 600 ms); speech that goes on past a backchannel's length pauses us again and the model's
+/// verdict stops us.
+#[test]
+fn a_backchannel_heard_while_it_is_said_lets_us_go_on_before_it_ends() {
+    // It goes quiet just before a backchannel's length (700 ms) and its end is confirmed after.
+    let all = backchannel_heard_while_said("I see.", judged("backchannel"), 2640);
+    let release = all
+        .iter()
+        .find(|(_, a)| matches!(a, Action::Release))
+        .map(|(t, _)| *t);
+    assert_eq!(release, Some(2300), "{all:?}");
+    assert_eq!(holds(&all).len(), 1, "paused once: {all:?}");
+    assert!(
+        !all.iter().any(|(_, a)| matches!(a, Action::Stop { .. })),
+        "{all:?}"
+    );
+    // Not sure it is one: paused until it ends.
+    let mut unsure = judged("backchannel");
+    if let Some(w) = unsure.as_mut() {
+        w.backchannel = 0.6;
+        w.interruption = 0.3;
+    }
+    let all = backchannel_heard_while_said("I see.", unsure, 2600);
+    assert!(
+        all.iter()
+            .all(|(t, a)| !matches!(a, Action::Release) || *t > 2600),
+        "{all:?}"
+    );
+    // Still speaking when a backchannel would be over: paused again and stopped.
+    let all = backchannel_heard_while_said("Okay", judged("backchannel"), 3200);
+    let p = Params::default();
+    assert_eq!(
+        holds(&all),
+        vec![
+            2000 + u64::from(p.hold_after_ms),
+            2000 + u64::from(p.backchannel_max_ms)
+        ],
+        "{all:?}"
+    );
+    assert_eq!(first_stop(&all), 2000 + u64::from(p.backchannel_max_ms));
 }

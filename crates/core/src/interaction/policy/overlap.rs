@@ -165,6 +165,14 @@ pub(super) fn speech_over_us(
             s.misheard = w.words == WatchedWords::Misheard;
         }
         let onset = *s.overlap_onset.get_or_insert(run_onset);
+        // The final words of a backchannel we went on over, come in its quiet before the end is
+        // confirmed: they may still stop us ("I see. Stop.").
+        if s.let_go_until.is_some()
+            && s.burst_text.as_ref().map(burst_verdict) == Some(BurstVerdict::Stop)
+        {
+            s.commit_barge_in(&inp.own, onset, false, out);
+            return;
+        }
         s.burst_end = None;
         s.burst_text = None;
         // Paused, and its words so far are a listener's backchannel ("I see", "oh, nice" heard

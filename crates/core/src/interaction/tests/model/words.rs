@@ -685,6 +685,18 @@ fn backchannel_heard_while_said(
     words: Option<TextProbs>,
     end: Ms,
 ) -> Vec<(Ms, Action)> {
+    heard_while_said_then_final(partial_words, words, end, partial_words, words)
+}
+
+/// As [`backchannel_heard_while_said`], the final words `final_words` with the verdict
+/// `final_judged`.
+fn heard_while_said_then_final(
+    partial_words: &str,
+    words: Option<TextProbs>,
+    end: Ms,
+    final_words: &str,
+    final_judged: Option<TextProbs>,
+) -> Vec<(Ms, Action)> {
     let mut s = State::default();
     let reply = assistant_speaking(&mut s);
     let mut all = Vec::new();
@@ -698,12 +710,12 @@ fn backchannel_heard_while_said(
             };
             let heard = if t == end + 100 {
                 Heard::Final {
-                    text: partial_words.into(),
+                    text: final_words.into(),
                 }
             } else {
                 Heard::Nothing
             };
-            (quiet, heard, words.filter(|_| t == end + 100))
+            (quiet, heard, final_judged.filter(|_| t == end + 100))
         } else if t <= end {
             let heard = if t == 2300 {
                 partial(partial_words)
@@ -746,6 +758,15 @@ fn a_backchannel_heard_while_it_is_said_lets_us_go_on_before_it_ends() {
         !all.iter().any(|(_, a)| matches!(a, Action::Stop { .. })),
         "{all:?}"
     );
+    // Its final words, come before its end is confirmed, stop us.
+    let all = heard_while_said_then_final(
+        "I see.",
+        judged("backchannel"),
+        2640,
+        "I see. Stop.",
+        judged("interruption"),
+    );
+    assert_eq!(first_stop(&all), 2740, "{all:?}");
     // Not sure it is one: paused until it ends.
     let mut unsure = judged("backchannel");
     if let Some(w) = unsure.as_mut() {

@@ -675,12 +675,7 @@ impl Engine {
         let activity = self.tracker.activity();
         // The speech may have just ended: start the final now rather than after the
         // segmenter's 96 ms of confirmation (a stale final is replaced if speech resumes).
-        let end = if activity.speaking {
-            self.tracker.tentative_end_ms()
-        } else {
-            activity.last_end_ms
-        };
-        if let Some(end) = end
+        if let Some(end) = activity.stopped_at_ms()
             && end > start
             && self.final_for != Some((start, end))
         {

@@ -424,6 +424,16 @@ impl State {
 
     /// Ends the judging of a burst over our speech.
     fn clear_overlap(&mut self, out: &mut Vec<Action>) {
+        self.voice_back(out);
+        self.overlap_onset = None;
+        self.burst_end = None;
+        self.burst_text = None;
+        self.misheard = false;
+        self.let_go_until = None;
+    }
+
+    /// Our voice back as it was: released if we paused it, at full level if we ducked it.
+    fn voice_back(&mut self, out: &mut Vec<Action>) {
         if self.held {
             out.push(Action::Release);
         }
@@ -432,11 +442,6 @@ impl State {
         }
         self.held = false;
         self.ducked = false;
-        self.overlap_onset = None;
-        self.burst_end = None;
-        self.burst_text = None;
-        self.misheard = false;
-        self.let_go_until = None;
     }
 
     /// The user cut in: stop for good, remember what they heard, and make their words the
@@ -629,17 +634,11 @@ pub fn step(s: &mut State, inp: &Inputs, now: Ms) -> Vec<Action> {
         }
         Heard::Final { text } => {
             if let Some(onset) = s.overlap_onset {
-                let v = inp.voice;
-                let end = if v.speaking {
-                    v.tentative_end_ms
-                } else {
-                    v.last_end_ms
-                };
                 s.burst_text = Some(BurstWords {
                     text: text.clone(),
                     judged: inp.judged,
                     logprob: inp.final_logprob,
-                    speech_ms: end.map(|e| e.saturating_sub(onset)),
+                    speech_ms: inp.voice.stopped_at_ms().map(|e| e.saturating_sub(onset)),
                 });
             }
             s.turn_text.clone_from(text);

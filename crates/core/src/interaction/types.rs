@@ -223,6 +223,18 @@ pub struct VoiceActivity {
     pub tentative_end_ms: Option<Ms>,
 }
 
+impl VoiceActivity {
+    /// Where the speech stopped, confirmed or not: the tentative end while speaking (quiet
+    /// since then, not yet confirmed), the last run's end after it.
+    pub fn stopped_at_ms(&self) -> Option<Ms> {
+        if self.speaking {
+            self.tentative_end_ms
+        } else {
+            self.last_end_ms
+        }
+    }
+}
+
 /// What the recognizer says about the current user utterance.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub enum Heard {

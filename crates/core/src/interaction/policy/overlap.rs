@@ -186,10 +186,7 @@ pub(super) fn speech_over_us(
         let one_run = run_onset == onset;
         if s.held && one_run && now < backchannel_limit && backchannel_heard_so_far(inp) {
             s.let_go_until = Some(backchannel_limit);
-            s.held = false;
-            s.ducked = false;
-            out.push(Action::Release);
-            out.push(Action::Unduck);
+            s.voice_back(out);
         }
         // A backchannel that went quiet before its limit is over, its end not yet confirmed.
         let letting_go = s

@@ -121,19 +121,21 @@ pub(super) fn answer(t: &[String], env: &SkillEnv<'_>) -> Option<Outcome> {
     if speech && faster && !slower {
         return Some(control(Control::Faster, "Okay, I'll speak faster.".into()));
     }
+    // "Turn up the volume", "raise the volume": the only volume we have is our own voice's.
+    let volume = has_any(t, &["volume"]);
     let louder = has_any(t, &["louder"])
         || super::has(t, &["speak", "up"])
-        || super::has(t, &["volume", "up"])
+        || volume && has_any(t, &["up", "raise", "increase", "higher", "boost"])
         || super::has(t, &["too", "quiet"])
         || super::has(t, &["too", "soft"])
         || super::has(t, &["can't", "hear"]);
     let quieter = has_any(t, &["quieter", "softer", "quietly", "softly"])
-        || super::has(t, &["volume", "down"])
+        || volume && has_any(t, &["down", "lower", "decrease", "reduce"])
         || super::has(t, &["too", "loud"]);
-    if (speech || has_any(t, &["volume"])) && louder && !quieter {
+    if (speech || volume) && louder && !quieter {
         return Some(control(Control::Louder, "Okay, I'll speak louder.".into()));
     }
-    if (speech || has_any(t, &["volume"])) && quieter && !louder {
+    if (speech || volume) && quieter && !louder {
         return Some(control(
             Control::Quieter,
             "Okay, I'll speak more quietly.".into(),

@@ -13,6 +13,7 @@ mod chat;
 mod clock;
 mod clock_time;
 mod control;
+mod devices;
 mod history;
 pub mod math;
 mod notes;
@@ -117,7 +118,7 @@ impl SkillEnv<'_> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SkillAnswer {
     /// Which skill answered: `clock`, `timer`, `math`, `units`, `notes`, `history`, `vision`,
-    /// `control`, `help`, `chat`, `calendar`, `offline`.
+    /// `control`, `help`, `chat`, `calendar`, `offline`, `devices`.
     pub skill: &'static str,
     /// What to say; empty for nothing.
     pub text: String,
@@ -174,7 +175,7 @@ pub fn answer(utterance: &Utterance, env: &SkillEnv<'_>) -> Outcome {
     }
     let toks = strip_polite(&utterance.tokens);
     // Order matters: the most specific phrasings first.
-    let skills: [Skill; 16] = [
+    let skills: [Skill; 17] = [
         control::follow_up,
         undo::answer,
         control::answer,
@@ -188,6 +189,7 @@ pub fn answer(utterance: &Utterance, env: &SkillEnv<'_>) -> Outcome {
         units::answer,
         chance::answer,
         math::answer,
+        devices::answer,
         offline::answer,
         chat::answer,
         notes::answer_question,

@@ -590,7 +590,7 @@ fn speech_controls() {
         Message::user("what time is it"),
         Message::assistant("It's 3:07 PM."),
     ];
-    let cases: [(&str, Control); 25] = [
+    let cases: [(&str, Control); 27] = [
         ("stop", Control::Stop),
         ("stop talking", Control::Stop),
         ("be quiet", Control::Stop),
@@ -613,6 +613,8 @@ fn speech_controls() {
         ("can you speak up", Control::Louder),
         ("you're too quiet", Control::Louder),
         ("turn the volume up", Control::Louder),
+        ("raise the volume on the speakers", Control::Louder),
+        ("turn down the volume", Control::Quieter),
         ("speak more quietly", Control::Quieter),
         ("you're talking too loud", Control::Quieter),
         ("volume down", Control::Quieter),

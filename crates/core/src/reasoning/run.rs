@@ -522,12 +522,18 @@ async fn converse(
     mut messages: Vec<ChatMessage>,
     history: &[Message],
 ) -> Result<Reply, LlmError> {
-    let last_answer = history
-        .iter()
-        .rev()
-        .find(|m| m.role == Role::Assistant)
-        .map(|m| m.text.as_str());
-    let mut gate = EchoGate::new(&job.request.user_text, last_answer);
+    let last = |role: Role| {
+        history
+            .iter()
+            .rev()
+            .find(|m| m.role == role)
+            .map(|m| m.text.as_str())
+    };
+    let mut gate = EchoGate::new(
+        &job.request.user_text,
+        last(Role::User),
+        last(Role::Assistant),
+    );
     let specs = if llm.offers_tools() {
         tools::specs()
     } else {

@@ -32,12 +32,34 @@ const YES_NO_OPENINGS: &[&str] = &[
     "should", "shall", "has", "have", "had", "may", "might", "must",
 ];
 
+/// The same question again: the same content words, in any order. Its last answer is the
+/// right answer again ("Who was the first person on the moon?" asked twice).
+fn same_question(request: &str, last_request: Option<&str>) -> bool {
+    let mut now = words_of(request);
+    let Some(mut before) = last_request.map(words_of) else {
+        return false;
+    };
+    for w in [&mut now, &mut before] {
+        w.sort();
+        w.dedup();
+    }
+    !now.is_empty() && now == before
+}
+
 impl EchoGate {
-    pub(crate) fn new(request: &str, last_answer: Option<&str>) -> EchoGate {
+    /// The gate for the reply to `request`; `last_request` and `last_answer` are the turn
+    /// before it, if any. Our last answer said back counts as an echo, unless the user asked
+    /// the same question again.
+    pub(crate) fn new(
+        request: &str,
+        last_request: Option<&str>,
+        last_answer: Option<&str>,
+    ) -> EchoGate {
         let asked = Utterance::words(request);
         let yes_no = asked
             .first()
             .is_some_and(|w| YES_NO_OPENINGS.contains(&w.as_str()));
+        let last_answer = last_answer.filter(|_| !same_question(request, last_request));
         let mut known = content_words(&asked);
         known.extend(last_answer.map(words_of).unwrap_or_default());
         let mut all_known = asked;
@@ -107,7 +129,18 @@ mod tests {
 
     /// Streams `reply` in pieces of `n` bytes; what was passed on, and whether it echoed.
     fn stream(request: &str, last: Option<&str>, reply: &str, n: usize) -> (String, bool) {
-        let mut gate = EchoGate::new(request, last);
+        stream_after(request, None, last, reply, n)
+    }
+
+    /// [`stream`] with the request before this one.
+    fn stream_after(
+        request: &str,
+        last_request: Option<&str>,
+        last: Option<&str>,
+        reply: &str,
+        n: usize,
+    ) -> (String, bool) {
+        let mut gate = EchoGate::new(request, last_request, last);
         let mut out = String::new();
         let mut rest = reply;
         while !rest.is_empty() {
@@ -182,12 +215,12 @@ mod tests {
             assert_eq!(stream(request, None, reply, 3), (reply.to_owned(), false));
         }
         // After a tool call nothing is held.
-        let mut gate = EchoGate::new("keep an eye on my tea timer", None);
+        let mut gate = EchoGate::new("keep an eye on my tea timer", None, None);
         assert_eq!(gate.push("Your tea "), None);
         assert_eq!(gate.open(), "Your tea ");
         assert_eq!(gate.push("timer."), Some("timer.".to_owned()));
         // Once open, the rest passes on as it comes.
-        let mut gate = EchoGate::new("What is the capital of France?", None);
+        let mut gate = EchoGate::new("What is the capital of France?", None, None);
         assert_eq!(gate.push("The capital"), None);
         assert_eq!(gate.push(" is Paris"), None, "'Paris' may still grow");
         assert_eq!(
@@ -196,5 +229,32 @@ mod tests {
         );
         assert_eq!(gate.push(" is"), Some(" is".to_owned()));
         assert_eq!(gate.finish(), Ok(String::new()));
+    }
+
+    #[test]
+    fn the_same_question_asked_again_gets_the_same_answer_again() {
+        let answer = "The first person to walk on the moon was Neil Armstrong.";
+        let asked = "Who was the first person to walk on the moon?";
+        for again in [
+            "Who was the first person to walk on the moon.",
+            "The first person to walk on the moon, who was it?",
+        ] {
+            assert_eq!(
+                stream_after(again, Some(asked), Some(answer), answer, 5),
+                (answer.to_owned(), false),
+                "{again}"
+            );
+        }
+        // Another question answered with our last answer is still an echo.
+        assert_eq!(
+            stream_after(
+                "Oh wait, I meant nine minutes.",
+                Some("Set a timer for eight minutes."),
+                Some("Timer set for 8 minutes."),
+                "Timer set for 8 minutes.",
+                5
+            ),
+            (String::new(), true)
+        );
     }
 }

@@ -198,6 +198,7 @@ fn interaction_loop(
         for ev in devices {
             eprintln!("\naudio: {ev:?}");
         }
+        let logged = !events.is_empty();
         for e in events {
             if matches!(e.kind, EventKind::VoiceStart { .. }) {
                 // What the echo canceller believed when a voice began: a voice while we talk
@@ -219,6 +220,10 @@ fn interaction_loop(
             } else {
                 view.show(&e);
             }
+        }
+        // Ctrl-C ends the process where it is: the log keeps every event written so far.
+        if let (Some(w), true) = (log.as_mut(), logged) {
+            w.flush()?;
         }
         if args
             .seconds

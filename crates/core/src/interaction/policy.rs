@@ -159,6 +159,11 @@ pub struct State {
     let_go_until: Option<Ms>,
     /// Start of the current pause inside a user turn.
     pause_start: Option<Ms>,
+    /// When the pause's end-of-turn decision can next change with nothing new heard: the
+    /// gap chosen for it is over, or the wait for its final transcript (see
+    /// `turn_end::end_of_turn_logic`). A deadline, so the turn is taken when the gap ends,
+    /// not at the next micro-turn.
+    turn_end_due: Option<Ms>,
     /// The floor model's highest `turn_complete` in that pause (by its start): see
     /// `turn_end::pause_turn_complete`.
     pause_peak: Option<(Ms, f32)>,
@@ -246,6 +251,7 @@ impl State {
             misheard: false,
             let_go_until: None,
             pause_start: None,
+            turn_end_due: None,
             pause_peak: None,
             watch: None,
             side_until: None,
@@ -272,8 +278,10 @@ impl State {
     }
 
     /// When the driver should call [`step`] before the next micro-turn boundary: the moments
-    /// user speech over the assistant would pause or stop it, a complete-sounding pause
-    /// becomes long enough to answer, or an acknowledgement falls due.
+    /// user speech over the assistant would pause, stop or resume it, a pause becomes long
+    /// enough to end the turn (the gap its end-of-turn decision chose), or an acknowledgement
+    /// or a request to say misheard words again falls due. A timer that runs out between two
+    /// micro-turns acts when it runs out, not up to a micro-turn later.
     pub fn next_deadline(&self) -> Option<Ms> {
         let p = &self.params;
         let ms = |v: u32| u64::from(v);
@@ -285,9 +293,15 @@ impl State {
                 due.push(onset + ms(p.hold_after_ms));
             }
             due.push(onset + ms(p.barge_in_confirm_ms));
+            due.push(onset + ms(p.model_max_overlap_ms));
         }
+        // Speech still going when a backchannel we went on over should be over pauses us.
+        due.extend(self.let_go_until);
         if let Some(end) = self.burst_end {
             due.push(end + ms(p.burst_transcript_wait_ms));
+            if self.misheard {
+                due.push(end + ms(p.misheard_grace_ms));
+            }
             if let (Some(onset), true) = (self.overlap_onset, self.held) {
                 due.push(p.words_wait_over(onset));
             }
@@ -302,11 +316,15 @@ impl State {
                 due.push(pause + ms(p.min_gap_ms));
             }
             due.push(pause + ms(p.max_hold_ms));
+            due.extend(self.turn_end_due);
         }
-        if let Some(pd) = &self.pending
-            && !pd.acknowledged
-        {
-            due.push(pd.ack_due(p));
+        if let Some(pd) = &self.pending {
+            if !pd.acknowledged {
+                due.push(pd.ack_due(p));
+            }
+            if pd.ask_again.is_some() {
+                due.push(pd.turn_end_ms + ms(pd.ask_again_after_ms));
+            }
         }
         due.into_iter().filter(|&t| t > self.now).min()
     }
@@ -350,6 +368,7 @@ impl State {
         self.backchannel_pause = None;
         self.last_stable.clear();
         self.pause_start = None;
+        self.turn_end_due = None;
         self.pause_peak = None;
         self.turn_addressed = (0.0, 0);
         self.turn_voice = None;

@@ -38,6 +38,11 @@ pub(super) fn end_of_turn_logic(
         // request goes on to the usual end-of-turn logic below.
         let unsure = text.is_empty() || sounds_like_backchannel(&text, s.turn_judged);
         if silence < u64::from(p.min_gap_ms) || unsure && !s.turn_final && silence < hold_ms {
+            s.turn_end_due = Some(if silence < u64::from(p.min_gap_ms) {
+                pause_start + u64::from(p.min_gap_ms)
+            } else {
+                pause_start + hold_ms
+            });
             if !unsure && s.eot_asked_for != Some(pause_start) {
                 s.eot_asked_for = Some(pause_start);
                 s.eot = None;
@@ -74,6 +79,8 @@ pub(super) fn end_of_turn_logic(
         if silence >= hold_ms {
             s.reset_turn();
             s.set_floor(Floor::Listening, out);
+        } else {
+            s.turn_end_due = Some(pause_start + hold_ms);
         }
         return;
     }
@@ -168,6 +175,14 @@ pub(super) fn end_of_turn_logic(
     let have_final = s.turn_final
         || waited(p.final_wait_ms) && (!inp.final_pending || waited(p.final_pending_max_ms));
     let done = (silence >= u64::from(gap) && have_final) || silence >= u64::from(p.max_hold_ms);
+    // With nothing new heard, the decision can next change when the gap is over and the
+    // final transcript is in (or no longer waited for).
+    let final_by = match (s.turn_final, inp.final_pending) {
+        (true, _) => 0,
+        (false, false) => u64::from(p.final_wait_ms),
+        (false, true) => u64::from(p.final_wait_ms.max(p.final_pending_max_ms)),
+    };
+    s.turn_end_due = Some(pause_start + u64::from(gap).max(final_by).min(u64::from(p.max_hold_ms)));
     tracing::trace!(
         now,
         silence,

@@ -378,3 +378,51 @@ fn a_misheard_first_word_is_no_name() {
     let misheard = turn(UNSURE_LOGPROB - 0.3);
     assert!(request_id(&misheard).is_some(), "{misheard:?}");
 }
+
+/// A turn whose end waits out a gap (smart-turn hears it complete but is not sure: the unsure
+/// gap) is due when the gap is over, not at the next micro-turn after it; so is a misheard
+/// turn's "Sorry?".
+#[test]
+fn a_turn_end_and_an_ask_again_are_due_when_their_gap_is_over() {
+    let mut s = State::default();
+    let p = s.params.clone();
+    user_speaks(&mut s, 0, 1600, "what time is it");
+    let quiet = |heard: Heard, end_of_turn: Option<f32>| Inputs {
+        voice: silent(1600),
+        heard,
+        end_of_turn,
+        ..Default::default()
+    };
+    let final_text = || Heard::Final {
+        text: "What time is it?".into(),
+    };
+    step(&mut s, &quiet(final_text(), None), 1620);
+    step(&mut s, &quiet(Heard::Nothing, Some(0.6)), 1660);
+    let due = 1600 + u64::from(p.unsure_gap_ms);
+    // The first deadline is the shortest gap (taken if smart-turn grows sure); past it, the
+    // unsure gap's end.
+    let first = s.next_deadline().expect("a deadline");
+    assert!(first < due, "{first}");
+    assert!(request_id(&step(&mut s, &quiet(Heard::Nothing, None), first)).is_none());
+    assert_eq!(s.next_deadline(), Some(due));
+    let a = step(&mut s, &quiet(Heard::Nothing, None), due);
+    let id = request_id(&a).expect("the turn is taken when the gap is over");
+    // The words were misheard: asked for again `ask_again_after_ms` after the turn's end.
+    let a = step(
+        &mut s,
+        &Inputs {
+            voice: silent(1600),
+            reasoner: vec![FromReasoner::AskAgain {
+                request: id,
+                text: "Sorry, I didn't catch that.".into(),
+            }],
+            ..Default::default()
+        },
+        due + 20,
+    );
+    assert!(!says(&a, SpeechKind::Answer), "{a:?}");
+    let again = 1600 + u64::from(p.ask_again_after_ms);
+    assert_eq!(s.next_deadline(), Some(again));
+    let a = step(&mut s, &quiet(Heard::Nothing, None), again);
+    assert!(says(&a, SpeechKind::Answer), "{a:?}");
+}

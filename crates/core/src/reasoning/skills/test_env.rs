@@ -66,6 +66,14 @@ impl TestEnv {
         }
     }
 
+    /// Which skill answered, "" when none did.
+    pub fn skill(&self, text: &str) -> &'static str {
+        match self.ask(text) {
+            Outcome::Answer(a) => a.skill,
+            _ => "",
+        }
+    }
+
     pub fn say(&self, text: &str) -> String {
         self.answer(text).text
     }

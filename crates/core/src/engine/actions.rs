@@ -47,19 +47,16 @@ impl Engine {
             }
             Action::Hold => {
                 player.hold(true);
-                self.paused_for_burst = true;
                 self.event(EventKind::Hold);
             }
             Action::Release => {
                 player.hold(false);
-                self.paused_for_burst = false;
                 self.event(EventKind::Release);
             }
             Action::Stop { heard } => {
                 // What was played, read before anything is cleared (the player is paused or
                 // still playing: its accounting is where the user stopped hearing).
                 self.remember_cut(player, now);
-                self.paused_for_burst = false;
                 player.stop();
                 player.duck(false);
                 self.tts.cancel(now);

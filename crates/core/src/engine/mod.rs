@@ -160,9 +160,6 @@ pub struct Engine {
     /// The text model's verdict on the transcript in `heard` (a final, or a partial judged while
     /// we were paused for a burst).
     judged: Option<TextProbs>,
-    /// We are paused for speech over our voice (`Action::Hold` until a release or a stop): its
-    /// partial transcripts are judged, so a backchannel lets us go on before it ends.
-    paused_for_burst: bool,
     /// How sure the recognizer was of the final transcript in `heard`.
     final_logprob: Option<f32>,
     /// The latest final transcripts and how sure the recognizer was of each, for the request
@@ -260,7 +257,6 @@ impl Engine {
             voice_id: voice_id::VoiceId::new(options.params.other_voice_below),
             run_voice: None,
             judged: None,
-            paused_for_burst: false,
             final_logprob: None,
             recent_finals: VecDeque::with_capacity(RECENT_FINALS + 1),
             tts: stages.tts,
@@ -702,7 +698,9 @@ impl Engine {
                     AsrJob {
                         audio,
                         is_final: false,
-                        judge: self.floor.is_some() && self.paused_for_burst,
+                        // Paused for speech over our voice: its partials are judged, so a
+                        // backchannel lets us go on before it ends.
+                        judge: self.floor.is_some() && self.held(),
                         utterance_ms: start,
                         audio_start_ms: samples_to_ms(from),
                     },

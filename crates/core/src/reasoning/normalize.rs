@@ -124,6 +124,8 @@ fn expand_contraction(word: &str, out: &mut Vec<String>) {
         "how's" => &["how", "is"],
         "here's" => &["here", "is"],
         "when's" => &["when", "is"],
+        // "What time's it?" went to the language model, which made a time up.
+        "time's" => &["time", "is"],
         "let's" => &["let", "us"],
         "i'm" | "im" => &["i", "am"],
         "i've" => &["i", "have"],

@@ -204,3 +204,42 @@ fn a_date_of_ones_own_is_counted_and_everything_is_cancelled() {
     assert_eq!(env.say("Cancel everything."), "Okay, I cancelled 2 timers.");
     assert!(env.timers.list().is_empty());
 }
+
+#[test]
+fn the_time_of_something_else_is_not_the_time_now() {
+    let env = TestEnv::new();
+    // Each was "It's 3:07 PM." or "Today is Tuesday, June 9, 2026.", as if it were the
+    // question; "What time's it?" went to the language model, which made a time up.
+    for (asked, answer) in [
+        (
+            "What time does the shop close?",
+            "I can't look that up. It's 3:07 PM now.",
+        ),
+        (
+            "What time is my train?",
+            "I can't look that up. It's 3:07 PM now.",
+        ),
+        ("What time's it?", "It's 3:07 PM."),
+        ("Do you know what time it is?", "It's 3:07 PM."),
+        (
+            "What's the time in London?",
+            "I only know the time here. It's 3:07 PM.",
+        ),
+        ("Time please.", "It's 3:07 PM."),
+        (
+            "What date is Easter?",
+            "I can't look that up. Today is Tuesday, June 9, 2026.",
+        ),
+        (
+            "Which day is the bin collection?",
+            "I can't look that up. Today is Tuesday, June 9, 2026.",
+        ),
+        ("What's the date today?", "Today is Tuesday, June 9, 2026."),
+        (
+            "What day is it tomorrow?",
+            "Tomorrow is Wednesday, June 10, 2026.",
+        ),
+    ] {
+        assert_eq!(env.say(asked), answer, "{asked:?}");
+    }
+}

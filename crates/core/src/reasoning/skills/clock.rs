@@ -77,27 +77,35 @@ pub(super) fn answer(t: &[String], env: &SkillEnv<'_>) -> Option<Outcome> {
     if !question {
         return None;
     }
-    let about_time = is_one_of(
+    // Timers, alarms and reminders are theirs; time zones are the language model's.
+    let others = has_any(
         t,
         &[
-            &["time"],
-            &["the", "time"],
-            &["time", "now"],
-            &["current", "time"],
+            "timer",
+            "timers",
+            "alarm",
+            "alarms",
+            "reminder",
+            "reminders",
+            "left",
+            "zone",
         ],
-    ) || has(t, &["what", "time"])
-        || has(t, &["the", "time"])
-        || has(t, &["time", "is", "it"])
-        // "Is it morning or afternoon?" (the small model answered with a time it made up).
-        || asks_part_of_day(t);
-    if about_time && !has_any(t, &["timer", "timers", "left", "zone"]) {
-        let elsewhere = has(t, &["time", "in"]) || has(t, &["time", "is", "it", "in"]);
+    );
+    if let Some(elsewhere) = asks_time_now(t).filter(|_| !others) {
         let prefix = if elsewhere {
             "I only know the time here. "
         } else {
             ""
         };
         return say(format!("{prefix}It's {}.", speak_clock(now)));
+    }
+    // The time of something else ("What time does the shop close?", "What time is my train?"):
+    // answered with the clock until 2026-12-08, as if it were the question.
+    if has(t, &["what", "time"]) && !others {
+        return say(format!(
+            "I can't look that up. It's {} now.",
+            speak_clock(now)
+        ));
     }
     let (day, label) = if has_any(t, &["tomorrow", "tomorrow's"]) {
         (now.tomorrow().ok()?, "Tomorrow is")
@@ -112,25 +120,106 @@ pub(super) fn answer(t: &[String], env: &SkillEnv<'_>) -> Option<Outcome> {
     if has(t, &["what", "month"]) || has(t, &["which", "month"]) {
         return say(format!("It's {}.", month_name(day.month())));
     }
-    let about_date = has_any(t, &["date"])
-        || has(t, &["what", "day"])
-        || has(t, &["which", "day"])
-        || has(t, &["day", "of", "the", "week"])
-        || has(t, &["day", "is", "it"])
-        || is_one_of(
-            t,
-            &[
-                &["what", "is", "today"],
-                &["what", "is", "tomorrow"],
-                &["today"],
-                &["what", "day"],
-                &["day"],
-            ],
-        );
-    if about_date && !has_any(t, &["birthday", "anniversary", "timer"]) {
+    if has_any(t, &["birthday", "anniversary", "timer"]) {
+        return None;
+    }
+    if asks_date_now(t) {
         return say(format!("{label} {}.", speak_date(&day)));
     }
+    // The day or date of something else that the calendar skill (before this one) did not know
+    // ("What date is Easter?", "Which day is the bin collection?": today's date until
+    // 2026-12-08).
+    if has(t, &["what", "day"]) || has(t, &["which", "day"]) || has(t, &["what", "date"]) {
+        return say(format!(
+            "I can't look that up. {label} {}.",
+            speak_date(&day)
+        ));
+    }
     None
+}
+
+/// Words after a question about the time or the date that still ask about now or today: "what
+/// time is it now, please", "what's the date today", "what day of the week is it".
+const ABOUT_NOW: &[&str] = &[
+    "now",
+    "please",
+    "here",
+    "right",
+    "currently",
+    "exactly",
+    "again",
+    "then",
+    "tandem",
+    "today",
+    "tomorrow",
+    "yesterday",
+    "is",
+    "it",
+    "was",
+    "will",
+    "be",
+    "of",
+    "the",
+    "week",
+];
+
+/// `rest` (the words after a question's key word) asks only about now or today.
+fn about_now(rest: &[String]) -> bool {
+    rest.iter().all(|w| ABOUT_NOW.contains(&w.as_str()))
+}
+
+/// The time now is asked for: `Some(elsewhere)`, where `elsewhere` is a place named after it
+/// ("what's the time in Tokyo"). "What time is it", "do you know what time it is", "what's
+/// the time (now)", "current time", "time please"; not the time of something else ("what time
+/// does the shop close?").
+fn asks_time_now(t: &[String]) -> Option<bool> {
+    // "Is it morning or afternoon?" (the small model answered with a time it made up).
+    if asks_part_of_day(t) {
+        return Some(false);
+    }
+    if has(t, &["time", "is", "it"]) || has(t, &["time", "it", "is"]) {
+        return Some(has(t, &["is", "it", "in"]) || has(t, &["it", "is", "in"]));
+    }
+    // "time", "what time", "the time", "current time", and what follows it.
+    (0..t.len())
+        .filter(|&i| t[i] == "time")
+        .filter(|&i| i == 0 || matches!(t[i - 1].as_str(), "what" | "the" | "current"))
+        .find_map(|i| {
+            let rest = &t[i + 1..];
+            if about_now(rest) {
+                Some(false)
+            } else {
+                (rest.len() >= 2 && rest[0] == "in").then_some(true)
+            }
+        })
+}
+
+/// Today's (or tomorrow's, yesterday's) date or weekday is asked for: "what's the date
+/// (today)", "what day is it", "what day of the week is it", "which day is it today", "what
+/// is today's date", "what day is tomorrow"; not the day of something else.
+fn asks_date_now(t: &[String]) -> bool {
+    if is_one_of(
+        t,
+        &[
+            &["today"],
+            &["day"],
+            &["date"],
+            &["what", "is", "today"],
+            &["what", "is", "tomorrow"],
+        ],
+    ) {
+        return true;
+    }
+    (1..t.len())
+        .filter(|&i| match t[i].as_str() {
+            "day" => matches!(t[i - 1].as_str(), "what" | "which"),
+            "date" => matches!(
+                t[i - 1].as_str(),
+                "the" | "what" | "current" | "today's" | "tomorrow's" | "yesterday's"
+            ),
+            _ => false,
+        })
+        .any(|i| about_now(&t[i + 1..]))
 }
 
 /// "Is it morning or afternoon?", also after a greeting ("Hey there, is it morning or

@@ -243,3 +243,45 @@ fn the_time_of_something_else_is_not_the_time_now() {
         assert_eq!(env.say(asked), answer, "{asked:?}");
     }
 }
+
+#[test]
+fn a_day_of_the_month_without_its_month_is_this_months_or_the_next() {
+    let env = TestEnv::new();
+    // It answered with today's date.
+    assert_eq!(
+        env.say("What day of the week is the 23rd?"),
+        "June 23, 2026 is a Tuesday, in 14 days."
+    );
+    // The 5th has passed this month: July's.
+    assert_eq!(
+        env.say("How many days until the 5th?"),
+        "There are 26 days until the 5th, Sunday, July 5."
+    );
+    // June has no 31st.
+    assert_eq!(
+        env.say("What day is the 31st?"),
+        "July 31, 2026 is a Friday, in 52 days."
+    );
+}
+
+#[test]
+fn questions_about_the_alarm_set_are_not_new_alarms() {
+    let env = TestEnv::new();
+    env.say("set an alarm for 6:30 tomorrow morning");
+    // Both were "What time should the alarm be for?".
+    for asked in ["What time is my alarm set for?", "Is my alarm set?"] {
+        assert_eq!(
+            env.say(asked),
+            "Your alarm for tomorrow at 6:30 AM has 15 hours and 23 minutes left.",
+            "{asked:?}"
+        );
+    }
+    assert_eq!(env.timers.list().len(), 1);
+    // Setting one is still setting one, asked as a question too.
+    assert_eq!(env.say("set an alarm for 7"), "Alarm set for 7:00 PM.");
+    assert_eq!(
+        env.say("is it possible to set a timer for 5 minutes"),
+        "Timer set for 5 minutes."
+    );
+    assert_eq!(env.timers.list().len(), 3);
+}

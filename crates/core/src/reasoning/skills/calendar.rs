@@ -96,6 +96,37 @@ fn target(t: &[String]) -> Option<(String, i8, i8, Option<i16>)> {
     None
 }
 
+/// A day of the month said without its month, as an ordinal after "the" ("the 23rd", which the
+/// normalizer splits into "23" "rd"): how the answer names it, and the day.
+fn day_of_month(t: &[String]) -> Option<(String, i8)> {
+    (1..t.len()).find_map(|i| {
+        let w = &t[i];
+        let suffix = t
+            .get(i + 1)
+            .filter(|n| matches!(n.as_str(), "st" | "nd" | "rd" | "th"));
+        let glued = w.ends_with(|c: char| c.is_ascii_alphabetic());
+        if t[i - 1] != "the" || !(glued || suffix.is_some()) {
+            return None;
+        }
+        let day = day_number(w)?;
+        Some((format!("the {w}{}", suffix.map_or("", |s| s.as_str())), day))
+    })
+}
+
+/// The first date from today on with this day of the month (the 31st skips shorter months).
+fn next_day_of_month(today: Date, day: i8) -> Option<Date> {
+    let mut first = today.first_of_month();
+    for _ in 0..12 {
+        if let Ok(date) = Date::new(first.year(), first.month(), day)
+            && date >= today
+        {
+            return Some(date);
+        }
+        first = first.checked_add(jiff::Span::new().months(1)).ok()?;
+    }
+    None
+}
+
 /// A month named at `i` with its day: "June 9" (the day after it) or "9th of June" (before
 /// it; the recognizer's "9th" arrives as "9" "th", numbers split from the letters glued to
 /// them). The month, the day, the index of the first of those words (the month, or the day's
@@ -193,10 +224,21 @@ pub(super) fn answer(t: &[String], env: &SkillEnv<'_>) -> Option<Outcome> {
         Some((name, month, day, None)) => {
             days_until(today, &name, next_occurrence(today, month, day)?)?
         }
-        None => {
-            let (name, date, _) = weekday_at(t, today)?;
-            weekday_answer(today, &name, date, asks_how_long)?
-        }
+        None => match day_of_month(t) {
+            // "What day of the week is the 23rd?" (today's date until 2026-12-08).
+            Some((name, day)) => {
+                let date = next_day_of_month(today, day)?;
+                if asks_how_long {
+                    days_until(today, &name, date)?
+                } else {
+                    dated_answer(today, date)?
+                }
+            }
+            None => {
+                let (name, date, _) = weekday_at(t, today)?;
+                weekday_answer(today, &name, date, asks_how_long)?
+            }
+        },
     };
     Some(Outcome::Answer(SkillAnswer::say("calendar", text)))
 }

@@ -367,7 +367,21 @@ pub(super) fn answer(t: &[String], env: &SkillEnv<'_>) -> Option<Outcome> {
         );
     // A question about the reminders set ("what did I ask you to remind me about?", "any
     // reminders?"): the reminders only, not the timers.
-    let setting = has_any(t, &["set", "start", "create", "make"]);
+    // "Set" in a question is what was set ("What time is my alarm set for?", "Is my alarm set?":
+    // each was asked for the new alarm's time), unless a new one follows it ("Is it possible
+    // to set a timer?").
+    let question = t.first().is_some_and(|w| {
+        matches!(
+            w.as_str(),
+            "what" | "when" | "which" | "is" | "are" | "did" | "do" | "does" | "have" | "has"
+        )
+    });
+    let new_one = ["set", "start", "create", "make"].iter().any(|verb| {
+        ["a", "an", "another", "up", "1"]
+            .iter()
+            .any(|next| has(t, &[verb, next]))
+    });
+    let setting = has_any(t, &["set", "start", "create", "make"]) && (!question || new_one);
     let remind_question = has_any(t, &["remind"])
         && t.first().is_some_and(|w| {
             matches!(

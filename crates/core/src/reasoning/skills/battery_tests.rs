@@ -285,3 +285,19 @@ fn questions_about_the_alarm_set_are_not_new_alarms() {
     );
     assert_eq!(env.timers.list().len(), 3);
 }
+
+#[test]
+fn tomorrow_in_the_small_hours_is_the_day_that_is_starting() {
+    let mut env = TestEnv::new();
+    env.now = "2026-06-10T00:30:00[UTC]".parse().unwrap();
+    // It was set for Thursday, 30 hours away.
+    assert_eq!(
+        env.say("wake me up at 7 tomorrow morning"),
+        "Alarm set for 7:00 AM."
+    );
+    env.now = "2026-06-10T09:30:00[UTC]".parse().unwrap();
+    assert_eq!(
+        env.say("set an alarm for 7 tomorrow morning"),
+        "Alarm set for tomorrow at 7:00 AM."
+    );
+}

@@ -181,7 +181,7 @@ fn resolve(
     let today = now.date();
     let base = match day {
         Some(day) => day,
-        None if tomorrow => today.tomorrow().ok()?,
+        None if tomorrow => said_tomorrow(now)?,
         None => today,
     };
     let mut candidates = vec![at(base, hour)?];
@@ -220,6 +220,20 @@ fn part_of_day_hour(word: &str) -> Option<u32> {
 /// The hour a day said without a clock time stands for: 9 AM, the start of a working day.
 const DAY_HOUR: u32 = 9;
 
+/// Before this hour, a user who has not slept yet still calls the day that is starting
+/// "tomorrow".
+const SMALL_HOURS_END: i8 = 4;
+
+/// The day "tomorrow" means: in the small hours, the day that is starting ("wake me up at 7
+/// tomorrow" said at half past midnight had set the alarm 30 hours away); else the next one.
+fn said_tomorrow(now: &ZonedDateTime) -> Option<jiff::civil::Date> {
+    if now.hour() < SMALL_HOURS_END {
+        Some(now.date())
+    } else {
+        now.date().tomorrow().ok()
+    }
+}
+
 /// A day said without a clock time, for reminders: "tomorrow", "on Friday", "next Monday",
 /// "next week", "next month", "tonight", "this evening", "tomorrow afternoon". The moment is that
 /// day at the hour its part of the day names, else [`DAY_HOUR`] (the answer says which, so the
@@ -243,9 +257,9 @@ pub(super) fn parse_day(
         {
             Some(k) => {
                 let k = if k > 0 && w(k - 1) == "the" { k - 1 } else { k };
-                (after(2)?, k, i + 1, false)
+                (said_tomorrow(now)?.tomorrow().ok()?, k, i + 1, false)
             }
-            None => (today.tomorrow().ok()?, i, i + 1, false),
+            None => (said_tomorrow(now)?, i, i + 1, false),
         }
     } else if let Some(i) = at("tonight") {
         (today, i, i, false)

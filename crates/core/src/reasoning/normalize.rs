@@ -42,7 +42,7 @@ impl Utterance {
 
 /// Lowercase words without punctuation, contractions expanded.
 fn split(raw: &str) -> Vec<String> {
-    let spaced = space_symbols(&raw.to_lowercase());
+    let spaced = space_symbols(&currency_words(&raw.to_lowercase()));
     let mut tokens: Vec<String> = Vec::new();
     for word in spaced.split_whitespace() {
         let word =
@@ -55,6 +55,47 @@ fn split(raw: &str) -> Vec<String> {
         expand_contraction(word, &mut tokens);
     }
     tokens
+}
+
+/// "$45.50" -> "45.50 dollars" (and pounds, euros): the recognizer writes amounts with the
+/// symbol first, which the words lose.
+fn currency_words(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 8);
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        let word = match c {
+            '$' => "dollars",
+            '£' => "pounds",
+            '€' => "euros",
+            _ => {
+                out.push(c);
+                continue;
+            }
+        };
+        if !chars.peek().is_some_and(char::is_ascii_digit) {
+            out.push(c);
+            continue;
+        }
+        while let Some(&d) = chars.peek() {
+            if d.is_ascii_digit() || d == '.' || d == ',' {
+                out.push(d);
+                chars.next();
+            } else {
+                break;
+            }
+        }
+        // "$45." at a sentence's end: the full stop is not the amount's.
+        let stop = out.ends_with('.');
+        if stop {
+            out.pop();
+        }
+        out.push(' ');
+        out.push_str(word);
+        if stop {
+            out.push('.');
+        }
+    }
+    out
 }
 
 /// Separates symbols that ASR writes for operators and glued units: "17x23", "5km", "3+4",
@@ -497,6 +538,8 @@ mod tests {
             ("do you know what time it is", "do you know what time it is"),
             ("1,200 grams in pounds", "1200 grams in pounds"),
             ("20% of 80", "20 percent of 80"),
+            ("a tip for $62.50.", "a tip for 62.5 dollars"),
+            ("£1,200 or €3", "1200 pounds or 3 euros"),
             ("a hundred and ten plus five", "110 plus 5"),
         ];
         for (input, want) in cases {

@@ -301,3 +301,41 @@ fn tomorrow_in_the_small_hours_is_the_day_that_is_starting() {
         "Alarm set for tomorrow at 7:00 AM."
     );
 }
+
+#[test]
+fn tips_shares_leap_years_and_the_days_in_a_month() {
+    let env = TestEnv::new();
+    // Each went to the language model, which got them wrong or said it would do them.
+    for (asked, answer) in [
+        (
+            "What's a 20% tip on 45 dollars?",
+            "A 20 percent tip on 45 dollars is 9 dollars, 54 dollars in all.",
+        ),
+        (
+            "Calculate a 15 percent tip for $62.50",
+            "A 15 percent tip on 62.50 dollars is 9.38 dollars, 71.88 dollars in all.",
+        ),
+        (
+            "Split 90 pounds between 4 people.",
+            "90 pounds split 4 ways is 22.50 pounds each.",
+        ),
+        ("Divide 100 by 4 people", "100 split 4 ways is 25 each."),
+        ("Is 2028 a leap year?", "Yes, 2028 is a leap year."),
+        (
+            "Is this year a leap year?",
+            "No, 2026 is not a leap year. The next one is 2028.",
+        ),
+        (
+            "How many days are in February this year?",
+            "February 2026 has 28 days.",
+        ),
+        (
+            "How many days in February 2028?",
+            "February 2028 has 29 days.",
+        ),
+    ] {
+        assert_eq!(env.say(asked), answer, "{asked:?}");
+    }
+    // Plain arithmetic is still arithmetic.
+    assert_eq!(env.say("divide 10 by 4"), "10 divided by 4 is 2.5.");
+}

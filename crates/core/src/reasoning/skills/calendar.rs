@@ -190,7 +190,50 @@ pub(super) fn weekday_at(t: &[String], today: Date) -> Option<(String, Date, usi
     Some((name, date, i))
 }
 
+/// The year a question names: a four-digit year, "next year", "last year", else this one.
+fn year_named(t: &[String], today: Date) -> i16 {
+    if let Some(y) = t
+        .iter()
+        .filter(|w| w.len() == 4)
+        .find_map(|w| w.parse::<i16>().ok().filter(|y| (1000..=2999).contains(y)))
+    {
+        y
+    } else if has(t, &["next", "year"]) {
+        today.year() + 1
+    } else if has(t, &["last", "year"]) {
+        today.year() - 1
+    } else {
+        today.year()
+    }
+}
+
+/// "Is 2028 a leap year?", "how many days are in February this year?" (the language model
+/// answered both at length, the second wrongly).
+fn year_facts(t: &[String], today: Date) -> Option<String> {
+    let year = year_named(t, today);
+    if has(t, &["leap", "year"]) && t.first().is_some_and(|w| w == "is") {
+        let leap = |y: i16| Date::new(y, 2, 29).is_ok();
+        return Some(if leap(year) {
+            format!("Yes, {year} is a leap year.")
+        } else {
+            let next = (year + 1..year + 9).find(|&y| leap(y))?;
+            format!("No, {year} is not a leap year. The next one is {next}.")
+        });
+    }
+    if has(t, &["how", "many", "days"]) {
+        let month = (0..t.len())
+            .filter(|&i| i > 0 && t[i - 1] == "in")
+            .find_map(|i| month_number(&t[i]))?;
+        let days = Date::new(year, month, 1).ok()?.days_in_month();
+        return Some(format!("{} {year} has {days} days.", month_name(month)));
+    }
+    None
+}
+
 pub(super) fn answer(t: &[String], env: &SkillEnv<'_>) -> Option<Outcome> {
+    if let Some(text) = year_facts(t, env.now.date()) {
+        return Some(Outcome::Answer(SkillAnswer::say("calendar", text)));
+    }
     // "day" too: the recognizer drops the plural's "s" ("How many day until Christmas", heard
     // on the rig, went to the language model).
     let asks_how_long = ["days", "day"].iter().any(|days| {

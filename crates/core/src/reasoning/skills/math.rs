@@ -13,7 +13,7 @@
 //! ```
 
 use super::{Outcome, SkillAnswer, SkillEnv, starts};
-use crate::reasoning::numbers::{parse_digits, speak};
+use crate::reasoning::numbers::{parse_digits, plain, speak};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum MathError {
@@ -350,8 +350,89 @@ fn prime(t: &[String]) -> Option<String> {
     })
 }
 
+/// Money as the voice says it: "9", "22.50".
+fn money(v: f64) -> String {
+    let cents = (v * 100.0).round() / 100.0;
+    if cents.fract() == 0.0 {
+        plain(cents)
+    } else {
+        format!("{cents:.2}")
+    }
+}
+
+/// An amount at `i`: "45", "$45", "45 dollars", "£12.50": the value, its currency word (if
+/// any) and the index after it.
+fn amount_at(t: &[String], i: usize) -> Option<(f64, Option<&'static str>, usize)> {
+    let w = t.get(i)?;
+    let (symbol, digits) = match w.chars().next()? {
+        '$' => (Some("dollars"), &w[1..]),
+        '£' => (Some("pounds"), &w['£'.len_utf8()..]),
+        '€' => (Some("euros"), &w['€'.len_utf8()..]),
+        _ => (None, w.as_str()),
+    };
+    let v = parse_digits(digits).filter(|v| *v >= 0.0)?;
+    let word = t.get(i + 1).and_then(|n| match n.as_str() {
+        "dollars" | "dollar" | "bucks" => Some("dollars"),
+        "pounds" | "pound" | "quid" => Some("pounds"),
+        "euros" | "euro" => Some("euros"),
+        _ => None,
+    });
+    let end = if word.is_some() { i + 2 } else { i + 1 };
+    Some((v, word.or(symbol), end))
+}
+
+/// "What's a 20% tip on 45 dollars?" (the language model answered "20% of 45 is 1. So, 20 x .1
+/// = 2 dollars ..."): the tip and the total.
+fn tip(t: &[String]) -> Option<String> {
+    let at = t.iter().position(|w| w == "tip")?;
+    // The percentage: "20 percent tip", "tip of 20 percent".
+    let pct = (0..t.len().saturating_sub(1))
+        .find(|&i| t[i + 1] == "percent")
+        .and_then(|i| parse_digits(&t[i]))?;
+    let on = (at + 1..t.len()).find(|&i| matches!(t[i].as_str(), "on" | "for"))?;
+    let (bill, currency, _) = amount_at(t, on + 1)?;
+    let unit = currency.map_or(String::new(), |c| format!(" {c}"));
+    let tip = bill * pct / 100.0;
+    Some(format!(
+        "A {} percent tip on {}{unit} is {}{unit}, {}{unit} in all.",
+        plain(pct),
+        money(bill),
+        money(tip),
+        money(bill + tip)
+    ))
+}
+
+/// "Split 90 pounds between 4 people", "divide the bill of 60 dollars 3 ways" (the language
+/// model said it would "split 90 pounds between 4 people"): each one's share.
+fn split(t: &[String]) -> Option<String> {
+    let verb = t
+        .iter()
+        .position(|w| matches!(w.as_str(), "split" | "divide" | "share"))?;
+    let (total, currency, end) = (verb + 1..t.len()).find_map(|i| amount_at(t, i))?;
+    let rest = &t[end..];
+    let between = rest
+        .first()
+        .is_some_and(|w| matches!(w.as_str(), "between" | "among" | "amongst" | "by" | "into"));
+    let n_at = usize::from(between);
+    let n = rest
+        .get(n_at)
+        .and_then(|w| parse_digits(w))
+        .filter(|n| n.fract() == 0.0 && *n >= 2.0)?;
+    let whom = rest.get(n_at + 1).map(String::as_str);
+    if !matches!(whom, Some("people" | "ways" | "persons" | "of")) {
+        return None;
+    }
+    let unit = currency.map_or(String::new(), |c| format!(" {c}"));
+    Some(format!(
+        "{}{unit} split {} ways is {}{unit} each.",
+        money(total),
+        plain(n),
+        money(total / n)
+    ))
+}
+
 pub(super) fn answer(t: &[String], _env: &SkillEnv<'_>) -> Option<Outcome> {
-    if let Some(text) = prime(t) {
+    if let Some(text) = prime(t).or_else(|| tip(t)).or_else(|| split(t)) {
         return Some(Outcome::Answer(SkillAnswer::say("math", text)));
     }
     let expr = expression(t);

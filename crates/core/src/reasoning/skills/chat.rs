@@ -163,12 +163,30 @@ pub(super) fn answer(t: &[String], env: &SkillEnv<'_>) -> Option<Outcome> {
             &["what", "is", "your", "name"],
             &["what", "are", "you"],
             &["what", "should", "i", "call", "you"],
+            &["tell", "me", "about", "yourself"],
         ],
     ) {
         return say(
             "chat",
             "I'm Tandem, a voice assistant that runs entirely on this computer.",
         );
+    }
+    // "Can you hear me?" (the language model answered after "One moment.").
+    if is_one_of(
+        t,
+        &[
+            &["are", "you", "there"],
+            &["are", "you", "still", "there"],
+            &["are", "you", "listening"],
+            // "Can you hear me?" with "can you" stripped as politeness.
+            &["hear", "me"],
+            &["hear", "me", "now"],
+            &["do", "you", "hear", "me"],
+            &["is", "this", "working"],
+            &["is", "this", "thing", "on"],
+        ],
+    ) {
+        return say("chat", "Yes, I'm here.");
     }
     if is_one_of(
         t,
@@ -234,6 +252,13 @@ mod tests {
             );
         }
         assert_eq!(env.say("hello"), "Hi! What can I do for you?");
+        for asked in ["Can you hear me?", "Are you there?", "Is this thing on?"] {
+            assert_eq!(env.say(asked), "Yes, I'm here.", "{asked:?}");
+        }
+        assert_eq!(
+            env.say("Tell me about yourself."),
+            "I'm Tandem, a voice assistant that runs entirely on this computer."
+        );
         assert!(env.say("What's your name again?").starts_with("I'm Tandem"));
         assert!(env.say("How are you today?").starts_with("I'm doing well"));
         assert_eq!(env.say("thank you"), "You're welcome.");

@@ -6,7 +6,7 @@ use super::types::*;
 pub(crate) use super::words::{
     OWN_NAME, burst_lets_us_go_on, dangles_for_sure, has_interrupting_word, is_backchannel,
     is_stray_fragment, normalize, not_addressed, not_addressed_but_level, not_addressed_by_camera,
-    resume_from, sounds_unfinished,
+    resume_from, sounds_unfinished, speaks_to_us,
 };
 
 mod overlap;

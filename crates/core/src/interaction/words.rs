@@ -136,6 +136,65 @@ const ONE_WORD_REQUESTS: &[&str] = &[
 /// The assistant's name: saying it addresses the assistant whatever else is going on.
 pub(crate) const OWN_NAME: &str = "tandem";
 
+/// What a user says to the assistant about itself, as a whole turn: is it there and hearing,
+/// who it is, how it is, hello. The text model reads these as talk to a person (0.04-0.37
+/// addressed for "Who are you?", "Are you there?", "Can you hear me?", "Hello."; its data has
+/// them only on the phone and in side talk, and 65 more lines taught it the lines and not their
+/// kind), so a new user's first words were dropped as for someone else. Like our name they
+/// address us; the other voice, a name and the camera still tell.
+const ABOUT_US: &[&[&str]] = &[
+    &["are", "you", "there"],
+    &["are", "you", "still", "there"],
+    &["are", "you", "listening"],
+    &["are", "you", "awake"],
+    &["are", "you", "on"],
+    &["are", "you", "working"],
+    &["is", "this", "working"],
+    &["is", "this", "thing", "on"],
+    &["can", "you", "hear", "me"],
+    &["do", "you", "hear", "me"],
+    &["who", "are", "you"],
+    &["what", "are", "you"],
+    &["what's", "your", "name"],
+    &["what", "is", "your", "name"],
+    &["what", "should", "i", "call", "you"],
+    &["who", "made", "you"],
+    &["tell", "me", "about", "yourself"],
+    &["how", "are", "you"],
+    &["how", "are", "you", "doing"],
+    &["hello"],
+    &["hello", "there"],
+    &["hi", "there"],
+    &["good", "morning"],
+    &["good", "afternoon"],
+    &["good", "evening"],
+];
+
+/// Words before and after [`ABOUT_US`] that change nothing: "hey, are you there?", "hello, can
+/// you hear me now?".
+const ABOUT_US_OPENERS: &[&str] = &["hey", "hi", "hello", "so", "um", "uh", "oh", "okay", "ok"];
+const ABOUT_US_CLOSERS: &[&str] = &["now", "please", "today", "then"];
+
+/// The whole turn speaks to the assistant about itself ([`ABOUT_US`]).
+pub(crate) fn speaks_to_us(text: &str) -> bool {
+    let n = normalize(text);
+    let mut w: &[&str] = &n.split_whitespace().collect::<Vec<_>>();
+    let bare = |w: &[&str]| ABOUT_US.iter().any(|p| p == &w);
+    while let [first, rest @ ..] = w {
+        if bare(w) || !ABOUT_US_OPENERS.contains(first) {
+            break;
+        }
+        w = rest;
+    }
+    while let [rest @ .., last] = w {
+        if bare(w) || !ABOUT_US_CLOSERS.contains(last) {
+            break;
+        }
+        w = rest;
+    }
+    bare(w)
+}
+
 /// A short listener response ("mm-hm", "yeah, okay") rather than a request.
 pub(crate) fn is_backchannel(text: &str) -> bool {
     let n = normalize(&text.replace('-', ""));

@@ -226,6 +226,8 @@ pub(super) fn end_of_turn_logic(
         text
     };
     let names_us = normalize(&text).split_whitespace().any(|w| w == OWN_NAME);
+    // "Are you there?", "Who are you?": the words alone no longer say it is for someone else.
+    let about_us = speaks_to_us(&text);
     let speech_ms = pause_start.saturating_sub(s.turn_start.unwrap_or(pause_start));
     // Inside a conversation with someone else, unless it names us or its words are surely for
     // us: a turn the text model misjudged as for someone else ("Where did I leave my car
@@ -274,7 +276,7 @@ pub(super) fn end_of_turn_logic(
             .map(|addressed| NotAddressedReason::Model { addressed })
     } else if side {
         Some(NotAddressedReason::SideConversation)
-    } else if stray_word(&text, speech_ms, s.turn_judged) && !names_us {
+    } else if stray_word(&text, speech_ms, s.turn_judged) && !names_us && !about_us {
         Some(NotAddressedReason::StrayWord)
     } else {
         // A leading "Name, ..." tells only when the recognizer heard the words clearly: the
@@ -294,6 +296,14 @@ pub(super) fn end_of_turn_logic(
                     (addressed < p.model_addressed && !names_us && !cut_us_off)
                         .then_some(NotAddressedReason::Model { addressed })
                 }),
+                // About us: the words say nothing against it; the camera and the floor
+                // model's ear (the TV's "Good evening.") still tell.
+                Some(_) if about_us && !names_us => {
+                    not_addressed_by_camera(inp.visual).or_else(|| {
+                        (addressed < p.model_addressed && !cut_us_off)
+                            .then_some(NotAddressedReason::Model { addressed })
+                    })
+                }
                 Some(words) if !names_us => not_addressed_by_camera(inp.visual)
                     .or_else(|| {
                         // A leading name ("John, ...") still tells, unless the words are

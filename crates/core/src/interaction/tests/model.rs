@@ -646,3 +646,23 @@ fn a_dangling_last_word_holds_the_turn_though_smart_turn_is_sure() {
         "taken {taken} ms after the end"
     );
 }
+
+/// A new user's first words to us: the text model reads them as talk to a person ("Who are
+/// you?" 0.04 addressed, "Are you there?" 0.02), and they were dropped. As a whole turn they
+/// are ours; with more words, or a name, the words decide as before.
+#[test]
+fn words_about_us_are_for_us_whatever_the_text_model_says() {
+    for text in [
+        "Are you there?",
+        "Hey, who are you?",
+        "Hello, can you hear me now?",
+        "How are you?",
+    ] {
+        let a = words::turn_with_words(text, words::judged("side_talk"));
+        assert!(first_request(&a).is_some(), "{text}: {a:?}");
+    }
+    for text in ["Jack, can you hear me?", "How are you? I'm just on my way."] {
+        let a = words::turn_with_words(text, words::judged("side_talk"));
+        assert!(first_request(&a).is_none(), "{text}: {a:?}");
+    }
+}

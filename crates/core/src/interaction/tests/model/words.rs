@@ -5,7 +5,7 @@
 use super::*;
 
 /// A verdict sure of `kind` (0.9), the rest spread evenly.
-fn judged(kind: &str) -> Option<TextProbs> {
+pub(super) fn judged(kind: &str) -> Option<TextProbs> {
     let p = |k: &str| if k == kind { 0.9 } else { 0.1 / 6.0 };
     Some(TextProbs {
         request: p("request"),
@@ -142,7 +142,7 @@ fn words_too_many_for_the_burst_they_came_from_do_not_stop_us() {
 
 /// A turn `text` (the model sure it is complete and for us), then the pause with the words'
 /// verdict `words`.
-fn turn_with_words(text: &str, words: Option<TextProbs>) -> Vec<(Ms, Action)> {
+pub(super) fn turn_with_words(text: &str, words: Option<TextProbs>) -> Vec<(Ms, Action)> {
     let mut s = State::default();
     speaks_with(&mut s, 0, 1600, text, probs(0.1, 0.0, 0.9));
     let pause = Pause {

@@ -164,6 +164,14 @@ pub(super) fn end_of_turn_logic(
     } else {
         gap
     };
+    // Words to us about ourselves as the whole turn ("How are you?") are a whole question,
+    // whatever the prosody says: smart-turn gave 0.12 in an espeak-ng voice on the rig, and the
+    // turn waited the longest hold (2.1 s).
+    let gap = if s.turn_final && !unfinished && speaks_to_us(&text) {
+        gap.min(p.unsure_gap_ms)
+    } else {
+        gap
+    };
     // The user stopped us to say something: once they are quiet, we answer soon, unless
     // their words are unfinished or only the cut-in itself ("No, wait.": more may follow).
     let gap = if after_cut_in && !unfinished && !only_the_cut_in {

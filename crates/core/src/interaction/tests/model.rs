@@ -665,4 +665,16 @@ fn words_about_us_are_for_us_whatever_the_text_model_says() {
         let a = words::turn_with_words(text, words::judged("side_talk"));
         assert!(first_request(&a).is_none(), "{text}: {a:?}");
     }
+    // Neither smart-turn nor the floor model hears the end (an espeak-ng voice on the rig):
+    // taken after the unsure gap, not the longest hold.
+    let mut s = State::default();
+    speaks_with(&mut s, 0, 1600, "How are you?", probs(0.1, 0.0, 0.75));
+    let pause = words::Pause {
+        words: words::judged("side_talk"),
+        eot: Some(0.12),
+        floor: probs(0.1, 0.0, 0.75),
+    };
+    let a = words::pause_after(&mut s, 1600, 5000, "How are you?", pause);
+    let taken = first_request(&a).expect("taken");
+    assert!(taken <= 1600 + 700 + 40, "taken at {taken}: {a:?}");
 }

@@ -155,14 +155,20 @@ pub(super) fn turn_with_words(text: &str, words: Option<TextProbs>) -> Vec<(Ms, 
 
 /// What the pause after a turn brings: the words' verdict (with the final transcript, at once),
 /// smart-turn's answer (120 ms after the turn's end), the floor model (throughout).
-struct Pause {
-    words: Option<TextProbs>,
-    eot: Option<f32>,
-    floor: Option<FloorProbs>,
+pub(super) struct Pause {
+    pub words: Option<TextProbs>,
+    pub eot: Option<f32>,
+    pub floor: Option<FloorProbs>,
 }
 
 /// The steps of a pause from `end` (the turn's end) to `until`, the final `text` heard at once.
-fn pause_after(s: &mut State, end: Ms, until: Ms, text: &str, pause: Pause) -> Vec<(Ms, Action)> {
+pub(super) fn pause_after(
+    s: &mut State,
+    end: Ms,
+    until: Ms,
+    text: &str,
+    pause: Pause,
+) -> Vec<(Ms, Action)> {
     let mut all = Vec::new();
     let mut heard = Heard::Final { text: text.into() };
     let mut t = end + 40;

@@ -177,10 +177,14 @@ fn reach(t: &[String]) -> Option<Reach> {
         // "Order of the planets from the sun?" asks about an order.
         "order" if rest[0] == "of" => None,
         "order" | "buy" | "book" | "reserve" | "purchase" => Some(Reach::Shops),
+        // "Shut down" alone or with the computer is this computer; with a thing of the home
+        // ("Shut down the heating", answered as the computer until 2026-12-08), that thing.
         "shut" | "restart" | "reboot" if has(rest, &["down"]) || object(COMPUTER) => {
-            (!object(&["door", "doors", "gate", "window", "windows", "garage"]))
-                .then_some(Reach::Computer)
-                .or_else(home)
+            if object(COMPUTER) {
+                Some(Reach::Computer)
+            } else {
+                home().or(Some(Reach::Computer))
+            }
         }
         _ if OPERATE.contains(&verb) => {
             if object(MEDIA) {
@@ -241,6 +245,10 @@ mod tests {
             ("Make the screen brighter.", "I can't change this computer"),
             ("Open Spotify.", "I can't change this computer"),
             ("Shut down the computer.", "I can't change this computer"),
+            ("Shut down.", "I can't change this computer"),
+            ("Shut down the heating.", "I can't control the heating"),
+            ("Shut down the dishwasher.", "I can't control"),
+            ("Shut the garage door.", "I can't control"),
             ("Shut the front door.", "I can't control doors or locks"),
         ] {
             let a = env.answer(q);

@@ -336,6 +336,11 @@ fn tips_shares_leap_years_and_the_days_in_a_month() {
     ] {
         assert_eq!(env.say(asked), answer, "{asked:?}");
     }
+    // A birthday without its date is not known (the language model: "You're on a Tuesday, ...").
+    assert_eq!(
+        env.say("How many weeks until my birthday?"),
+        "I don't know when your birthday is. Ask me with its date, like: how many days until March 3rd?"
+    );
     // Plain arithmetic is still arithmetic.
     assert_eq!(env.say("divide 10 by 4"), "10 divided by 4 is 2.5.");
 }

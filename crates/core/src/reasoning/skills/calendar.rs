@@ -253,6 +253,19 @@ pub(super) fn answer(t: &[String], env: &SkillEnv<'_>) -> Option<Outcome> {
     // name a date ("how many days until my birthday on March 3rd?" went to the language
     // model, which made up "3 days until March 2nd").
     let target = target(t);
+    // "How many weeks until my birthday?" without its date (the language model answered "You're
+    // on a Tuesday, December 8th."): we do not know it.
+    if (asks_how_long || asks_when)
+        && target.is_none()
+        && let Some(whose) = ["birthday", "anniversary"]
+            .into_iter()
+            .find(|w| has(t, &["my", w]))
+    {
+        let text = format!(
+            "I don't know when your {whose} is. Ask me with its date, like: how many days until March 3rd?"
+        );
+        return Some(Outcome::Answer(SkillAnswer::say("calendar", text)));
+    }
     if !(asks_how_long || asks_when)
         || has_any(t, &["timer", "timers", "reminder", "reminders"])
         || (has_any(t, &["my"]) && target.is_none())

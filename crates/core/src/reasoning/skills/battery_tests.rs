@@ -341,6 +341,15 @@ fn tips_shares_leap_years_and_the_days_in_a_month() {
         env.say("How many weeks until my birthday?"),
         "I don't know when your birthday is. Ask me with its date, like: how many days until March 3rd?"
     );
+    // The nth weekday of a month (it was answered with next Monday's date).
+    assert_eq!(
+        env.say("What's the date of the first Monday in March?"),
+        "March 1, 2027 is a Monday, in 265 days."
+    );
+    assert_eq!(
+        env.say("When is the last Friday of June?"),
+        "June 26, 2026 is a Friday, in 17 days."
+    );
     // Plain arithmetic is still arithmetic.
     assert_eq!(env.say("divide 10 by 4"), "10 divided by 4 is 2.5.");
 }

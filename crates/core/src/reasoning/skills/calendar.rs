@@ -190,6 +190,42 @@ pub(super) fn weekday_at(t: &[String], today: Date) -> Option<(String, Date, usi
     Some((name, date, i))
 }
 
+/// "The first Monday in March", "the second Sunday of May", "the last Friday in June": how the
+/// answer names it, and the date (this year's, or next year's once it has passed; "What's the
+/// date of the first Monday in March?" was answered with next Monday).
+fn nth_weekday(t: &[String], today: Date) -> Option<(String, Date)> {
+    (0..t.len().saturating_sub(3)).find_map(|i| {
+        let nth: i8 = match t[i].as_str() {
+            "first" | "1st" => 1,
+            "second" | "2nd" => 2,
+            "third" | "3rd" => 3,
+            "fourth" | "4th" => 4,
+            "last" => -1,
+            _ => return None,
+        };
+        let day = WEEKDAYS
+            .into_iter()
+            .find(|&d| weekday(d).eq_ignore_ascii_case(&t[i + 1]))?;
+        if !matches!(t[i + 2].as_str(), "in" | "of") {
+            return None;
+        }
+        let month = month_number(&t[i + 3])?;
+        let year = year_named(t, today);
+        let on = |y: i16| {
+            Date::new(y, month, 1)
+                .ok()?
+                .nth_weekday_of_month(nth, day)
+                .ok()
+        };
+        let mut date = on(year)?;
+        if date < today && year == today.year() {
+            date = on(year + 1)?;
+        }
+        let name = format!("the {} {} in {}", t[i], weekday(day), month_name(month));
+        Some((name, date))
+    })
+}
+
 /// The year a question names: a four-digit year, "next year", "last year", else this one.
 fn year_named(t: &[String], today: Date) -> i16 {
     if let Some(y) = t
@@ -273,6 +309,14 @@ pub(super) fn answer(t: &[String], env: &SkillEnv<'_>) -> Option<Outcome> {
         return None;
     }
     let today = env.now.date();
+    if let Some((name, date)) = nth_weekday(t, today) {
+        let text = if asks_how_long {
+            days_until(today, &name, date)?
+        } else {
+            dated_answer(today, date)?
+        };
+        return Some(Outcome::Answer(SkillAnswer::say("calendar", text)));
+    }
     let text = match target {
         Some((_, month, day, Some(year))) => {
             dated_answer(today, Date::new(year, month, day).ok()?)?

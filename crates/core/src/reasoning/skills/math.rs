@@ -360,17 +360,10 @@ fn money(v: f64) -> String {
     }
 }
 
-/// An amount at `i`: "45", "$45", "45 dollars", "£12.50": the value, its currency word (if
-/// any) and the index after it.
+/// An amount at `i`: "45", "45 dollars" (the normalizer writes "$45" so): the value, its
+/// currency word (if any) and the index after it.
 fn amount_at(t: &[String], i: usize) -> Option<(f64, Option<&'static str>, usize)> {
-    let w = t.get(i)?;
-    let (symbol, digits) = match w.chars().next()? {
-        '$' => (Some("dollars"), &w[1..]),
-        '£' => (Some("pounds"), &w['£'.len_utf8()..]),
-        '€' => (Some("euros"), &w['€'.len_utf8()..]),
-        _ => (None, w.as_str()),
-    };
-    let v = parse_digits(digits).filter(|v| *v >= 0.0)?;
+    let v = parse_digits(t.get(i)?).filter(|v| *v >= 0.0)?;
     let word = t.get(i + 1).and_then(|n| match n.as_str() {
         "dollars" | "dollar" | "bucks" => Some("dollars"),
         "pounds" | "pound" | "quid" => Some("pounds"),
@@ -378,7 +371,7 @@ fn amount_at(t: &[String], i: usize) -> Option<(f64, Option<&'static str>, usize
         _ => None,
     });
     let end = if word.is_some() { i + 2 } else { i + 1 };
-    Some((v, word.or(symbol), end))
+    Some((v, word, end))
 }
 
 /// "What's a 20% tip on 45 dollars?" (the language model answered "20% of 45 is 1. So, 20 x .1

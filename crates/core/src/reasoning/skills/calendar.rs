@@ -27,11 +27,16 @@ const HOLIDAYS: &[(&[&str], &str, i8, i8)] = &[
     (&["4", "of", "july"], "the Fourth of July", 7, 4),
 ];
 
+/// An ordinal's ending, as the normalizer splits it off a number ("3rd" -> "3" "rd").
+pub(super) fn ordinal_suffix(word: &str) -> bool {
+    matches!(word, "st" | "nd" | "rd" | "th")
+}
+
 /// "9", "9th", "1st", "22nd", "3rd" -> the day of the month.
 pub(super) fn day_number(word: &str) -> Option<i8> {
     let digits = word.trim_end_matches(|c: char| c.is_ascii_alphabetic());
     let suffix = &word[digits.len()..];
-    if !matches!(suffix, "" | "st" | "nd" | "rd" | "th") {
+    if !(suffix.is_empty() || ordinal_suffix(suffix)) {
         return None;
     }
     digits.parse().ok().filter(|d| (1..=31).contains(d))
@@ -47,9 +52,7 @@ pub(super) fn month_number(word: &str) -> Option<i8> {
 /// A year said after a date ("July 4th 2020"): the word at `i`, or after an "st"/"th" the
 /// recognizer split off.
 fn year_at(t: &[String], mut i: usize) -> Option<i16> {
-    if t.get(i)
-        .is_some_and(|w| matches!(w.as_str(), "st" | "nd" | "rd" | "th"))
-    {
+    if t.get(i).is_some_and(|w| ordinal_suffix(w)) {
         i += 1;
     }
     let w = t.get(i)?;
@@ -96,25 +99,21 @@ fn target(t: &[String]) -> Option<(String, i8, i8, Option<i16>)> {
     None
 }
 
-/// A day of the month said without its month, as an ordinal after "the" ("the 23rd", which the
-/// normalizer splits into "23" "rd"): how the answer names it, and the day.
-fn day_of_month(t: &[String]) -> Option<(String, i8)> {
-    (1..t.len()).find_map(|i| {
-        let w = &t[i];
-        let suffix = t
-            .get(i + 1)
-            .filter(|n| matches!(n.as_str(), "st" | "nd" | "rd" | "th"));
-        let glued = w.ends_with(|c: char| c.is_ascii_alphabetic());
-        if t[i - 1] != "the" || !(glued || suffix.is_some()) {
-            return None;
-        }
-        let day = day_number(w)?;
-        Some((format!("the {w}{}", suffix.map_or("", |s| s.as_str())), day))
-    })
+/// A day of the month said without its month at `i`: "the", its number, the ordinal ending the
+/// normalizer split off ("the 15th" -> "the" "15" "th"), and no month after it. The day.
+pub(super) fn day_of_month_at(t: &[String], i: usize) -> Option<i8> {
+    let w = |j: usize| t.get(j).map(String::as_str).unwrap_or("");
+    if w(i) != "the" || !ordinal_suffix(w(i + 2)) || w(i + 3) == "of" {
+        return None;
+    }
+    if month_number(w(i + 3)).is_some() {
+        return None;
+    }
+    day_number(w(i + 1))
 }
 
 /// The first date from today on with this day of the month (the 31st skips shorter months).
-fn next_day_of_month(today: Date, day: i8) -> Option<Date> {
+pub(super) fn next_day_of_month(today: Date, day: i8) -> Option<Date> {
     let mut first = today.first_of_month();
     for _ in 0..12 {
         if let Ok(date) = Date::new(first.year(), first.month(), day)
@@ -140,7 +139,7 @@ pub(super) fn month_day_at(t: &[String], i: usize) -> Option<(i8, i8, usize, usi
     if j > 0 && t[j - 1] == "of" {
         j -= 1;
     }
-    if j > 0 && matches!(t[j - 1].as_str(), "st" | "nd" | "rd" | "th") {
+    if j > 0 && ordinal_suffix(&t[j - 1]) {
         j -= 1;
     }
     let k = j.checked_sub(1)?;
@@ -169,12 +168,10 @@ const WEEKDAYS: [Weekday; 7] = [
 /// the weekday's name is in `t`. "Next" is the first one after today; a weekday alone, or
 /// "this", may be today.
 pub(super) fn weekday_at(t: &[String], today: Date) -> Option<(String, Date, usize)> {
-    let (i, day) = t.iter().enumerate().find_map(|(i, w)| {
-        WEEKDAYS
-            .into_iter()
-            .find(|&d| weekday(d).eq_ignore_ascii_case(w))
-            .map(|d| (i, d))
-    })?;
+    let (i, day) = t
+        .iter()
+        .enumerate()
+        .find_map(|(i, w)| weekday_named(w).map(|d| (i, d)))?;
     let before = i.checked_sub(1).map(|k| t[k].as_str());
     let next = before == Some("next");
     let mut date = today;
@@ -190,22 +187,27 @@ pub(super) fn weekday_at(t: &[String], today: Date) -> Option<(String, Date, usi
     Some((name, date, i))
 }
 
+/// The weekday a word names ("monday").
+fn weekday_named(word: &str) -> Option<Weekday> {
+    WEEKDAYS
+        .into_iter()
+        .find(|&d| weekday(d).eq_ignore_ascii_case(word))
+}
+
 /// "The first Monday in March", "the second Sunday of May", "the last Friday in June": how the
 /// answer names it, and the date (this year's, or next year's once it has passed; "What's the
 /// date of the first Monday in March?" was answered with next Monday).
 fn nth_weekday(t: &[String], today: Date) -> Option<(String, Date)> {
     (0..t.len().saturating_sub(3)).find_map(|i| {
         let nth: i8 = match t[i].as_str() {
-            "first" | "1st" => 1,
-            "second" | "2nd" => 2,
-            "third" | "3rd" => 3,
-            "fourth" | "4th" => 4,
+            "first" => 1,
+            "second" => 2,
+            "third" => 3,
+            "fourth" => 4,
             "last" => -1,
             _ => return None,
         };
-        let day = WEEKDAYS
-            .into_iter()
-            .find(|&d| weekday(d).eq_ignore_ascii_case(&t[i + 1]))?;
+        let day = weekday_named(&t[i + 1])?;
         if !matches!(t[i + 2].as_str(), "in" | "of") {
             return None;
         }
@@ -228,11 +230,7 @@ fn nth_weekday(t: &[String], today: Date) -> Option<(String, Date)> {
 
 /// The year a question names: a four-digit year, "next year", "last year", else this one.
 fn year_named(t: &[String], today: Date) -> i16 {
-    if let Some(y) = t
-        .iter()
-        .filter(|w| w.len() == 4)
-        .find_map(|w| w.parse::<i16>().ok().filter(|y| (1000..=2999).contains(y)))
-    {
+    if let Some(y) = (0..t.len()).find_map(|i| year_at(t, i)) {
         y
     } else if has(t, &["next", "year"]) {
         today.year() + 1
@@ -324,7 +322,9 @@ pub(super) fn answer(t: &[String], env: &SkillEnv<'_>) -> Option<Outcome> {
         Some((name, month, day, None)) => {
             days_until(today, &name, next_occurrence(today, month, day)?)?
         }
-        None => match day_of_month(t) {
+        None => match (0..t.len()).find_map(|i| {
+            day_of_month_at(t, i).map(|day| (format!("the {}{}", t[i + 1], t[i + 2]), day))
+        }) {
             // "What day of the week is the 23rd?" (today's date until 2026-12-08).
             Some((name, day)) => {
                 let date = next_day_of_month(today, day)?;

@@ -327,9 +327,11 @@ pub(super) fn parse_day(
 /// A date said for a reminder, "March 3rd", "the 3rd of March", "the 15th" (this month's, or
 /// next month's once it has passed): its next occurrence and its token span.
 fn date_at(t: &[String], today: jiff::civil::Date) -> Option<(jiff::civil::Date, usize, usize)> {
-    use super::calendar::{day_number, month_day_at, month_number, next_occurrence};
+    use super::calendar::{
+        day_of_month_at, month_day_at, next_day_of_month, next_occurrence, ordinal_suffix,
+    };
     let w = |j: usize| t.get(j).map(String::as_str).unwrap_or("");
-    let suffix = |j: usize| matches!(w(j), "st" | "nd" | "rd" | "th");
+    let suffix = |j: usize| ordinal_suffix(w(j));
     for i in 0..t.len() {
         // "March 3rd" (the recognizer's "3rd" arrives as "3" "rd"), "the 3rd of March".
         if let Some((month, day, start, end)) = month_day_at(t, i) {
@@ -346,24 +348,8 @@ fn date_at(t: &[String], today: jiff::civil::Date) -> Option<(jiff::civil::Date,
             });
         }
         // "on the 15th": a day of the month with its ordinal, no month after it.
-        if w(i) == "the"
-            && let Some(day) = day_number(w(i + 1))
-            && suffix(i + 2)
-            && w(i + 3) != "of"
-            && month_number(w(i + 3)).is_none()
-        {
-            let this_month = jiff::civil::Date::new(today.year(), today.month(), day).ok();
-            let date = match this_month.filter(|d| *d >= today) {
-                Some(d) => d,
-                None => {
-                    let next = today
-                        .first_of_month()
-                        .checked_add(jiff::Span::new().months(1))
-                        .ok()?;
-                    jiff::civil::Date::new(next.year(), next.month(), day).ok()?
-                }
-            };
-            return Some((date, i, i + 3));
+        if let Some(day) = day_of_month_at(t, i) {
+            return Some((next_day_of_month(today, day)?, i, i + 3));
         }
     }
     None

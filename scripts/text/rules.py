@@ -50,8 +50,8 @@ def parse_words_rs(path=WORDS_RS):
     m = re.search(r"\[\s*greet\s*,\s*w\s*\]\s*if\s*\[(.*?)\]", code, re.S)
     if m:
         lists["NAME_GREETINGS"] = [_unescape(s) for s in re.findall(_STR, m.group(1))]
-    need = ("BACKCHANNEL_WORDS", "INTERRUPTING_WORDS", "NOT_NAMES", "DANGLING_WORDS", "DANGLING_IN_STATEMENTS",
-            "OWN_NAME", "GREETINGS", "NAME_GREETINGS")
+    need = ("BACKCHANNEL_WORDS", "INTERRUPTING_WORDS", "NOT_NAMES", "DANGLING_WORDS", "STRANDED_PREPOSITIONS",
+            "DANGLING_IN_STATEMENTS", "OWN_NAME", "GREETINGS", "NAME_GREETINGS")
     missing = [k for k in need if not lists.get(k)]
     if missing:
         raise ValueError("%s: could not parse %s (has the Rust changed shape?)" % (path, ", ".join(missing)))
@@ -63,6 +63,7 @@ BACKCHANNEL_WORDS = frozenset(W["BACKCHANNEL_WORDS"])
 INTERRUPTING_WORDS = frozenset(W["INTERRUPTING_WORDS"])
 NOT_NAMES = frozenset(W["NOT_NAMES"])
 DANGLING_WORDS = frozenset(W["DANGLING_WORDS"])
+STRANDED_PREPOSITIONS = frozenset(W["STRANDED_PREPOSITIONS"])
 DANGLING_IN_STATEMENTS = frozenset(W["DANGLING_IN_STATEMENTS"])
 OWN_NAME = W["OWN_NAME"]
 GREETINGS = tuple(W["GREETINGS"])
@@ -111,7 +112,9 @@ def sounds_unfinished(text):
     if not ws:
         return False
     w = ws[-1]
-    return w in DANGLING_WORDS or (not question and w in DANGLING_IN_STATEMENTS)
+    # A preposition dangles even before a question mark (tiny.en puts one on trailing-off
+    # questions: "how many grams are in?"), as `sounds_unfinished` in words.rs.
+    return w in DANGLING_WORDS or w in STRANDED_PREPOSITIONS or (not question and w in DANGLING_IN_STATEMENTS)
 
 
 def burst_lets_us_go_on(text):
@@ -169,8 +172,8 @@ def addressed(text):
 if __name__ == "__main__":
     import sys
 
-    for k in ("BACKCHANNEL_WORDS", "INTERRUPTING_WORDS", "NOT_NAMES", "DANGLING_WORDS", "DANGLING_IN_STATEMENTS",
-              "GREETINGS", "NAME_GREETINGS"):
+    for k in ("BACKCHANNEL_WORDS", "INTERRUPTING_WORDS", "NOT_NAMES", "DANGLING_WORDS", "STRANDED_PREPOSITIONS",
+              "DANGLING_IN_STATEMENTS", "GREETINGS", "NAME_GREETINGS"):
         print("%-24s %3d words" % (k, len(W[k])))
     print("OWN_NAME %r" % OWN_NAME)
     for t in sys.argv[1:]:

@@ -119,12 +119,39 @@ enum Piece {
 }
 
 /// The handle the reasoner holds; cheap to clone. Dropping the last one stops the thread
-/// after its current token.
+/// after the token or prompt batch it is computing, and waits for it to end.
 #[derive(Debug, Clone)]
 pub struct EmbeddedLlm {
-    work: std_mpsc::SyncSender<Work>,
+    worker: Arc<Worker>,
     label: Arc<str>,
     stats: Arc<EmbeddedStats>,
+}
+
+/// The model thread and its queue, shared by every handle.
+#[derive(Debug)]
+struct Worker {
+    work: std_mpsc::SyncSender<Work>,
+    /// Raised when the last handle is dropped: the thread stops what it is computing.
+    stop: Arc<AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Drop for Worker {
+    /// Stops the thread and waits for it. The process may exit right after the last handle is
+    /// gone, and llama.cpp's globals are torn down at exit: a pre-fill still computing then
+    /// crashed `tandem duplex` at its end (SIGSEGV in ggml's CPU backend, one run in two).
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        // Close the queue (a sender whose receiver is already gone takes its place), so the
+        // thread's wait for work ends.
+        let (closed, _) = std_mpsc::sync_channel(0);
+        drop(std::mem::replace(&mut self.work, closed));
+        if let Some(thread) = self.thread.take()
+            && thread.join().is_err()
+        {
+            tracing::error!("the embedded model's thread panicked");
+        }
+    }
 }
 
 impl EmbeddedLlm {
@@ -140,13 +167,20 @@ impl EmbeddedLlm {
             .unwrap_or_else(|| options.model.display().to_string())
             .into();
         let thread_stats = stats.clone();
-        std::thread::Builder::new()
+        let stop = Arc::new(AtomicBool::new(false));
+        let thread_stop = stop.clone();
+        let thread = std::thread::Builder::new()
             .name("tandem-llm".into())
-            .spawn(move || serve(options, work_rx, ready_tx, thread_stats))
+            .spawn(move || serve(options, work_rx, ready_tx, thread_stats, &thread_stop))
             .map_err(EmbeddedError::Thread)?;
+        let worker = Worker {
+            work: work_tx,
+            stop,
+            thread: Some(thread),
+        };
         match ready_rx.recv() {
             Ok(Ok(())) => Ok(EmbeddedLlm {
-                work: work_tx,
+                worker: Arc::new(worker),
                 label,
                 stats,
             }),
@@ -182,13 +216,16 @@ impl EmbeddedLlm {
             out,
             cancel: cancel.clone(),
         };
-        self.work.try_send(work).map_err(|e| LlmError::Server {
-            url: self.label.to_string(),
-            message: match e {
-                std_mpsc::TrySendError::Full(_) => "the embedded model is busy".into(),
-                std_mpsc::TrySendError::Disconnected(_) => "the embedded model stopped".into(),
-            },
-        })?;
+        self.worker
+            .work
+            .try_send(work)
+            .map_err(|e| LlmError::Server {
+                url: self.label.to_string(),
+                message: match e {
+                    std_mpsc::TrySendError::Full(_) => "the embedded model is busy".into(),
+                    std_mpsc::TrySendError::Disconnected(_) => "the embedded model stopped".into(),
+                },
+            })?;
         Ok(EmbeddedStream {
             rx,
             cancel,
@@ -200,7 +237,7 @@ impl EmbeddedLlm {
     /// Evaluates a prompt into the context without generating, so that a request with the
     /// same beginning answers sooner. Dropped when the model is busy: it is only a head start.
     pub fn prefill(&self, messages: &[ChatMessage]) {
-        let _ = self.work.try_send(Work::Prefill {
+        let _ = self.worker.work.try_send(Work::Prefill {
             messages: messages.to_vec(),
         });
     }
@@ -243,12 +280,13 @@ impl Drop for EmbeddedStream {
     }
 }
 
-/// The model thread: loads, reports, then serves work until every handle is gone.
+/// The model thread: loads, reports, then serves work until every handle is gone (`stop`).
 fn serve(
     options: EmbeddedOptions,
     work: std_mpsc::Receiver<Work>,
     ready: std_mpsc::SyncSender<Result<(), EmbeddedError>>,
     stats: Arc<EmbeddedStats>,
+    stop: &AtomicBool,
 ) {
     let loaded = Loaded::load(&options);
     let (backend, model, template) = match loaded {
@@ -283,6 +321,7 @@ fn serve(
         evaluated: Vec::new(),
         options: &options,
         stats: &stats,
+        stop,
     };
     while let Ok(w) = work.recv() {
         match w {
@@ -442,6 +481,8 @@ struct Session<'m> {
     evaluated: Vec<LlamaToken>,
     options: &'m EmbeddedOptions,
     stats: &'m EmbeddedStats,
+    /// Every handle is gone: stop whatever is being computed.
+    stop: &'m AtomicBool,
 }
 
 impl Session<'_> {
@@ -506,7 +547,7 @@ impl Session<'_> {
             .fetch_add(common as u64, Ordering::Relaxed);
         let mut batch = LlamaBatch::new(BATCH, 1);
         for chunk_start in (common..tokens.len()).step_by(BATCH) {
-            if cancel.load(Ordering::Relaxed) {
+            if cancel.load(Ordering::Relaxed) || self.stop.load(Ordering::Relaxed) {
                 return Ok(());
             }
             let end = (chunk_start + BATCH).min(tokens.len());
@@ -531,7 +572,7 @@ impl Session<'_> {
     ) -> Result<(), String> {
         let tokens = self.prompt_tokens(messages)?;
         self.evaluate(&tokens, cancel)?;
-        if stopped(out, cancel) {
+        if self.stopped(out, cancel) {
             self.stats.cancelled.fetch_add(1, Ordering::Relaxed);
             return Ok(());
         }
@@ -547,7 +588,7 @@ impl Session<'_> {
         let mut batch = LlamaBatch::new(1, 1);
         let mut sentences = SentenceCount::default();
         for _ in 0..self.options.max_tokens {
-            if stopped(out, cancel) {
+            if self.stopped(out, cancel) {
                 self.stats.cancelled.fetch_add(1, Ordering::Relaxed);
                 return Ok(());
             }
@@ -590,6 +631,13 @@ impl Session<'_> {
     }
 }
 
+impl Session<'_> {
+    /// The generation is to stop: cancelled, its reader gone, or every handle gone.
+    fn stopped(&self, out: &mpsc::Sender<Piece>, cancel: &AtomicBool) -> bool {
+        cancel.load(Ordering::Relaxed) || out.is_closed() || self.stop.load(Ordering::Relaxed)
+    }
+}
+
 /// Counts the sentences a stream of text has finished: a `.`, `!` or `?` followed by white
 /// space (so "3.5" and "e.g." inside a sentence do not end it, most of the time).
 #[derive(Debug, Default)]
@@ -612,10 +660,6 @@ impl SentenceCount {
         }
         self.count + usize::from(self.pending_end)
     }
-}
-
-fn stopped(out: &mpsc::Sender<Piece>, cancel: &AtomicBool) -> bool {
-    cancel.load(Ordering::Relaxed) || out.is_closed()
 }
 
 /// The chat as (role, text) pairs for the model's template. Tool traffic never reaches the
@@ -686,6 +730,30 @@ mod tests {
         assert!(text.contains("llm.model_path"), "{text}");
         let missing = EmbeddedLlm::start(EmbeddedOptions::new(dir.path().join("gone.gguf")));
         assert!(missing.unwrap_err().to_string().contains("gone.gguf"));
+    }
+
+    #[test]
+    fn dropping_the_last_handle_stops_and_waits_for_the_model_thread() {
+        let cache = ModelCache::locate(&crate::config::Config::default()).unwrap();
+        let path = cache
+            .verified_path(&Manifest::builtin(), DEFAULT_MODEL_FILE)
+            .expect(
+                "the default language model is fetched (`tandem models fetch`; `make test` does)",
+            );
+        let llm = EmbeddedLlm::start(EmbeddedOptions::new(path)).unwrap();
+        let stats = llm.shared_stats();
+        // A long prompt to read: the thread is busy with it when the handle goes.
+        llm.prefill(&[
+            ChatMessage::System("You are Tandem, a voice assistant.".into()),
+            ChatMessage::User("Tell me about the weather this week. ".repeat(80)),
+        ]);
+        let t0 = Instant::now();
+        drop(llm);
+        // The thread holds the counters until it ends: it has ended (a pre-fill still
+        // computing when the process exited crashed in ggml's teardown).
+        assert_eq!(Arc::strong_count(&stats), 1);
+        // It stopped reading the prompt rather than finishing it.
+        assert!(t0.elapsed() < Duration::from_secs(5), "{:?}", t0.elapsed());
     }
 
     #[test]

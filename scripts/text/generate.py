@@ -423,10 +423,12 @@ class Rows:
                 self.rows.append(row)
 
 
-def reads_whole(left, rest):
-    """The words before a pause or cut read as a whole sentence: they end on a content word and
-    what follows opens like an adjunct ("at five", "tonight", "to four thirty")."""
-    return last_word(left) not in FUNCTION_WORDS and first_word(rest) in NO_CUT_BEFORE
+def reads_whole(left):
+    """The words before a pause or cut may be a whole sentence: they end on a content word
+    ("Remind me to call my mother", "Could you turn on the lights", "What time is it"), not on a
+    function word ("I was thinking about", "Set a timer for"). Which it was, only the voice
+    tells: the user went on this time, but the same words are as often all a user says."""
+    return last_word(left) not in FUNCTION_WORDS
 
 
 def has_opener(s):
@@ -450,15 +452,14 @@ def gen_requests(R, pools, seed, split):
             R.add(aug.variants(with_op, 1), "request", src + "+" + R.src("request_openers", o_line))
 
         # unfinished (a): the words before each "|" (where the user may pause). A prefix that
-        # reads as a whole sentence ("Remind me to call my mother | at five") is as often all a
+        # may be a whole sentence ("Remind me to call my mother | at five") is as often all a
         # user says: unless its ending shows the voice trailing off, its target is
         # SENTENCE_PREFIX_TARGET, so that the voice (smart-turn, the floor model) tells the two
         # apart, not the words.
         parts = [p.strip() for p in raw.split("|")]
         for k in range(1, len(parts)):
             prefix = strip_bars(" | ".join(parts[:k]))
-            rest = strip_bars(" | ".join(parts[k:]))
-            whole = reads_whole(prefix, rest)
+            whole = reads_whole(prefix)
             for t in unfinished_endings(rng, prefix, 2):
                 # "..." and "," show the voice trailing off: those stay unfinished.
                 trails = t.endswith(("...", ","))
@@ -479,9 +480,13 @@ def gen_requests(R, pools, seed, split):
             if ((lw in FUNCTION_WORDS and rf not in CLOSING_ADVERBS)
                     or (r >= 2 and rf not in NO_CUT_BEFORE and rf not in FUNCTION_WORDS)):
                 cuts.append(r)
+        # A cut that leaves a whole sentence ("Could you turn on the lights | downstairs") has the
+        # pause prefix's target too, unless it trails off.
         for r in rng.sample(cuts, min(2, len(cuts))):
             frag = " ".join(ws[:len(ws) - r])
-            R.add(unfinished_endings(rng, frag, 1), "unfinished", src + "#cut%d" % r)
+            for t in unfinished_endings(rng, frag, 1):
+                whole = reads_whole(frag) and not t.endswith(("...", ","))
+                R.add([t], "unfinished", src + "#cut%d" % r, SENTENCE_PREFIX_TARGET if whole else None)
 
 
 def gen_backchannels(R, pools, seed, split):

@@ -119,8 +119,8 @@ pub struct VoiceTracker {
     run_energy: f64,
     run_level_energy: f64,
     run_samples: u64,
-    /// Running estimate of the user's usual speech level, dBFS.
-    usual_db: f32,
+    /// The user's usual speech level.
+    usual: UsualLevel,
     /// Onsets and ends since the last `take_changes`.
     changed: bool,
     /// The latest chunk verdicts, for the UI and for diagnostics.
@@ -164,7 +164,7 @@ impl VoiceTracker {
             run_energy: 0.0,
             run_level_energy: 0.0,
             run_samples: 0,
-            usual_db: DEFAULT_USER_LEVEL_DB,
+            usual: UsualLevel::default(),
             changed: false,
             last_probability: 0.0,
             voiced_end: None,
@@ -247,21 +247,18 @@ impl VoiceTracker {
 
     /// The user's usual speech level, dBFS.
     pub fn usual_db(&self) -> f32 {
-        self.usual_db
+        self.usual.db
     }
 
     /// Sets the user's usual level (offline feature extraction: the level the live loop
     /// would have learned from the user's earlier requests).
     pub fn set_usual_db(&mut self, db: f32) {
-        self.usual_db = db;
+        self.usual.db = db;
     }
 
     /// Learns the user's usual level from a run that was addressed to the assistant.
     pub fn learn_level(&mut self) {
-        let db = self.run_db();
-        if db > self.usual_db - 10.0 {
-            self.usual_db = 0.8 * self.usual_db + 0.2 * db;
-        }
+        self.usual.learn(self.run_db());
     }
 
     pub fn speaking(&self) -> bool {
@@ -279,7 +276,7 @@ impl VoiceTracker {
             speaking: self.speaking,
             onset_ms: if self.speaking { self.onset } else { None },
             last_end_ms: if self.speaking { None } else { self.last_end },
-            level_db: self.run_db() - self.usual_db,
+            level_db: self.run_db() - self.usual.db,
             tentative_end_ms: self.tentative_end_ms(),
         }
     }
@@ -296,6 +293,50 @@ impl VoiceTracker {
     /// Start of the current speech run, or of the last one.
     pub fn onset_ms(&self) -> Option<Ms> {
         self.onset
+    }
+}
+
+/// The user's usual speech level, dBFS, learned from the runs of the turns asked of the
+/// reasoner (never from speech dropped as someone else's).
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct UsualLevel {
+    db: f32,
+    /// Runs learned so far.
+    learned: u32,
+}
+
+impl Default for UsualLevel {
+    fn default() -> Self {
+        Self {
+            db: DEFAULT_USER_LEVEL_DB,
+            learned: 0,
+        }
+    }
+}
+
+/// A run quieter than this is no level to learn (a murmur at the noise floor).
+const MIN_LEARNED_DB: f32 = -60.0;
+
+impl UsualLevel {
+    /// The first asked run replaces the default outright, however far under it: a microphone
+    /// at arm's length hears the user 10-15 dB under the default, where the floor model's
+    /// ear, which hears levels relative to this one, took every question the words left open
+    /// for someone else's ("Who won the game last night?": addressed 0.22 by ear, 0.56 at the
+    /// default level) and, the runs more than 10 dB under it never being learned, always
+    /// would. Later runs move it a fifth of the way, unless 10 dB or more under it (a quiet
+    /// tail, a murmur).
+    fn learn(&mut self, db: f32) {
+        if db <= MIN_LEARNED_DB {
+            return;
+        }
+        if self.learned == 0 {
+            self.db = db;
+        } else if db > self.db - 10.0 {
+            self.db = 0.8 * self.db + 0.2 * db;
+        } else {
+            return;
+        }
+        self.learned += 1;
     }
 }
 
@@ -331,6 +372,24 @@ mod tests {
         assert_eq!(h.end(), 200);
         assert_eq!(h.slice(90, 110), [vec![1.0; 10], vec![2.0; 10]].concat());
         assert_eq!(h.slice(250, 300), Vec::<f32>::new());
+    }
+
+    #[test]
+    fn the_first_asked_run_sets_the_usual_level_and_later_ones_move_it() {
+        let mut u = UsualLevel::default();
+        // A quiet microphone: 14 dB under the default, learned at once.
+        u.learn(-40.0);
+        assert_eq!(u.db, -40.0);
+        // Then a fifth of the way...
+        u.learn(-30.0);
+        assert!((u.db - -38.0).abs() < 1e-4, "{}", u.db);
+        // ...and a run far under the usual level is no sample of it.
+        u.learn(-55.0);
+        assert!((u.db - -38.0).abs() < 1e-4, "{}", u.db);
+        // Nor is silence, even first.
+        let mut fresh = UsualLevel::default();
+        fresh.learn(-90.0);
+        assert_eq!(fresh, UsualLevel::default());
     }
 
     #[test]

@@ -696,8 +696,13 @@ mod tests {
         link.submit(ask(1, "keep an eye on the pasta for me"), 0);
         assert!(server.wait_for_requests(1, Duration::from_secs(5)));
         link.submit(ReasonJob::Cancel { id: 1 }, 0);
-        // Long after the model would have asked for the timer and answered.
-        let out = collect(&mut link, 2.5, |_| false);
+        // Long after the model would have asked for the timer and answered. The "one moment"
+        // cue goes out before the model is asked, so it may reach the link before the cancel
+        // does (one clean-clone CI run in many); nothing else may.
+        let out: Vec<ReasonOut> = collect(&mut link, 2.5, |_| false)
+            .into_iter()
+            .filter(|o| !matches!(o, ReasonOut::SlowAnswer { id: 1 }))
+            .collect();
         assert!(out.is_empty(), "nothing relayed after the cancel: {out:?}");
         assert!(store.pending_timers().unwrap().is_empty(), "no timer");
         assert_eq!(server.requests().len(), 1, "the model was not asked again");

@@ -489,7 +489,10 @@ async fn ask_llm(
     match result {
         Ok(Reply::Said) => job.finish(shared, Source::Llm, None).await,
         Ok(Reply::Echoed) => {
-            tracing::info!("the language model only said the words back; asking again");
+            tracing::info!(
+                "the language model's reply was no answer (the words said back, or condolences \
+                 for no loss); asking again"
+            );
             deliver_skill(shared, job, ask_again()).await
         }
         Err(e) => {

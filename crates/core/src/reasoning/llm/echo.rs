@@ -3,7 +3,11 @@
 //! "What seven times made?" with "Seven times made." and a misheard correction with the
 //! previous answer, "Timer set for 8 minutes." (unscripted rig conversations, 2026-12-06).
 //! [`EchoGate`] holds a streamed reply back while it has said nothing of its own, so such a
-//! reply is never spoken and the user is asked again instead.
+//! reply is never spoken and the user is asked again instead. Nor is condolence for a loss
+//! the user never spoke of, the same model's other answer to words it cannot make sense of
+//! (the held-back suite's logs, 2026-12-08: "Hold on, the light is bad." -> "I'm sorry for
+//! your loss. I'll be happy...", a misheard "What's the door code?" -> "I'm sorry for your
+//! loss. I'll make sure to keep the door code safe.").
 
 use crate::reasoning::normalize::Utterance;
 use crate::reasoning::skills::content_words;
@@ -19,6 +23,74 @@ pub(crate) struct EchoGate {
     all_known: Vec<String>,
     held: String,
     open: bool,
+    /// The request asks yes or no: its own words may answer it, so they are no echo.
+    yes_no: bool,
+    /// The user spoke of a loss: condolences may be the answer.
+    loss_spoken_of: bool,
+    /// The reply opened with condolences for no loss: none of it is said.
+    condolence: bool,
+}
+
+/// Condolences a reply may open with (as [`Utterance::words`] writes them).
+const CONDOLENCES: &[&str] = &[
+    "i am sorry for your loss",
+    "i am so sorry for your loss",
+    "sorry for your loss",
+    "i am sorry to hear about your loss",
+    "my condolences",
+    "my deepest condolences",
+];
+
+/// Words of a loss: with one in the request, condolences may answer it.
+const LOSS_WORDS: &[&str] = &[
+    "died",
+    "dies",
+    "dying",
+    "dead",
+    "death",
+    "passed",
+    "funeral",
+    "loss",
+    "lost",
+    "grief",
+    "grieving",
+    "mourning",
+    "bereavement",
+    "condolences",
+    "condolence",
+    "sympathy",
+];
+
+/// How a reply's words so far stand to [`CONDOLENCES`].
+#[derive(Debug, PartialEq)]
+enum Opening {
+    /// It opens with one.
+    Condolence,
+    /// It may yet: its words so far begin one (the last word perhaps still growing).
+    Undecided,
+    Other,
+}
+
+fn opening(words: &[String]) -> Opening {
+    let mut undecided = false;
+    for phrase in CONDOLENCES {
+        let p: Vec<&str> = phrase.split(' ').collect();
+        if words.len() >= p.len() && words[..p.len()].iter().zip(&p).all(|(w, p)| w == p) {
+            return Opening::Condolence;
+        }
+        if let Some((last, before)) = words.split_last()
+            && words.len() <= p.len()
+            && before.iter().zip(&p).all(|(w, p)| w == p)
+            && p[before.len()].starts_with(last.as_str())
+        {
+            undecided = true;
+        }
+    }
+    if undecided {
+        Opening::Undecided
+    } else {
+        Opening::Other
+    }
 }
 
 fn words_of(text: &str) -> Vec<String> {
@@ -64,11 +136,17 @@ impl EchoGate {
         known.extend(last_answer.map(words_of).unwrap_or_default());
         let mut all_known = asked;
         all_known.extend(last_answer.map(Utterance::words).unwrap_or_default());
+        let loss_spoken_of = Utterance::words(request)
+            .iter()
+            .any(|w| LOSS_WORDS.contains(&w.as_str()));
         EchoGate {
             known,
             all_known,
             held: String::new(),
-            open: yes_no,
+            open: false,
+            yes_no,
+            loss_spoken_of,
+            condolence: false,
         }
     }
 
@@ -90,11 +168,24 @@ impl EchoGate {
             return Some(text.to_owned());
         }
         self.held.push_str(text);
+        if self.condolence {
+            return None;
+        }
+        if !self.loss_spoken_of {
+            match opening(&Utterance::words(&self.held)) {
+                Opening::Condolence => {
+                    self.condolence = true;
+                    return None;
+                }
+                Opening::Undecided => return None,
+                Opening::Other => {}
+            }
+        }
         let whole_words = match self.held.rfind(char::is_whitespace) {
             Some(i) => &self.held[..i],
             None => "",
         };
-        if self.says_something_new(whole_words) || self.held.len() > MAX_HELD_CHARS {
+        if self.yes_no || self.says_something_new(whole_words) || self.held.len() > MAX_HELD_CHARS {
             self.open = true;
             return Some(std::mem::take(&mut self.held));
         }
@@ -109,12 +200,15 @@ impl EchoGate {
         !words.is_empty() && words.iter().all(|w| self.all_known.contains(w))
     }
 
-    /// The reply is over: `Err(())` when all of it was an echo (it had words, none its own),
-    /// else what is still held.
+    /// The reply is over: `Err(())` when all of it was an echo (it had words, none its own) or
+    /// it opened with condolences for no loss, else what is still held.
     pub(crate) fn finish(&mut self) -> Result<String, ()> {
         let held = std::mem::take(&mut self.held);
+        if self.condolence {
+            return Err(());
+        }
         let nothing_to_judge = words_of(&held).is_empty() && !self.only_known_words(&held);
-        if self.open || nothing_to_judge || self.says_something_new(&held) {
+        if self.open || self.yes_no || nothing_to_judge || self.says_something_new(&held) {
             self.open = true;
             Ok(held)
         } else {
@@ -182,6 +276,52 @@ mod tests {
                 assert_eq!(stream(request, last, reply, n), (String::new(), true));
             }
         }
+    }
+
+    #[test]
+    fn condolences_for_no_loss_are_no_answer() {
+        for (request, reply) in [
+            (
+                "What's the door code safe?",
+                "I'm sorry for your loss. I'll make sure to keep the door code safe.",
+            ),
+            (
+                "Hold on, the light is bad.",
+                "I'm so sorry for your loss. I'll be happy to help.",
+            ),
+            // A yes-or-no question's reply is never an echo, but this is no answer either.
+            ("Is the washing machine done?", "I am sorry for your loss."),
+        ] {
+            for n in [1, 3, 100] {
+                assert_eq!(
+                    stream(request, None, reply, n),
+                    (String::new(), true),
+                    "{request}"
+                );
+            }
+        }
+        // The user spoke of a loss: they may be the answer.
+        let (said, echoed) = stream(
+            "My grandmother died last week.",
+            None,
+            "I'm sorry for your loss. That must be hard.",
+            3,
+        );
+        assert!(
+            !echoed && said.starts_with("I'm sorry for your loss."),
+            "{said}"
+        );
+        // A reply that only begins like them is passed on whole.
+        let (said, echoed) = stream(
+            "Can you sing?",
+            None,
+            "I'm sorry, I can't sing, but I can tell you a joke.",
+            2,
+        );
+        assert_eq!(
+            (said.as_str(), echoed),
+            ("I'm sorry, I can't sing, but I can tell you a joke.", false)
+        );
     }
 
     #[test]

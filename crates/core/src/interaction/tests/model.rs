@@ -3,6 +3,7 @@
 
 use super::*;
 
+mod backchannel_words;
 mod words;
 
 pub(super) fn probs(turn_complete: f32, interruption: f32, addressed: f32) -> Option<FloorProbs> {
